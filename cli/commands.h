@@ -1,0 +1,18 @@
+// The `ebm` program's subcommands. Each add_* function registers one subcommand on the app and
+// its callback; the callbacks map flags to library options and print results. No logic lives here
+// that an embedding program would need.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ebm::cli {
+
+void add_version_command(CLI::App& app);
+void add_samplers_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+
+// Applies --threads (0 = keep LibTorch's default) and returns the number in force.
+int apply_threads(int threads);
+
+}  // namespace ebm::cli

@@ -1,0 +1,89 @@
+// Answer spaces: how a candidate answer y lives while it is minimised, and how it becomes the task's
+// discrete answer.
+//
+//   Real         y in R^shape, optionally boxed: lower <= y <= upper (projection = clamp to the box).
+//   Categorical  relaxed categorical, shape {V, K}: one simplex per variable. Stored either as
+//                probabilities (rows on the simplex; projection = Euclidean projection onto it) or as
+//                logits (unconstrained; energies see softmax(logits)).
+//   OneHot       discrete categorical, shape {V, K}: every row exactly one-hot (discrete samplers).
+//
+// Energies always receive `energy_input(y)`: real values, or probabilities for both categorical kinds.
+// A Clamp fixes some entries (a Sudoku's givens): every sampler leaves them at their clamped value.
+#pragma once
+
+#include <torch/types.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace ebm {
+
+enum class AnswerKind { Real, Categorical, OneHot };
+enum class CategoricalParam { Probabilities, Logits };
+
+struct AnswerSpace {
+  AnswerKind kind = AnswerKind::Real;
+  std::vector<int64_t> shape;  // per-candidate shape; {V, K} for the categorical kinds
+  double lower = -std::numeric_limits<double>::infinity();  // Real only; -inf = unbounded
+  double upper = std::numeric_limits<double>::infinity();   // Real only; +inf = unbounded
+  CategoricalParam param = CategoricalParam::Probabilities;  // Categorical only
+
+  static AnswerSpace real(std::vector<int64_t> shape,
+                          double lower = -std::numeric_limits<double>::infinity(),
+                          double upper = std::numeric_limits<double>::infinity());
+  static AnswerSpace categorical(int64_t variables, int64_t categories,
+                                 CategoricalParam param = CategoricalParam::Probabilities);
+  static AnswerSpace one_hot(int64_t variables, int64_t categories);
+
+  bool is_categorical() const { return kind != AnswerKind::Real; }
+  int64_t num_variables() const;   // V (categorical kinds)
+  int64_t num_categories() const;  // K (categorical kinds)
+  int64_t numel() const;           // elements per candidate
+  std::vector<int64_t> batch_shape(int64_t rows) const;  // {rows, *shape}
+
+  // Throws std::invalid_argument naming the problem (empty shape, lower > upper, K < 2 ...).
+  void validate() const;
+  // Throws std::invalid_argument unless y is [N, *shape] floating point.
+  void check_batch(const torch::Tensor& y, const char* what) const;
+
+  // What energies see: softmax over K for logits, y itself otherwise.
+  torch::Tensor energy_input(const torch::Tensor& y) const;
+  // Nearest point of the space: box clamp (Real), simplex projection (probabilities), the
+  // logits shifted so their row maximum is 0 (logits; softmax is unchanged), identity (OneHot).
+  torch::Tensor project(const torch::Tensor& y) const;
+  // Real: y. Categorical kinds: argmax over K, int64 [N, V].
+  torch::Tensor decode(const torch::Tensor& y) const;
+  // Categorical kinds: int64 [N, V] categories -> a state of this space at that answer
+  // (one-hot / probabilities, or logits with gap `logit_gap` between chosen and others).
+  torch::Tensor encode(const torch::Tensor& categories, const torch::TensorOptions& options,
+                       double logit_gap = 30.0) const;
+  // Random starting states [rows, *shape]: N(0,1) clipped to the box (uniform if both bounds are
+  // finite); softmax of N(0,1) logits (probabilities); N(0,1) logits; uniform random one-hot.
+  torch::Tensor random_init(int64_t rows, torch::Generator& gen, const torch::TensorOptions& options) const;
+
+  std::string describe() const;  // e.g. "categorical(81x9, probabilities)"
+};
+
+// Euclidean projection of each row (last dimension) onto the probability simplex.
+torch::Tensor project_to_simplex(const torch::Tensor& v);
+
+// Which answer entries are fixed, and to what. Undefined mask = nothing clamped.
+struct Clamp {
+  torch::Tensor mask;    // bool [N, *shape], true = fixed
+  torch::Tensor values;  // [N, *shape], the fixed values where mask is true
+
+  bool active() const { return mask.defined(); }
+  // where(mask, values, y)
+  torch::Tensor apply(const torch::Tensor& y) const;
+  Clamp select_rows(const torch::Tensor& index) const;
+  Clamp repeat_rows(int64_t repeats_each) const;  // row i -> rows i*r .. i*r+r-1
+  Clamp tile(int64_t copies) const;               // [N] -> [copies*N], block c = the original
+  Clamp to(const torch::Device& device) const;
+
+  // Categorical kinds: fixed[n, v] = category to clamp variable v to, or -1 for free.
+  static Clamp categorical(const AnswerSpace& space, const torch::Tensor& fixed,
+                           const torch::TensorOptions& options);
+};
+
+}  // namespace ebm

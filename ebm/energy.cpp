@@ -1,0 +1,103 @@
+#include "ebm/energy.h"
+
+#include <torch/autograd.h>
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace ebm {
+
+EnergyAndGradient energy_and_gradient(Energy& energy, const torch::Tensor& condition,
+                                      const torch::Tensor& answer, bool want_gradient,
+                                      bool create_graph) {
+  EnergyAndGradient out;
+  if (!want_gradient) {
+    if (create_graph) {
+      out.energy = energy.forward(condition, answer);
+    } else {
+      torch::NoGradGuard no_grad;
+      out.energy = energy.forward(condition, answer);
+    }
+    return out;
+  }
+  if (energy.has_closed_form_gradient() && !create_graph) {
+    torch::NoGradGuard no_grad;
+    out.energy = energy.forward(condition, answer);
+    out.gradient = energy.closed_form_gradient(condition, answer);
+    return out;
+  }
+  torch::AutoGradMode grad_mode(true);
+  torch::Tensor y = create_graph && answer.requires_grad() ? answer : answer.detach().requires_grad_(true);
+  torch::Tensor e = energy.forward(condition, y);
+  auto grads = torch::autograd::grad({e.sum()}, {y}, /*grad_outputs=*/{}, /*retain_graph=*/create_graph,
+                                     /*create_graph=*/create_graph, /*allow_unused=*/true);
+  out.gradient = grads[0].defined() ? grads[0] : torch::zeros_like(y);
+  out.energy = e;
+  if (!create_graph) {
+    out.energy = out.energy.detach();
+    out.gradient = out.gradient.detach();
+  }
+  return out;
+}
+
+WeightedSumEnergy::WeightedSumEnergy(std::vector<std::pair<EnergyPtr, double>> terms)
+    : Energy("WeightedSumEnergy") {
+  for (auto& [term, w] : terms) add_term(term, w);
+}
+
+void WeightedSumEnergy::add_term(EnergyPtr term, double weight, std::string label) {
+  if (!term) throw std::invalid_argument("WeightedSumEnergy: null energy term");
+  if (!std::isfinite(weight)) throw std::invalid_argument("WeightedSumEnergy: weight must be finite");
+  if (label.empty()) label = term->name();
+  register_module("term" + std::to_string(terms_.size()), term);
+  terms_.push_back({std::move(term), weight, std::move(label)});
+}
+
+void WeightedSumEnergy::set_weight(size_t k, double w) {
+  if (k >= terms_.size())
+    throw std::out_of_range("WeightedSumEnergy: term " + std::to_string(k) + " does not exist (have " +
+                            std::to_string(terms_.size()) + ")");
+  if (!std::isfinite(w)) throw std::invalid_argument("WeightedSumEnergy: weight must be finite");
+  terms_[k].weight = w;
+}
+
+torch::Tensor WeightedSumEnergy::forward(const torch::Tensor& condition, const torch::Tensor& answer) {
+  torch::Tensor total;
+  for (auto& t : terms_) {
+    if (t.weight == 0.0) continue;
+    torch::Tensor e = t.energy->forward(condition, answer) * t.weight;
+    total = total.defined() ? total + e : e;
+  }
+  if (!total.defined()) total = torch::zeros({answer.size(0)}, answer.options());
+  return total;
+}
+
+bool WeightedSumEnergy::has_closed_form_gradient() const {
+  for (const auto& t : terms_)
+    if (t.weight != 0.0 && !t.energy->has_closed_form_gradient()) return false;
+  return true;
+}
+
+torch::Tensor WeightedSumEnergy::closed_form_gradient(const torch::Tensor& condition,
+                                                      const torch::Tensor& answer) {
+  torch::Tensor total = torch::zeros_like(answer);
+  for (auto& t : terms_) {
+    if (t.weight == 0.0) continue;
+    torch::Tensor g = t.energy->closed_form_gradient(condition, answer);
+    if (!g.defined()) return {};
+    total.add_(g, t.weight);
+  }
+  return total;
+}
+
+std::string WeightedSumEnergy::describe() const {
+  std::ostringstream s;
+  for (size_t k = 0; k < terms_.size(); ++k) {
+    if (k) s << " + ";
+    s << terms_[k].weight << "*" << terms_[k].energy->describe();
+  }
+  return s.str();
+}
+
+}  // namespace ebm

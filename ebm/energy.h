@@ -1,0 +1,84 @@
+// Energy: the problem side of ebm. An energy knows nothing of how it is minimised.
+//
+// Contract
+//   forward(condition, answer) -> [B] energies, one per candidate, finite and >= 0 for the energies the
+//   project ships (a sampler only needs them finite).
+//     condition: [B, ...] task-defined tensor, or an undefined tensor for unconditional energies.
+//     answer:    [B, *answer_shape], in the representation the answer space hands to energies
+//                (real values, or probabilities on one simplex per variable).
+//   The gradient with respect to the answer comes from autograd unless the energy overrides
+//   closed_form_gradient(); either way callers go through energy_and_gradient().
+//   Energies are torch::nn::Modules: parameters, buffers, .to(device), save/load all work.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ebm {
+
+class Energy : public torch::nn::Module {
+ public:
+  using torch::nn::Module::Module;
+  ~Energy() override = default;
+
+  // [B] energy per candidate.
+  virtual torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) = 0;
+
+  // Closed-form dE/d(answer), shape of `answer`, or an undefined tensor when autograd must be used.
+  virtual torch::Tensor closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) {
+    return {};
+  }
+  virtual bool has_closed_form_gradient() const { return false; }
+
+  // Short human-readable description for reports ("quadratic(dim=4)").
+  virtual std::string describe() const { return name(); }
+};
+
+using EnergyPtr = std::shared_ptr<Energy>;
+
+struct EnergyAndGradient {
+  torch::Tensor energy;    // [B]
+  torch::Tensor gradient;  // same shape as the answer; undefined when not requested
+};
+
+// Evaluates E and (if want_gradient) dE/d(answer). Uses the closed form when the energy has one,
+// else autograd. create_graph keeps the graph for training through the sampler (second order).
+// Without create_graph the returned tensors are detached.
+EnergyAndGradient energy_and_gradient(Energy& energy, const torch::Tensor& condition,
+                                      const torch::Tensor& answer, bool want_gradient,
+                                      bool create_graph = false);
+
+// sum_k w_k E_k. Weights may change between steps (annealing of energy weights); a term with
+// weight 0 is not evaluated. Has a closed-form gradient when every weighted term has one.
+class WeightedSumEnergy : public Energy {
+ public:
+  WeightedSumEnergy() : Energy("WeightedSumEnergy") {}
+  WeightedSumEnergy(std::vector<std::pair<EnergyPtr, double>> terms);
+
+  void add_term(EnergyPtr term, double weight, std::string label = "");
+  size_t num_terms() const { return terms_.size(); }
+  double weight(size_t k) const { return terms_.at(k).weight; }
+  void set_weight(size_t k, double w);
+  const std::string& label(size_t k) const { return terms_.at(k).label; }
+  Energy& term(size_t k) { return *terms_.at(k).energy; }
+
+  torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
+  torch::Tensor closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) override;
+  bool has_closed_form_gradient() const override;
+  std::string describe() const override;
+
+ private:
+  struct Term {
+    EnergyPtr energy;
+    double weight;
+    std::string label;
+  };
+  std::vector<Term> terms_;
+};
+
+}  // namespace ebm

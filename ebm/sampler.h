@@ -1,0 +1,76 @@
+// Sampler: the solver side of ebm. One update rule; the shared driver (samplers/driver.h) owns
+// chains, stopping, budgets, restarts, traces and summaries.
+//
+// Contract of step(): on entry `chains` holds, for every row, the state y (finalized: projected
+// and clamped), its energy E(y) [N] and, when needs_gradient(), dE/dy (clamped entries zero), all
+// evaluated on `target` as it is now. On return the same holds for the new states. A sampler never
+// moves a clamped entry: it passes every state it keeps through target.finalize().
+#pragma once
+
+#include "ebm/options.h"
+#include "ebm/target.h"
+
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+
+namespace ebm {
+
+struct ChainBatch {
+  torch::Tensor y;         // [N, *shape]
+  torch::Tensor energy;    // [N]
+  torch::Tensor gradient;  // [N, *shape], or undefined for samplers that need none
+
+  int64_t rows() const { return y.defined() ? y.size(0) : 0; }
+  ChainBatch select_rows(const torch::Tensor& index) const;
+  // Overwrites the rows where mask [N] is true with those of `other`.
+  void assign_where(const torch::Tensor& mask, const ChainBatch& other);
+};
+
+// Evaluates energy (and gradient if asked) of chains.y on target and stores them in chains.
+void evaluate_chains(const Target& target, ChainBatch& chains, bool want_gradient);
+
+struct StepContext {
+  int64_t step = 0;         // 0-based index of this step
+  double progress = 0.0;    // fraction of the budget spent, in [0, 1] (steps, evaluations or time)
+  double step_scale = 1.0;  // multiplier on the sampler's step size (annealing of the step size)
+  torch::Generator* generator = nullptr;  // the run's seeded generator; never null inside step()
+};
+
+struct StepStats {
+  // [N] acceptance probability of this step's proposal per row (Metropolis-Hastings samplers),
+  // or undefined for samplers without an accept/reject test.
+  torch::Tensor acceptance;
+};
+
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+
+  virtual std::string name() const = 0;
+  // "name:key=value,..." with every option's current value.
+  virtual std::string describe() const = 0;
+  // Whether chains.gradient must be kept current between steps.
+  virtual bool needs_gradient() const { return true; }
+  // Whether step() reads chains.energy (accept/reject tests). When false, a wrapper that changes
+  // the energy's term weights need not re-evaluate the chains before the next step.
+  virtual bool uses_energy_values() const { return true; }
+  // Throws std::invalid_argument when the sampler cannot work on this answer space
+  // (e.g. a discrete sampler on a real space).
+  virtual void check_space(const AnswerSpace& space) const {}
+
+  // Called once before the first step, with the initial chains already evaluated.
+  virtual void begin(Target& target, ChainBatch& chains, const StepContext& context) {}
+  // One update of every row.
+  virtual StepStats step(Target& target, ChainBatch& chains, const StepContext& context) = 0;
+  // The driver dropped rows: keep only `index` (old row numbers) of any per-row state;
+  // `target` is the new, smaller target.
+  virtual void keep_rows(const torch::Tensor& index, Target& target) {}
+  // Rows where `mask` [N] is true were restarted: chains already hold their new, evaluated states.
+  virtual void reset_rows(const torch::Tensor& mask, Target& target, ChainBatch& chains) {}
+};
+
+using SamplerPtr = std::shared_ptr<Sampler>;
+
+}  // namespace ebm

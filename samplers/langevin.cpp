@@ -1,0 +1,40 @@
+#include "samplers/langevin.h"
+
+#include "samplers/gradient_descent.h"
+
+#include <torch/torch.h>
+
+namespace ebm {
+
+void LangevinOptions::bind(OptionSet& o) {
+  o.add("step", &step, "eta: y <- y - eta*grad E + sigma*xi");
+  o.add("noise", &noise, "sigma; < 0 = sqrt(2*eta*T), exact Langevin at temperature T; 0 = no noise");
+  o.add("mirror", &mirror, "step on log-probabilities, then softmax (probability spaces)");
+}
+
+bool LangevinOptions::IsValid(std::string* error) const {
+  if (!(step > 0)) return *error = "step must be > 0, got " + format_number(step), false;
+  return true;
+}
+
+torch::Tensor langevin_noise_scale(double noise, double eta, const Target& target, const torch::Tensor& like) {
+  if (noise >= 0) return torch::full({1}, noise, like.options());
+  return per_row((target.temperature().to(like.scalar_type()) * (2.0 * eta)).sqrt(), like);
+}
+
+void LangevinSampler::check_space(const AnswerSpace& space) const {
+  require_continuous(name(), space);
+  if (options_.mirror) check_mirror_space(name(), space);
+}
+
+StepStats LangevinSampler::step(Target& target, ChainBatch& chains, const StepContext& context) {
+  const double eta = options_.step * context.step_scale;
+  auto xi = torch::randn(chains.y.sizes(), *context.generator, chains.y.options());
+  auto sigma = langevin_noise_scale(options_.noise, eta, target, chains.y);
+  auto delta = target.mask_free(xi * sigma) - chains.gradient * eta;
+  chains.y = target.finalize(move_state(chains.y, delta, options_.mirror));
+  evaluate_chains(target, chains, true);
+  return {};
+}
+
+}  // namespace ebm

@@ -1,0 +1,31 @@
+#include "samplers/sampler_base.h"
+
+#include <torch/torch.h>
+
+namespace ebm {
+
+torch::Tensor per_row(const torch::Tensor& values, const torch::Tensor& like) {
+  std::vector<int64_t> shape(like.dim(), 1);
+  shape[0] = values.size(0);
+  return values.view(shape);
+}
+
+torch::Tensor row_sum(const torch::Tensor& x) { return x.flatten(1).sum(1); }
+
+std::pair<torch::Tensor, torch::Tensor> metropolis_accept(const torch::Tensor& log_ratio, torch::Generator& gen) {
+  auto probability = log_ratio.clamp_max(0.0).exp().nan_to_num(0.0);
+  auto u = torch::rand({log_ratio.size(0)}, gen, log_ratio.options());
+  return {u < probability, probability};
+}
+
+void require_continuous(const std::string& sampler, const AnswerSpace& space) {
+  if (space.kind == AnswerKind::OneHot)
+    throw std::invalid_argument(sampler + " moves continuous states; for one-hot answers use gwg, dula or dmala");
+}
+
+void require_one_hot(const std::string& sampler, const AnswerSpace& space) {
+  if (space.kind != AnswerKind::OneHot)
+    throw std::invalid_argument(sampler + " samples discrete one-hot answers; this answer space is " + space.describe());
+}
+
+}  // namespace ebm

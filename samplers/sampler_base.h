@@ -1,0 +1,45 @@
+// Shared pieces of the concrete samplers: options handling and small tensor helpers.
+#pragma once
+
+#include "ebm/options.h"
+#include "ebm/sampler.h"
+
+#include <torch/types.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace ebm {
+
+// Base for a sampler configured by an Options struct with bind() and IsValid().
+template <typename Options>
+class SamplerWithOptions : public Sampler {
+ public:
+  explicit SamplerWithOptions(Options options, const std::string& name) : options_(std::move(options)) {
+    std::string error;
+    if (!options_.IsValid(&error)) throw std::invalid_argument(name + ": " + error);
+  }
+  const Options& options() const { return options_; }
+  std::string describe() const override {
+    Options copy = options_;
+    OptionSet set(name());
+    copy.bind(set);
+    return name() + ":" + set.current_values();
+  }
+
+ protected:
+  Options options_;
+};
+
+// Reshapes a per-row tensor [N] so it broadcasts against [N, *shape] of `like`.
+torch::Tensor per_row(const torch::Tensor& values, const torch::Tensor& like);
+// Sum over every dimension but the first: [N, ...] -> [N].
+torch::Tensor row_sum(const torch::Tensor& x);
+// Metropolis-Hastings: accepts row n with probability min(1, exp(log_ratio[n])).
+// Returns {accepted bool [N], acceptance probability [N]}.
+std::pair<torch::Tensor, torch::Tensor> metropolis_accept(const torch::Tensor& log_ratio, torch::Generator& gen);
+// Throws unless the space is a real one (or, with allow_categorical, any relaxed space).
+void require_continuous(const std::string& sampler, const AnswerSpace& space);
+void require_one_hot(const std::string& sampler, const AnswerSpace& space);
+
+}  // namespace ebm

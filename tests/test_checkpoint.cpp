@@ -1,0 +1,485 @@
+// Checkpoints: round trip, refusal of damaged or mismatched files, atomic writes.
+#include "ebm/atomic_file.h"
+#include "ebm/checkpoint.h"
+
+#include <doctest/doctest.h>
+#include <torch/cuda.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/serialize.h>
+#include <torch/types.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct TinyNetImpl : torch::nn::Module {
+  TinyNetImpl(std::int64_t in, std::int64_t hidden, std::int64_t out, bool extra_layer = false) {
+    fc1 = register_module("fc1", torch::nn::Linear(in, hidden));
+    fc2 = register_module("fc2", torch::nn::Linear(hidden, out));
+    if (extra_layer) fc3 = register_module("fc3", torch::nn::Linear(out, out));
+    scale = register_buffer("scale", torch::rand({hidden}));
+  }
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
+  torch::Tensor scale;
+};
+
+// Same as TinyNet without fc2: the file then holds an entry this model lacks.
+struct OneLayerImpl : torch::nn::Module {
+  OneLayerImpl(std::int64_t in, std::int64_t hidden) {
+    fc1 = register_module("fc1", torch::nn::Linear(in, hidden));
+    scale = register_buffer("scale", torch::rand({hidden}));
+  }
+  torch::nn::Linear fc1{nullptr};
+  torch::Tensor scale;
+};
+
+json tiny_architecture(std::int64_t hidden) { return {{"in", 4}, {"hidden", hidden}, {"out", 3}}; }
+
+json tiny_metadata(std::int64_t hidden) {
+  return {{"kind", "toy-net"},
+          {"architecture", tiny_architecture(hidden)},
+          {"task", "toy"},
+          {"training", {{"command", "ebm train toy --steps 10"}, {"data", {{"n", 100}, {"seed", 7}}}}},
+          {"metrics", {{"loss", 0.25}, {"accuracy", 1}}}};
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    path_ = fs::temp_directory_path() /
+            ("ebm_ckpt_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::uint64_t le64(const std::string& bytes, std::size_t at) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+  return v;
+}
+
+void put_le(std::string& out, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+// Builds a file by hand, with a correct checksum, so tests can reach the checks behind it.
+std::string assemble(std::uint32_t version, const std::string& metadata, const std::string& weights,
+                     std::uint64_t weights_length_field) {
+  std::string body = "EBMCKPT\n";
+  put_le(body, version, 4);
+  put_le(body, metadata.size(), 8);
+  body += metadata;
+  put_le(body, weights_length_field, 8);
+  body += weights;
+  put_le(body, ebm::fnv1a64(body.data(), body.size()), 8);
+  body += "\nEBMEND\n";
+  return body;
+}
+
+std::map<std::string, torch::Tensor> snapshot(const torch::nn::Module& m) {
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& p : m.named_parameters()) out[p.key()] = p.value().detach().clone();
+  for (const auto& b : m.named_buffers()) out["buffer:" + b.key()] = b.value().detach().clone();
+  return out;
+}
+
+bool same_tensors(const std::map<std::string, torch::Tensor>& a, const std::map<std::string, torch::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [name, t] : a) {
+    const auto it = b.find(name);
+    if (it == b.end() || !torch::equal(t, it->second)) return false;
+  }
+  return true;
+}
+
+// Runs f, which must throw CheckpointError; returns its message.
+template <typename F>
+std::string checkpoint_error_of(F&& f) {
+  try {
+    f();
+  } catch (const ebm::CheckpointError& e) {
+    return e.what();
+  }
+  FAIL("no CheckpointError thrown");
+  return "";
+}
+
+}  // namespace
+
+TEST_SUITE("checkpoint") {
+  TEST_CASE("fnv1a64 matches the published test vectors") {
+    CHECK(ebm::fnv1a64("", 0) == 0xcbf29ce484222325ULL);
+    CHECK(ebm::fnv1a64("a", 1) == 0xaf63dc4c8601ec8cULL);
+    CHECK(ebm::fnv1a64("foobar", 6) == 0x85944171f73967e8ULL);
+    // Continuing from a state is the same as hashing the concatenation.
+    CHECK(ebm::fnv1a64("bar", 3, ebm::fnv1a64("foo", 3)) == 0x85944171f73967e8ULL);
+  }
+
+  TEST_CASE("round trip restores weights and buffers exactly and keeps metadata") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    torch::manual_seed(1);
+    TinyNetImpl saved(4, 8, 3);
+    ebm::save_checkpoint(path, saved, tiny_metadata(8), "0.1.0-test");
+
+    torch::manual_seed(2);
+    TinyNetImpl fresh(4, 8, 3);
+    REQUIRE_FALSE(same_tensors(snapshot(saved), snapshot(fresh)));
+    const void* fc1_storage = fresh.fc1->weight.data_ptr();
+
+    const json meta = ebm::load_checkpoint(path, fresh, {"toy-net", tiny_architecture(8)});
+    CHECK(same_tensors(snapshot(saved), snapshot(fresh)));
+    CHECK(fresh.fc1->weight.data_ptr() == fc1_storage);  // loaded in place: optimizers stay valid
+    CHECK(fresh.fc1->weight.requires_grad());
+
+    CHECK(meta["format"] == "ebm-checkpoint");
+    CHECK(meta["format_version"] == 1);
+    CHECK(meta["library_version"] == "0.1.0-test");
+    CHECK(std::regex_match(meta["created"].get<std::string>(),
+                           std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+    const json original = tiny_metadata(8);
+    for (const char* key : {"kind", "architecture", "task", "training", "metrics"}) {
+      CHECK_MESSAGE(meta[key] == original[key], key);
+    }
+    CHECK(ebm::read_checkpoint_metadata(path) == meta);
+
+    // The layout the header documents.
+    const std::string bytes = read_bytes(path);
+    CHECK(bytes.substr(0, 8) == "EBMCKPT\n");
+    CHECK(bytes.substr(bytes.size() - 8) == "\nEBMEND\n");
+    const std::uint64_t m = le64(bytes, 12);
+    const std::uint64_t w = le64(bytes, 20 + m);
+    CHECK(bytes.size() == 44 + m + w);
+    CHECK(le64(bytes, 28 + m + w) == ebm::fnv1a64(bytes.data(), 28 + m + w));
+
+    // The weights blob is an ordinary torch archive in Module::save's layout.
+    std::istringstream blob(bytes.substr(28 + m, w));
+    torch::manual_seed(4);
+    TinyNetImpl via_torch(4, 8, 3);
+    torch::serialize::InputArchive archive;
+    archive.load_from(blob);
+    via_torch.load(archive);
+    CHECK(same_tensors(snapshot(saved), snapshot(via_torch)));
+  }
+
+  TEST_CASE("missing task, training and metrics are recorded as null; the library version defaults") {
+    TempDir dir;
+    const std::string path = dir.file("bare.ckpt");
+    TinyNetImpl net(4, 8, 3);
+    ebm::save_checkpoint(path, net, {{"kind", "toy-net"}, {"architecture", tiny_architecture(8)}});
+    const json meta = ebm::read_checkpoint_metadata(path);
+    CHECK(meta["library_version"] == "unknown");
+    CHECK(meta.contains("task"));
+    CHECK(meta["task"].is_null());
+    CHECK(meta["training"].is_null());
+    CHECK(meta["metrics"].is_null());
+
+    CHECK(checkpoint_error_of([&] { ebm::save_checkpoint(path, net, {{"architecture", json::object()}}); })
+              .find("'kind'") != std::string::npos);
+    CHECK(checkpoint_error_of([&] { ebm::save_checkpoint(path, net, {{"kind", "toy-net"}}); })
+              .find("'architecture'") != std::string::npos);
+  }
+
+  TEST_CASE("a truncated file is refused as truncated, wherever it was cut, and the module is untouched") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    TinyNetImpl saved(4, 8, 3);
+    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    const std::string bytes = read_bytes(path);
+    const std::size_t m = le64(bytes, 12);
+    const std::size_t w = le64(bytes, 20 + m);
+
+    struct Cut {
+      std::size_t length;
+      std::string expect;
+    };
+    const std::vector<Cut> cuts = {
+        {0, "inside the header (0 of 20 bytes)"},
+        {5, "inside the header (5 of 20 bytes)"},
+        {15, "inside the header (15 of 20 bytes)"},
+        {20 + m / 2, "truncated: expected " + std::to_string(m) + " bytes of metadata, file ends after " +
+                         std::to_string(m / 2) + " of them"},
+        {20 + m + 3, "inside the weights length field (3 of 8 bytes)"},
+        {28 + m + w / 2, "bytes of weights, file ends after"},
+        {28 + m + w + 3, "inside the trailer (3 of 16 bytes)"},
+        {bytes.size() - 1, "inside the trailer (15 of 16 bytes)"},
+    };
+    torch::manual_seed(3);
+    TinyNetImpl target(4, 8, 3);
+    const auto before = snapshot(target);
+    for (const auto& cut : cuts) {
+      CAPTURE(cut.length);
+      write_bytes(path, bytes.substr(0, cut.length));
+      const std::string message = checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {}); });
+      CHECK(message.find("truncated") != std::string::npos);
+      CHECK_MESSAGE(message.find(cut.expect) != std::string::npos, message);
+      CHECK(message.find(path) != std::string::npos);
+      CHECK(checkpoint_error_of([&] { ebm::read_checkpoint_metadata(path); }) == message);
+    }
+    CHECK(same_tensors(before, snapshot(target)));
+
+    // The weights message carries both numbers.
+    write_bytes(path, bytes.substr(0, 28 + m + 100));
+    CHECK(checkpoint_error_of([&] { ebm::read_checkpoint_metadata(path); })
+              .find("truncated: expected " + std::to_string(w) + " bytes of weights, file ends after 100 of them") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("a flipped byte is caught by the checksum") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    TinyNetImpl saved(4, 8, 3);
+    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    const std::string bytes = read_bytes(path);
+    const std::size_t m = le64(bytes, 12);
+    const std::size_t w = le64(bytes, 20 + m);
+
+    for (const std::size_t at : {28 + m + w / 2, 28 + m + w - 1, std::size_t{25}}) {  // weights, weights, metadata
+      CAPTURE(at);
+      std::string damaged = bytes;
+      damaged[at] = static_cast<char>(damaged[at] ^ 0x10);
+      write_bytes(path, damaged);
+      TinyNetImpl target(4, 8, 3);
+      const auto before = snapshot(target);
+      const std::string message = checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {}); });
+      CHECK_MESSAGE(message.find("corrupt: checksum mismatch") != std::string::npos, message);
+      CHECK(same_tensors(before, snapshot(target)));
+    }
+
+    // A damaged length field in a complete file is reported as damage, not as truncation.
+    std::string damaged = bytes;
+    damaged[20 + m + 5] = static_cast<char>(0x7f);
+    write_bytes(path, damaged);
+    const std::string message = checkpoint_error_of([&] { ebm::read_checkpoint_metadata(path); });
+    CHECK_MESSAGE(message.find("corrupt: the weights length field") != std::string::npos, message);
+
+    // Bytes appended after the trailer.
+    write_bytes(path, bytes + "xyz");
+    CHECK(checkpoint_error_of([&] { ebm::read_checkpoint_metadata(path); })
+              .find("3 unexpected bytes after the end") != std::string::npos);
+  }
+
+  TEST_CASE("files that are not checkpoints are refused by name") {
+    TempDir dir;
+    const std::string text = dir.file("notes.txt");
+    write_bytes(text, "hello, this is not a checkpoint at all\n");
+    CHECK(checkpoint_error_of([&] { ebm::read_checkpoint_metadata(text); })
+              .find("not an ebm checkpoint (bad magic)") != std::string::npos);
+    write_bytes(text, "EBX");  // short and wrong
+    CHECK(checkpoint_error_of([&] { ebm::read_checkpoint_metadata(text); }).find("bad magic") != std::string::npos);
+
+    const std::string missing = dir.file("missing.ckpt");
+    const std::string m = checkpoint_error_of([&] { ebm::read_checkpoint_metadata(missing); });
+    CHECK(m == "checkpoint '" + missing + "': cannot open: No such file or directory");
+    CHECK(checkpoint_error_of([&] { ebm::read_checkpoint_metadata(dir.path().string()); })
+              .find("is a directory") != std::string::npos);
+  }
+
+  TEST_CASE("hand-built files reach the metadata and version checks") {
+    TempDir dir;
+    const std::string path = dir.file("hand.ckpt");
+    const auto problem_of = [&](const std::string& bytes) {
+      write_bytes(path, bytes);
+      try {
+        ebm::read_checkpoint_metadata(path);
+      } catch (const ebm::CheckpointError& e) {
+        CHECK(e.path() == path);
+        return e.problem();
+      }
+      return std::string("no error");
+    };
+    CHECK(problem_of(assemble(1, "{\"kind\": ", "", 0)).rfind("metadata is not valid JSON: ", 0) == 0);
+    CHECK(problem_of(assemble(1, "[1, 2]", "", 0)) == "metadata is not a JSON object");
+    CHECK(problem_of(assemble(1, "{\"format\": \"other\", \"format_version\": 1}", "", 0)) ==
+          "metadata 'format' is \"other\", expected \"ebm-checkpoint\"");
+    CHECK(problem_of(assemble(7, "{}", "", 0)) == "unsupported format version 7 (this build reads up to 1)");
+    CHECK(problem_of(assemble(1, "{\"format\": \"ebm-checkpoint\", \"format_version\": 1}", "", 0)) == "no error");
+  }
+
+  TEST_CASE("kind and architecture mismatches name the field") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    TinyNetImpl saved(4, 8, 3);
+    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    TinyNetImpl target(4, 8, 3);
+    const auto before = snapshot(target);
+
+    CHECK(checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"ar-transformer", nullptr}); }) ==
+          "checkpoint '" + path + "': kind mismatch: file holds 'toy-net', expected 'ar-transformer'");
+    CHECK(checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", tiny_architecture(16)}); }) ==
+          "checkpoint '" + path + "': architecture mismatch: field 'hidden' is 8 in the file, 16 expected");
+    CHECK(same_tensors(before, snapshot(target)));
+
+    // Numbers compare by value; nested fields are named by path; one-sided fields are mismatches.
+    CHECK(ebm::architecture_difference({{"hidden", 64}}, {{"hidden", 64.0}}) == "");
+    CHECK(ebm::architecture_difference({{"enc", {{"layers", 2}}}}, {{"enc", {{"layers", 3}}}}) ==
+          "field 'enc.layers' is 2 in the file, 3 expected");
+    CHECK(ebm::architecture_difference({{"dims", {4, 8}}}, {{"dims", {4, 9}}}) ==
+          "field 'dims[1]' is 8 in the file, 9 expected");
+    CHECK(ebm::architecture_difference({{"a", 1}}, {{"a", 1}, {"b", "x"}}) ==
+          "field 'b' is missing in the file, \"x\" expected");
+    CHECK(ebm::architecture_difference({{"a", 1}, {"dropout", 0.5}}, {{"a", 1}}) ==
+          "field 'dropout' is 0.5 in the file, not expected");
+  }
+
+  TEST_CASE("weights that do not fit the model name the parameter, and the module is untouched") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    TinyNetImpl saved(4, 8, 3);
+    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+
+    TinyNetImpl wider(4, 16, 3);
+    auto before = snapshot(wider);
+    std::string message = checkpoint_error_of([&] { ebm::load_checkpoint(path, wider, {"toy-net", nullptr}); });
+    CHECK_MESSAGE(message.find("weights do not fit the model: parameter 'fc1.weight' has shape [8, 4] in the file, "
+                               "[16, 4] in the model") != std::string::npos,
+                  message);
+    CHECK(message.find("more problems") != std::string::npos);  // fc1.bias, fc2.weight, scale too
+    CHECK(same_tensors(before, snapshot(wider)));
+
+    TinyNetImpl deeper(4, 8, 3, /*extra_layer=*/true);
+    before = snapshot(deeper);
+    message = checkpoint_error_of([&] { ebm::load_checkpoint(path, deeper, {}); });
+    CHECK_MESSAGE(message.find("weights do not fit the model: parameter 'fc3.weight' is missing from the file") !=
+                      std::string::npos,
+                  message);
+    CHECK(same_tensors(before, snapshot(deeper)));
+
+    OneLayerImpl shallower(4, 8);
+    message = checkpoint_error_of([&] { ebm::load_checkpoint(path, shallower, {}); });
+    CHECK_MESSAGE(message.find("weights do not fit the model: the file has an entry 'fc2' the model lacks") !=
+                      std::string::npos,
+                  message);
+
+    TinyNetImpl as_double(4, 8, 3);
+    as_double.to(torch::kFloat64);
+    message = checkpoint_error_of([&] { ebm::load_checkpoint(path, as_double, {}); });
+    CHECK_MESSAGE(message.find("parameter 'fc1.weight' has dtype Float in the file, Double in the model") !=
+                      std::string::npos,
+                  message);
+  }
+
+  TEST_CASE("saving is atomic: no temporary files remain, a failed save leaves nothing") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    TinyNetImpl net(4, 8, 3);
+    ebm::save_checkpoint(path, net, tiny_metadata(8));
+    ebm::save_checkpoint(path, net, tiny_metadata(8));  // over an existing file
+    CHECK(dir.entries() == std::vector<std::string>{"net.ckpt"});
+
+    const std::string nowhere = dir.file("no_such_dir/net.ckpt");
+    const std::string message = checkpoint_error_of([&] { ebm::save_checkpoint(nowhere, net, tiny_metadata(8)); });
+    CHECK(message.find("cannot write") != std::string::npos);
+    CHECK(message.find("No such file or directory") != std::string::npos);
+    CHECK(message.find(nowhere) != std::string::npos);
+    CHECK_FALSE(fs::exists(dir.path() / "no_such_dir"));
+
+    // The rename fails (the target is a non-empty directory): the temporary must be gone.
+    fs::create_directories(dir.path() / "occupied" / "child");
+    CHECK(checkpoint_error_of([&] { ebm::save_checkpoint(dir.file("occupied"), net, tiny_metadata(8)); })
+              .find("cannot rename temporary file") != std::string::npos);
+    CHECK(dir.entries() == std::vector<std::string>{"net.ckpt", "occupied"});
+  }
+
+  TEST_CASE("AtomicFileWriter replaces the file only on commit") {
+    TempDir dir;
+    const std::string path = dir.file("data.txt");
+    ebm::write_file_atomically(path, "old contents\n");
+    {
+      ebm::AtomicFileWriter out(path);
+      out.write("half of the new");
+      CHECK(fs::exists(out.temp_path()));
+      CHECK(read_bytes(path) == "old contents\n");
+      // destroyed without commit, as when an exception unwinds a save
+    }
+    CHECK(read_bytes(path) == "old contents\n");
+    CHECK(dir.entries() == std::vector<std::string>{"data.txt"});
+
+    {
+      ebm::AtomicFileWriter out(path);
+      out.write("new ");
+      out.write("contents\n");
+      out.commit();
+      CHECK(out.committed());
+      CHECK_THROWS_AS(out.write("more"), std::logic_error);
+    }
+    CHECK(read_bytes(path) == "new contents\n");
+    CHECK(dir.entries() == std::vector<std::string>{"data.txt"});
+
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+    ebm::write_file_atomically(path, "again\n");
+    CHECK(fs::status(path).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+
+    try {
+      ebm::write_file_atomically(dir.file("absent/x.txt"), "x");
+      FAIL("no exception");
+    } catch (const std::runtime_error& e) {
+      const std::string message = e.what();
+      CHECK(message.find(dir.file("absent/x.txt")) != std::string::npos);
+      CHECK(message.find("No such file or directory") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("a module on CUDA is saved from CPU copies and loads onto CPU") {
+    if (!torch::cuda::is_available()) {
+      MESSAGE("CUDA not available: skipped");
+      return;
+    }
+    TempDir dir;
+    const std::string path = dir.file("gpu.ckpt");
+    TinyNetImpl on_gpu(4, 8, 3);
+    on_gpu.to(torch::Device(torch::kCUDA));
+    ebm::save_checkpoint(path, on_gpu, tiny_metadata(8));
+    CHECK(on_gpu.fc1->weight.is_cuda());  // saving does not move the module
+    TinyNetImpl on_cpu(4, 8, 3);
+    ebm::load_checkpoint(path, on_cpu, {"toy-net", tiny_architecture(8)});
+    CHECK(on_cpu.fc1->weight.device().is_cpu());
+    CHECK(torch::equal(on_cpu.fc1->weight, on_gpu.fc1->weight.cpu()));
+    TinyNetImpl back(4, 8, 3);
+    ebm::load_checkpoint(path, back, {}, torch::Device(torch::kCUDA));
+    CHECK(back.fc1->weight.is_cuda());
+    CHECK(torch::equal(back.scale.cpu(), on_gpu.scale.cpu()));
+  }
+}
