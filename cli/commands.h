@@ -11,6 +11,7 @@ void add_version_command(CLI::App& app);
 void add_samplers_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_sudoku_commands(CLI::App& app);  // generate sudoku, solve sudoku
 
 // Applies --threads (0 = keep LibTorch's default) and returns the number in force.
 int apply_threads(int threads);

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   ebm::cli::add_samplers_command(app);
   ebm::cli::add_demo_command(app);
   ebm::cli::add_bench_command(app);
+  ebm::cli::add_sudoku_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

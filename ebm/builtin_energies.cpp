@@ -89,6 +89,14 @@ torch::Tensor PottsEnergy::exact_distribution(double temperature) const {
   return torch::softmax(-energy.to(torch::kDouble) / temperature, 0);
 }
 
+torch::Tensor CategoricalPurityEnergy::forward(const torch::Tensor&, const torch::Tensor& answer) {
+  return (1.0 - answer.square().sum(-1)).sum(-1);
+}
+
+torch::Tensor CategoricalPurityEnergy::closed_form_gradient(const torch::Tensor&, const torch::Tensor& answer) {
+  return answer * -2.0;
+}
+
 MlpEnergy::MlpEnergy(int64_t dimension, int64_t hidden, uint64_t seed)
     : Energy("MlpEnergy"), dimension_(dimension), hidden_(hidden) {
   auto gen = make_generator(seed, torch::kCPU);

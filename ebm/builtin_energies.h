@@ -61,6 +61,20 @@ class PottsEnergy : public Energy {
   int64_t variables_, categories_;
 };
 
+// Purity of relaxed categorical answers p [B, V, K] (probabilities):
+//   E(p) = sum_v (1 - sum_k p[v, k]^2)
+// 0 exactly at one-hot rows, largest at uniform rows. With a negative weight it spreads
+// probability (exploration); with a positive one it pushes every row to a vertex. Closed-form
+// gradient -2 p.
+class CategoricalPurityEnergy : public Energy {
+ public:
+  CategoricalPurityEnergy() : Energy("CategoricalPurityEnergy") {}
+  torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
+  torch::Tensor closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) override;
+  bool has_closed_form_gradient() const override { return true; }
+  std::string describe() const override { return "purity"; }
+};
+
 // A small neural energy for benchmarks: E(y) = w^T tanh(W y + c) + 1/2 |y|^2 over flattened
 // answers, hidden width `hidden`. Gradient by autograd (the common case for learned energies).
 class MlpEnergy : public Energy {

@@ -19,6 +19,7 @@ void AnnealingOptions::bind(OptionSet& o) {
   o.add("weight_start", &weight_start, "weight of that term at p = 0");
   o.add("weight_end", &weight_end, "weight of that term at p = 1");
   o.add("cycles", &cycles, "the schedules repeat this many times over the budget");
+  o.add("period", &period, "> 0: the schedules restart every `period` steps instead of following the budget");
 }
 
 bool AnnealingOptions::IsValid(std::string* error) const {
@@ -32,6 +33,7 @@ bool AnnealingOptions::IsValid(std::string* error) const {
   if (!(step_start > 0 && step_end > 0)) return *error = "step_start and step_end must be > 0", false;
   if (weight_term < -1) return *error = "weight_term must be >= -1 (-1 = none)", false;
   if (cycles < 1) return *error = "cycles must be >= 1", false;
+  if (period < 0 || period == 1) return *error = "period must be 0 (follow the budget) or >= 2", false;
   for (auto [name, schedule] : {std::pair<const char*, Schedule>{"t", temperature()}, {"step", step_scale()},
                                 {"weight", weight()}}) {
     std::string problem = schedule.problem();
@@ -49,8 +51,13 @@ std::string AnnealingSampler::describe() const {
   return SamplerWithOptions::describe() + "/" + base_->describe();
 }
 
+double AnnealingSampler::progress_of(const StepContext& context) const {
+  if (options_.period > 0) return double(context.step % options_.period) / double(options_.period - 1);
+  return context.progress;
+}
+
 void AnnealingSampler::apply(Target& target, ChainBatch& chains, double progress) {
-  const int cycles = static_cast<int>(options_.cycles);
+  const int cycles = options_.period > 0 ? 1 : static_cast<int>(options_.cycles);
   target.set_temperature(options_.temperature().at(progress, cycles));
   if (options_.weight_term < 0) return;
   WeightedSumEnergy* sum = target.weighted_sum();
@@ -72,9 +79,10 @@ void AnnealingSampler::begin(Target& target, ChainBatch& chains, const StepConte
 }
 
 StepStats AnnealingSampler::step(Target& target, ChainBatch& chains, const StepContext& context) {
-  apply(target, chains, context.progress);
+  const double progress = progress_of(context);
+  apply(target, chains, progress);
   StepContext inner = context;
-  inner.step_scale = context.step_scale * options_.step_scale().at(context.progress, static_cast<int>(options_.cycles));
+  inner.step_scale = context.step_scale * options_.step_scale().at(progress, options_.period > 0 ? 1 : static_cast<int>(options_.cycles));
   return base_->step(target, chains, inner);
 }
 

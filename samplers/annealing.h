@@ -5,6 +5,8 @@
 //   one energy weight    w(p) = schedule(weight_start -> weight_end) for term `weight_term` of a
 //                        weighted-sum energy (-1 = no weight annealing).
 // Neutral values: t_start = t_end = 1, step_start = step_end = 1, weight_term = -1.
+// Progress is the fraction of the run's budget spent (repeated `cycles` times), or, with period > 0,
+// (step mod period) / (period - 1): every `period` steps the schedules start again (re-annealing).
 // After changing a weight it re-evaluates the chains when the base reads energy values (MH tests).
 #pragma once
 
@@ -22,6 +24,7 @@ struct AnnealingOptions {
   std::string weight_schedule = "linear";
   double weight_start = 0.0, weight_end = 1.0;
   int64_t cycles = 1;  // the schedules repeat this many times over the budget
+  int64_t period = 0;  // > 0: the schedules repeat every `period` steps instead (p = (step mod period) / period)
 
   void bind(OptionSet& o);
   bool IsValid(std::string* error) const;
@@ -47,6 +50,7 @@ class AnnealingSampler : public SamplerWithOptions<AnnealingOptions> {
 
  private:
   void apply(Target& target, ChainBatch& chains, double progress);
+  double progress_of(const StepContext& context) const;
   SamplerPtr base_;
   double applied_weight_ = 0.0;
 };

@@ -117,6 +117,7 @@ struct ChainBook {
   torch::Tensor restarts_used; // int64 [N]
   torch::Tensor stop_step;     // int64 [N]
   torch::Tensor evaluations;   // double [N]
+  std::vector<double> stop_ms; // [N] wall time when each chain stopped
 
   void record_best(const torch::Tensor& ids, const ChainBatch& chains, const torch::Tensor& finite,
                    int64_t step, double plateau_delta) {
@@ -189,6 +190,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
   book.restarts_used = torch::zeros({rows}, long_options);
   book.stop_step = torch::zeros({rows}, long_options);
   book.evaluations = torch::full({rows}, 1.0, torch::TensorOptions().dtype(torch::kDouble).device(device));
+  book.stop_ms.assign(rows, 0.0);
   torch::Tensor ids = torch::arange(rows, long_options);
   std::vector<char> problem_verified(problems, 0);
 
@@ -277,6 +279,9 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
       auto chain_rows = ids.index_select(0, stopped_rows);
       book.status.index_copy_(0, chain_rows, new_status.index_select(0, stopped_rows));
       book.stop_step.index_fill_(0, chain_rows, step);
+      const double now = milliseconds_since(start);
+      auto stopped_ids = chain_rows.to(torch::kCPU);
+      for (int64_t i = 0; i < stopped_ids.size(0); ++i) book.stop_ms[stopped_ids[i].item<int64_t>()] = now;
       auto keep = (~stopped).nonzero().squeeze(1);
       ids = ids.index_select(0, keep);
       target = target.select_rows(keep);
@@ -357,8 +362,13 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
   }
 
   // Chains still running stop now.
-  if (ids.size(0) > 0) book.stop_step.index_fill_(0, ids, steps_done);
   synchronize(device);
+  if (ids.size(0) > 0) {
+    book.stop_step.index_fill_(0, ids, steps_done);
+    const double now = milliseconds_since(start);
+    auto running_ids = ids.to(torch::kCPU);
+    for (int64_t i = 0; i < running_ids.size(0); ++i) book.stop_ms[running_ids[i].item<int64_t>()] = now;
+  }
 
   // Per-problem results, on the CPU.
   auto best_energy = book.best_energy.to(torch::kCPU).to(torch::kDouble);
@@ -374,6 +384,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
       const auto s = static_cast<ChainStatus>(status[c].item<int64_t>());
       all_failed = all_failed && s == ChainStatus::NON_FINITE;
       r.steps = std::max(r.steps, stop_step[c].item<int64_t>());
+      r.elapsed_ms = std::max(r.elapsed_ms, book.stop_ms[c]);
       r.evaluations += static_cast<int64_t>(std::llround(chain_evals[c].item<double>()));
       const double e = best_energy[c].item<double>();
       if (s == ChainStatus::VERIFIED && !r.verified) {

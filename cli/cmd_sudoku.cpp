@@ -1,0 +1,197 @@
+// `ebm generate sudoku` and `ebm solve sudoku`.
+#include "cli/commands.h"
+
+#include "ebm/atomic_file.h"
+#include "ebm/device.h"
+#include "tasks/sudoku/generator.h"
+#include "tasks/sudoku/solver.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace ebm::cli {
+
+namespace {
+
+struct GenerateFlags {
+  int count = 100, box = 3, threads = 0;
+  std::string tier = "hard", output;
+  uint64_t seed = 0;
+};
+
+struct SolveFlags {
+  std::string puzzle, input, sampler, energy = "constraint", model, device = "cpu", trace_csv;
+  double budget_ms = 10000;
+  int64_t batch = 64;
+  int threads = 1;
+  uint64_t seed = 0;
+  bool json = false, quiet = false, no_board = false;
+};
+
+std::vector<sudoku::Board> read_input(const SolveFlags& flags) {
+  std::vector<sudoku::Board> boards;
+  if (!flags.puzzle.empty()) {
+    try {
+      boards.push_back(sudoku::parse_board(flags.puzzle));
+    } catch (const sudoku::ParseError& e) {
+      throw std::runtime_error(std::string("puzzle argument: ") + e.what());
+    }
+    return boards;
+  }
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  std::string name = "stdin";
+  if (!flags.input.empty() && flags.input != "-") {
+    file.open(flags.input);
+    if (!file) throw std::runtime_error("cannot open input file '" + flags.input + "'");
+    in = &file;
+    name = flags.input;
+  }
+  for (auto& record : sudoku::read_puzzles(*in, name)) boards.push_back(record.puzzle);
+  return boards;
+}
+
+void write_trace_csv(const std::string& path, const std::vector<TraceRow>& trace) {
+  std::ostringstream csv;
+  csv << "step,elapsed_ms,evaluations,running_chains,mean_energy,min_energy,mean_gradient_norm,mean_acceptance\n";
+  for (const auto& r : trace)
+    csv << r.step << "," << r.elapsed_ms << "," << r.evaluations << "," << r.running_chains << "," << r.mean_energy
+        << "," << r.min_energy << "," << r.mean_gradient_norm << "," << r.mean_acceptance << "\n";
+  write_file_atomically(path, csv.str());
+}
+
+// A compact energy trace: min energy at ~12 points of the run.
+std::string sparkline(const std::vector<TraceRow>& trace) {
+  std::ostringstream s;
+  if (trace.empty()) return "";
+  const size_t points = std::min<size_t>(12, trace.size());
+  for (size_t i = 0; i < points; ++i) {
+    const auto& r = trace[(trace.size() - 1) * i / std::max<size_t>(1, points - 1)];
+    s << "  step " << std::setw(5) << r.step << "  E_min " << std::fixed << std::setprecision(3) << r.min_energy
+      << "  chains " << r.running_chains << "\n";
+  }
+  return s.str();
+}
+
+void run_solve(const SolveFlags& flags) {
+  set_threads(flags.threads);
+  auto boards = read_input(flags);
+  if (boards.empty()) throw std::runtime_error("no puzzles in the input");
+  sudoku::SolverSettings settings;
+  settings.energy = flags.energy;
+  settings.model = flags.model;
+  settings.sampler = flags.sampler;
+  settings.budget_ms = flags.budget_ms;
+  settings.batch = flags.batch;
+  settings.seed = flags.seed;
+  settings.device = resolve_device(flags.device);
+  const bool single_on_terminal = boards.size() == 1 && !flags.json && isatty(STDOUT_FILENO) && !flags.no_board;
+  settings.trace = single_on_terminal || !flags.trace_csv.empty();
+  const bool show_progress = !flags.quiet && boards.size() > 1 && isatty(STDERR_FILENO);
+  auto report = sudoku::solve(boards, settings, [&](size_t done, size_t total) {
+    if (show_progress) std::cerr << "\rsolved batches: " << done << "/" << total << " puzzles" << std::flush;
+  });
+  if (show_progress) std::cerr << "\n";
+  if (!flags.trace_csv.empty()) write_trace_csv(flags.trace_csv, report.trace);
+
+  size_t verified = 0;
+  for (size_t i = 0; i < boards.size(); ++i) {
+    const auto& s = report.puzzles[i];
+    verified += s.verified;
+    if (flags.json) {
+      nlohmann::json line{{"puzzle", sudoku::to_line(boards[i])},
+                          {"answer", s.verified ? nlohmann::json(sudoku::to_line(s.answer)) : nlohmann::json(nullptr)},
+                          {"verified", s.verified},
+                          {"energy", s.energy},
+                          {"steps", s.steps},
+                          {"energy_evaluations", s.evaluations},
+                          {"milliseconds", s.ms},
+                          {"chains", s.chains}};
+      std::cout << line.dump() << "\n";
+    } else if (single_on_terminal) {
+      std::cout << sudoku::render(boards[i], s.verified ? s.answer : boards[i], true) << "\n"
+                << (s.verified ? "verified: yes" : "verified: no (unsolved)") << "   energy " << s.energy << "   steps "
+                << s.steps << "   evaluations " << s.evaluations << "   " << std::fixed << std::setprecision(1) << s.ms
+                << " ms   chains " << s.chains << "\n"
+                << "energy trace (lowest energy among running chains):\n"
+                << sparkline(report.trace);
+    } else {
+      std::cout << (s.verified ? sudoku::to_line(s.answer) : std::string("unsolved")) << "\n";
+    }
+  }
+  if (!flags.quiet && boards.size() > 1)
+    std::cerr << "verified " << verified << "/" << boards.size() << " in " << std::fixed << std::setprecision(0)
+              << report.total_ms << " ms (" << std::setprecision(1) << report.total_ms / boards.size()
+              << " ms per puzzle); sampler " << report.sampler << "\n";
+}
+
+}  // namespace
+
+void add_sudoku_commands(CLI::App& app) {
+  auto* generate = app.add_subcommand("generate", "generate task data");
+  generate->require_subcommand(1);
+  auto* gen = generate->add_subcommand(
+      "sudoku", "seeded unique-solution Sudoku puzzles as puzzle,solution CSV.\nTiers:\n  " +
+                    [] {
+                      std::string s;
+                      for (auto t : sudoku::all_tiers()) s += sudoku::describe_tier(t) + "\n  ";
+                      return s;
+                    }());
+  auto g = std::make_shared<GenerateFlags>();
+  gen->add_option("--count", g->count, "number of puzzles")->capture_default_str();
+  gen->add_option("--tier", g->tier, "difficulty: " + sudoku::tier_names())->capture_default_str();
+  gen->add_option("--seed", g->seed, "seed; puzzle i depends only on (seed, i, tier, box)")->capture_default_str();
+  gen->add_option("--box", g->box, "box size: 2 (4x4), 3 (9x9), 4 (16x16)")->capture_default_str();
+  gen->add_option("--threads", g->threads, "OpenMP threads (0 = all); output does not depend on it")->capture_default_str();
+  gen->add_option("-o,--output", g->output, "write the CSV here (atomically) instead of stdout");
+  gen->callback([g] {
+    sudoku::GeneratorOptions options;
+    options.box = g->box;
+    options.count = g->count;
+    options.tier = sudoku::parse_tier(g->tier);
+    options.seed = g->seed;
+    options.threads = g->threads;
+    std::ostringstream csv;
+    sudoku::write_csv(csv, sudoku::generate(options));
+    if (g->output.empty()) std::cout << csv.str();
+    else write_file_atomically(g->output, csv.str());
+  });
+
+  auto* solve = app.add_subcommand("solve", "solve task instances with an energy-based model");
+  solve->require_subcommand(1);
+  auto* sud = solve->add_subcommand(
+      "sudoku",
+      "solve Sudoku puzzles by energy minimisation.\n"
+      "Input: a PUZZLE argument (81 characters, '.' or '0' for blanks) or --input FILE with one puzzle per\n"
+      "line (blank lines and '#' comments ignored; 'puzzle,solution' CSV uses the first field; a header is\n"
+      "skipped). Output: one line per puzzle, in order: the 81-digit answer if the exact verifier accepts\n"
+      "it, else 'unsolved'. --json prints one JSON object per puzzle instead. For one puzzle on a\n"
+      "terminal: the board (givens bold, filled cells green), verified flag and energy trace.");
+  auto f = std::make_shared<SolveFlags>();
+  sud->add_option("puzzle", f->puzzle, "one puzzle as a line of 16, 81 or 256 characters");
+  sud->add_option("-i,--input", f->input, "file of puzzles ('-' = stdin)");
+  sud->add_flag("--json", f->json, "one JSON object per puzzle: answer, verified, energy, steps, energy_evaluations, milliseconds, chains");
+  sud->add_option("--budget-ms", f->budget_ms, "wall-clock bound per puzzle (per batch run)")->capture_default_str();
+  sud->add_option("--sampler", f->sampler, "sampler spec (see `ebm samplers`); default: the tuned Sudoku spec");
+  sud->add_option("--energy", f->energy, "constraint | learned | combined")->capture_default_str();
+  sud->add_option("--model", f->model, "checkpoint of the learned energy");
+  sud->add_option("--device", f->device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+  sud->add_option("--threads", f->threads, "LibTorch threads (0 = LibTorch default)")->capture_default_str();
+  sud->add_option("--seed", f->seed, "seed of the sampler")->capture_default_str();
+  sud->add_option("--batch", f->batch, "puzzles solved together in one batch")->capture_default_str();
+  sud->add_option("--trace", f->trace_csv, "write the first batch's per-step energy trace as CSV");
+  sud->add_flag("--no-board", f->no_board, "print the answer line even for one puzzle on a terminal");
+  sud->add_flag("-q,--quiet", f->quiet, "no progress or summary on stderr");
+  sud->callback([f] {
+    if (f->puzzle.empty() == f->input.empty())
+      throw std::runtime_error("give either a PUZZLE argument or --input FILE (see --help)");
+    run_solve(*f);
+  });
+}
+
+}  // namespace ebm::cli

@@ -1,0 +1,29 @@
+// Sudoku energies on relaxed boards p [B, N*N, N] (one simplex per cell).
+//
+// SudokuConstraintEnergy (analytic):
+//   E(p) = sum over the 3N units u and N digits d of (sum_{cells c in u} p[c, d] - 1)^2
+//   Exactly 0 on every valid completion (each digit once per unit) and > 0 on any one-hot board
+//   that breaks a rule. It is also 0 at some fractional points (e.g. p = 1/N everywhere), which is
+//   why solving pairs it with a purity term (ebm::CategoricalPurityEnergy) whose weight is annealed.
+//   Closed-form gradient: dE/dp[c, d] = 2 * sum over the units u of c of (S[u, d] - 1).
+// The condition (givens) is not used: givens are clamped.
+#pragma once
+
+#include "ebm/energy.h"
+
+namespace ebm::sudoku {
+
+class SudokuConstraintEnergy : public Energy {
+ public:
+  explicit SudokuConstraintEnergy(int box = 3) : Energy("SudokuConstraintEnergy"), box_(box) {}
+  torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
+  torch::Tensor closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) override;
+  bool has_closed_form_gradient() const override { return true; }
+  std::string describe() const override { return "sudoku-constraints"; }
+  int box() const { return box_; }
+
+ private:
+  int box_;
+};
+
+}  // namespace ebm::sudoku
