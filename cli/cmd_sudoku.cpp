@@ -5,6 +5,7 @@
 #include "ebm/device.h"
 #include "tasks/sudoku/generator.h"
 #include "tasks/sudoku/solver.h"
+#include "tasks/sudoku/training.h"
 
 #include <unistd.h>
 
@@ -27,7 +28,7 @@ struct GenerateFlags {
 struct SolveFlags {
   std::string puzzle, input, sampler, energy = "constraint", model, device = "cpu", trace_csv;
   double budget_ms = 10000;
-  int64_t batch = 64;
+  int64_t batch = 8;
   int threads = 1;
   uint64_t seed = 0;
   bool json = false, quiet = false, no_board = false;
@@ -179,7 +180,7 @@ void add_sudoku_commands(CLI::App& app) {
   sud->add_option("--budget-ms", f->budget_ms, "wall-clock bound per puzzle (per batch run)")->capture_default_str();
   sud->add_option("--sampler", f->sampler, "sampler spec (see `ebm samplers`); default: the tuned Sudoku spec");
   sud->add_option("--energy", f->energy, "constraint | learned | combined")->capture_default_str();
-  sud->add_option("--model", f->model, "checkpoint of the learned energy");
+  sud->add_option("--model", f->model, "checkpoint of the learned energy (learned, combined)");
   sud->add_option("--device", f->device, "auto, cpu, cuda, cuda:N")->capture_default_str();
   sud->add_option("--threads", f->threads, "LibTorch threads (0 = LibTorch default)")->capture_default_str();
   sud->add_option("--seed", f->seed, "seed of the sampler")->capture_default_str();
@@ -191,6 +192,43 @@ void add_sudoku_commands(CLI::App& app) {
     if (f->puzzle.empty() == f->input.empty())
       throw std::runtime_error("give either a PUZZLE argument or --input FILE (see --help)");
     run_solve(*f);
+  });
+}
+
+void add_train_command(CLI::App& app, const std::string& command_line) {
+  auto* train = app.add_subcommand("train", "train learned energies");
+  train->require_subcommand(1);
+  auto* cmd = train->add_subcommand(
+      "sudoku",
+      "train the learned Sudoku energy (message passing over rows, columns and boxes) by denoising\n"
+      "gradient matching on generated boards; validates the solve rate and checkpoints every\n"
+      "--validate-every steps (atomic), and --resume continues from the checkpoint. See docs/TRAINING.md.");
+  auto s = std::make_shared<sudoku::TrainSettings>();
+  auto device = std::make_shared<std::string>("cpu");
+  auto threads = std::make_shared<int>(1);
+  s->command_line = command_line;
+  cmd->add_option("--steps", s->steps, "optimizer steps in total")->capture_default_str();
+  cmd->add_option("--batch", s->batch, "boards per step")->capture_default_str();
+  cmd->add_option("--lr", s->learning_rate, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--hidden", s->architecture.hidden, "hidden width per cell")->capture_default_str();
+  cmd->add_option("--layers", s->architecture.layers, "message-passing layers")->capture_default_str();
+  cmd->add_option("--t-min", s->t_min, "smallest corruption level t in y~ = (1-t) y* + t u")->capture_default_str();
+  cmd->add_option("--train-puzzles", s->train_puzzles, "generated training boards")->capture_default_str();
+  cmd->add_option("--tiers", s->tiers, "training tiers, comma-separated")->capture_default_str();
+  cmd->add_option("--validate-every", s->validate_every, "steps between validation and checkpoint")->capture_default_str();
+  cmd->add_option("--validation-puzzles", s->validation_puzzles, "hardest-tier validation puzzles")->capture_default_str();
+  cmd->add_option("--validation-budget-ms", s->validation_budget_ms, "solver budget for validation")->capture_default_str();
+  cmd->add_option("--seed", s->seed, "seed of data and training")->capture_default_str();
+  cmd->add_option("-o,--output", s->output, "checkpoint path (OUTPUT.optim holds the optimizer)")->capture_default_str();
+  cmd->add_flag("--resume", s->resume, "continue from the checkpoint at --output");
+  cmd->add_option("--device", *device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+  cmd->add_option("--threads", *threads, "LibTorch threads (0 = LibTorch default)")->capture_default_str();
+  cmd->callback([s, device, threads] {
+    set_threads(*threads);
+    s->device = resolve_device(*device);
+    auto result = sudoku::train(*s, std::cout);
+    std::cout << "done: " << result.steps << " steps, loss " << result.final_loss << ", validation "
+              << result.validation_learned * 100 << "% learned / " << result.validation_combined * 100 << "% combined\n";
   });
 }
 

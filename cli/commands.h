@@ -12,6 +12,8 @@ void add_samplers_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_sudoku_commands(CLI::App& app);  // generate sudoku, solve sudoku
+// train sudoku; command_line is recorded in checkpoints.
+void add_train_command(CLI::App& app, const std::string& command_line);
 
 // Applies --threads (0 = keep LibTorch's default) and returns the number in force.
 int apply_threads(int threads);

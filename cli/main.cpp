@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   ebm::cli::add_demo_command(app);
   ebm::cli::add_bench_command(app);
   ebm::cli::add_sudoku_commands(app);
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(i ? argv[i] : "ebm");
+  ebm::cli::add_train_command(app, command_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -23,9 +23,7 @@ EnergyAndGradient energy_and_gradient(Energy& energy, const torch::Tensor& condi
   }
   if (energy.has_closed_form_gradient() && !create_graph) {
     torch::NoGradGuard no_grad;
-    out.energy = energy.forward(condition, answer);
-    out.gradient = energy.closed_form_gradient(condition, answer);
-    return out;
+    return energy.closed_form_energy_and_gradient(condition, answer);
   }
   torch::AutoGradMode grad_mode(true);
   torch::Tensor y = create_graph && answer.requires_grad() ? answer : answer.detach().requires_grad_(true);
@@ -39,6 +37,11 @@ EnergyAndGradient energy_and_gradient(Energy& energy, const torch::Tensor& condi
     out.gradient = out.gradient.detach();
   }
   return out;
+}
+
+EnergyAndGradient Energy::closed_form_energy_and_gradient(const torch::Tensor& condition,
+                                                          const torch::Tensor& answer) {
+  return {forward(condition, answer), closed_form_gradient(condition, answer)};
 }
 
 WeightedSumEnergy::WeightedSumEnergy(std::vector<std::pair<EnergyPtr, double>> terms)
@@ -88,6 +91,24 @@ torch::Tensor WeightedSumEnergy::closed_form_gradient(const torch::Tensor& condi
     if (!g.defined()) return {};
     total.add_(g, t.weight);
   }
+  return total;
+}
+
+EnergyAndGradient WeightedSumEnergy::closed_form_energy_and_gradient(const torch::Tensor& condition,
+                                                                     const torch::Tensor& answer) {
+  EnergyAndGradient total;
+  for (auto& t : terms_) {
+    if (t.weight == 0.0) continue;
+    auto term = t.energy->closed_form_energy_and_gradient(condition, answer);
+    if (!total.energy.defined()) {
+      total.energy = term.energy * t.weight;
+      total.gradient = term.gradient * t.weight;
+    } else {
+      total.energy.add_(term.energy, t.weight);
+      total.gradient.add_(term.gradient, t.weight);
+    }
+  }
+  if (!total.energy.defined()) total = {torch::zeros({answer.size(0)}, answer.options()), torch::zeros_like(answer)};
   return total;
 }
 

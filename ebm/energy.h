@@ -21,6 +21,11 @@
 
 namespace ebm {
 
+struct EnergyAndGradient {
+  torch::Tensor energy;    // [B]
+  torch::Tensor gradient;  // same shape as the answer; undefined when not requested
+};
+
 class Energy : public torch::nn::Module {
  public:
   using torch::nn::Module::Module;
@@ -34,17 +39,15 @@ class Energy : public torch::nn::Module {
     return {};
   }
   virtual bool has_closed_form_gradient() const { return false; }
+  // Energy and closed-form gradient together; override when they share work. Default: both calls.
+  virtual EnergyAndGradient closed_form_energy_and_gradient(const torch::Tensor& condition,
+                                                            const torch::Tensor& answer);
 
   // Short human-readable description for reports ("quadratic(dim=4)").
   virtual std::string describe() const { return name(); }
 };
 
 using EnergyPtr = std::shared_ptr<Energy>;
-
-struct EnergyAndGradient {
-  torch::Tensor energy;    // [B]
-  torch::Tensor gradient;  // same shape as the answer; undefined when not requested
-};
 
 // Evaluates E and (if want_gradient) dE/d(answer). Uses the closed form when the energy has one,
 // else autograd. create_graph keeps the graph for training through the sampler (second order).
@@ -70,6 +73,8 @@ class WeightedSumEnergy : public Energy {
   torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
   torch::Tensor closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) override;
   bool has_closed_form_gradient() const override;
+  EnergyAndGradient closed_form_energy_and_gradient(const torch::Tensor& condition,
+                                                    const torch::Tensor& answer) override;
   std::string describe() const override;
 
  private:

@@ -23,6 +23,7 @@ void DriverOptions::bind(OptionSet& o) {
   o.add("plateau_delta", &plateau_delta, "improvement that counts as progress for the plateau test");
   o.add("restarts", &restarts, "restarts per chain from a fresh initial state after a plateau (0 = none)");
   o.add("trace", &trace, "record energy, gradient norm and acceptance per step");
+  o.add("track_best", &track_best, "keep each chain's lowest-energy state (false: its last state)");
   int64_t* seed_field = reinterpret_cast<int64_t*>(&seed);
   o.add("seed", seed_field, "seed of the run's generator (initial states, noise, proposals)");
 }
@@ -120,18 +121,28 @@ struct ChainBook {
   std::vector<double> stop_ms; // [N] wall time when each chain stopped
 
   void record_best(const torch::Tensor& ids, const ChainBatch& chains, const torch::Tensor& finite,
-                   int64_t step, double plateau_delta) {
+                   int64_t step, double plateau_delta, bool track_best) {
     auto previous = best_energy.index_select(0, ids);
     auto improved = finite & (chains.energy < previous);
     auto significant = finite & (chains.energy < previous - plateau_delta);
-    auto rows = improved.nonzero().squeeze(1);
-    if (rows.numel() > 0) {
+    if (!track_best) {
+      best_energy.index_copy_(0, ids, torch::where(improved, chains.energy, previous));
+    } else if (auto rows = improved.nonzero().squeeze(1); rows.numel() > 0) {
       auto chain_rows = ids.index_select(0, rows);
       best_energy.index_copy_(0, chain_rows, chains.energy.index_select(0, rows));
       best_state.index_copy_(0, chain_rows, chains.y.index_select(0, rows));
     }
     auto progressed = ids.masked_select(significant);
     if (progressed.numel() > 0) last_progress.index_fill_(0, progressed, step);
+  }
+
+  // Without best tracking a chain's result is its last (finite) state: stored when it stops.
+  void record_last(const torch::Tensor& chain_rows, const ChainBatch& chains, const torch::Tensor& rows) {
+    auto energy = chains.energy.index_select(0, rows);
+    auto finite_rows = rows.masked_select(torch::isfinite(energy));
+    auto finite_chains = chain_rows.masked_select(torch::isfinite(energy));
+    best_state.index_copy_(0, finite_chains, chains.y.index_select(0, finite_rows));
+    best_energy.index_copy_(0, finite_chains, chains.energy.index_select(0, finite_rows));
   }
 };
 
@@ -224,7 +235,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
     auto finite = torch::isfinite(chains.energy);
     auto new_status = torch::zeros({ids.size(0)}, long_options);
     new_status.masked_fill_(~finite, static_cast<int64_t>(ChainStatus::NON_FINITE));
-    book.record_best(ids, chains, finite, step, options.plateau_delta);
+    book.record_best(ids, chains, finite, step, options.plateau_delta, options.track_best);
     if (options.energy_tolerance > -std::numeric_limits<double>::infinity()) {
       auto reached = finite & (chains.energy <= options.energy_tolerance) & (new_status == 0);
       new_status.masked_fill_(reached, static_cast<int64_t>(ChainStatus::TOLERANCE));
@@ -278,6 +289,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
     if (stopped_rows.numel() > 0) {
       auto chain_rows = ids.index_select(0, stopped_rows);
       book.status.index_copy_(0, chain_rows, new_status.index_select(0, stopped_rows));
+      if (!options.track_best) book.record_last(chain_rows, chains, stopped_rows);
       book.stop_step.index_fill_(0, chain_rows, step);
       const double now = milliseconds_since(start);
       auto stopped_ids = chain_rows.to(torch::kCPU);
@@ -365,6 +377,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
   synchronize(device);
   if (ids.size(0) > 0) {
     book.stop_step.index_fill_(0, ids, steps_done);
+    if (!options.track_best) book.record_last(ids, chains, torch::arange(ids.size(0), long_options));
     const double now = milliseconds_since(start);
     auto running_ids = ids.to(torch::kCPU);
     for (int64_t i = 0; i < running_ids.size(0); ++i) book.stop_ms[running_ids[i].item<int64_t>()] = now;

@@ -49,8 +49,9 @@ struct DriverOptions {
   bool trace = false;
   // Seed of the run's generator (initial states, noise, proposals).
   uint64_t seed = 0;
-  // Drop stopped chains from the batch (false: keep stepping them frozen, for debugging).
-  bool compact = true;
+  // Keep each chain's lowest-energy state (false: a chain's result is its last state, which
+  // saves a copy per improving step when a verifier, not the energy, decides).
+  bool track_best = true;
 
   void bind(OptionSet& options);
   bool IsValid(std::string* error) const;

@@ -17,9 +17,9 @@ bool GradientDescentOptions::IsValid(std::string* error) const {
   return true;
 }
 
-torch::Tensor move_state(const torch::Tensor& y, const torch::Tensor& delta, bool mirror) {
-  if (!mirror) return y + delta;
-  return torch::softmax(y.clamp_min(1e-12).log() + delta, -1);
+torch::Tensor move_state(const Target& target, const torch::Tensor& y, const torch::Tensor& delta, bool mirror) {
+  if (!mirror) return target.finalize(y + delta);
+  return target.clamp().apply(torch::softmax(y.clamp_min(1e-12).log() + delta, -1));
 }
 
 void check_mirror_space(const std::string& sampler, const AnswerSpace& space) {
@@ -46,7 +46,7 @@ StepStats GradientDescentSampler::step(Target& target, ChainBatch& chains, const
   } else {
     delta = chains.gradient * -eta;
   }
-  chains.y = target.finalize(move_state(chains.y, delta, options_.mirror));
+  chains.y = move_state(target, chains.y, delta, options_.mirror);
   evaluate_chains(target, chains, true);
   return {};
 }

@@ -37,8 +37,9 @@ class GradientDescentSampler : public SamplerWithOptions<GradientDescentOptions>
   torch::Tensor velocity_;  // [N, *shape]
 };
 
-// Moves y by `delta` in the space's geometry: y + delta, or softmax(log y + delta) when mirror.
-torch::Tensor move_state(const torch::Tensor& y, const torch::Tensor& delta, bool mirror);
+// Moves y by `delta` in the space's geometry and finalizes it: P(y + delta), or
+// clamp(softmax(log y + delta)) when mirror (already on the simplices: no projection needed).
+torch::Tensor move_state(const Target& target, const torch::Tensor& y, const torch::Tensor& delta, bool mirror);
 // Throws unless mirror steps are possible in this space.
 void check_mirror_space(const std::string& sampler, const AnswerSpace& space);
 

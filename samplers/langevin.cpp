@@ -32,7 +32,7 @@ StepStats LangevinSampler::step(Target& target, ChainBatch& chains, const StepCo
   auto xi = torch::randn(chains.y.sizes(), *context.generator, chains.y.options());
   auto sigma = langevin_noise_scale(options_.noise, eta, target, chains.y);
   auto delta = target.mask_free(xi * sigma) - chains.gradient * eta;
-  chains.y = target.finalize(move_state(chains.y, delta, options_.mirror));
+  chains.y = move_state(target, chains.y, delta, options_.mirror);
   evaluate_chains(target, chains, true);
   return {};
 }

@@ -19,6 +19,8 @@ class SudokuConstraintEnergy : public Energy {
   torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
   torch::Tensor closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) override;
   bool has_closed_form_gradient() const override { return true; }
+  EnergyAndGradient closed_form_energy_and_gradient(const torch::Tensor& condition,
+                                                    const torch::Tensor& answer) override;
   std::string describe() const override { return "sudoku-constraints"; }
   int box() const { return box_; }
 

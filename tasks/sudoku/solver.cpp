@@ -4,6 +4,7 @@
 #include "samplers/registry.h"
 #include "tasks/sudoku/encoding.h"
 #include "tasks/sudoku/energies.h"
+#include "tasks/sudoku/learned_energy.h"
 
 #include <torch/torch.h>
 
@@ -14,20 +15,33 @@ namespace ebm::sudoku {
 
 std::string default_sampler_spec(const std::string& energy) {
   (void)energy;
-  return "anneal:weight_term=1,weight_start=-0.3,weight_end=0.6,period=200/"
-         "langevin:mirror=true,step=1.0,noise=0.2,chains=16,verify_every=5";
+  // Tuned on generated hardest-tier puzzles (docs/BENCHMARKS.md): mirror Langevin on the cell
+  // simplices; the purity weight rises from -0.3 (spread out) to 0.6 (commit) every 400 steps,
+  // re-melting the chains that have not been verified; the verifier checks every 5 steps.
+  return "anneal:weight_term=1,weight_start=-0.3,weight_end=0.6,period=400/"
+         "langevin:mirror=true,step=1.0,noise=0.2,chains=8,verify_every=5,track_best=false";
 }
 
-EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device) {
-  auto sum = std::make_shared<WeightedSumEnergy>();
-  if (kind == "constraint" || kind == "combined") {
-    sum->add_term(std::make_shared<SudokuConstraintEnergy>(box), 1.0, "constraints");
-  } else if (kind != "learned") {
+EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
+                      EnergyPtr learned) {
+  if (kind != "constraint" && kind != "learned" && kind != "combined")
     throw std::invalid_argument("unknown energy '" + kind + "' (constraint, learned, combined)");
+  auto sum = std::make_shared<WeightedSumEnergy>();
+  // Term 0: the main energy; term 1: purity (annealed by the sampler); term 2: learned (combined).
+  if (kind != "constraint" && !learned) {
+    if (model.empty()) throw std::invalid_argument("energy '" + kind + "' needs a learned model: --model FILE");
+    learned = load_learned_energy(model, device);
   }
-  if (kind != "constraint") throw std::invalid_argument("energy '" + kind + "' needs the learned model, not built yet");
-  (void)model;
+  if (learned) {
+    auto* net = dynamic_cast<SudokuEnergyNet*>(learned.get());
+    if (net && net->config().box != box)
+      throw std::invalid_argument("the learned model is for box size " + std::to_string(net->config().box) +
+                                  ", the puzzles have " + std::to_string(box));
+  }
+  if (kind == "learned") sum->add_term(learned, 1.0, "learned");
+  else sum->add_term(std::make_shared<SudokuConstraintEnergy>(box), 1.0, "constraints");
   sum->add_term(std::make_shared<CategoricalPurityEnergy>(), 0.0, "purity");
+  if (kind == "combined") sum->add_term(learned, 1.0, "learned");
   sum->to(device);
   return sum;
 }
@@ -51,7 +65,7 @@ SolveReport solve(const std::vector<Board>& puzzles, const SolverSettings& setti
       settings.sampler.empty() ? default_sampler_spec(settings.energy) : settings.sampler, defaults);
   spec.driver.max_ms = std::min(spec.driver.max_ms > 0 ? spec.driver.max_ms : settings.budget_ms, settings.budget_ms);
   report.sampler = spec.text;
-  EnergyPtr energy = make_energy(settings.energy, box, settings.model, settings.device);
+  EnergyPtr energy = make_energy(settings.energy, box, settings.model, settings.device, settings.learned);
   report.energy = energy->describe();
 
   const auto start = std::chrono::steady_clock::now();
@@ -67,6 +81,7 @@ SolveReport solve(const std::vector<Board>& puzzles, const SolverSettings& setti
     request.problems = static_cast<int64_t>(count);
     request.space = space;
     request.clamp = givens_clamp(space, givens, options);
+    request.condition = givens;
     request.device = settings.device;
     request.verifier = [&givens, box](const torch::Tensor& decoded, const torch::Tensor& problem) {
       return valid_completions(decoded, givens.index_select(0, problem), box);
@@ -76,12 +91,22 @@ SolveReport solve(const std::vector<Board>& puzzles, const SolverSettings& setti
     RunResult result = run_sampler(*spec.sampler, request, driver);
     if (settings.trace && first == 0) report.trace = result.trace;
 
+    // The energy reported is that of the decoded (one-hot) answer, with the energy's final weights.
+    std::vector<torch::Tensor> states;
+    for (const auto& r : result.problems) states.push_back(r.answer);
+    auto decoded = space.decode(torch::stack(states));
+    torch::Tensor answer_energy;
+    {
+      torch::NoGradGuard no_grad;
+      answer_energy = energy->forward(givens, torch::one_hot(decoded, box * box).to(options)).to(torch::kCPU);
+    }
+    auto answers = decode_boards(decoded, box);
     for (size_t i = 0; i < count; ++i) {
       const ProblemResult& r = result.problems[i];
       SolvedPuzzle solved;
-      solved.answer = decode_boards(space.decode(r.answer.unsqueeze(0)), box).front();
+      solved.answer = answers[i];
       solved.verified = is_valid_solution(batch[i], solved.answer);
-      solved.energy = r.energy;
+      solved.energy = answer_energy[i].item<double>();
       solved.steps = r.steps;
       solved.evaluations = r.evaluations;
       solved.ms = r.elapsed_ms;

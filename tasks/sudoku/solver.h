@@ -25,9 +25,10 @@ namespace ebm::sudoku {
 struct SolverSettings {
   std::string energy = "constraint";  // constraint | learned | combined
   std::string model;                  // checkpoint of the learned energy (learned, combined)
+  EnergyPtr learned;                  // or the learned energy itself (takes precedence over `model`)
   std::string sampler;                // sampler spec; empty = default_sampler_spec(energy)
   double budget_ms = 10000.0;         // wall-clock bound of each batch run, so of each puzzle
-  int64_t batch = 64;                 // puzzles solved together in one driver run
+  int64_t batch = 8;                  // puzzles solved together in one driver run
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;
   bool trace = false;                 // keep the first batch's per-step trace
@@ -60,6 +61,8 @@ SolveReport solve(const std::vector<Board>& puzzles, const SolverSettings& setti
                   const std::function<void(size_t, size_t)>& progress = {});
 
 // The energy for a kind (see above), on `device`.
-EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device);
+// `learned` may be given directly; otherwise it is loaded from `model` when the kind needs it.
+EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
+                      EnergyPtr learned = nullptr);
 
 }  // namespace ebm::sudoku

@@ -1,0 +1,172 @@
+#include "tasks/sudoku/training.h"
+
+#include "ebm/atomic_file.h"
+#include "ebm/checkpoint.h"
+#include "ebm/device.h"
+#include "ebm/objectives.h"
+#include "ebm/version.h"
+#include "tasks/sudoku/encoding.h"
+#include "tasks/sudoku/generator.h"
+#include "tasks/sudoku/solver.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+namespace ebm::sudoku {
+
+namespace {
+
+std::vector<GeneratedPuzzle> training_data(const TrainSettings& s) {
+  std::vector<Tier> tiers;
+  std::stringstream list(s.tiers);
+  for (std::string name; std::getline(list, name, ',');) tiers.push_back(parse_tier(name));
+  if (tiers.empty()) throw std::invalid_argument("train: no training tiers");
+  std::vector<GeneratedPuzzle> data;
+  for (size_t k = 0; k < tiers.size(); ++k) {
+    GeneratorOptions options;
+    options.box = static_cast<int>(s.architecture.box);
+    options.count = static_cast<int>(s.train_puzzles / static_cast<int64_t>(tiers.size()));
+    options.tier = tiers[k];
+    options.seed = s.seed * 7919 + k;
+    auto part = generate(options);
+    data.insert(data.end(), part.begin(), part.end());
+  }
+  return data;
+}
+
+double validation_rate(const std::vector<Board>& puzzles, const std::shared_ptr<SudokuEnergyNet>& net,
+                       const std::string& energy, const TrainSettings& s) {
+  SolverSettings settings;
+  settings.energy = energy;
+  settings.learned = net;
+  settings.budget_ms = s.validation_budget_ms;
+  settings.batch = static_cast<int64_t>(puzzles.size());
+  settings.device = s.device;
+  settings.seed = 1;
+  torch::NoGradGuard no_grad;
+  auto report = solve(puzzles, settings);
+  double ok = 0;
+  for (const auto& p : report.puzzles) ok += p.verified;
+  return ok / puzzles.size();
+}
+
+std::string optimizer_path(const std::string& output) { return output + ".optim"; }
+
+}  // namespace
+
+TrainResult train(const TrainSettings& s, std::ostream& log) {
+  if (s.steps < 1 || s.batch < 1 || s.train_puzzles < 1 || s.validate_every < 1)
+    throw std::invalid_argument("train: steps, batch, train-puzzles and validate-every must be >= 1");
+  if (!(s.learning_rate > 0)) throw std::invalid_argument("train: learning rate must be > 0");
+  if (!(s.t_min > 0 && s.t_min < 1)) throw std::invalid_argument("train: t-min must be in (0, 1)");
+
+  auto net = std::make_shared<SudokuEnergyNet>(s.architecture);
+  net->to(s.device);
+  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(s.learning_rate));
+  int64_t step = 0;
+  if (s.resume) {
+    auto metadata = load_checkpoint(s.output, *net, {kLearnedEnergyKind, s.architecture.to_json()}, s.device);
+    step = metadata.at("training").at("step").get<int64_t>();
+    if (std::filesystem::exists(optimizer_path(s.output))) torch::load(optimizer, optimizer_path(s.output));
+    log << "resumed " << s.output << " at step " << step << "\n";
+  }
+
+  log << "generating " << s.train_puzzles << " training boards (" << s.tiers << ", seed " << s.seed << ")...\n";
+  auto data = training_data(s);
+  GeneratorOptions validation_options;
+  validation_options.box = static_cast<int>(s.architecture.box);
+  validation_options.count = static_cast<int>(s.validation_puzzles);
+  validation_options.tier = Tier::hardest;
+  validation_options.seed = s.seed + 1000003;
+  std::vector<Board> validation;
+  for (const auto& g : generate(validation_options)) validation.push_back(g.puzzle);
+
+  std::vector<Board> puzzles, solutions;
+  for (const auto& d : data) {
+    puzzles.push_back(d.puzzle);
+    solutions.push_back(d.solution);
+  }
+  const auto options = torch::TensorOptions().dtype(torch::kFloat).device(s.device);
+  auto all_givens = encode_givens(puzzles).to(s.device);
+  auto all_clean = one_hot_boards(solutions, options);
+  const int64_t n = s.architecture.box * s.architecture.box;
+  log << "model " << net->describe() << ", " << net->parameter_count() << " parameters; objective: denoising gradient matching\n";
+
+  TrainResult result;
+  double loss_sum = 0;
+  int64_t loss_count = 0;
+  auto clock = std::chrono::steady_clock::now();
+  while (step < s.steps) {
+    auto gen = make_generator(s.seed * 1000003 + static_cast<uint64_t>(step), s.device);
+    auto index = torch::randint(static_cast<int64_t>(data.size()), {s.batch}, gen,
+                                torch::TensorOptions().dtype(torch::kLong).device(s.device));
+    auto givens = all_givens.index_select(0, index);
+    auto clean = all_clean.index_select(0, index);
+    auto t = (torch::rand({s.batch, 1, 1}, gen, options) * (1.0 - s.t_min) + s.t_min);
+    auto u = torch::softmax(torch::randn(clean.sizes(), gen, options) * 2.0, -1);
+    auto free = (givens < 0).unsqueeze(-1).expand({s.batch, n * n, n});
+    auto noisy = torch::where(free, (1.0 - t) * clean + t * u, clean);
+    net->train();
+    optimizer.zero_grad();
+    auto loss = denoising_gradient_loss(*net, givens, noisy, clean, free);
+    loss.backward();
+    optimizer.step();
+    ++step;
+    loss_sum += loss.item<double>();
+    ++loss_count;
+
+    if (step % 50 == 0 || step == s.steps) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
+      log << "step " << step << "/" << s.steps << "  loss " << std::setprecision(4) << loss_sum / loss_count << "  ("
+          << std::setprecision(3) << loss_count / seconds << " steps/s)\n"
+          << std::flush;
+      result.final_loss = loss_sum / loss_count;
+      loss_sum = 0;
+      loss_count = 0;
+      clock = std::chrono::steady_clock::now();
+    }
+    if (step % s.validate_every == 0 || step == s.steps) {
+      net->eval();
+      result.validation_learned = validation_rate(validation, net, "learned", s);
+      result.validation_combined = validation_rate(validation, net, "combined", s);
+      log << "validation at step " << step << ": solved " << result.validation_learned * 100 << "% (learned), "
+          << result.validation_combined * 100 << "% (combined) of " << validation.size()
+          << " hardest-tier puzzles at " << s.validation_budget_ms << " ms\n";
+      nlohmann::json metadata{
+          {"kind", kLearnedEnergyKind},
+          {"architecture", s.architecture.to_json()},
+          {"task", "sudoku"},
+          {"parameters", net->parameter_count()},
+          {"training",
+           {{"command", s.command_line},
+            {"objective", "denoising gradient matching: dE/dy(y~) = y~ - y*, y~ = (1-t) y* + t softmax(2z)"},
+            {"step", step},
+            {"steps", s.steps},
+            {"batch", s.batch},
+            {"learning_rate", s.learning_rate},
+            {"t_min", s.t_min},
+            {"data", {{"generator", "ebm generate sudoku"}, {"tiers", s.tiers}, {"boards", data.size()},
+                      {"seed", s.seed}}}}},
+          {"metrics",
+           {{"loss", result.final_loss},
+            {"validation_solved_learned", result.validation_learned},
+            {"validation_solved_combined", result.validation_combined},
+            {"validation", {{"tier", "hardest"}, {"puzzles", validation.size()}, {"seed", validation_options.seed},
+                            {"budget_ms", s.validation_budget_ms}}}}}};
+      save_checkpoint(s.output, *net, metadata, EBM_VERSION);
+      std::ostringstream optimizer_state;
+      torch::save(optimizer, optimizer_state);
+      write_file_atomically(optimizer_path(s.output), optimizer_state.str());
+      log << "checkpoint written: " << s.output << "\n" << std::flush;
+    }
+  }
+  result.steps = step;
+  return result;
+}
+
+}  // namespace ebm::sudoku

@@ -1,0 +1,53 @@
+// Training the learned Sudoku energy (`ebm train sudoku`).
+//
+// Objective: denoising gradient matching (ebm/objectives.h). A solved board y* is corrupted into
+//   y~ = (1 - t) y* + t u,   t ~ U(t_min, 1),   u = softmax(2 z), z ~ N(0, I)   (free cells only)
+// and the network learns dE/dy(y~) = y~ - y*: its gradient points from any relaxed board towards
+// the solution, which is what the mirror-descent sampler follows. Why this objective and not
+// contrastive divergence or unrolled optimisation: docs/TRAINING.md.
+//
+// Data: the project's generator (seeded), a mix of tiers; validation puzzles come from the hardest
+// tier with another seed. Every `validate_every` steps: the loss, the validation solve rate of the
+// learned energy alone and combined with the constraints, and an atomic checkpoint (weights +
+// metadata; the optimizer state beside it as OUTPUT.optim). `resume` continues from there.
+#pragma once
+
+#include "tasks/sudoku/learned_energy.h"
+
+#include <torch/types.h>
+
+#include <iosfwd>
+#include <string>
+
+namespace ebm::sudoku {
+
+struct TrainSettings {
+  LearnedEnergyConfig architecture;
+  int64_t steps = 3000;              // optimizer steps in total (a resumed run continues to this)
+  int64_t batch = 32;                // boards per step
+  double learning_rate = 1e-3;       // Adam
+  double t_min = 0.05;               // smallest corruption level
+  int64_t train_puzzles = 4000;      // generated training boards (solutions are what is learned)
+  std::string tiers = "medium,hard,expert,hardest";  // training tiers, cycled
+  int64_t validate_every = 500;      // steps between validation + checkpoint
+  int64_t validation_puzzles = 32;   // hardest-tier puzzles used for validation
+  double validation_budget_ms = 3000;
+  uint64_t seed = 0;
+  std::string output = "sudoku-energy.ckpt";
+  bool resume = false;
+  torch::Device device = torch::kCPU;
+  std::string command_line;          // recorded in the checkpoint
+};
+
+struct TrainResult {
+  int64_t steps = 0;
+  double final_loss = 0.0;
+  double validation_learned = 0.0;   // solve rate, learned energy alone
+  double validation_combined = 0.0;  // solve rate, constraints + learned
+};
+
+// Trains, printing progress to `log`; returns the last metrics. Throws on bad settings or when
+// `resume` finds no usable checkpoint.
+TrainResult train(const TrainSettings& settings, std::ostream& log);
+
+}  // namespace ebm::sudoku

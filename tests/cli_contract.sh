@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The CLI's output contracts (DESIGN.md): `ebm solve sudoku --input FILE` prints one line per puzzle,
+# in order, the 81-digit answer if verified else `unsolved`; bad input exits non-zero naming the line.
+set -euo pipefail
+ebm=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$ebm" generate sudoku --count 3 --tier hard --seed 4 -o "$dir/gen.csv"
+[[ $(wc -l < "$dir/gen.csv") -eq 4 ]] || fail "generate wrote $(wc -l < "$dir/gen.csv") lines, expected header + 3"
+# Same seed, same puzzles.
+"$ebm" generate sudoku --count 3 --tier hard --seed 4 | cmp -s - "$dir/gen.csv" || fail "generate is not reproducible"
+
+{
+  echo "# a comment, then a blank line"
+  echo ""
+  sed -n 2p "$dir/gen.csv" | cut -d, -f1 | tr '.' '0'
+  printf '%s\r\n' "$(sed -n 3p "$dir/gen.csv")"         # CSV line with CRLF
+  sed -n 4p "$dir/gen.csv"
+  echo "12345678.........9..............................................................."  # unsolvable
+} > "$dir/in.txt"
+"$ebm" solve sudoku --input "$dir/in.txt" --budget-ms 3000 -q > "$dir/out.txt"
+[[ $(wc -l < "$dir/out.txt") -eq 4 ]] || fail "expected 4 output lines, got $(wc -l < "$dir/out.txt")"
+for i in 1 2 3; do
+  expected=$(sed -n "$((i + 1))p" "$dir/gen.csv" | cut -d, -f2)
+  got=$(sed -n "${i}p" "$dir/out.txt")
+  [[ "$got" == "$expected" ]] || fail "puzzle $i: got '$got', expected '$expected'"
+done
+[[ $(sed -n 4p "$dir/out.txt") == "unsolved" ]] || fail "the unsolvable puzzle must print 'unsolved'"
+
+"$ebm" solve sudoku --input "$dir/in.txt" --budget-ms 3000 --json -q > "$dir/out.jsonl"
+[[ $(grep -c '"verified":true' "$dir/out.jsonl") -eq 3 ]] || fail "--json: expected 3 verified objects"
+grep -q '"answer":null' "$dir/out.jsonl" || fail "--json: the unsolved puzzle needs answer null"
+for key in energy steps energy_evaluations milliseconds chains; do
+  grep -q "\"$key\":" "$dir/out.jsonl" || fail "--json: missing key $key"
+done
+
+printf '%s\n%s\n' "$(sed -n 2p "$dir/gen.csv" | cut -d, -f1)" "1234" > "$dir/bad.txt"
+if "$ebm" solve sudoku --input "$dir/bad.txt" -q > "$dir/bad.out" 2> "$dir/bad.err"; then
+  fail "a malformed file must exit non-zero"
+fi
+grep -q "bad.txt:2: expected 81 cells, got 4" "$dir/bad.err" || fail "error must name line 2: $(cat "$dir/bad.err")"
+
+"$ebm" samplers > "$dir/samplers.txt"
+grep -q "tempering" "$dir/samplers.txt" || fail "ebm samplers must list tempering"
+"$ebm" version > "$dir/version.txt"
+grep -q "LibTorch" "$dir/version.txt" || fail "ebm version must print the LibTorch version"
+echo "cli contract: ok"

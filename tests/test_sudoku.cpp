@@ -1,0 +1,123 @@
+// Known-answer tests of the Sudoku task's tensor side: encoding, energies, the EBM solver, the
+// learned energy's checkpoint.
+#include <doctest/doctest.h>
+
+#include "ebm/checkpoint.h"
+#include "tasks/sudoku/encoding.h"
+#include "tasks/sudoku/energies.h"
+#include "tasks/sudoku/generator.h"
+#include "tasks/sudoku/learned_energy.h"
+#include "tasks/sudoku/solver.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+
+using namespace ebm;
+using namespace ebm::sudoku;
+
+namespace {
+// Givens consistent with the rules, yet unsolvable: row 1 forces a 9 into column 9, which already
+// holds a 9 in row 2.
+const char* kContradictory =
+    "12345678.........9...............................................................";
+}  // namespace
+
+TEST_SUITE("sudoku") {
+  TEST_CASE("constraint energy: exactly 0 on a solved board, > 0 on every single-cell corruption") {
+    auto puzzles = generate({3, 2, Tier::hard, 5, 1});
+    SudokuConstraintEnergy energy(3);
+    for (const auto& p : puzzles) {
+      auto solved = one_hot_boards({p.solution}, torch::kFloat);
+      CHECK(energy.forward({}, solved).item<float>() == 0.0f);
+      for (int cell = 0; cell < 81; ++cell) {
+        for (int digit = 1; digit <= 9; ++digit) {
+          if (digit == p.solution.cells[cell]) continue;
+          Board corrupted = p.solution;
+          corrupted.cells[cell] = digit;
+          auto e = energy.forward({}, one_hot_boards({corrupted}, torch::kFloat)).item<float>();
+          REQUIRE(e > 0.0f);
+        }
+      }
+    }
+  }
+
+  TEST_CASE("constraint energy: closed-form gradient equals autograd; 4x4 and 16x16 too") {
+    for (int box : {2, 3, 4}) {
+      CAPTURE(box);
+      const int64_t n = box * box;
+      SudokuConstraintEnergy energy(box);
+      auto p = torch::softmax(torch::randn({3, n * n, n}, torch::kDouble), -1).requires_grad_(true);
+      auto autograd = torch::autograd::grad({energy.forward({}, p).sum()}, {p})[0];
+      auto closed = energy.closed_form_energy_and_gradient({}, p.detach());
+      CHECK(torch::allclose(closed.gradient, autograd, 1e-10, 1e-10));
+      CHECK(torch::allclose(closed.energy, energy.forward({}, p.detach())));
+    }
+  }
+
+  TEST_CASE("encoding: givens, clamp, decoding and the batched verifier agree with the board verifier") {
+    auto puzzles = generate({3, 3, Tier::medium, 9, 1});
+    std::vector<Board> boards, solutions;
+    for (const auto& p : puzzles) {
+      boards.push_back(p.puzzle);
+      solutions.push_back(p.solution);
+    }
+    auto givens = encode_givens(boards);
+    auto decoded = one_hot_boards(solutions, torch::kFloat).argmax(-1);
+    CHECK(valid_completions(decoded, givens, 3).all().item<bool>());
+    CHECK((decode_boards(decoded, 3) == solutions));
+    auto broken = decoded.clone();
+    broken[1][0] = (broken[1][0].item<int64_t>() + 1) % 9;
+    auto ok = valid_completions(broken, givens, 3);
+    CHECK(ok[0].item<bool>());
+    CHECK(!ok[1].item<bool>());
+    auto space = answer_space(3);
+    auto clamp = givens_clamp(space, givens, torch::kFloat);
+    auto fixed = clamp.apply(torch::full({3, 81, 9}, 1.0 / 9));
+    CHECK(torch::equal(space.decode(fixed).masked_select(givens >= 0), givens.masked_select(givens >= 0)));
+  }
+
+  TEST_CASE("EBM solver: solves generated puzzles, keeps every given, reports verified only when valid") {
+    auto puzzles = generate({3, 4, Tier::expert, 21, 1});
+    std::vector<Board> boards;
+    for (const auto& p : puzzles) boards.push_back(p.puzzle);
+    SolverSettings settings;
+    settings.budget_ms = 20000;
+    settings.batch = 2;
+    auto report = solve(boards, settings);
+    REQUIRE(report.puzzles.size() == 4);
+    for (size_t i = 0; i < boards.size(); ++i) {
+      CAPTURE(i);
+      CHECK(report.puzzles[i].verified);
+      CHECK((report.puzzles[i].answer == puzzles[i].solution));  // unique solution
+      CHECK(report.puzzles[i].energy == doctest::Approx(0.0).epsilon(1e-6));
+    }
+  }
+
+  TEST_CASE("EBM solver: a contradictory puzzle ends unsolved, never as an answer") {
+    Board puzzle = parse_board(kContradictory);
+    SolverSettings settings;
+    settings.budget_ms = 300;
+    auto report = solve({puzzle}, settings);
+    CHECK(!report.puzzles[0].verified);
+    CHECK(report.puzzles[0].ms >= 250.0);
+  }
+
+  TEST_CASE("learned energy: checkpoint round trip and a clear refusal of a mismatched file") {
+    LearnedEnergyConfig config;
+    config.hidden = 16;
+    config.layers = 2;
+    auto net = std::make_shared<SudokuEnergyNet>(config);
+    auto path = (std::filesystem::temp_directory_path() / "ebm_test_sudoku_energy.ckpt").string();
+    save_checkpoint(path, *net, {{"kind", kLearnedEnergyKind}, {"architecture", config.to_json()}}, "test");
+    auto loaded = load_learned_energy(path, torch::kCPU);
+    auto givens = encode_givens({parse_board(kContradictory)});
+    auto p = torch::softmax(torch::randn({1, 81, 9}), -1);
+    CHECK(torch::allclose(net->forward(givens, p), loaded->forward(givens, p)));
+    CHECK(loaded->config().hidden == 16);
+    // A file of another kind is refused, naming the kinds.
+    save_checkpoint(path, *net, {{"kind", "ar-transformer"}, {"architecture", config.to_json()}}, "test");
+    CHECK_THROWS_WITH_AS(load_learned_energy(path, torch::kCPU), doctest::Contains("kind mismatch"), CheckpointError);
+    std::filesystem::remove(path);
+  }
+}
