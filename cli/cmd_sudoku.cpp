@@ -6,6 +6,7 @@
 #include "tasks/sudoku/generator.h"
 #include "tasks/sudoku/solver.h"
 #include "tasks/sudoku/training.h"
+#include "tasks/sudoku/benchmark.h"
 
 #include <unistd.h>
 
@@ -192,6 +193,120 @@ void add_sudoku_commands(CLI::App& app) {
     if (f->puzzle.empty() == f->input.empty())
       throw std::runtime_error("give either a PUZZLE argument or --input FILE (see --help)");
     run_solve(*f);
+  });
+}
+
+namespace {
+struct BenchSudokuFlags {
+  std::string input, tier = "hardest", model, device = "cpu", csv, json;
+  int count = 100, threads = 1;
+  uint64_t seed = 0, data_seed = 1;
+  std::vector<std::string> energies = {"constraint"};
+  std::vector<int64_t> chains, steps;
+  double budget_ms = 10000;
+  int64_t batch = 1;
+};
+
+std::vector<sudoku::Board> bench_puzzles(const BenchSudokuFlags& f) {
+  if (!f.input.empty()) {
+    SolveFlags s;
+    s.input = f.input;
+    return read_input(s);
+  }
+  sudoku::GeneratorOptions options;
+  options.count = f.count;
+  options.tier = sudoku::parse_tier(f.tier);
+  options.seed = f.data_seed;
+  std::vector<sudoku::Board> boards;
+  for (const auto& g : sudoku::generate(options)) boards.push_back(g.puzzle);
+  return boards;
+}
+
+nlohmann::json row_json(const sudoku::BenchmarkRow& r) {
+  return {{"solver", r.solver}, {"energy", r.energy}, {"sampler", r.sampler}, {"chains", r.chains},
+          {"max_steps", r.max_steps}, {"budget_ms", r.budget_ms}, {"puzzles", r.puzzles}, {"solved", r.solved},
+          {"solve_rate", r.puzzles ? double(r.solved) / r.puzzles : 0.0}, {"wrong", r.wrong},
+          {"mean_ms", r.mean_ms}, {"median_ms", r.median_ms}, {"p95_ms", r.p95_ms}, {"max_ms", r.max_ms},
+          {"mean_evaluations", r.mean_evaluations}, {"compute", r.compute}};
+}
+}  // namespace
+
+void add_bench_sudoku_command(CLI::App& bench) {
+  auto* cmd = bench.add_subcommand(
+      "sudoku",
+      "solve rate and time per puzzle of the EBM solver on one puzzle set: the default settings within\n"
+      "--budget-ms per puzzle, then a grid of compute (--chains x --steps), per --energy; the classical\n"
+      "reference solver (DLX) timed on the same puzzles first. Puzzles: --input FILE, or generated\n"
+      "(--tier, --count, --data-seed).");
+  auto f = std::make_shared<BenchSudokuFlags>();
+  cmd->add_option("-i,--input", f->input, "puzzle file (else generated)");
+  cmd->add_option("--tier", f->tier, "generated tier: " + sudoku::tier_names())->capture_default_str();
+  cmd->add_option("--count", f->count, "generated puzzles")->capture_default_str();
+  cmd->add_option("--data-seed", f->data_seed, "generator seed")->capture_default_str();
+  cmd->add_option("--energy", f->energies, "energies to compare: constraint, learned, combined")->capture_default_str();
+  cmd->add_option("--model", f->model, "learned energy checkpoint (learned, combined)");
+  cmd->add_option("--chains", f->chains, "grid: chains per puzzle (e.g. 1 4 16)");
+  cmd->add_option("--steps", f->steps, "grid: step budgets per puzzle (e.g. 100 400 1600)");
+  cmd->add_option("--budget-ms", f->budget_ms, "time budget per puzzle")->capture_default_str();
+  cmd->add_option("--batch", f->batch, "puzzles per batch (1 = each alone: latency)")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "sampler seed")->capture_default_str();
+  cmd->add_option("--device", f->device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+  cmd->add_option("--threads", f->threads, "LibTorch threads")->capture_default_str();
+  cmd->add_option("--csv", f->csv, "write rows as CSV (atomically)");
+  cmd->add_option("--json", f->json, "write rows and setup as JSON (atomically)");
+  cmd->callback([f] {
+    const int threads = set_threads(f->threads);
+    auto puzzles = bench_puzzles(*f);
+    if (puzzles.empty()) throw std::runtime_error("no puzzles to benchmark");
+    sudoku::BenchmarkPlan plan;
+    plan.energies = f->energies;
+    plan.model = f->model;
+    plan.chains = f->chains;
+    plan.steps = f->steps;
+    if (plan.chains.empty() != plan.steps.empty()) throw std::runtime_error("--chains and --steps go together");
+    plan.budget_ms = f->budget_ms;
+    plan.batch = f->batch;
+    plan.seed = f->seed;
+    plan.device = resolve_device(f->device);
+    std::cout << puzzles.size() << " puzzles (" << (f->input.empty() ? "generated " + f->tier : f->input) << "), "
+              << device_description(plan.device) << ", batch " << plan.batch << "\n";
+    std::cout << std::left << std::setw(15) << "solver" << std::setw(12) << "energy" << std::right << std::setw(7)
+              << "chains" << std::setw(7) << "steps" << std::setw(10) << "solved" << std::setw(7) << "wrong"
+              << std::setw(10) << "mean ms" << std::setw(10) << "median" << std::setw(10) << "p95" << std::setw(10)
+              << "max" << std::setw(12) << "evals" << "\n";
+    auto rows = sudoku::run_benchmark(puzzles, plan, [](const sudoku::BenchmarkRow& r) {
+      std::cout << std::left << std::setw(15) << r.solver << std::setw(12) << r.energy << std::right << std::setw(7)
+                << r.chains << std::setw(7) << r.max_steps << std::setw(10)
+                << (std::to_string(r.solved) + "/" + std::to_string(r.puzzles)) << std::setw(7) << r.wrong
+                << std::fixed << std::setprecision(2) << std::setw(10) << r.mean_ms << std::setw(10) << r.median_ms
+                << std::setw(10) << r.p95_ms << std::setw(10) << r.max_ms << std::setprecision(0) << std::setw(12)
+                << r.mean_evaluations << "\n"
+                << std::flush;
+    });
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& r : rows) all.push_back(row_json(r));
+    if (!f->csv.empty()) {
+      std::ostringstream csv;
+      const std::vector<std::string> keys{"solver", "energy", "chains", "max_steps", "budget_ms", "puzzles",
+                                          "solved", "solve_rate", "wrong", "mean_ms", "median_ms", "p95_ms",
+                                          "max_ms", "mean_evaluations", "compute", "sampler"};
+      for (size_t k = 0; k < keys.size(); ++k) csv << (k ? "," : "") << keys[k];
+      csv << "\n";
+      for (const auto& r : all) {
+        for (size_t k = 0; k < keys.size(); ++k) {
+          const auto& v = r[keys[k]];
+          csv << (k ? "," : "") << (v.is_string() ? "\"" + v.get<std::string>() + "\"" : v.dump());
+        }
+        csv << "\n";
+      }
+      write_file_atomically(f->csv, csv.str());
+    }
+    if (!f->json.empty()) {
+      nlohmann::json out{{"puzzles", puzzles.size()}, {"source", f->input.empty() ? "generated:" + f->tier : f->input},
+                         {"device", device_description(plan.device)}, {"threads", threads}, {"batch", plan.batch},
+                         {"seed", plan.seed}, {"rows", all}};
+      write_file_atomically(f->json, out.dump(2) + "\n");
+    }
   });
 }
 

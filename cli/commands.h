@@ -14,6 +14,8 @@ void add_bench_command(CLI::App& app);
 void add_sudoku_commands(CLI::App& app);  // generate sudoku, solve sudoku
 // train sudoku; command_line is recorded in checkpoints.
 void add_train_command(CLI::App& app, const std::string& command_line);
+// bench sudoku (registered on the `bench` subcommand).
+void add_bench_sudoku_command(CLI::App& bench);
 
 // Applies --threads (0 = keep LibTorch's default) and returns the number in force.
 int apply_threads(int threads);

@@ -7,9 +7,9 @@
 // groups; group g uses the blocks first_block + g*GroupBlocks + i, i in [0, GroupBlocks):
 //
 //   float normal   32 values from 8 blocks: [ rA cos tA | rA sin tA | rB cos tB | rB sin tB ],
-//                  each 8 values, one per block i; pair A from (x0, x1), pair B from (x2, x3).
+//                  8 values each, one per block i; pair A from (x0, x1), pair B from (x2, x3).
 //   float uniform  32 values from 8 blocks: [ u(x0) | u(x1) | u(x2) | u(x3) ], 8 blocks each.
-//   double normal   8 values from 4 blocks: [ r cos t | r sin t ], pair from (x0,x1) and (x2,x3).
+//   double normal   8 values from 4 blocks: [ r cos t | r sin t ], the pair from (x0,x1), (x2,x3).
 //   double uniform  8 values from 4 blocks: [ u(x0,x1) | u(x2,x3) ].
 //
 // The last group may be cut short (its unused values are dropped), so a fill of n values uses
@@ -17,23 +17,28 @@
 // fill at multiples of the group size into sub-fills with matching first_block gives the same
 // values, which is what makes chunked, multi-threaded fills independent of the thread count.
 //
-// Conversions (all exact unless marked):
-//   float uniform      (x >> 9) * 2^-23 + 2^-24                  in [2^-24, 1 - 2^-24]: open (0,1)
-//   double uniform     x_a * 2^-32 + (x_b >> 12) * 2^-52 + 2^-53  52 bits, open (0,1)
-//   float normal       u1 = (x_a >> 8) * 2^-24 + (((x_a & 255) << 8 | (x_b & 255)) + 1) * 2^-40,
-//                      40 bits in (0,1] (one rounding); u2 = (x_b >> 8) * 2^-24 in [0,1);
-//                      r = sqrt(-2 ln u1) <= 7.45, t = 2 pi u2. Float arithmetic throughout.
-//   double normal      u1 = 1 - t(x0,x1), u2 = t(x2,x3), t(a,b) = a * 2^-32 + (b >> 11) * 2^-53
-//                      (53 bits); r = sqrt(-2 ln u1) <= 8.58. Double arithmetic throughout.
-// ln, sin and cos are our own polynomials, identical in both kernels (Cephes logf/sinf/cosf for
-// float, fdlibm log/__kernel_sin/__kernel_cos for double), evaluated without fused multiply-add
-// after an exact reduction: sin and cos take the angle in turns, u2 = q/4 + f with |f| <= 1/8
-// split off in integer arithmetic. Measured error against long double: float normals < 3e-7
-// relative (|z| <= 7.45), double normals < 5e-16 relative (see tests/test_noise.cpp).
+// From words to numbers (a, b: the pair's two words):
+//   float uniform   (x >> 9) 2^-23 + 2^-24: 23 bits, in [2^-24, 1 - 2^-24], exact.
+//   double uniform  a 2^-32 + (b >> 12) 2^-52 + 2^-53: 52 bits, in (0, 1), exact.
+//   float normal    u1 = ((a >> 1) | 1) 2^-31 in (0, 1] (31 bits, odd so never 0; rounded to
+//                   float), r = sqrt(-2 ln u1) <= 6.56; angle 2 pi b 2^-32 (32 bits), split
+//                   exactly into a half turn (a sign) and phi in [-pi/2, pi/2) before rounding.
+//   double normal   u1 = 1 - (a 2^-32 + (b >> 11) 2^-53) in (0, 1] (53 bits, exact), r <= 8.58;
+//                   angle 2 pi k 2^-53 with k the 53 bits of (x2, x3), split exactly into a
+//                   quarter turn and phi in [-pi/4, pi/4].
+// Float maths in float, double in double. ln, sin and cos are polynomials of our own:
+//   float   ln(1+x) = x - x^2/2 + x^3 P6(x) on [sqrt(1/2) - 1, sqrt(2) - 1] (Remez minimax,
+//           3.2e-8 relative), sin = x + x^3 S3(x^2) (1.1e-8 relative) and cos = 1 - x^2/2 +
+//           x^4 C3(x^2) (1.2e-9 absolute) on [-pi/2, pi/2];
+//   double  fdlibm's log (s = f / (2 + f)) and __kernel_sin / __kernel_cos on [-pi/4, pi/4].
+// Measured against long double from the same u1 and angle (5 million normals): |z - z_exact| <=
+// 2.5e-7 r for float and 3.0e-16 r for double, r the radius of the pair (tests/test_noise.cpp).
 //
-// The generic and AVX2 kernels perform the same IEEE operations in the same order and give
-// bit-identical output, provided the generic file is compiled without FMA contraction (baseline
-// x86-64 has no FMA; the AVX2 file is compiled with -ffp-contract=off).
+// Kernels. The AVX2 and AVX-512 kernels perform the same operations, fused multiply-adds
+// included, and give bit-identical output (with GCC or Clang). The generic kernel follows the same
+// formulas with separate multiplies and adds, so its normals differ from theirs in the last bits
+// (within the bounds above); its uniforms are identical. Each kernel is deterministic (the generic
+// one per build: a compiler that contracts a * b + c into FMAs, e.g. GCC for AArch64, changes it).
 #pragma once
 
 #include <cstdint>
@@ -60,25 +65,34 @@ using FillF32 = void (*)(float* out, int64_t n, uint64_t seed, uint64_t first_bl
 using FillF64 = void (*)(double* out, int64_t n, uint64_t seed, uint64_t first_block);
 
 struct FillKernels {
-  const char* name;  // "generic" or "avx2"
+  const char* name;  // "generic", "avx2" or "avx512"
   FillF32 normal_f32;
   FillF32 uniform_f32;
   FillF64 normal_f64;
   FillF64 uniform_f64;
 };
 
-// Baseline x86-64 (or any architecture) C++.
+// Portable C++ (baseline x86-64 or any architecture).
 const FillKernels& generic_kernels();
-// AVX2 + FMA kernels, or nullptr when this is not an x86 build or the CPU lacks AVX2 or FMA.
+// AVX2 + FMA, or nullptr when this is not an x86 build or the CPU lacks AVX2 or FMA.
 const FillKernels* avx2_kernels();
-// avx2_kernels() when available, else generic_kernels(); decided once per process.
+// AVX-512F, or nullptr when not x86 or the CPU lacks AVX-512F. Same output as avx2_kernels().
+const FillKernels* avx512_kernels();
+// The fastest the CPU runs (avx512, avx2, generic), decided once per process. The environment
+// variable EBM_NOISE_KERNELS=generic|avx2|avx512 picks another (if the CPU runs it), e.g. to avoid
+// AVX-512 frequency drops on older Intel server parts or to compare kernels.
 const FillKernels& best_kernels();
 
-// Entry points of noise_kernels_avx2.cpp (compiled with -mavx2 -mfma). Call them only through
-// avx2_kernels(): on a CPU without AVX2 they fault.
+// Entry points of noise_kernels_avx2.cpp (compiled with -mavx2 -mfma; the avx512 ones carry their
+// own target attribute). Call them only through avx2_kernels() / avx512_kernels(): on a CPU
+// without the instructions they fault.
 void normal_f32_avx2(float* out, int64_t n, uint64_t seed, uint64_t first_block);
 void uniform_f32_avx2(float* out, int64_t n, uint64_t seed, uint64_t first_block);
 void normal_f64_avx2(double* out, int64_t n, uint64_t seed, uint64_t first_block);
 void uniform_f64_avx2(double* out, int64_t n, uint64_t seed, uint64_t first_block);
+void normal_f32_avx512(float* out, int64_t n, uint64_t seed, uint64_t first_block);
+void uniform_f32_avx512(float* out, int64_t n, uint64_t seed, uint64_t first_block);
+void normal_f64_avx512(double* out, int64_t n, uint64_t seed, uint64_t first_block);
+void uniform_f64_avx512(double* out, int64_t n, uint64_t seed, uint64_t first_block);
 
 }  // namespace ebm::noise_kernels

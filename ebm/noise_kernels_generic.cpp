@@ -1,9 +1,12 @@
-// Portable fill kernels and the run-time kernel choice. Every operation here mirrors one in
-// noise_kernels_avx2.cpp, in the same order, so that both give the same bits.
+// Portable fill kernels and the run-time kernel choice. The formulas and their order of
+// evaluation are those of noise_kernels_avx2.cpp, with a * b + c unfused (no FMA in baseline
+// x86-64): uniforms come out identical, normals within a few units in the last place.
 #include "ebm/noise_kernels.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace ebm::noise_kernels {
 namespace {
@@ -24,23 +27,27 @@ inline void philox_round(uint32_t c[4], uint32_t k0, uint32_t k1) {
 
 // x[w][i] <- word w of block first + i, i < B.
 template <int B>
-inline void philox_blocks(uint64_t seed, uint64_t first, uint32_t x[4][B]) {
-  uint32_t c[B][4];
+inline void philox_blocks(uint64_t seed, uint64_t first, uint32_t (&x)[4][B]) {
   for (int i = 0; i < B; ++i) {
     const uint64_t b = first + static_cast<uint64_t>(i);
-    c[i][0] = static_cast<uint32_t>(b);
-    c[i][1] = static_cast<uint32_t>(b >> 32);
-    c[i][2] = 0;
-    c[i][3] = 0;
+    x[0][i] = static_cast<uint32_t>(b);
+    x[1][i] = static_cast<uint32_t>(b >> 32);
+    x[2][i] = 0;
+    x[3][i] = 0;
   }
   uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
   for (int r = 0; r < 10; ++r) {
-    for (int i = 0; i < B; ++i) philox_round(c[i], k0, k1);
+    for (int i = 0; i < B; ++i) {
+      const uint64_t p0 = static_cast<uint64_t>(kM0) * x[0][i];
+      const uint64_t p1 = static_cast<uint64_t>(kM1) * x[2][i];
+      x[0][i] = static_cast<uint32_t>(p1 >> 32) ^ x[1][i] ^ k0;
+      x[1][i] = static_cast<uint32_t>(p1);
+      x[2][i] = static_cast<uint32_t>(p0 >> 32) ^ x[3][i] ^ k1;
+      x[3][i] = static_cast<uint32_t>(p0);
+    }
     k0 += kW0;
     k1 += kW1;
   }
-  for (int i = 0; i < B; ++i)
-    for (int w = 0; w < 4; ++w) x[w][i] = c[i][w];
 }
 
 inline uint32_t bits_of(float v) {
@@ -66,59 +73,59 @@ inline double double_of(uint64_t u) {
 
 // ---- float -------------------------------------------------------------------------------------
 
-// Cephes logf: u = 2^e m, m in [sqrt(1/2), sqrt(2)), ln(1+x) = x - x^2/2 + x^3 P(x). u > 0, normal.
+// ln u, u > 0 normal: u = 2^e m with m in [sqrt(1/2), sqrt(2)) split off in integer arithmetic,
+// ln m = x - x^2/2 + x^3 P(x), x = m - 1, P of degree 6 (minimax, relative error 3.2e-8).
 inline float log_f32(float u) {
   const uint32_t b = bits_of(u);
-  const int32_t ei = static_cast<int32_t>(b >> 23) - 126;
-  const float m = float_of((b & 0x007fffffu) | 0x3f000000u);  // [0.5, 1)
-  const bool low = m < 0.707106781186547524f;
-  const float e = static_cast<float>(ei) - (low ? 1.0f : 0.0f);
-  float x = (m - 1.0f) + (low ? m : 0.0f);
+  const int32_t ei = static_cast<int32_t>(b - 0x3f3504f3u) >> 23;  // arithmetic shift
+  const float x = float_of(b - (static_cast<uint32_t>(ei) << 23)) - 1.0f;
+  const float e = static_cast<float>(ei);
   const float z = x * x;
-  float y = 7.0376836292e-2f;
-  y = y * x + -1.1514610310e-1f;
-  y = y * x + 1.1676998740e-1f;
-  y = y * x + -1.2420140846e-1f;
-  y = y * x + 1.4249322787e-1f;
-  y = y * x + -1.6668057665e-1f;
-  y = y * x + 2.0000714765e-1f;
-  y = y * x + -2.4999993993e-1f;
-  y = y * x + 3.3333331174e-1f;
+  float y = 8.700437843799591e-2f;
+  y = y * x + -1.4267486333847046e-1f;
+  y = y * x + 1.4914767444133759e-1f;
+  y = y * x + -1.657758504152298e-1f;
+  y = y * x + 1.9963063299655914e-1f;
+  y = y * x + -2.500133812427521e-1f;
+  y = y * x + 3.333390951156616e-1f;
   y = (y * x) * z;
-  y = y + e * -2.12194440e-4f;
-  y = y + z * -0.5f;
-  x = x + y;
-  return x + e * 0.693359375f;
+  y = e * -2.12194440e-4f + y;
+  y = z * -0.5f + y;
+  return e * 0.693359375f + (x + y);
 }
 
-// cos and sin of 2 pi j / 2^24, j < 2^24.
-inline void sincos_turns_f32(uint32_t j, float* cos_out, float* sin_out) {
-  const uint32_t q = (j + (1u << 21)) >> 22;  // nearest quarter turn, 0..4
-  const int32_t fi = static_cast<int32_t>(j - (q << 22));
-  const float x = static_cast<float>(fi) * (6.28318530717958647692f * 0x1p-24f);  // |x| <= pi/4
-  const float z = x * x;
-  float s = -1.9515295891e-4f;
-  s = s * z + 8.3321608736e-3f;
-  s = s * z + -1.6666654611e-1f;
-  s = ((s * z) * x) + x;
-  float c = 2.443315711809948e-5f;
-  c = c * z + -1.388731625493765e-3f;
-  c = c * z + 4.166664568298827e-2f;
-  c = ((c * z) * z + z * -0.5f) + 1.0f;
-  const bool swap = (q & 1u) != 0;
-  *cos_out = float_of(bits_of(swap ? s : c) ^ (((q + 1u) & 2u) << 30));
-  *sin_out = float_of(bits_of(swap ? c : s) ^ ((q & 2u) << 30));
-}
-
-inline void normal_pair_f32(uint32_t xa, uint32_t xb, float* zc, float* zs) {
-  const float hi = static_cast<float>(static_cast<int32_t>(xa >> 8)) * 0x1p-24f;
-  const float lo = static_cast<float>(static_cast<int32_t>((((xa & 255u) << 8) | (xb & 255u)) + 1u)) * 0x1p-40f;
-  const float u1 = hi + lo;
-  const float r = std::sqrt(log_f32(u1) * -2.0f);
-  float c, s;
-  sincos_turns_f32(xb >> 8, &c, &s);
-  *zc = r * c;
-  *zs = r * s;
+// Box-Muller on 8 pairs (xa[i], xb[i]) -> zc[i], zs[i]. Three branch-free loops: the square
+// root, which may set errno, sits alone so that the other two vectorise.
+inline void normal_pairs_f32(const uint32_t* xa, const uint32_t* xb, float* zc, float* zs) {
+  float r[8];
+  for (int i = 0; i < 8; ++i) {
+    // u1 = k 2^-31, k = (xa >> 1) | 1 odd: (0, 1].
+    const float u1 = static_cast<float>(static_cast<int32_t>((xa[i] >> 1) | 1u)) * 0x1p-31f;
+    r[i] = log_f32(u1) * -2.0f;
+  }
+  for (int i = 0; i < 8; ++i) r[i] = std::sqrt(r[i]);
+  for (int i = 0; i < 8; ++i) {
+    // Angle 2 pi xb / 2^32 = pi h + phi, h = half turn in {0, 1}, phi in [-pi/2, pi/2).
+    const uint32_t h = xb[i] + (1u << 30);
+    const uint32_t flip = h & 0x80000000u;
+    const int32_t fi = static_cast<int32_t>(h & 0x7fffffffu) - (1 << 30);
+    const float x = static_cast<float>(fi) * (6.28318530717958647692f * 0x1p-32f);
+    const float z = x * x;
+    float s = 2.6051661734527443e-6f;  // sin x = x + x^3 S(x^2), minimax, relative error 1.1e-8
+    s = s * z + -1.98099558474496e-4f;
+    s = s * z + 8.333084173500538e-3f;
+    s = s * z + -1.6666661202907562e-1f;
+    s = (x * z) * s + x;
+    float c = -2.629793698361027e-7f;  // cos x = 1 - x^2/2 + x^4 C(x^2), minimax, error 1.2e-9
+    c = c * z + 2.4775363272055984e-5f;
+    c = c * z + -1.388867967762053e-3f;
+    c = c * z + 4.16666604578495e-2f;
+    c = c * z + -0.5f;
+    c = c * z + 1.0f;
+    const float rs = float_of(bits_of(r[i]) ^ flip);
+    zc[i] = rs * c;
+    zs[i] = rs * s;
+  }
 }
 
 inline float uniform_f32(uint32_t x) {
@@ -127,10 +134,10 @@ inline float uniform_f32(uint32_t x) {
 
 // ---- double ------------------------------------------------------------------------------------
 
-// a * 2^-32 + (b >> Shift) * 2^-(32 + Shift), exact.
+// a * 2^-32 + (b >> Shift) * 2^-(64 - Shift), exact.
 template <int Shift>
 inline double join(uint32_t a, uint32_t b) {
-  return static_cast<double>(a) * 0x1p-32 + static_cast<double>(b >> Shift) * (0x1p-32 / (1u << Shift));
+  return static_cast<double>(a) * 0x1p-32 + static_cast<double>(b >> Shift) * (0x1p-64 * (1u << Shift));
 }
 
 // fdlibm log: u = 2^e (1 + f), f in [sqrt(1/2) - 1, sqrt(2) - 1), s = f / (2 + f). u > 0, normal.
@@ -207,10 +214,8 @@ void normal_f32_generic(float* out, int64_t n, uint64_t seed, uint64_t first_blo
   fill_groups<float, kF32GroupValues>(out, n, [&](int64_t g, float* dst) {
     uint32_t x[4][kF32GroupBlocks];
     philox_blocks<kF32GroupBlocks>(seed, first_block + static_cast<uint64_t>(g) * kF32GroupBlocks, x);
-    for (int i = 0; i < kF32GroupBlocks; ++i) {
-      normal_pair_f32(x[0][i], x[1][i], dst + i, dst + 8 + i);
-      normal_pair_f32(x[2][i], x[3][i], dst + 16 + i, dst + 24 + i);
-    }
+    normal_pairs_f32(x[0], x[1], dst, dst + 8);
+    normal_pairs_f32(x[2], x[3], dst + 16, dst + 24);
   });
 }
 
@@ -277,8 +282,30 @@ const FillKernels* avx2_kernels() {
 #endif
 }
 
+const FillKernels* avx512_kernels() {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool supported = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
+  static const FillKernels kernels{"avx512", normal_f32_avx512, uniform_f32_avx512, normal_f64_avx512,
+                                   uniform_f64_avx512};
+  return supported ? &kernels : nullptr;
+#else
+  return nullptr;
+#endif
+}
+
 const FillKernels& best_kernels() {
-  static const FillKernels& chosen = avx2_kernels() ? *avx2_kernels() : generic_kernels();
+  static const FillKernels& chosen = []() -> const FillKernels& {
+    const char* wanted = std::getenv("EBM_NOISE_KERNELS");
+    const std::string name = wanted ? wanted : "";
+    if (name == "generic") return generic_kernels();
+    if (name == "avx2" && avx2_kernels()) return *avx2_kernels();
+    if (avx512_kernels()) return *avx512_kernels();
+    if (avx2_kernels()) return *avx2_kernels();
+    return generic_kernels();
+  }();
   return chosen;
 }
 

@@ -7,6 +7,7 @@
 // moves a clamped entry: it passes every state it keeps through target.finalize().
 #pragma once
 
+#include "ebm/noise.h"
 #include "ebm/options.h"
 #include "ebm/target.h"
 
@@ -35,7 +36,7 @@ struct StepContext {
   int64_t step = 0;         // 0-based index of this step
   double progress = 0.0;    // fraction of the budget spent, in [0, 1] (steps, evaluations or time)
   double step_scale = 1.0;  // multiplier on the sampler's step size (annealing of the step size)
-  torch::Generator* generator = nullptr;  // the run's seeded generator; never null inside step()
+  NoiseSource* noise = nullptr;  // the run's seeded noise (normals, uniforms); never null inside step()
 };
 
 struct StepStats {

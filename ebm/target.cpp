@@ -52,9 +52,14 @@ torch::Tensor Target::mask_free(const torch::Tensor& direction) const {
 void Target::set_temperature(const torch::Tensor& per_row) {
   if (per_row.numel() != rows_) throw std::invalid_argument("Target: temperature needs one value per row");
   temperature_ = per_row.to(temperature_.options()).reshape({rows_});
+  uniform_temperature_.reset();
 }
 
-void Target::set_temperature(double t) { temperature_ = torch::full_like(temperature_, t); }
+void Target::set_temperature(double t) {
+  if (uniform_temperature_ == t) return;
+  temperature_ = torch::full_like(temperature_, t);
+  uniform_temperature_ = t;
+}
 
 Target Target::select_rows(const torch::Tensor& index) const {
   Target t = *this;

@@ -13,6 +13,7 @@
 #include <torch/types.h>
 
 #include <memory>
+#include <optional>
 
 namespace ebm {
 
@@ -42,6 +43,9 @@ class Target {
 
   // [N] temperature per row (default 1).
   const torch::Tensor& temperature() const { return temperature_; }
+  // The common temperature when every row has the same one (set by set_temperature(double)),
+  // so samplers can use a scalar; empty after set_temperature(tensor).
+  std::optional<double> uniform_temperature() const { return uniform_temperature_; }
   void set_temperature(const torch::Tensor& per_row);
   void set_temperature(double t);
 
@@ -61,6 +65,7 @@ class Target {
   Clamp clamp_;
   int64_t rows_ = 0;
   torch::Tensor temperature_;
+  std::optional<double> uniform_temperature_ = 1.0;
   std::shared_ptr<int64_t> evaluations_ = std::make_shared<int64_t>(0);
 };
 

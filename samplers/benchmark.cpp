@@ -23,7 +23,7 @@ double time_energy_and_gradient(const BenchmarkSetup& setup) {
   auto gen = make_generator(setup.seed, setup.device);
   Target target(setup.energy, {}, setup.space, {}, setup.chains);
   auto y = setup.space.random_init(setup.chains, gen, options);
-  for (int64_t i = 0; i < setup.warmup; ++i) target.evaluate(y, true);
+  for (int64_t i = 0; i < std::max<int64_t>(setup.warmup, setup.steps / 2); ++i) target.evaluate(y, true);
   std::vector<double> runs;
   for (int run = 0; run < 5; ++run) {
     synchronize(setup.device);
@@ -45,7 +45,7 @@ BenchmarkRow benchmark_sampler(const std::string& spec_text, const BenchmarkSetu
   request.energy = setup.energy;
   request.space = setup.space;
   request.device = setup.device;
-  spec.driver.max_steps = setup.warmup;
+  spec.driver.max_steps = std::max<int64_t>(setup.warmup, setup.steps / 2);  // warm caches, allocator, threads
   run_sampler(*spec.sampler, request, spec.driver);
 
   BenchmarkRow row;
@@ -55,7 +55,7 @@ BenchmarkRow benchmark_sampler(const std::string& spec_text, const BenchmarkSetu
   row.steps = setup.steps;
   spec.driver.max_steps = setup.steps;
   std::vector<double> runs;
-  for (int run = 0; run < 3; ++run) {
+  for (int run = 0; run < 5; ++run) {
     RunResult result = run_sampler(*spec.sampler, request, spec.driver);
     runs.push_back(result.summary.elapsed_ms * 1000.0 / std::max<int64_t>(1, result.summary.steps));
     row.evaluations_per_step =

@@ -34,7 +34,8 @@ struct BenchmarkSetup {
 // Microseconds per batched energy + gradient evaluation of `chains` candidates (median of 5 runs
 // of `steps` evaluations each).
 double time_energy_and_gradient(const BenchmarkSetup& setup);
-// Runs the driver with `spec` for setup.steps steps (no early stopping) and times it; median of 3.
+// Runs the driver with `spec` for setup.steps steps (no early stopping) and times it: one warm-up
+// run of steps/2, then the median of 5.
 BenchmarkRow benchmark_sampler(const std::string& spec, const BenchmarkSetup& setup, double bare_microseconds);
 
 }  // namespace ebm

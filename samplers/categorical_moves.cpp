@@ -18,8 +18,8 @@ torch::Tensor clamped_variables(const Target& target, const torch::Tensor& y) {
   return target.clamp().mask.any(-1);
 }
 
-torch::Tensor gumbel_argmax(const torch::Tensor& logits, torch::Generator& gen) {
-  auto u = torch::rand(logits.sizes(), gen, logits.options()).clamp_(1e-20, 1.0);
+torch::Tensor gumbel_argmax(const torch::Tensor& logits, NoiseSource& noise) {
+  auto u = noise.uniform(logits.sizes(), logits.options());
   return (logits - (-u.log()).log()).argmax(-1);
 }
 

@@ -4,6 +4,7 @@
 //   delta[n, v, k] = d[n, v, k] - d[n, v, current(v)]         (0 for k = current(v)).
 #pragma once
 
+#include "ebm/noise.h"
 #include "ebm/target.h"
 
 #include <torch/types.h>
@@ -16,6 +17,6 @@ torch::Tensor first_order_gain(const torch::Tensor& y, const torch::Tensor& ener
 // [N, V] bool: variables the clamp fixes (none when the target has no clamp).
 torch::Tensor clamped_variables(const Target& target, const torch::Tensor& y);
 // Gumbel-max draw of one index per row of `logits` along the last dimension.
-torch::Tensor gumbel_argmax(const torch::Tensor& logits, torch::Generator& gen);
+torch::Tensor gumbel_argmax(const torch::Tensor& logits, NoiseSource& noise);
 
 }  // namespace ebm

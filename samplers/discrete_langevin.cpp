@@ -34,7 +34,7 @@ StepStats DiscreteLangevinSampler::step(Target& target, ChainBatch& chains, cons
   const double alpha = options_.step * context.step_scale;
   const int64_t k = chains.y.size(2);
   auto log_q_forward_all = proposal_log_probabilities(target, chains, alpha);
-  auto category = gumbel_argmax(log_q_forward_all, *context.generator);  // [N, V]
+  auto category = gumbel_argmax(log_q_forward_all, *context.noise);  // [N, V]
   ChainBatch proposal;
   proposal.y = target.finalize(torch::one_hot(category, k).to(chains.y.scalar_type()));
   evaluate_chains(target, proposal, true);
@@ -47,7 +47,7 @@ StepStats DiscreteLangevinSampler::step(Target& target, ChainBatch& chains, cons
   auto log_q_reverse = proposal_log_probabilities(target, proposal, alpha).gather(-1, previous).sum({1, 2});
   auto t = target.temperature().to(chains.y.scalar_type());
   auto log_ratio = -(proposal.energy - chains.energy) / t + log_q_reverse - log_q_forward;
-  auto [accepted, probability] = metropolis_accept(log_ratio, *context.generator);
+  auto [accepted, probability] = metropolis_accept(log_ratio, *context.noise);
   chains.assign_where(accepted, proposal);
   return {probability};
 }

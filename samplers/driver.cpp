@@ -120,11 +120,19 @@ struct ChainBook {
   torch::Tensor evaluations;   // double [N]
   std::vector<double> stop_ms; // [N] wall time when each chain stopped
 
-  void record_best(const torch::Tensor& ids, const ChainBatch& chains, const torch::Tensor& finite,
+  // ids_are_all: ids is still arange(N) (nothing stopped yet), so no gather is needed.
+  // plateau_delta < 0: no plateau test, so no progress bookkeeping.
+  void record_best(const torch::Tensor& ids, bool ids_are_all, const ChainBatch& chains, const torch::Tensor& finite,
                    int64_t step, double plateau_delta, bool track_best) {
-    auto previous = best_energy.index_select(0, ids);
-    auto improved = finite & (chains.energy < previous);
-    auto significant = finite & (chains.energy < previous - plateau_delta);
+    auto previous = ids_are_all ? best_energy : best_energy.index_select(0, ids);
+    auto improved = chains.energy < previous;  // false for NaN
+    if (finite.defined()) improved = improved & finite;
+    if (plateau_delta >= 0) {
+      auto significant = chains.energy < previous - plateau_delta;
+      if (finite.defined()) significant = significant & finite;
+      auto progressed = ids.masked_select(significant);
+      if (progressed.numel() > 0) last_progress.index_fill_(0, progressed, step);
+    }
     if (!track_best) {
       best_energy.index_copy_(0, ids, torch::where(improved, chains.energy, previous));
     } else if (auto rows = improved.nonzero().squeeze(1); rows.numel() > 0) {
@@ -132,8 +140,6 @@ struct ChainBook {
       best_energy.index_copy_(0, chain_rows, chains.energy.index_select(0, rows));
       best_state.index_copy_(0, chain_rows, chains.y.index_select(0, rows));
     }
-    auto progressed = ids.masked_select(significant);
-    if (progressed.numel() > 0) last_progress.index_fill_(0, progressed, step);
   }
 
   // Without best tracking a chain's result is its last (finite) state: stored when it stops.
@@ -214,8 +220,9 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
   double acceptance_sum = 0.0;
   int64_t acceptance_steps = 0;
 
+  NoiseSource noise(options.seed ^ 0x9E3779B97F4A7C15ULL, device);
   StepContext context;
-  context.generator = &generator;
+  context.noise = &noise;
   sampler.begin(target, chains, context);
 
   int64_t steps_done = 0;
@@ -228,24 +235,44 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
     return std::min(p, 1.0);
   };
 
+  // Every running row spends the same evaluations per step: accumulate a scalar, and add it to the
+  // running rows' counts before the set of running rows changes.
+  double pending_evaluations_per_row = 0.0;
+  auto flush_evaluations = [&] {
+    if (pending_evaluations_per_row == 0.0) return;
+    book.evaluations.index_add_(0, ids, torch::full({ids.size(0)}, pending_evaluations_per_row, book.evaluations.options()));
+    pending_evaluations_per_row = 0.0;
+  };
+
   // Step 0 bookkeeping: the initial states count as candidates too.
   StepStats stats;
+  // After each step: which running rows stop, and why. The common case (all finite, nothing
+  // stops) costs a handful of small ops: status tensors are made only when something happens.
   auto settle_rows = [&](bool after_step) {
     const int64_t step = steps_done;
-    auto finite = torch::isfinite(chains.energy);
-    auto new_status = torch::zeros({ids.size(0)}, long_options);
-    new_status.masked_fill_(~finite, static_cast<int64_t>(ChainStatus::NON_FINITE));
-    book.record_best(ids, chains, finite, step, options.plateau_delta, options.track_best);
+    torch::Tensor finite;  // undefined = every energy finite
+    if (!torch::isfinite(chains.energy).all().item<bool>()) finite = torch::isfinite(chains.energy);
+    torch::Tensor new_status;  // int64 [rows], 0 = running; made on first use
+    auto mark = [&](const torch::Tensor& mask, ChainStatus status, bool overrides) {
+      if (!new_status.defined()) new_status = torch::zeros({ids.size(0)}, long_options);
+      new_status.masked_fill_(overrides ? mask : mask & (new_status == 0), static_cast<int64_t>(status));
+    };
+    auto running = [&]() { return new_status.defined() ? new_status == 0 : torch::ones({ids.size(0)}, long_options.dtype(torch::kBool)); };
+    if (finite.defined()) mark(~finite, ChainStatus::NON_FINITE, true);
+    book.record_best(ids, ids.size(0) == rows, chains, finite, step,
+                     options.plateau_steps > 0 ? options.plateau_delta : -1.0, options.track_best);
     if (options.energy_tolerance > -std::numeric_limits<double>::infinity()) {
-      auto reached = finite & (chains.energy <= options.energy_tolerance) & (new_status == 0);
-      new_status.masked_fill_(reached, static_cast<int64_t>(ChainStatus::TOLERANCE));
+      auto reached = chains.energy <= options.energy_tolerance;
+      if (finite.defined()) reached = reached & finite;
+      if (any_true(reached)) mark(reached, ChainStatus::TOLERANCE, false);
     }
-    auto problem_rows = problem_of_chain.index_select(0, ids);
     if (request.verifier && step % options.verify_every == 0) {
-      auto accepted = request.verifier(space.decode(chains.y), problem_rows).to(device).to(torch::kBool) & finite;
+      auto problem_rows = problem_of_chain.index_select(0, ids);
+      auto accepted = request.verifier(space.decode(chains.y), problem_rows).to(device).to(torch::kBool);
+      if (finite.defined()) accepted = accepted & finite;
       auto accepted_rows = accepted.nonzero().squeeze(1);
       if (accepted_rows.numel() > 0) {
-        new_status.masked_fill_(accepted, static_cast<int64_t>(ChainStatus::VERIFIED));
+        mark(accepted, ChainStatus::VERIFIED, true);
         auto chain_rows = ids.index_select(0, accepted_rows);
         book.best_state.index_copy_(0, chain_rows, chains.y.index_select(0, accepted_rows));
         book.best_energy.index_copy_(0, chain_rows, chains.energy.index_select(0, accepted_rows));
@@ -253,16 +280,15 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
         for (int64_t i = 0; i < solved.size(0); ++i) problem_verified[solved[i].item<int64_t>()] = 1;
         if (options.stop_problem_on_verified) {
           auto flags = torch::from_blob(problem_verified.data(), {problems}, torch::kChar).to(device).to(torch::kBool);
-          auto sibling = flags.index_select(0, problem_rows) & (new_status == 0);
-          new_status.masked_fill_(sibling, static_cast<int64_t>(ChainStatus::SIBLING_VERIFIED));
+          mark(flags.index_select(0, problem_rows), ChainStatus::SIBLING_VERIFIED, false);
         }
       }
     }
     if (after_step && options.plateau_steps > 0) {
-      auto stale = (step - book.last_progress.index_select(0, ids) >= options.plateau_steps) & (new_status == 0);
+      auto stale = (step - book.last_progress.index_select(0, ids) >= options.plateau_steps) & running();
       if (any_true(stale)) {
         auto can_restart = stale & (book.restarts_used.index_select(0, ids) < options.restarts);
-        new_status.masked_fill_(stale & ~can_restart, static_cast<int64_t>(ChainStatus::PLATEAU));
+        if (any_true(stale & ~can_restart)) mark(stale & ~can_restart, ChainStatus::PLATEAU, false);
         auto restart_rows = can_restart.nonzero().squeeze(1);
         if (restart_rows.numel() > 0) {
           auto chain_rows = ids.index_select(0, restart_rows);
@@ -284,6 +310,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
         }
       }
     }
+    if (!new_status.defined()) return;
     auto stopped = new_status != 0;
     auto stopped_rows = stopped.nonzero().squeeze(1);
     if (stopped_rows.numel() > 0) {
@@ -295,6 +322,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
       auto stopped_ids = chain_rows.to(torch::kCPU);
       for (int64_t i = 0; i < stopped_ids.size(0); ++i) book.stop_ms[stopped_ids[i].item<int64_t>()] = now;
       auto keep = (~stopped).nonzero().squeeze(1);
+      flush_evaluations();
       ids = ids.index_select(0, keep);
       target = target.select_rows(keep);
       chains = chains.select_rows(keep);
@@ -329,8 +357,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
     const int64_t evals_before = target.evaluations();
     stats = sampler.step(target, chains, context);
     ++steps_done;
-    const double spent = double(target.evaluations() - evals_before);
-    book.evaluations.index_add_(0, ids, torch::full({ids.size(0)}, spent / ids.size(0), book.evaluations.options()));
+    pending_evaluations_per_row += double(target.evaluations() - evals_before) / ids.size(0);
     if (stats.acceptance.defined()) {
       acceptance_sum += stats.acceptance.mean().item<double>();
       ++acceptance_steps;
@@ -374,6 +401,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
   }
 
   // Chains still running stop now.
+  flush_evaluations();
   synchronize(device);
   if (ids.size(0) > 0) {
     book.stop_step.index_fill_(0, ids, steps_done);

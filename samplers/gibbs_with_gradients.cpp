@@ -36,7 +36,7 @@ torch::Tensor move_log_probabilities(const Target& target, const ChainBatch& cha
 StepStats GibbsWithGradientsSampler::step(Target& target, ChainBatch& chains, const StepContext& context) {
   const int64_t k = chains.y.size(2);
   auto log_q_forward_all = move_log_probabilities(target, chains, options_.scale);
-  auto move = gumbel_argmax(log_q_forward_all, *context.generator);  // [N] index v*K + k
+  auto move = gumbel_argmax(log_q_forward_all, *context.noise);  // [N] index v*K + k
   auto variable = move.div(k, "floor");
   auto category = move.remainder(k);
   auto previous_category = chains.y.argmax(-1).gather(1, variable.unsqueeze(1)).squeeze(1);
@@ -57,7 +57,7 @@ StepStats GibbsWithGradientsSampler::step(Target& target, ChainBatch& chains, co
   // A draw that changes nothing (all clamped) is accepted as a no-op.
   auto unchanged = category == previous_category;
   log_ratio = log_ratio.masked_fill(unchanged, 0.0);
-  auto [accepted, probability] = metropolis_accept(log_ratio, *context.generator);
+  auto [accepted, probability] = metropolis_accept(log_ratio, *context.noise);
   chains.assign_where(accepted, proposal);
   return {probability};
 }

@@ -18,7 +18,7 @@ bool HmcOptions::IsValid(std::string* error) const {
 StepStats HmcSampler::step(Target& target, ChainBatch& chains, const StepContext& context) {
   const double eps = options_.step * context.step_scale;
   auto inverse_t = per_row(target.temperature().to(chains.y.scalar_type()).reciprocal(), chains.y);
-  auto momentum = target.mask_free(torch::randn(chains.y.sizes(), *context.generator, chains.y.options()));
+  auto momentum = target.mask_free(context.noise->normal(chains.y.sizes(), chains.y.options()));
   auto kinetic_before = 0.5 * row_sum(momentum.square());
 
   ChainBatch proposal = chains;
@@ -31,7 +31,7 @@ StepStats HmcSampler::step(Target& target, ChainBatch& chains, const StepContext
   auto kinetic_after = 0.5 * row_sum(momentum.square());
   auto t = target.temperature().to(chains.y.scalar_type());
   auto log_ratio = (chains.energy - proposal.energy) / t + kinetic_before - kinetic_after;
-  auto [accepted, probability] = metropolis_accept(log_ratio, *context.generator);
+  auto [accepted, probability] = metropolis_accept(log_ratio, *context.noise);
   chains.assign_where(accepted, proposal);
   return {probability};
 }

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 namespace ebm {
 
 void LangevinOptions::bind(OptionSet& o) {
@@ -17,9 +19,10 @@ bool LangevinOptions::IsValid(std::string* error) const {
   return true;
 }
 
-torch::Tensor langevin_noise_scale(double noise, double eta, const Target& target, const torch::Tensor& like) {
-  if (noise >= 0) return torch::full({1}, noise, like.options());
-  return per_row((target.temperature().to(like.scalar_type()) * (2.0 * eta)).sqrt(), like);
+torch::Tensor scale_noise(const torch::Tensor& xi, double noise, double eta, const Target& target) {
+  if (noise >= 0) return xi * noise;
+  if (auto t = target.uniform_temperature()) return xi * std::sqrt(2.0 * eta * *t);
+  return xi * per_row((target.temperature().to(xi.scalar_type()) * (2.0 * eta)).sqrt(), xi);
 }
 
 void LangevinSampler::check_space(const AnswerSpace& space) const {
@@ -29,9 +32,8 @@ void LangevinSampler::check_space(const AnswerSpace& space) const {
 
 StepStats LangevinSampler::step(Target& target, ChainBatch& chains, const StepContext& context) {
   const double eta = options_.step * context.step_scale;
-  auto xi = torch::randn(chains.y.sizes(), *context.generator, chains.y.options());
-  auto sigma = langevin_noise_scale(options_.noise, eta, target, chains.y);
-  auto delta = target.mask_free(xi * sigma) - chains.gradient * eta;
+  auto xi = context.noise->normal(chains.y.sizes(), chains.y.options());
+  auto delta = target.mask_free(scale_noise(xi, options_.noise, eta, target)) - chains.gradient * eta;
   chains.y = move_state(target, chains.y, delta, options_.mirror);
   evaluate_chains(target, chains, true);
   return {};

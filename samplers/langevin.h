@@ -29,7 +29,8 @@ class LangevinSampler : public SamplerWithOptions<LangevinOptions> {
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;
 };
 
-// sigma per row as a tensor broadcastable to y: noise >= 0 -> noise, else sqrt(2*eta*T).
-torch::Tensor langevin_noise_scale(double noise, double eta, const Target& target, const torch::Tensor& like);
+// xi scaled by sigma: noise >= 0 -> noise * xi, else sqrt(2*eta*T_row) * xi (a scalar multiply when
+// every row shares one temperature).
+torch::Tensor scale_noise(const torch::Tensor& xi, double noise, double eta, const Target& target);
 
 }  // namespace ebm

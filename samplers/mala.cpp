@@ -18,10 +18,9 @@ bool MalaOptions::IsValid(std::string* error) const {
 StepStats MalaSampler::step(Target& target, ChainBatch& chains, const StepContext& context) {
   const double eta = options_.step * context.step_scale;
   auto temperature = target.temperature().to(chains.y.scalar_type());
-  auto sigma = langevin_noise_scale(-1.0, eta, target, chains.y);
-  auto xi = torch::randn(chains.y.sizes(), *context.generator, chains.y.options());
+  auto xi = context.noise->normal(chains.y.sizes(), chains.y.options());
   ChainBatch proposal;
-  proposal.y = target.finalize(chains.y - chains.gradient * eta + target.mask_free(xi * sigma));
+  proposal.y = target.finalize(chains.y - chains.gradient * eta + target.mask_free(scale_noise(xi, -1.0, eta, target)));
   evaluate_chains(target, proposal, true);
 
   auto log_q = [&](const torch::Tensor& to, const torch::Tensor& from, const torch::Tensor& grad_from) {
@@ -29,7 +28,7 @@ StepStats MalaSampler::step(Target& target, ChainBatch& chains, const StepContex
   };
   auto log_ratio = -(proposal.energy - chains.energy) / temperature +
                    log_q(chains.y, proposal.y, proposal.gradient) - log_q(proposal.y, chains.y, chains.gradient);
-  auto [accepted, probability] = metropolis_accept(log_ratio, *context.generator);
+  auto [accepted, probability] = metropolis_accept(log_ratio, *context.noise);
   chains.assign_where(accepted, proposal);
   return {probability};
 }

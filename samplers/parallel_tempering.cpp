@@ -57,7 +57,7 @@ void ParallelTemperingSampler::begin(Target& target, ChainBatch& chains, const S
   base_->begin(replicated_, replicas_, context);
 }
 
-void ParallelTemperingSampler::swap_neighbours(int64_t parity, torch::Generator& gen) {
+void ParallelTemperingSampler::swap_neighbours(int64_t parity, NoiseSource& noise) {
   const int64_t r = options_.replicas, n = rows_;
   auto temperature = replicated_.temperature().view({r, n});
   auto energy = replicas_.energy.view({r, n});
@@ -66,7 +66,7 @@ void ParallelTemperingSampler::swap_neighbours(int64_t parity, torch::Generator&
     auto log_ratio = (temperature[lower].reciprocal() - temperature[lower + 1].reciprocal()) *
                      (energy[lower] - energy[lower + 1]).to(temperature.scalar_type());
     auto probability = log_ratio.clamp_max(0.0).exp().nan_to_num(0.0);
-    auto accept = torch::rand({n}, gen, probability.options()) < probability;
+    auto accept = noise.uniform({n}, probability.options()) < probability;
     swaps_attempted_ += n;
     swaps_accepted_ += accept.sum().item<int64_t>();
     auto a = permutation[lower].clone(), b = permutation[lower + 1].clone();
@@ -80,7 +80,7 @@ StepStats ParallelTemperingSampler::step(Target& target, ChainBatch& chains, con
   replicated_.set_temperature(ladder(target));
   StepStats stats = base_->step(replicated_, replicas_, context);
   if (options_.replicas > 1 && context.step % options_.swap_every == 0)
-    swap_neighbours((context.step / options_.swap_every) % 2, *context.generator);
+    swap_neighbours((context.step / options_.swap_every) % 2, *context.noise);
   auto cold = torch::arange(rows_, torch::TensorOptions().dtype(torch::kLong).device(chains.y.device()));
   chains = replicas_.select_rows(cold);
   if (stats.acceptance.defined()) stats.acceptance = stats.acceptance.narrow(0, 0, rows_);

@@ -36,7 +36,7 @@ class ParallelTemperingSampler : public SamplerWithOptions<ParallelTemperingOpti
 
  private:
   torch::Tensor ladder(const Target& target) const;  // [R*N] temperatures, block r = replica r
-  void swap_neighbours(int64_t parity, torch::Generator& gen);
+  void swap_neighbours(int64_t parity, NoiseSource& noise);
   SamplerPtr base_;
   Target replicated_;    // R stacked copies of the driver's rows
   ChainBatch replicas_;  // [R*N, ...]; block 0 is the driver's chains

@@ -159,6 +159,12 @@ SamplerSpec parse_sampler_spec(const std::string& text, const DriverOptions& dri
   return spec;
 }
 
+std::string with_driver_keys(const std::string& spec, const std::string& keys) {
+  const auto slash = spec.rfind('/');
+  const auto last = slash == std::string::npos ? 0 : slash;
+  return spec + (spec.find(':', last) == std::string::npos ? ":" : ",") + keys;
+}
+
 std::vector<SamplerEntry> sampler_catalogue() {
   std::vector<SamplerEntry> entries;
   for (const auto& r : registrations()) entries.push_back(r.entry);

@@ -28,6 +28,10 @@ struct SamplerSpec {
 // sampler, the key and the problem (unknown sampler, unknown key, bad value, invalid option).
 SamplerSpec parse_sampler_spec(const std::string& text, const DriverOptions& driver_defaults = {});
 
+// Appends keys to the last segment of a spec: ("a/b:x=1", "steps=5") -> "a/b:x=1,steps=5",
+// ("gwg", "steps=5") -> "gwg:steps=5". Later keys override earlier ones when parsed.
+std::string with_driver_keys(const std::string& spec, const std::string& keys);
+
 struct SamplerEntry {
   std::string name;
   std::string summary;     // one line

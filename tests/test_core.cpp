@@ -5,6 +5,7 @@
 #include "ebm/answer_space.h"
 #include "ebm/builtin_energies.h"
 #include "ebm/device.h"
+#include "ebm/options.h"
 #include "ebm/target.h"
 #include "samplers/registry.h"
 #include "samplers/schedule.h"
@@ -140,6 +141,14 @@ TEST_SUITE("core") {
     CHECK(Schedule{ScheduleKind::Constant, 7.0, 0.0}.at(0.9) == doctest::Approx(7.0));
     CHECK(Schedule{ScheduleKind::Linear, 0.0, 1.0}.at(0.75, 2) == doctest::Approx(0.5));
     CHECK(!Schedule{ScheduleKind::Geometric, -1.0, 1.0}.problem().empty());
+  }
+
+  TEST_CASE("numbers print in their shortest form that reads back") {
+    CHECK(format_number(10.0) == "10");
+    CHECK(format_number(0.05) == "0.05");
+    CHECK(format_number(1e-6) == "1e-06");
+    CHECK(format_number(-0.3) == "-0.3");
+    CHECK(format_number(-std::numeric_limits<double>::infinity()) == "-inf");
   }
 
   TEST_CASE("sampler specs: parsing, wrappers, driver keys, canonical text") {

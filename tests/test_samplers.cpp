@@ -15,12 +15,6 @@ using namespace ebm;
 
 namespace {
 
-// Appends driver keys to a spec's last segment: ("gwg", "steps=5") -> "gwg:steps=5".
-std::string with_keys(const std::string& spec, const std::string& keys) {
-  const auto last = spec.rfind('/') == std::string::npos ? 0 : spec.rfind('/');
-  return spec + (spec.find(':', last) == std::string::npos ? ":" : ",") + keys;
-}
-
 RunResult run(const std::string& spec_text, const RunRequest& request, uint64_t seed = 7) {
   DriverOptions defaults;
   defaults.seed = seed;
@@ -69,7 +63,7 @@ std::pair<torch::Tensor, torch::Tensor> gaussian_moments(const std::string& spec
   request.dtype = torch::kDouble;
   MomentCollector collector{burn_in, 2};
   request.callbacks.push_back(collector.callback());
-  run(with_keys(spec, "chains=" + std::to_string(chains) + ",steps=" + std::to_string(steps)), request);
+  run(with_driver_keys(spec, "chains=" + std::to_string(chains) + ",steps=" + std::to_string(steps)), request);
   return {collector.mean(), collector.covariance()};
 }
 
@@ -97,7 +91,7 @@ double total_variation_to_exact(const std::string& spec, uint64_t seed = 11) {
   request.space = AnswerSpace::one_hot(3, 3);
   StateHistogram histogram{50, 3, torch::zeros({27}, torch::kDouble)};
   request.callbacks.push_back(histogram.callback());
-  run(with_keys(spec, "chains=2000,steps=250"), request, seed);
+  run(with_driver_keys(spec, "chains=2000,steps=250"), request, seed);
   auto empirical = histogram.counts / histogram.counts.sum();
   return 0.5 * (empirical - potts->exact_distribution(1.0)).abs().sum().item<double>();
 }
@@ -176,7 +170,7 @@ TEST_SUITE("samplers") {
         total += info.chains->y.size(0);
         return CallbackResult::CONTINUE;
       });
-      run(with_keys(spec, "chains=32,steps=1500"), r);
+      run(with_driver_keys(spec, "chains=32,steps=1500"), r);
       return right / total;
     };
     const double cold = fraction_right("mala:step=0.02");
@@ -221,7 +215,7 @@ TEST_SUITE("samplers") {
           else moved = moved || !torch::equal(first.masked_select(~rows_clamp.mask), y.masked_select(~rows_clamp.mask));
           return CallbackResult::CONTINUE;
         });
-        auto result = run(with_keys(spec, "chains=4,steps=40"), request);
+        auto result = run(with_driver_keys(spec, "chains=4,steps=40"), request);
         CHECK(held);
         CHECK(moved);  // the free entries did move: the check above is not vacuous
         for (const auto& p : result.problems) CHECK(torch::isfinite(p.answer).all().item<bool>());

@@ -19,7 +19,7 @@ std::string default_sampler_spec(const std::string& energy) {
   // simplices; the purity weight rises from -0.3 (spread out) to 0.6 (commit) every 400 steps,
   // re-melting the chains that have not been verified; the verifier checks every 5 steps.
   return "anneal:weight_term=1,weight_start=-0.3,weight_end=0.6,period=400/"
-         "langevin:mirror=true,step=1.0,noise=0.2,chains=8,verify_every=5,track_best=false";
+         "langevin:mirror=true,step=1.0,noise=0.2,chains=16,verify_every=5,track_best=false";
 }
 
 EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
