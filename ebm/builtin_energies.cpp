@@ -105,6 +105,8 @@ MlpEnergy::MlpEnergy(int64_t dimension, int64_t hidden, uint64_t seed)
   layer_->weight.copy_(torch::randn({hidden, dimension}, gen) / std::sqrt(double(dimension)));
   layer_->bias.copy_(torch::randn({hidden}, gen) * 0.1);
   readout_ = register_parameter("readout", torch::randn({hidden}, gen) / std::sqrt(double(hidden)));
+  // A fixed energy: samplers need dE/dy only, so autograd skips the weights' gradients.
+  for (auto& p : parameters()) p.requires_grad_(false);
 }
 
 torch::Tensor MlpEnergy::forward(const torch::Tensor&, const torch::Tensor& answer) {

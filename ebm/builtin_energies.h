@@ -76,7 +76,8 @@ class CategoricalPurityEnergy : public Energy {
 };
 
 // A small neural energy for benchmarks: E(y) = w^T tanh(W y + c) + 1/2 |y|^2 over flattened
-// answers, hidden width `hidden`. Gradient by autograd (the common case for learned energies).
+// answers, hidden width `hidden`, weights fixed (requires_grad off). Gradient by autograd (the common
+// case for learned energies).
 class MlpEnergy : public Energy {
  public:
   MlpEnergy(int64_t dimension, int64_t hidden, uint64_t seed);

@@ -90,6 +90,7 @@ std::shared_ptr<SudokuEnergyNet> load_learned_energy(const std::string& path, co
   auto net = std::make_shared<SudokuEnergyNet>(config);
   load_checkpoint(path, *net, {kLearnedEnergyKind, config.to_json()}, device);
   net->eval();
+  for (auto& p : net->parameters()) p.requires_grad_(false);  // inference: dE/dy only
   return net;
 }
 

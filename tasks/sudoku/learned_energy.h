@@ -43,7 +43,8 @@ class SudokuEnergyNet : public Energy {
 // Checkpoint kind of the learned energy.
 inline constexpr const char* kLearnedEnergyKind = "sudoku-energy";
 
-// Loads a learned energy from a checkpoint (architecture from its metadata) onto `device`.
+// Loads a learned energy from a checkpoint (architecture from its metadata) onto `device`, for
+// inference: eval mode, parameters frozen (requires_grad off).
 std::shared_ptr<SudokuEnergyNet> load_learned_energy(const std::string& path, const torch::Device& device);
 
 }  // namespace ebm::sudoku
