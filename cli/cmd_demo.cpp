@@ -31,12 +31,13 @@ void sudoku_demo(uint64_t seed, const std::string& energy, const std::string& mo
   settings.seed = seed;
   auto report = sudoku::solve({generated.puzzle}, settings);
   const auto& s = report.puzzles.front();
-  std::cout << "Energy " << report.energy << ", minimised by\n  " << report.sampler << "\n\n"
+  std::cout << "Energy: constraints + w * purity, minimised by\n  " << report.sampler << "\n\n"
             << sudoku::render(generated.puzzle, s.verified ? s.answer : generated.puzzle, isatty(STDOUT_FILENO))
             << "\nverified: " << (s.verified ? "yes (exact verifier)" : "no (unsolved)") << "   energy "
             << s.energy << "   " << s.steps << " steps x " << s.chains << " chains   " << s.evaluations
             << " energy evaluations   " << std::fixed << std::setprecision(1) << s.ms << " ms\n\n"
-            << "energy trace (lowest energy among running chains):\n";
+            << "energy trace (lowest energy among running chains; E = constraints + w * purity with w annealed\n"
+            << "from -0.3 to 0.6 every 400 steps, so E rises while the boards spread out and falls as they commit):\n";
   const auto& trace = report.trace;
   for (size_t i = 0; i < trace.size(); i += std::max<size_t>(1, trace.size() / 10))
     std::cout << "  step " << std::setw(5) << trace[i].step << "  E_min " << std::setprecision(3) << std::setw(8)

@@ -8,10 +8,12 @@
 #include "tasks/sudoku/generator.h"
 #include "tasks/sudoku/learned_energy.h"
 #include "tasks/sudoku/solver.h"
+#include "tasks/sudoku/training.h"
 
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <sstream>
 
 using namespace ebm;
 using namespace ebm::sudoku;
@@ -119,5 +121,34 @@ TEST_SUITE("sudoku") {
     save_checkpoint(path, *net, {{"kind", "ar-transformer"}, {"architecture", config.to_json()}}, "test");
     CHECK_THROWS_WITH_AS(load_learned_energy(path, torch::kCPU), doctest::Contains("kind mismatch"), CheckpointError);
     std::filesystem::remove(path);
+  }
+
+  TEST_CASE("training: checkpoints with its recipe and metrics, and resumes where it stopped") {
+    TrainSettings settings;
+    settings.architecture.hidden = 8;
+    settings.architecture.layers = 1;
+    settings.steps = 4;
+    settings.batch = 4;
+    settings.train_puzzles = 8;
+    settings.validate_every = 4;
+    settings.validation_puzzles = 2;
+    settings.validation_budget_ms = 100;
+    settings.output = (std::filesystem::temp_directory_path() / "ebm_test_train.ckpt").string();
+    settings.command_line = "test";
+    std::ostringstream log;
+    auto first = train(settings, log);
+    CHECK(first.steps == 4);
+    auto metadata = read_checkpoint_metadata(settings.output);
+    CHECK(metadata["training"]["step"] == 4);
+    CHECK(metadata["training"]["command"] == "test");
+    CHECK(metadata["metrics"].contains("validation_solved_combined"));
+    settings.steps = 6;
+    settings.resume = true;
+    auto resumed = train(settings, log);
+    CHECK(resumed.steps == 6);
+    CHECK(log.str().find("resumed") != std::string::npos);
+    CHECK(read_checkpoint_metadata(settings.output)["training"]["step"] == 6);
+    std::filesystem::remove(settings.output);
+    std::filesystem::remove(settings.output + ".optim");
   }
 }
