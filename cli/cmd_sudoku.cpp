@@ -327,6 +327,9 @@ void add_train_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("--lr", s->learning_rate, "Adam learning rate")->capture_default_str();
   cmd->add_option("--hidden", s->architecture.hidden, "hidden width per cell")->capture_default_str();
   cmd->add_option("--layers", s->architecture.layers, "message-passing layers")->capture_default_str();
+  cmd->add_option("--objective", s->objective, "denoising (gradient matching) | contrastive (sampler negatives)")
+      ->capture_default_str();
+  cmd->add_option("--negative-steps", s->negative_steps, "contrastive: sampler steps per negative")->capture_default_str();
   cmd->add_option("--t-min", s->t_min, "smallest corruption level t in y~ = (1-t) y* + t u")->capture_default_str();
   cmd->add_option("--train-puzzles", s->train_puzzles, "generated training boards")->capture_default_str();
   cmd->add_option("--tiers", s->tiers, "training tiers, comma-separated")->capture_default_str();

@@ -14,4 +14,11 @@ torch::Tensor denoising_gradient_loss(Energy& energy, const torch::Tensor& condi
   return error.mean();
 }
 
+torch::Tensor contrastive_loss(Energy& energy, const torch::Tensor& condition, const torch::Tensor& positives,
+                               const torch::Tensor& negatives, double reg) {
+  auto e_pos = energy.forward(condition, positives);
+  auto e_neg = energy.forward(condition, negatives.detach());
+  return e_pos.mean() - e_neg.mean() + reg * (e_pos.square().mean() + e_neg.square().mean());
+}
+
 }  // namespace ebm

@@ -18,4 +18,11 @@ namespace ebm {
 torch::Tensor denoising_gradient_loss(Energy& energy, const torch::Tensor& condition, const torch::Tensor& noisy,
                                       const torch::Tensor& clean, const torch::Tensor& free_mask, double scale = 1.0);
 
+// Contrastive objective with sampler negatives (maximum likelihood, as in short-run MCMC EBMs):
+//   loss = mean E(x, y+) - mean E(x, y-) + reg * mean(E(x, y+)^2 + E(x, y-)^2)
+// y+ are data (solutions), y- states the sampler reached from the current energy (detached).
+// The squared-energy term keeps energies from drifting to +-infinity.
+torch::Tensor contrastive_loss(Energy& energy, const torch::Tensor& condition, const torch::Tensor& positives,
+                               const torch::Tensor& negatives, double reg = 0.1);
+
 }  // namespace ebm

@@ -7,6 +7,7 @@
 #include "ebm/version.h"
 #include "tasks/sudoku/encoding.h"
 #include "tasks/sudoku/generator.h"
+#include "samplers/registry.h"
 #include "tasks/sudoku/solver.h"
 
 #include <torch/torch.h>
@@ -57,6 +58,30 @@ double validation_rate(const std::vector<Board>& puzzles, const std::shared_ptr<
 
 std::string optimizer_path(const std::string& output) { return output + ".optim"; }
 
+// Negatives for the contrastive objective: short runs of mirror Langevin on the current energy
+// (weights frozen meanwhile), from the corrupted boards, givens clamped.
+torch::Tensor sample_negatives(SudokuEnergyNet& net, const torch::Tensor& givens, const torch::Tensor& start,
+                               const TrainSettings& s, int64_t step) {
+  for (auto& p : net.parameters()) p.requires_grad_(false);
+  const int box = static_cast<int>(s.architecture.box);
+  RunRequest request;
+  request.energy = std::shared_ptr<Energy>(&net, [](Energy*) {});  // borrowed for the run
+  request.problems = givens.size(0);
+  request.condition = givens;
+  request.space = answer_space(box);
+  request.clamp = givens_clamp(request.space, givens, start.options());
+  request.device = s.device;
+  request.initializer = [&start](const torch::Tensor& problems, torch::Generator&) {
+    return start.index_select(0, problems);
+  };
+  SamplerSpec spec = parse_sampler_spec("langevin:mirror=true,step=0.5,noise=0.1,track_best=false,steps=" +
+                                        std::to_string(s.negative_steps));
+  spec.driver.seed = s.seed * 7 + static_cast<uint64_t>(step);
+  RunResult result = run_sampler(*spec.sampler, request, spec.driver);
+  for (auto& p : net.parameters()) p.requires_grad_(true);
+  return result.best_states;
+}
+
 }  // namespace
 
 TrainResult train(const TrainSettings& s, std::ostream& log) {
@@ -64,6 +89,9 @@ TrainResult train(const TrainSettings& s, std::ostream& log) {
     throw std::invalid_argument("train: steps, batch, train-puzzles and validate-every must be >= 1");
   if (!(s.learning_rate > 0)) throw std::invalid_argument("train: learning rate must be > 0");
   if (!(s.t_min > 0 && s.t_min < 1)) throw std::invalid_argument("train: t-min must be in (0, 1)");
+  if (s.objective != "denoising" && s.objective != "contrastive")
+    throw std::invalid_argument("train: objective must be denoising or contrastive, got '" + s.objective + "'");
+  if (s.negative_steps < 1) throw std::invalid_argument("train: negative-steps must be >= 1");
 
   auto net = std::make_shared<SudokuEnergyNet>(s.architecture);
   net->to(s.device);
@@ -95,7 +123,7 @@ TrainResult train(const TrainSettings& s, std::ostream& log) {
   auto all_givens = encode_givens(puzzles).to(s.device);
   auto all_clean = one_hot_boards(solutions, options);
   const int64_t n = s.architecture.box * s.architecture.box;
-  log << "model " << net->describe() << ", " << net->parameter_count() << " parameters; objective: denoising gradient matching\n";
+  log << "model " << net->describe() << ", " << net->parameter_count() << " parameters; objective: " << s.objective << "\n";
 
   TrainResult result;
   double loss_sum = 0;
@@ -112,8 +140,15 @@ TrainResult train(const TrainSettings& s, std::ostream& log) {
     auto free = (givens < 0).unsqueeze(-1).expand({s.batch, n * n, n});
     auto noisy = torch::where(free, (1.0 - t) * clean + t * u, clean);
     net->train();
-    optimizer.zero_grad();
-    auto loss = denoising_gradient_loss(*net, givens, noisy, clean, free);
+    torch::Tensor loss;
+    if (s.objective == "contrastive") {
+      auto negatives = sample_negatives(*net, givens, noisy, s, step);
+      optimizer.zero_grad();
+      loss = contrastive_loss(*net, givens, clean, negatives);
+    } else {
+      optimizer.zero_grad();
+      loss = denoising_gradient_loss(*net, givens, noisy, clean, free);
+    }
     loss.backward();
     optimizer.step();
     ++step;
@@ -144,7 +179,10 @@ TrainResult train(const TrainSettings& s, std::ostream& log) {
           {"parameters", net->parameter_count()},
           {"training",
            {{"command", s.command_line},
-            {"objective", "denoising gradient matching: dE/dy(y~) = y~ - y*, y~ = (1-t) y* + t softmax(2z)"},
+            {"objective", s.objective == "contrastive"
+                              ? "contrastive: E(y*) - E(y-) + 0.1 (E(y*)^2 + E(y-)^2), y- = " +
+                                    std::to_string(s.negative_steps) + " mirror-Langevin steps from y~"
+                              : "denoising gradient matching: dE/dy(y~) = y~ - y*, y~ = (1-t) y* + t softmax(2z)"},
             {"step", step},
             {"steps", s.steps},
             {"batch", s.batch},

@@ -1,10 +1,12 @@
 // Training the learned Sudoku energy (`ebm train sudoku`).
 //
-// Objective: denoising gradient matching (ebm/objectives.h). A solved board y* is corrupted into
-//   y~ = (1 - t) y* + t u,   t ~ U(t_min, 1),   u = softmax(2 z), z ~ N(0, I)   (free cells only)
-// and the network learns dE/dy(y~) = y~ - y*: its gradient points from any relaxed board towards
-// the solution, which is what the mirror-descent sampler follows. Why this objective and not
-// contrastive divergence or unrolled optimisation: docs/TRAINING.md.
+// Objectives (ebm/objectives.h). A solved board y* is corrupted into
+//   y~ = (1 - t) y* + t u,   t ~ U(t_min, 1),   u = softmax(2 z), z ~ N(0, I)   (free cells only).
+//   denoising    the network learns dE/dy(y~) = y~ - y*: its gradient points from any relaxed board
+//                towards the solution, which is what the mirror-descent sampler follows;
+//   contrastive  negatives y- = `negative_steps` steps of mirror Langevin on the current energy,
+//                started from y~; loss = E(y*) - E(y-) + 0.1 (E(y*)^2 + E(y-)^2).
+// Which one and why: docs/TRAINING.md (both measured).
 //
 // Data: the project's generator (seeded), a mix of tiers; validation puzzles come from the hardest
 // tier with another seed. Every `validate_every` steps: the loss, the validation solve rate of the
@@ -26,6 +28,8 @@ struct TrainSettings {
   int64_t steps = 3000;              // optimizer steps in total (a resumed run continues to this)
   int64_t batch = 32;                // boards per step
   double learning_rate = 1e-3;       // Adam
+  std::string objective = "denoising";  // denoising | contrastive
+  int64_t negative_steps = 20;       // contrastive: sampler steps per negative
   double t_min = 0.05;               // smallest corruption level
   int64_t train_puzzles = 4000;      // generated training boards (solutions are what is learned)
   std::string tiers = "medium,hard,expert,hardest";  // training tiers, cycled
