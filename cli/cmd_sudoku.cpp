@@ -181,7 +181,7 @@ void add_sudoku_commands(CLI::App& app) {
   sud->add_option("--budget-ms", f->budget_ms, "wall-clock bound per puzzle (per batch run)")->capture_default_str();
   sud->add_option("--sampler", f->sampler, "sampler spec (see `ebm samplers`); default: the tuned Sudoku spec");
   sud->add_option("--energy", f->energy, "constraint | learned | combined")->capture_default_str();
-  sud->add_option("--model", f->model, "checkpoint of the learned energy (learned, combined)");
+  sud->add_option("--model", f->model, "checkpoint of the learned energy (learned, combined); default: the shipped models/sudoku-energy.ckpt");
   sud->add_option("--device", f->device, "auto, cpu, cuda, cuda:N")->capture_default_str();
   sud->add_option("--threads", f->threads, "LibTorch threads (0 = LibTorch default)")->capture_default_str();
   sud->add_option("--seed", f->seed, "seed of the sampler")->capture_default_str();

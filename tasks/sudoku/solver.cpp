@@ -8,7 +8,11 @@
 
 #include <torch/torch.h>
 
+#include "ebm/version.h"
+
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 
 namespace ebm::sudoku {
@@ -22,6 +26,18 @@ std::string default_sampler_spec(const std::string& energy) {
          "langevin:mirror=true,step=1.0,noise=0.2,chains=16,verify_every=5,track_best=false";
 }
 
+std::string shipped_model_path() {
+  std::vector<std::string> folders;
+  if (const char* env = std::getenv("EBM_MODEL_DIR")) folders.emplace_back(env);
+  folders.emplace_back(EBM_SOURCE_MODEL_DIR);
+  folders.emplace_back(EBM_INSTALLED_MODEL_DIR);
+  for (const auto& folder : folders) {
+    const auto path = std::filesystem::path(folder) / "sudoku-energy.ckpt";
+    if (std::filesystem::exists(path)) return path.string();
+  }
+  return "";
+}
+
 EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
                       EnergyPtr learned) {
   if (kind != "constraint" && kind != "learned" && kind != "combined")
@@ -29,8 +45,10 @@ EnergyPtr make_energy(const std::string& kind, int box, const std::string& model
   auto sum = std::make_shared<WeightedSumEnergy>();
   // Term 0: the main energy; term 1: purity (annealed by the sampler); term 2: learned (combined).
   if (kind != "constraint" && !learned) {
-    if (model.empty()) throw std::invalid_argument("energy '" + kind + "' needs a learned model: --model FILE");
-    learned = load_learned_energy(model, device);
+    const std::string path = model.empty() ? shipped_model_path() : model;
+    if (path.empty())
+      throw std::invalid_argument("energy '" + kind + "' needs a learned model: --model FILE (no shipped model found)");
+    learned = load_learned_energy(path, device);
   }
   if (learned) {
     auto* net = dynamic_cast<SudokuEnergyNet*>(learned.get());

@@ -60,7 +60,12 @@ std::string default_sampler_spec(const std::string& energy);
 SolveReport solve(const std::vector<Board>& puzzles, const SolverSettings& settings,
                   const std::function<void(size_t, size_t)>& progress = {});
 
-// The energy for a kind (see above), on `device`.
+// The shipped learned energy's path: $EBM_MODEL_DIR/sudoku-energy.ckpt, else the source tree's
+// models/ (a build tree), else the installed data folder; "" when none exists.
+std::string shipped_model_path();
+
+// The energy for a kind (see above), on `device`. Without `learned` and `model`, kinds that need
+// the learned energy use shipped_model_path().
 // `learned` may be given directly; otherwise it is loaded from `model` when the kind needs it.
 EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
                       EnergyPtr learned = nullptr);
