@@ -5,7 +5,7 @@
 //       bench/noise_bench.cpp ebm/noise.cpp ebm/noise_kernels_generic.cpp noise_kernels_avx2.o
 //       -ltorch -ltorch_cpu -lc10 -o /tmp/noise_bench && /tmp/noise_bench [threads]
 //
-// (noise_kernels_avx2.o compiled with the flags in ebm/noise.meson.) EBM_NOISE_KERNELS=generic,
+// (noise_kernels_avx2.o compiled with the flags in ebm/meson.build; or link build/libebm.so.) EBM_NOISE_KERNELS=generic,
 // avx2 or avx512 forces a kernel; the default is the best the CPU runs.
 #include "ebm/noise.h"
 #include "ebm/noise_kernels.h"
