@@ -61,7 +61,7 @@ std::pair<torch::Tensor, torch::Tensor> gaussian_moments(const std::string& spec
   request.energy = g.energy;
   request.space = AnswerSpace::real({g.mean.size(0)});
   request.dtype = torch::kDouble;
-  MomentCollector collector{burn_in, 2};
+  MomentCollector collector{burn_in, 2, {}, {}};
   request.callbacks.push_back(collector.callback());
   run(with_driver_keys(spec, "chains=" + std::to_string(chains) + ",steps=" + std::to_string(steps)), request);
   return {collector.mean(), collector.covariance()};
