@@ -1,6 +1,7 @@
 #include "samplers/benchmark.h"
 
 #include "ebm/device.h"
+#include "ebm/metrics.h"
 #include "ebm/target.h"
 #include "samplers/registry.h"
 
@@ -10,13 +11,6 @@
 #include <chrono>
 
 namespace ebm {
-
-namespace {
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-}  // namespace
 
 double time_energy_and_gradient(const BenchmarkSetup& setup) {
   auto options = torch::TensorOptions().dtype(torch::kFloat).device(setup.device);
@@ -33,7 +27,7 @@ double time_energy_and_gradient(const BenchmarkSetup& setup) {
     runs.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() /
                    setup.steps);
   }
-  return median(runs);
+  return percentile(runs, 0.5);
 }
 
 BenchmarkRow benchmark_sampler(const std::string& spec_text, const BenchmarkSetup& setup, double bare_microseconds) {
@@ -61,7 +55,7 @@ BenchmarkRow benchmark_sampler(const std::string& spec_text, const BenchmarkSetu
     row.evaluations_per_step =
         double(result.summary.evaluations - setup.chains) / setup.chains / std::max<int64_t>(1, result.summary.steps);
   }
-  row.microseconds_per_step = median(runs);
+  row.microseconds_per_step = percentile(runs, 0.5);
   row.steps_per_second = 1e6 / row.microseconds_per_step;
   row.overhead = row.microseconds_per_step / (row.evaluations_per_step * bare_microseconds) - 1.0;
   return row;

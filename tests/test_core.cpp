@@ -5,6 +5,7 @@
 #include "ebm/answer_space.h"
 #include "ebm/builtin_energies.h"
 #include "ebm/device.h"
+#include "ebm/metrics.h"
 #include "ebm/options.h"
 #include "ebm/target.h"
 #include "samplers/registry.h"
@@ -141,6 +142,27 @@ TEST_SUITE("core") {
     CHECK(Schedule{ScheduleKind::Constant, 7.0, 0.0}.at(0.9) == doctest::Approx(7.0));
     CHECK(Schedule{ScheduleKind::Linear, 0.0, 1.0}.at(0.75, 2) == doctest::Approx(0.5));
     CHECK(!Schedule{ScheduleKind::Geometric, -1.0, 1.0}.problem().empty());
+  }
+
+  TEST_CASE("metrics: Wilson interval and percentiles against hand-computed values") {
+    // 8 of 10 at z = 1.96: centre (0.8 + 0.19208) / 1.38416 = 0.716738,
+    // half 1.96 sqrt(0.016 + 0.009604) / 1.38416 = 0.226581 -> [0.490157, 0.943319].
+    auto [low, high] = wilson_interval(8, 10);
+    CHECK(low == doctest::Approx(0.490157).epsilon(1e-5));
+    CHECK(high == doctest::Approx(0.943319).epsilon(1e-5));
+    auto all = wilson_interval(20, 20);
+    CHECK(all.second == doctest::Approx(1.0));
+    CHECK(all.first == doctest::Approx(20.0 / (20.0 + 3.8416)).epsilon(1e-9));  // p = 1: n / (n + z^2)
+    CHECK(wilson_interval(0, 0) == std::make_pair(0.0, 1.0));
+    CHECK_THROWS_AS(wilson_interval(3, 2), std::invalid_argument);
+    // p95 of 1..20: position 0.95 * 19 = 18.05 -> 19 + 0.05 * (20 - 19) = 19.05.
+    std::vector<double> v;
+    for (int i = 20; i >= 1; --i) v.push_back(i);
+    CHECK(percentile(v, 0.95) == doctest::Approx(19.05));
+    CHECK(percentile(v, 0.5) == doctest::Approx(10.5));
+    CHECK(percentile(v, 0.0) == doctest::Approx(1.0));
+    CHECK(percentile({}, 0.5) == 0.0);
+    CHECK(mean({1.0, 2.0, 6.0}) == doctest::Approx(3.0));
   }
 
   TEST_CASE("numbers print in their shortest form that reads back") {

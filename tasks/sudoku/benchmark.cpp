@@ -1,5 +1,6 @@
 #include "tasks/sudoku/benchmark.h"
 
+#include "ebm/metrics.h"
 #include "samplers/registry.h"
 #include "tasks/sudoku/reference_solver.h"
 
@@ -11,18 +12,8 @@ namespace ebm::sudoku {
 
 namespace {
 
-double percentile(std::vector<double> values, double q) {
-  if (values.empty()) return 0.0;
-  std::sort(values.begin(), values.end());
-  const double position = q * (values.size() - 1);
-  const size_t low = static_cast<size_t>(std::floor(position)), high = static_cast<size_t>(std::ceil(position));
-  return values[low] + (values[high] - values[low]) * (position - low);
-}
-
 void summarise(BenchmarkRow& row, const std::vector<double>& ms) {
-  double sum = 0;
-  for (double m : ms) sum += m;
-  row.mean_ms = ms.empty() ? 0.0 : sum / ms.size();
+  row.mean_ms = mean(ms);
   row.median_ms = percentile(ms, 0.5);
   row.p95_ms = percentile(ms, 0.95);
   row.max_ms = ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end());
