@@ -225,7 +225,8 @@ std::vector<sudoku::Board> bench_puzzles(const BenchSudokuFlags& f) {
 nlohmann::json row_json(const sudoku::BenchmarkRow& r) {
   return {{"solver", r.solver}, {"energy", r.energy}, {"sampler", r.sampler}, {"chains", r.chains},
           {"max_steps", r.max_steps}, {"budget_ms", r.budget_ms}, {"puzzles", r.puzzles}, {"solved", r.solved},
-          {"solve_rate", r.puzzles ? double(r.solved) / r.puzzles : 0.0}, {"wrong", r.wrong},
+          {"solve_rate", r.puzzles ? double(r.solved) / r.puzzles : 0.0}, {"solve_rate_low95", r.solved_low},
+          {"solve_rate_high95", r.solved_high}, {"wrong", r.wrong},
           {"mean_ms", r.mean_ms}, {"median_ms", r.median_ms}, {"p95_ms", r.p95_ms}, {"max_ms", r.max_ms},
           {"mean_evaluations", r.mean_evaluations}, {"compute", r.compute}};
 }
@@ -288,7 +289,7 @@ void add_bench_sudoku_command(CLI::App& bench) {
     if (!f->csv.empty()) {
       std::ostringstream csv;
       const std::vector<std::string> keys{"solver", "energy", "chains", "max_steps", "budget_ms", "puzzles",
-                                          "solved", "solve_rate", "wrong", "mean_ms", "median_ms", "p95_ms",
+                                          "solved", "solve_rate", "solve_rate_low95", "solve_rate_high95", "wrong", "mean_ms", "median_ms", "p95_ms",
                                           "max_ms", "mean_evaluations", "compute", "sampler"};
       for (size_t k = 0; k < keys.size(); ++k) csv << (k ? "," : "") << keys[k];
       csv << "\n";

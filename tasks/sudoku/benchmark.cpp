@@ -5,6 +5,7 @@
 #include "tasks/sudoku/reference_solver.h"
 
 #include <algorithm>
+#include <tuple>
 #include <chrono>
 #include <cmath>
 
@@ -13,6 +14,7 @@ namespace ebm::sudoku {
 namespace {
 
 void summarise(BenchmarkRow& row, const std::vector<double>& ms) {
+  std::tie(row.solved_low, row.solved_high) = wilson_interval(row.solved, row.puzzles);
   row.mean_ms = mean(ms);
   row.median_ms = percentile(ms, 0.5);
   row.p95_ms = percentile(ms, 0.95);

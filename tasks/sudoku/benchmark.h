@@ -20,6 +20,7 @@ struct BenchmarkRow {
   int64_t max_steps = 0;     // step budget per puzzle (0 = time budget only)
   double budget_ms = 0.0;    // time budget per puzzle
   int64_t puzzles = 0, solved = 0;
+  double solved_low = 0.0, solved_high = 1.0;  // 95% Wilson interval of the solve rate
   int64_t wrong = 0;         // answers claimed verified that the exact verifier rejects (must be 0)
   double mean_ms = 0.0, median_ms = 0.0, p95_ms = 0.0, max_ms = 0.0;  // per puzzle
   double mean_evaluations = 0.0;  // candidate energy evaluations per puzzle
