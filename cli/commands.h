@@ -14,6 +14,7 @@ void add_bench_command(CLI::App& app);
 void add_sudoku_commands(CLI::App& app);  // generate sudoku, solve sudoku
 // train sudoku; command_line is recorded in checkpoints.
 void add_train_command(CLI::App& app, const std::string& command_line);
+void add_train_ar_command(CLI::App& app, const std::string& command_line);  // train-ar sudoku
 // bench sudoku (registered on the `bench` subcommand).
 void add_bench_sudoku_command(CLI::App& bench);
 

@@ -1,0 +1,63 @@
+// Training the autoregressive (AR) Sudoku baseline (`ArTransformer` over ar_tokens.h sequences).
+//
+// Objective: teacher forcing, cross-entropy of the next token on the ANSWER positions only (the
+// tokens after SEP; the condition part is given, never predicted), averaged over those positions of
+// the batch. Adam. Data: exactly the EBM trainer's recipe (tasks/sudoku/training.cpp): the same
+// generator calls per tier (seed * 7919 + k, train_puzzles / tiers boards each), so both see the
+// same boards; validation puzzles from the hardest tier with seed + 1000003.
+// Every `validate_every` steps (and at the last step): greedy decoding of the validation puzzles,
+// the exact-verifier solve rate and the per-cell accuracy over their blank cells, then an atomic
+// checkpoint (kind "sudoku-ar", architecture = ArTransformerConfig::to_json() plus "order") and the
+// optimizer state beside it as OUTPUT.optim. `resume` continues from the checkpoint's step.
+#pragma once
+
+#include "ebm/ar_transformer.h"
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace ebm::sudoku {
+
+struct ArTrainSettings {
+  std::string order = "fixed";        // fixed | solver (ar_tokens.h)
+  int64_t target_parameters = 0;      // > 0: ArTransformerConfig::matched_to(target, vocab,
+                                      //   max_length, layers, heads) picks d_model; 0 = d_model below
+  int64_t d_model = 64, layers = 2, heads = 4;
+  int64_t steps = 3000;               // optimizer steps in total (a resumed run continues to this)
+  int64_t batch = 32;                 // sequences per step
+  double learning_rate = 3e-4;        // Adam
+  int64_t train_puzzles = 4000;       // generated training boards
+  std::string tiers = "medium,hard,expert,hardest";  // training tiers (as the EBM trainer)
+  int64_t validate_every = 500;       // steps between validation + checkpoint
+  int64_t validation_puzzles = 32;    // hardest-tier puzzles used for validation
+  uint64_t seed = 0;
+  std::string output = "sudoku-ar.ckpt";
+  bool resume = false;
+  torch::Device device = torch::kCPU;
+  std::string command_line;           // recorded in the checkpoint
+};
+
+struct ArTrainResult {
+  int64_t steps = 0;                   // step reached (a resumed run counts from the checkpoint's)
+  int64_t first_step = 0;              // step the run started from (0, or the checkpoint's)
+  double final_loss = 0.0;             // mean loss of the last logged window
+  std::vector<double> losses;          // this run's loss at every step it took
+  double validation_solved = 0.0;      // exact-verifier solve rate, greedy decoding
+  double validation_cell_accuracy = 0.0;  // fraction of validation blank cells equal to the solution
+  int64_t parameters = 0;
+  ArTransformerConfig config;          // the architecture trained
+};
+
+// The transformer config `s` asks for (vocab kArVocab, max_length ar_max_length(order)).
+// Throws std::invalid_argument for a bad order or sizes.
+ArTransformerConfig ar_config_for(const ArTrainSettings& s);
+
+// Trains, printing progress to `log`; returns the last metrics. Throws std::invalid_argument on bad
+// settings and CheckpointError when `resume` finds no usable checkpoint.
+ArTrainResult train_ar(const ArTrainSettings& settings, std::ostream& log);
+
+}  // namespace ebm::sudoku
