@@ -15,6 +15,7 @@ void add_sudoku_commands(CLI::App& app);  // generate sudoku, solve sudoku
 // train sudoku; command_line is recorded in checkpoints.
 void add_train_command(CLI::App& app, const std::string& command_line);
 void add_train_ar_command(CLI::App& app, const std::string& command_line);  // train-ar sudoku
+void add_eval_command(CLI::App& app);  // eval
 // bench sudoku (registered on the `bench` subcommand).
 void add_bench_sudoku_command(CLI::App& bench);
 

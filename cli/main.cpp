@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
       "  ebm bench sudoku --tier expert --count 200 solve rate and ms per puzzle beside the DLX reference\n"
       "  ebm train sudoku --steps 8000 -o m.ckpt    train the learned energy (checkpoints, --resume)\n"
       "  ebm train-ar sudoku --params 165953        train the autoregressive transformer baseline\n"
+      "  ebm eval --tier expert --solver ebm --solver ar:m.ckpt --solver reference   one harness, all solvers\n"
       "  ebm samplers                               every sampler, its options, defaults and meaning\n"
       "  ebm bench samplers --chains 64             each sampler's step beside the bare energy+gradient\n"
       "  ebm version                                version, LibTorch, threads, devices\n"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(i ? argv[i] : "ebm");
   ebm::cli::add_train_command(app, command_line);
   ebm::cli::add_train_ar_command(app, command_line);
+  ebm::cli::add_eval_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -42,6 +42,14 @@ if "$ebm" solve sudoku --input "$dir/bad.txt" -q > "$dir/bad.out" 2> "$dir/bad.e
 fi
 grep -q "bad.txt:2: expected 81 cells, got 4" "$dir/bad.err" || fail "error must name line 2: $(cat "$dir/bad.err")"
 
+# The harness: every answer re-verified; the EBM and the reference solve easy puzzles; CSV and JSON written.
+"$ebm" eval --tier easy --count 3 --solver ebm --solver reference --budget-ms 3000 --csv "$dir/eval.csv" --json "$dir/eval.json" > "$dir/eval.txt"
+[[ $(wc -l < "$dir/eval.csv") -eq 3 ]] || fail "eval CSV: expected a header and 2 rows"
+grep -q '"wrong_claimed": 0' "$dir/eval.json" || fail "eval JSON: wrong_claimed must be 0"
+[[ $(grep -c '"solved": 3' "$dir/eval.json") -eq 2 ]] || fail "eval: both solvers must solve the 3 easy puzzles"
+grep -q "harness overhead" "$dir/eval.txt" || fail "eval: the table must report the harness overhead"
+if "$ebm" eval --tier easy --count 1 --solver bogus > /dev/null 2>&1; then fail "eval: an unknown solver must fail"; fi
+
 "$ebm" samplers > "$dir/samplers.txt"
 grep -q "tempering" "$dir/samplers.txt" || fail "ebm samplers must list tempering"
 "$ebm" version > "$dir/version.txt"
