@@ -6,6 +6,7 @@
 #include "ebm/version.h"
 #include "tasks/sudoku/evaluation.h"
 #include "tasks/sudoku/generator.h"
+#include "tasks/sudoku/sweep.h"
 
 #include <torch/version.h>
 #include <unistd.h>
@@ -146,6 +147,52 @@ void add_eval_command(CLI::App& app) {
       }
       write_file_atomically(f->csv, csv.str());
     }
+  });
+}
+
+void add_sweep_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "sweep",
+      "accuracy against compute: a grid over each solver's compute knobs on one dataset, one CSV row per\n"
+      "(solver, setting) written as it finishes. EBM: --energy x --chains x --steps; AR: --ar MODEL with\n"
+      "--decode specs (greedy, beam:W, best-of:N, sample:T). Resumable: rerun the same command and the rows\n"
+      "already in --output are skipped. Plot with notebooks/accuracy_vs_compute.ipynb.");
+  auto f = std::make_shared<EvalFlags>();
+  auto grid = std::make_shared<sudoku::SweepGrid>();
+  auto output = std::make_shared<std::string>("sweep.csv");
+  auto no_reference = std::make_shared<bool>(false);
+  cmd->add_option("--task", f->task, "task (sudoku)")->capture_default_str();
+  cmd->add_option("-i,--input", f->input, "dataset file (puzzle[,solution] lines); else generated");
+  cmd->add_option("--tier", f->tier, "generated tier: " + sudoku::tier_names())->capture_default_str();
+  cmd->add_option("--count", f->count, "generated puzzles")->capture_default_str();
+  cmd->add_option("--data-seed", f->data_seed, "generator seed")->capture_default_str();
+  cmd->add_option("--energy", grid->energies, "EBM energies: constraint, learned, combined")->capture_default_str();
+  cmd->add_option("--chains", grid->chains, "EBM chains per puzzle (grid)");
+  cmd->add_option("--steps", grid->steps, "EBM step budgets (grid)");
+  cmd->add_option("--ar", grid->ar_model, "AR checkpoint for AR rows");
+  cmd->add_option("--decode", grid->decodes, "AR decode specs (grid)");
+  cmd->add_flag("--no-reference", *no_reference, "leave out the DLX reference row");
+  cmd->add_option("--budget-ms", f->budget_ms, "time cap per puzzle for EBM rows")->capture_default_str();
+  cmd->add_option("--batch", f->batch, "puzzles per solver call")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "seed of every solver")->capture_default_str();
+  cmd->add_option("--device", f->device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+  cmd->add_option("--threads", f->threads, "LibTorch threads")->capture_default_str();
+  cmd->add_option("-o,--output", *output, "sweep CSV (appended row by row; resumed if it exists)")->capture_default_str();
+  cmd->callback([f, grid, output, no_reference] {
+    if (f->task != "sudoku") throw std::runtime_error("unknown task '" + f->task + "' (sudoku)");
+    if (grid->chains.empty() != grid->steps.empty()) throw std::runtime_error("--chains and --steps go together");
+    if (!grid->ar_model.empty() && grid->decodes.empty()) grid->decodes = {"greedy"};
+    grid->reference = !*no_reference;
+    set_threads(f->threads);
+    sudoku::EvalSettings settings;
+    settings.budget_ms = f->budget_ms;
+    settings.batch = f->batch;
+    settings.seed = f->seed;
+    settings.device = resolve_device(f->device);
+    auto problems = eval_problems(*f);
+    const size_t ran = sudoku::run_sweep(problems, *grid, settings, *output, std::cerr);
+    std::cout << "sweep: " << ran << " row(s) run now, " << sudoku::completed_specs(*output).size() << " in " << *output
+              << "\n";
   });
 }
 

@@ -15,7 +15,8 @@ void add_sudoku_commands(CLI::App& app);  // generate sudoku, solve sudoku
 // train sudoku; command_line is recorded in checkpoints.
 void add_train_command(CLI::App& app, const std::string& command_line);
 void add_train_ar_command(CLI::App& app, const std::string& command_line);  // train-ar sudoku
-void add_eval_command(CLI::App& app);  // eval
+void add_eval_command(CLI::App& app);   // eval
+void add_sweep_command(CLI::App& app);  // sweep
 // bench sudoku (registered on the `bench` subcommand).
 void add_bench_sudoku_command(CLI::App& bench);
 

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   ebm::cli::add_train_command(app, command_line);
   ebm::cli::add_train_ar_command(app, command_line);
   ebm::cli::add_eval_command(app);
+  ebm::cli::add_sweep_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -50,6 +50,15 @@ grep -q '"wrong_claimed": 0' "$dir/eval.json" || fail "eval JSON: wrong_claimed 
 grep -q "harness overhead" "$dir/eval.txt" || fail "eval: the table must report the harness overhead"
 if "$ebm" eval --tier easy --count 1 --solver bogus > /dev/null 2>&1; then fail "eval: an unknown solver must fail"; fi
 
+# Sweeps: a resumed sweep gives the same rows as an uninterrupted one (timing columns aside).
+sweep() { "$ebm" sweep --tier easy --count 2 --chains 2 --steps "$@" --budget-ms 3000 --seed 3 > /dev/null 2>&1; }
+sweep 400 800 -o "$dir/full.csv"
+sweep 400 -o "$dir/resumed.csv"                  # interrupted after the first rows ...
+sweep 400 800 -o "$dir/resumed.csv"              # ... and resumed
+[[ $(wc -l < "$dir/full.csv") -eq 4 ]] || fail "sweep: expected a header and 3 rows"
+cut -d, -f1-4 "$dir/full.csv" > "$dir/full.key"; cut -d, -f1-4 "$dir/resumed.csv" > "$dir/resumed.key"
+cmp -s "$dir/full.key" "$dir/resumed.key" || fail "sweep: the resumed sweep differs from the uninterrupted one"
+
 "$ebm" samplers > "$dir/samplers.txt"
 grep -q "tempering" "$dir/samplers.txt" || fail "ebm samplers must list tempering"
 "$ebm" version > "$dir/version.txt"
