@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Executes every notebook headless on the committed result CSVs, writing figures to a temporary
-# folder, so a notebook cannot rot.
+# Executes every notebook headless so none can rot: sudoku_compute on the committed result CSVs,
+# accuracy_vs_compute and energy_landscape on a small sweep and a trace this script makes with the
+# CLI. Figures go to a temporary folder.
+# Usage: tests/run_notebooks.sh path/to/ebm
 set -euo pipefail
+ebm=$(realpath "$1")
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export EBM_RESULTS="$root/docs/results" EBM_FIGURES="$tmp"
+"$ebm" sweep --tier easy --count 3 --chains 2 4 --steps 400 --budget-ms 3000 -o "$tmp/sweep_test.csv" > /dev/null 2>&1
+"$ebm" solve sudoku ..83...9..94...3..5....9......5.3.......2...63..7.1.2.......5.......69.1657...... \
+  --no-board --trace "$tmp/trace.csv" > /dev/null
+export EBM_RESULTS="$root/docs/results" EBM_FIGURES="$tmp/figures" EBM_SWEEPS="$tmp/sweep_*.csv" EBM_TRACE="$tmp/trace.csv"
 for nb in "$root"/notebooks/*.ipynb; do
-  (cd "$root/notebooks" && /usr/bin/python3 -m nbconvert --to notebook --execute "$nb" --output "$tmp/$(basename "$nb")" >/dev/null 2>&1) \
-    || { echo "FAIL: $nb"; (cd "$root/notebooks" && /usr/bin/python3 -m nbconvert --to notebook --execute "$nb" --output "$tmp/x.ipynb"); exit 1; }
+  if ! (cd "$root/notebooks" && /usr/bin/python3 -m nbconvert --to notebook --execute "$nb" --output "$tmp/$(basename "$nb")" >"$tmp/log" 2>&1); then
+    cat "$tmp/log"
+    echo "FAIL: $nb"
+    exit 1
+  fi
   echo "executed $(basename "$nb")"
 done
-ls "$tmp"/*.png >/dev/null || { echo "FAIL: no figure written"; exit 1; }
+for figure in sudoku_compute accuracy_vs_compute energy_landscape; do
+  [[ -s "$tmp/figures/$figure.png" ]] || { echo "FAIL: no $figure.png"; exit 1; }
+done
