@@ -92,7 +92,7 @@ void add_eval_command(CLI::App& app) {
 
     std::cout << problems.size() << " puzzles (" << (f->input.empty() ? "generated " + f->tier : f->input) << "), "
               << device_description(settings.device) << ", seed " << f->seed << "\n"
-              << std::left << std::setw(16) << "solver" << std::right << std::setw(9) << "solved" << std::setw(17)
+              << std::left << std::setw(24) << "solver" << std::right << std::setw(9) << "solved" << std::setw(17)
               << "95% interval" << std::setw(8) << "cells" << std::setw(7) << "wrong" << std::setw(10) << "mean ms"
               << std::setw(9) << "p95 ms" << std::setw(9) << "puz/s" << std::setw(11) << "GFLOP/puz" << std::setw(10)
               << "params" << "\n";
@@ -101,7 +101,7 @@ void add_eval_command(CLI::App& app) {
       std::ostringstream interval;
       interval << std::fixed << std::setprecision(1) << "[" << 100 * e.solve_rate_low95 << ", "
                << 100 * e.solve_rate_high95 << "]";
-      std::cout << std::left << std::setw(16) << e.name << std::right << std::setw(8) << std::fixed
+      std::cout << std::left << std::setw(24) << e.name.substr(0, 23) << std::right << std::setw(8) << std::fixed
                 << std::setprecision(1) << 100 * e.solve_rate << "%" << std::setw(17) << interval.str() << std::setw(7)
                 << 100 * e.cell_accuracy << "%" << std::setw(7) << e.wrong_claimed << std::setw(10)
                 << std::setprecision(2) << e.mean_ms << std::setw(9) << e.p95_ms << std::setw(9)

@@ -123,7 +123,7 @@ SolverUnderTest ebm_solver(const std::string& spec, const EvalSettings& settings
     solver.model = path;
   }
   SolverUnderTest s;
-  s.name = name;
+  s.name = spec.rfind("ebm:", 0) == 0 ? "ebm:" + solver.energy : name;
   const double flops_per_eval = (solver.energy != "learned" ? constraint_flops_per_evaluation(3) : 0.0) +
                                 (learned ? learned_flops_per_evaluation(learned->config()) : 0.0);
   s.parameters = learned ? learned->parameter_count() : 0;
@@ -165,7 +165,7 @@ SolverUnderTest ar_solver(const std::string& spec, const EvalSettings& settings)
   const int64_t length = ar_max_length(model->order);
   const double flops_per_position = forward_flops(model->net->config(), length) / double(length);
   SolverUnderTest s;
-  s.name = "ar";
+  s.name = "ar:" + ar.decode;
   s.parameters = model->net->parameter_count();
   s.config = {{"solver", "ar"}, {"model", path}, {"model_hash", file_hash(path)}, {"decode", ar.decode},
               {"order", ar_order_name(model->order)}, {"architecture", model->net->config().to_json()},
