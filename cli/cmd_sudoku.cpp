@@ -28,7 +28,8 @@ struct GenerateFlags {
 };
 
 struct SolveFlags {
-  std::string puzzle, input, sampler, energy = "constraint", model, device = "cpu", trace_csv;
+  std::string puzzle, input, sampler, energy = "constraint", model, device = "cpu", trace_csv, chains_csv;
+  int64_t chains_every = 5;
   double budget_ms = 10000;
   int64_t batch = 8;
   int threads = 1;
@@ -95,12 +96,20 @@ void run_solve(const SolveFlags& flags) {
   settings.device = resolve_device(flags.device);
   const bool single_on_terminal = boards.size() == 1 && !flags.json && isatty(STDOUT_FILENO) && !flags.no_board;
   settings.trace = single_on_terminal || !flags.trace_csv.empty();
+  if (!flags.chains_csv.empty()) settings.trace_chains_every = flags.chains_every;
   const bool show_progress = !flags.quiet && boards.size() > 1 && isatty(STDERR_FILENO);
   auto report = sudoku::solve(boards, settings, [&](size_t done, size_t total) {
     if (show_progress) std::cerr << "\rsolved batches: " << done << "/" << total << " puzzles" << std::flush;
   });
   if (show_progress) std::cerr << "\n";
   if (!flags.trace_csv.empty()) write_trace_csv(flags.trace_csv, report.trace);
+  if (!flags.chains_csv.empty()) {
+    std::ostringstream csv;
+    csv << "step,chain,problem,energy,violations,board\n";
+    for (const auto& r : report.chain_trace)
+      csv << r.step << "," << r.chain << "," << r.problem << "," << r.energy << "," << r.violations << "," << r.board << "\n";
+    write_file_atomically(flags.chains_csv, csv.str());
+  }
 
   size_t verified = 0;
   for (size_t i = 0; i < boards.size(); ++i) {
@@ -188,6 +197,10 @@ void add_sudoku_commands(CLI::App& app) {
   sud->add_option("--seed", f->seed, "seed of the sampler")->capture_default_str();
   sud->add_option("--batch", f->batch, "puzzles solved together in one batch")->capture_default_str();
   sud->add_option("--trace", f->trace_csv, "write the first batch's per-step energy trace as CSV");
+  sud->add_option("--trace-chains", f->chains_csv,
+                  "write every running chain of the first batch (energy, rule violations of its argmax board, the\n"
+                  "best chain's board) every --trace-every steps as CSV (notebooks/energy_landscape.ipynb)");
+  sud->add_option("--trace-every", f->chains_every, "steps between --trace-chains records")->capture_default_str();
   sud->add_flag("--no-board", f->no_board, "print the answer line even for one puzzle on a terminal");
   sud->add_flag("-q,--quiet", f->quiet, "no progress or summary on stderr");
   sud->callback([f] {

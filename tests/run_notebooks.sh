@@ -10,8 +10,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$ebm" sweep --tier easy --count 3 --chains 2 4 --steps 400 --budget-ms 3000 -o "$tmp/sweep_test.csv" > /dev/null 2>&1
 "$ebm" solve sudoku ..83...9..94...3..5....9......5.3.......2...63..7.1.2.......5.......69.1657...... \
-  --no-board --trace "$tmp/trace.csv" > /dev/null
-export EBM_RESULTS="$root/docs/results" EBM_FIGURES="$tmp/figures" EBM_SWEEPS="$tmp/sweep_*.csv" EBM_TRACE="$tmp/trace.csv"
+  --no-board --trace "$tmp/trace.csv" --trace-chains "$tmp/chains.csv" > /dev/null
+export EBM_RESULTS="$root/docs/results" EBM_FIGURES="$tmp/figures" EBM_SWEEPS="$tmp/sweep_*.csv" EBM_TRACE="$tmp/trace.csv" EBM_CHAINS="$tmp/chains.csv"
 for nb in "$root"/notebooks/*.ipynb; do
   if ! (cd "$root/notebooks" && /usr/bin/python3 -m nbconvert --to notebook --execute "$nb" --output "$tmp/$(basename "$nb")" >"$tmp/log" 2>&1); then
     cat "$tmp/log"
@@ -20,6 +20,6 @@ for nb in "$root"/notebooks/*.ipynb; do
   fi
   echo "executed $(basename "$nb")"
 done
-for figure in sudoku_compute accuracy_vs_compute energy_landscape; do
+for figure in sudoku_compute accuracy_vs_compute energy_landscape board_settling; do
   [[ -s "$tmp/figures/$figure.png" ]] || { echo "FAIL: no $figure.png"; exit 1; }
 done

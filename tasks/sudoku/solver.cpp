@@ -11,6 +11,7 @@
 #include "ebm/version.h"
 
 #include <chrono>
+#include <map>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -104,6 +105,37 @@ SolveReport solve(const std::vector<Board>& puzzles, const SolverSettings& setti
     request.verifier = [&givens, box](const torch::Tensor& decoded, const torch::Tensor& problem) {
       return valid_completions(decoded, givens.index_select(0, problem), box);
     };
+    if (settings.trace_chains_every > 0 && first == 0) {
+      const int64_t every = settings.trace_chains_every, chains_per_problem = spec.driver.chains;
+      request.callbacks.push_back([&report, every, chains_per_problem, box](const IterationInfo& info) {
+        if (info.step % every != 0) return CallbackResult::CONTINUE;
+        torch::NoGradGuard no_grad;
+        const int64_t n = box * box;
+        auto decoded = info.chains->y.argmax(-1);
+        auto counts = unit_digit_sums(torch::one_hot(decoded, n).to(torch::kFloat), box);
+        auto violations = (counts - 1.0).abs().sum({1, 2}).to(torch::kCPU);
+        auto energy = info.chains->energy.to(torch::kCPU).to(torch::kDouble);
+        auto ids = info.chain_ids.to(torch::kCPU);
+        auto boards = decode_boards(decoded, box);
+        std::map<int64_t, int64_t> best_row;  // problem -> row of its lowest-energy chain
+        for (int64_t r = 0; r < ids.size(0); ++r) {
+          const int64_t problem = ids[r].item<int64_t>() / chains_per_problem;
+          auto it = best_row.find(problem);
+          if (it == best_row.end() || energy[r].item<double>() < energy[it->second].item<double>()) best_row[problem] = r;
+        }
+        for (int64_t r = 0; r < ids.size(0); ++r) {
+          ChainTraceRow row;
+          row.step = info.step;
+          row.chain = ids[r].item<int64_t>();
+          row.problem = row.chain / chains_per_problem;
+          row.energy = energy[r].item<double>();
+          row.violations = static_cast<int64_t>(violations[r].item<double>());
+          if (best_row[row.problem] == r) row.board = to_line(boards[r]);
+          report.chain_trace.push_back(std::move(row));
+        }
+        return CallbackResult::CONTINUE;
+      });
+    }
     DriverOptions driver = spec.driver;
     driver.seed = settings.seed + first;
     RunResult result = run_sampler(*spec.sampler, request, driver);

@@ -32,6 +32,16 @@ struct SolverSettings {
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;
   bool trace = false;                 // keep the first batch's per-step trace
+  int64_t trace_chains_every = 0;     // > 0: every this many steps, record each running chain of the
+                                      // first batch (energy, rule violations, the best chain's board)
+};
+
+// One running chain at one step (SolverSettings::trace_chains_every).
+struct ChainTraceRow {
+  int64_t step = 0, chain = 0, problem = 0;
+  double energy = 0.0;     // the sampler's energy (with the annealed purity weight)
+  int64_t violations = 0;  // sum over units and digits of |count - 1| on the chain's argmax board
+  std::string board;       // the argmax board (one line), for the lowest-energy chain of its problem only
 };
 
 struct SolvedPuzzle {
@@ -49,6 +59,7 @@ struct SolveReport {
   std::string sampler;                // canonical spec that ran
   std::string energy;                 // energy description
   std::vector<TraceRow> trace;        // first batch, when settings.trace
+  std::vector<ChainTraceRow> chain_trace;  // first batch, when settings.trace_chains_every > 0
   double total_ms = 0.0;
 };
 
