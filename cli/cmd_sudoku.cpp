@@ -325,6 +325,24 @@ void add_bench_sudoku_command(CLI::App& bench) {
   });
 }
 
+// Flags every trainer shares (the EBM's and the AR's settings name these fields alike).
+template <typename Settings>
+void add_training_flags(CLI::App* cmd, Settings& s, std::string& device, int& threads) {
+  cmd->add_option("--steps", s.steps, "optimizer steps in total")->capture_default_str();
+  cmd->add_option("--batch", s.batch, "boards per step")->capture_default_str();
+  cmd->add_option("--lr", s.learning_rate, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--train-puzzles", s.train_puzzles, "generated training boards (the same for every trainer)")
+      ->capture_default_str();
+  cmd->add_option("--tiers", s.tiers, "training tiers, comma-separated")->capture_default_str();
+  cmd->add_option("--validate-every", s.validate_every, "steps between validation and checkpoint")->capture_default_str();
+  cmd->add_option("--validation-puzzles", s.validation_puzzles, "hardest-tier validation puzzles")->capture_default_str();
+  cmd->add_option("--seed", s.seed, "seed of data and training")->capture_default_str();
+  cmd->add_option("-o,--output", s.output, "checkpoint path (OUTPUT.optim holds the optimizer)")->capture_default_str();
+  cmd->add_flag("--resume", s.resume, "continue from the checkpoint at --output");
+  cmd->add_option("--device", device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+  cmd->add_option("--threads", threads, "LibTorch threads (0 = LibTorch default)")->capture_default_str();
+}
+
 void add_train_command(CLI::App& app, const std::string& command_line) {
   auto* train = app.add_subcommand("train", "train learned energies");
   train->require_subcommand(1);
@@ -337,25 +355,14 @@ void add_train_command(CLI::App& app, const std::string& command_line) {
   auto device = std::make_shared<std::string>("cpu");
   auto threads = std::make_shared<int>(1);
   s->command_line = command_line;
-  cmd->add_option("--steps", s->steps, "optimizer steps in total")->capture_default_str();
-  cmd->add_option("--batch", s->batch, "boards per step")->capture_default_str();
-  cmd->add_option("--lr", s->learning_rate, "Adam learning rate")->capture_default_str();
   cmd->add_option("--hidden", s->architecture.hidden, "hidden width per cell")->capture_default_str();
   cmd->add_option("--layers", s->architecture.layers, "message-passing layers")->capture_default_str();
   cmd->add_option("--objective", s->objective, "denoising (gradient matching) | contrastive (sampler negatives)")
       ->capture_default_str();
   cmd->add_option("--negative-steps", s->negative_steps, "contrastive: sampler steps per negative")->capture_default_str();
   cmd->add_option("--t-min", s->t_min, "smallest corruption level t in y~ = (1-t) y* + t u")->capture_default_str();
-  cmd->add_option("--train-puzzles", s->train_puzzles, "generated training boards")->capture_default_str();
-  cmd->add_option("--tiers", s->tiers, "training tiers, comma-separated")->capture_default_str();
-  cmd->add_option("--validate-every", s->validate_every, "steps between validation and checkpoint")->capture_default_str();
-  cmd->add_option("--validation-puzzles", s->validation_puzzles, "hardest-tier validation puzzles")->capture_default_str();
   cmd->add_option("--validation-budget-ms", s->validation_budget_ms, "solver budget for validation")->capture_default_str();
-  cmd->add_option("--seed", s->seed, "seed of data and training")->capture_default_str();
-  cmd->add_option("-o,--output", s->output, "checkpoint path (OUTPUT.optim holds the optimizer)")->capture_default_str();
-  cmd->add_flag("--resume", s->resume, "continue from the checkpoint at --output");
-  cmd->add_option("--device", *device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  cmd->add_option("--threads", *threads, "LibTorch threads (0 = LibTorch default)")->capture_default_str();
+  add_training_flags(cmd, *s, *device, *threads);
   cmd->callback([s, device, threads] {
     set_threads(*threads);
     s->device = resolve_device(*device);
@@ -384,18 +391,7 @@ void add_train_ar_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("--d-model", s->d_model, "model width")->capture_default_str();
   cmd->add_option("--layers", s->layers, "transformer blocks")->capture_default_str();
   cmd->add_option("--heads", s->heads, "attention heads")->capture_default_str();
-  cmd->add_option("--steps", s->steps, "optimizer steps in total")->capture_default_str();
-  cmd->add_option("--batch", s->batch, "sequences per step")->capture_default_str();
-  cmd->add_option("--lr", s->learning_rate, "Adam learning rate")->capture_default_str();
-  cmd->add_option("--train-puzzles", s->train_puzzles, "generated training boards")->capture_default_str();
-  cmd->add_option("--tiers", s->tiers, "training tiers, comma-separated")->capture_default_str();
-  cmd->add_option("--validate-every", s->validate_every, "steps between validation and checkpoint")->capture_default_str();
-  cmd->add_option("--validation-puzzles", s->validation_puzzles, "hardest-tier validation puzzles")->capture_default_str();
-  cmd->add_option("--seed", s->seed, "seed of data and training")->capture_default_str();
-  cmd->add_option("-o,--output", s->output, "checkpoint path (OUTPUT.optim holds the optimizer)")->capture_default_str();
-  cmd->add_flag("--resume", s->resume, "continue from the checkpoint at --output");
-  cmd->add_option("--device", *device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  cmd->add_option("--threads", *threads, "LibTorch threads (0 = LibTorch default)")->capture_default_str();
+  add_training_flags(cmd, *s, *device, *threads);
   cmd->callback([s, device, threads] {
     set_threads(*threads);
     s->device = resolve_device(*device);

@@ -6,6 +6,7 @@
 #include "ebm/version.h"
 #include "tasks/sudoku/ar_solver.h"
 #include "tasks/sudoku/ar_tokens.h"
+#include "tasks/sudoku/training_data.h"
 #include "tasks/sudoku/generator.h"
 
 #include <torch/torch.h>
@@ -19,28 +20,6 @@
 namespace ebm::sudoku {
 
 namespace {
-
-// The EBM trainer's data recipe (tasks/sudoku/training.cpp, training_data), box 3.
-std::vector<GeneratedPuzzle> training_data(const ArTrainSettings& s) {
-  std::vector<Tier> tiers;
-  std::stringstream list(s.tiers);
-  for (std::string name; std::getline(list, name, ',');) tiers.push_back(parse_tier(name));
-  if (tiers.empty()) throw std::invalid_argument("train ar: no training tiers");
-  std::vector<GeneratedPuzzle> data;
-  for (size_t k = 0; k < tiers.size(); ++k) {
-    GeneratorOptions options;
-    options.box = 3;
-    options.count = static_cast<int>(s.train_puzzles / static_cast<int64_t>(tiers.size()));
-    options.tier = tiers[k];
-    options.seed = s.seed * 7919 + k;
-    auto part = generate(options);
-    data.insert(data.end(), part.begin(), part.end());
-  }
-  if (data.empty()) throw std::invalid_argument("train ar: train-puzzles is smaller than the number of tiers");
-  return data;
-}
-
-std::string optimizer_path(const std::string& output) { return output + ".optim"; }
 
 nlohmann::json architecture_json(const ArTransformerConfig& config, ArOrder order) {
   nlohmann::json j = config.to_json();
@@ -83,19 +62,14 @@ ArTrainResult train_ar(const ArTrainSettings& s, std::ostream& log) {
   if (s.resume) {
     auto metadata = load_checkpoint(s.output, *net, {kArCheckpointKind, architecture}, s.device);
     step = metadata.at("training").at("step").get<int64_t>();
-    if (std::filesystem::exists(optimizer_path(s.output))) torch::load(optimizer, optimizer_path(s.output));
+    load_optimizer_if_present(optimizer, s.output);
     log << "resumed " << s.output << " at step " << step << "\n";
   }
 
   log << "generating " << s.train_puzzles << " training boards (" << s.tiers << ", seed " << s.seed << ")...\n";
-  auto data = training_data(s);
-  GeneratorOptions validation_options;
-  validation_options.box = 3;
-  validation_options.count = static_cast<int>(s.validation_puzzles);
-  validation_options.tier = Tier::hardest;
-  validation_options.seed = s.seed + 1000003;
+  auto data = training_boards(3, s.train_puzzles, s.tiers, s.seed);
   std::vector<Board> validation, validation_solutions;
-  for (const auto& g : generate(validation_options)) {
+  for (const auto& g : validation_boards(3, s.validation_puzzles, s.seed)) {
     validation.push_back(g.puzzle);
     validation_solutions.push_back(g.solution);
   }
@@ -120,9 +94,7 @@ ArTrainResult train_ar(const ArTrainSettings& s, std::ostream& log) {
   result.first_step = step;
   result.parameters = parameters;
   result.config = config;
-  double loss_sum = 0;
-  int64_t loss_count = 0;
-  auto clock = std::chrono::steady_clock::now();
+  LossLog loss_log;
   while (step < s.steps) {
     auto gen = make_generator(s.seed * 1000003 + static_cast<uint64_t>(step), s.device);
     auto index = torch::randint(static_cast<int64_t>(data.size()), {s.batch}, gen,
@@ -143,19 +115,7 @@ ArTrainResult train_ar(const ArTrainSettings& s, std::ostream& log) {
     ++step;
     const double value = loss.item<double>();
     result.losses.push_back(value);
-    loss_sum += value;
-    ++loss_count;
-
-    if (step % 50 == 0 || step == s.steps) {
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
-      log << "step " << step << "/" << s.steps << "  loss " << std::setprecision(4) << loss_sum / loss_count << "  ("
-          << std::setprecision(3) << loss_count / seconds << " steps/s)\n"
-          << std::flush;
-      result.final_loss = loss_sum / loss_count;
-      loss_sum = 0;
-      loss_count = 0;
-      clock = std::chrono::steady_clock::now();
-    }
+    if (auto mean = loss_log.add(value, step, s.steps, log)) result.final_loss = *mean;
     if (step % s.validate_every == 0 || step == s.steps) {
       ArSolveSettings solve_settings;
       solve_settings.decode = "greedy";
@@ -181,27 +141,25 @@ ArTrainResult train_ar(const ArTrainSettings& s, std::ostream& log) {
           {"architecture", architecture},
           {"task", "sudoku"},
           {"parameters", parameters},
-          {"training",
-           {{"command", s.command_line},
-            {"objective", "teacher-forced next-token cross-entropy on the answer tokens (after SEP)"},
-            {"order", s.order},
-            {"step", step},
-            {"steps", s.steps},
-            {"batch", s.batch},
-            {"learning_rate", s.learning_rate},
-            {"target_parameters", s.target_parameters},
-            {"data", {{"generator", "ebm generate sudoku"}, {"tiers", s.tiers}, {"boards", data.size()},
-                      {"seed", s.seed}}}}},
+          {"training", [&] {
+             auto record = training_record(s.command_line, step, s.steps, s.batch, s.learning_rate, s.tiers,
+                                           data.size(), s.seed);
+             record["objective"] = "teacher-forced next-token cross-entropy on the answer tokens (after SEP)";
+             record["order"] = s.order;
+             record["target_parameters"] = s.target_parameters;
+             return record;
+           }()},
           {"metrics",
            {{"loss", result.final_loss},
             {"validation_solved", result.validation_solved},
             {"validation_cell_accuracy", result.validation_cell_accuracy},
-            {"validation", {{"tier", "hardest"}, {"puzzles", validation.size()}, {"seed", validation_options.seed},
-                            {"decode", "greedy"}}}}}};
+            {"validation", [&] {
+               auto record = validation_record(validation.size(), s.seed);
+               record["decode"] = "greedy";
+               return record;
+             }()}}}};
       save_checkpoint(s.output, *net, metadata, EBM_VERSION);
-      std::ostringstream optimizer_state;
-      torch::save(optimizer, optimizer_state);
-      write_file_atomically(optimizer_path(s.output), optimizer_state.str());
+      save_optimizer(optimizer, s.output);
       log << "checkpoint written: " << s.output << "\n" << std::flush;
     }
   }

@@ -9,6 +9,7 @@
 #include "tasks/sudoku/generator.h"
 #include "samplers/registry.h"
 #include "tasks/sudoku/solver.h"
+#include "tasks/sudoku/training_data.h"
 
 #include <torch/torch.h>
 
@@ -21,24 +22,6 @@
 namespace ebm::sudoku {
 
 namespace {
-
-std::vector<GeneratedPuzzle> training_data(const TrainSettings& s) {
-  std::vector<Tier> tiers;
-  std::stringstream list(s.tiers);
-  for (std::string name; std::getline(list, name, ',');) tiers.push_back(parse_tier(name));
-  if (tiers.empty()) throw std::invalid_argument("train: no training tiers");
-  std::vector<GeneratedPuzzle> data;
-  for (size_t k = 0; k < tiers.size(); ++k) {
-    GeneratorOptions options;
-    options.box = static_cast<int>(s.architecture.box);
-    options.count = static_cast<int>(s.train_puzzles / static_cast<int64_t>(tiers.size()));
-    options.tier = tiers[k];
-    options.seed = s.seed * 7919 + k;
-    auto part = generate(options);
-    data.insert(data.end(), part.begin(), part.end());
-  }
-  return data;
-}
 
 double validation_rate(const std::vector<Board>& puzzles, const std::shared_ptr<SudokuEnergyNet>& net,
                        const std::string& energy, const TrainSettings& s) {
@@ -55,8 +38,6 @@ double validation_rate(const std::vector<Board>& puzzles, const std::shared_ptr<
   for (const auto& p : report.puzzles) ok += p.verified;
   return ok / puzzles.size();
 }
-
-std::string optimizer_path(const std::string& output) { return output + ".optim"; }
 
 // Negatives for the contrastive objective: short runs of mirror Langevin on the current energy
 // (weights frozen meanwhile), from the corrupted boards, givens clamped.
@@ -100,19 +81,15 @@ TrainResult train(const TrainSettings& s, std::ostream& log) {
   if (s.resume) {
     auto metadata = load_checkpoint(s.output, *net, {kLearnedEnergyKind, s.architecture.to_json()}, s.device);
     step = metadata.at("training").at("step").get<int64_t>();
-    if (std::filesystem::exists(optimizer_path(s.output))) torch::load(optimizer, optimizer_path(s.output));
+    load_optimizer_if_present(optimizer, s.output);
     log << "resumed " << s.output << " at step " << step << "\n";
   }
 
   log << "generating " << s.train_puzzles << " training boards (" << s.tiers << ", seed " << s.seed << ")...\n";
-  auto data = training_data(s);
-  GeneratorOptions validation_options;
-  validation_options.box = static_cast<int>(s.architecture.box);
-  validation_options.count = static_cast<int>(s.validation_puzzles);
-  validation_options.tier = Tier::hardest;
-  validation_options.seed = s.seed + 1000003;
+  const int box = static_cast<int>(s.architecture.box);
+  auto data = training_boards(box, s.train_puzzles, s.tiers, s.seed);
   std::vector<Board> validation;
-  for (const auto& g : generate(validation_options)) validation.push_back(g.puzzle);
+  for (const auto& g : validation_boards(box, s.validation_puzzles, s.seed)) validation.push_back(g.puzzle);
 
   std::vector<Board> puzzles, solutions;
   for (const auto& d : data) {
@@ -126,9 +103,7 @@ TrainResult train(const TrainSettings& s, std::ostream& log) {
   log << "model " << net->describe() << ", " << net->parameter_count() << " parameters; objective: " << s.objective << "\n";
 
   TrainResult result;
-  double loss_sum = 0;
-  int64_t loss_count = 0;
-  auto clock = std::chrono::steady_clock::now();
+  LossLog loss_log;
   while (step < s.steps) {
     auto gen = make_generator(s.seed * 1000003 + static_cast<uint64_t>(step), s.device);
     auto index = torch::randint(static_cast<int64_t>(data.size()), {s.batch}, gen,
@@ -152,19 +127,7 @@ TrainResult train(const TrainSettings& s, std::ostream& log) {
     loss.backward();
     optimizer.step();
     ++step;
-    loss_sum += loss.item<double>();
-    ++loss_count;
-
-    if (step % 50 == 0 || step == s.steps) {
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
-      log << "step " << step << "/" << s.steps << "  loss " << std::setprecision(4) << loss_sum / loss_count << "  ("
-          << std::setprecision(3) << loss_count / seconds << " steps/s)\n"
-          << std::flush;
-      result.final_loss = loss_sum / loss_count;
-      loss_sum = 0;
-      loss_count = 0;
-      clock = std::chrono::steady_clock::now();
-    }
+    if (auto mean = loss_log.add(loss.item<double>(), step, s.steps, log)) result.final_loss = *mean;
     if (step % s.validate_every == 0 || step == s.steps) {
       net->eval();
       result.validation_learned = validation_rate(validation, net, "learned", s);
@@ -177,29 +140,28 @@ TrainResult train(const TrainSettings& s, std::ostream& log) {
           {"architecture", s.architecture.to_json()},
           {"task", "sudoku"},
           {"parameters", net->parameter_count()},
-          {"training",
-           {{"command", s.command_line},
-            {"objective", s.objective == "contrastive"
-                              ? "contrastive: E(y*) - E(y-) + 0.1 (E(y*)^2 + E(y-)^2), y- = " +
-                                    std::to_string(s.negative_steps) + " mirror-Langevin steps from y~"
-                              : "denoising gradient matching: dE/dy(y~) = y~ - y*, y~ = (1-t) y* + t softmax(2z)"},
-            {"step", step},
-            {"steps", s.steps},
-            {"batch", s.batch},
-            {"learning_rate", s.learning_rate},
-            {"t_min", s.t_min},
-            {"data", {{"generator", "ebm generate sudoku"}, {"tiers", s.tiers}, {"boards", data.size()},
-                      {"seed", s.seed}}}}},
+          {"training", [&] {
+             auto record = training_record(s.command_line, step, s.steps, s.batch, s.learning_rate, s.tiers,
+                                           data.size(), s.seed);
+             record["objective"] =
+                 s.objective == "contrastive"
+                     ? "contrastive: E(y*) - E(y-) + 0.1 (E(y*)^2 + E(y-)^2), y- = " + std::to_string(s.negative_steps) +
+                           " mirror-Langevin steps from y~"
+                     : "denoising gradient matching: dE/dy(y~) = y~ - y*, y~ = (1-t) y* + t softmax(2z)";
+             record["t_min"] = s.t_min;
+             return record;
+           }()},
           {"metrics",
            {{"loss", result.final_loss},
             {"validation_solved_learned", result.validation_learned},
             {"validation_solved_combined", result.validation_combined},
-            {"validation", {{"tier", "hardest"}, {"puzzles", validation.size()}, {"seed", validation_options.seed},
-                            {"budget_ms", s.validation_budget_ms}}}}}};
+            {"validation", [&] {
+               auto record = validation_record(validation.size(), s.seed);
+               record["budget_ms"] = s.validation_budget_ms;
+               return record;
+             }()}}}};
       save_checkpoint(s.output, *net, metadata, EBM_VERSION);
-      std::ostringstream optimizer_state;
-      torch::save(optimizer, optimizer_state);
-      write_file_atomically(optimizer_path(s.output), optimizer_state.str());
+      save_optimizer(optimizer, s.output);
       log << "checkpoint written: " << s.output << "\n" << std::flush;
     }
   }
