@@ -158,9 +158,7 @@ ArTrainResult train_ar(const ArTrainSettings& s, std::ostream& log) {
                record["decode"] = "greedy";
                return record;
              }()}}}};
-      save_checkpoint(s.output, *net, metadata, EBM_VERSION);
-      save_optimizer(optimizer, s.output);
-      log << "checkpoint written: " << s.output << "\n" << std::flush;
+      save_training_checkpoint(s.output, *net, metadata, optimizer, log);
     }
   }
   result.steps = step;

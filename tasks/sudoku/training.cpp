@@ -160,9 +160,7 @@ TrainResult train(const TrainSettings& s, std::ostream& log) {
                record["budget_ms"] = s.validation_budget_ms;
                return record;
              }()}}}};
-      save_checkpoint(s.output, *net, metadata, EBM_VERSION);
-      save_optimizer(optimizer, s.output);
-      log << "checkpoint written: " << s.output << "\n" << std::flush;
+      save_training_checkpoint(s.output, *net, metadata, optimizer, log);
     }
   }
   result.steps = step;

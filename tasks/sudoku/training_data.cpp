@@ -1,6 +1,8 @@
 #include "tasks/sudoku/training_data.h"
 
 #include "ebm/atomic_file.h"
+#include "ebm/checkpoint.h"
+#include "ebm/version.h"
 
 #include <torch/serialize.h>
 
@@ -49,6 +51,13 @@ void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& check
   std::ostringstream state;
   torch::save(optimizer, state);
   write_file_atomically(optimizer_path(checkpoint), state.str());
+}
+
+void save_training_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& metadata,
+                              torch::optim::Optimizer& optimizer, std::ostream& log) {
+  save_checkpoint(path, module, metadata, EBM_VERSION);
+  save_optimizer(optimizer, path);
+  log << "checkpoint written: " << path << "\n" << std::flush;
 }
 
 bool load_optimizer_if_present(torch::optim::Optimizer& optimizer, const std::string& checkpoint) {

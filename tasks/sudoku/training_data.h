@@ -5,6 +5,7 @@
 #include "tasks/sudoku/generator.h"
 
 #include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 
 #include <chrono>
@@ -27,6 +28,9 @@ std::vector<GeneratedPuzzle> validation_boards(int box, int64_t count, uint64_t 
 // The optimizer state lives beside the checkpoint, at OUTPUT.optim, written atomically.
 std::string optimizer_path(const std::string& checkpoint);
 void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& checkpoint);
+// The checkpoint (atomic, library version recorded) and the optimizer state beside it, then a log line.
+void save_training_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& metadata,
+                              torch::optim::Optimizer& optimizer, std::ostream& log);
 // Loads OUTPUT.optim when it exists; returns whether it did.
 bool load_optimizer_if_present(torch::optim::Optimizer& optimizer, const std::string& checkpoint);
 
