@@ -3,7 +3,6 @@
 #include "ebm/atomic_file.h"
 #include "ebm/checkpoint.h"
 #include "ebm/device.h"
-#include "ebm/version.h"
 #include "tasks/sudoku/ar_solver.h"
 #include "tasks/sudoku/ar_tokens.h"
 #include "tasks/sudoku/training_data.h"

@@ -4,7 +4,6 @@
 #include "ebm/checkpoint.h"
 #include "ebm/device.h"
 #include "ebm/objectives.h"
-#include "ebm/version.h"
 #include "tasks/sudoku/encoding.h"
 #include "tasks/sudoku/generator.h"
 #include "samplers/registry.h"
