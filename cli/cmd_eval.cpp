@@ -45,6 +45,34 @@ std::vector<sudoku::EvalProblem> eval_problems(const EvalFlags& f) {
   return problems;
 }
 
+// Flags `eval` and `sweep` share: the dataset ...
+void add_dataset_flags(CLI::App* cmd, EvalFlags& f) {
+  cmd->add_option("--task", f.task, "task (sudoku)")->capture_default_str();
+  cmd->add_option("-i,--input", f.input, "dataset file (puzzle[,solution] lines); else generated");
+  cmd->add_option("--tier", f.tier, "generated tier: " + sudoku::tier_names())->capture_default_str();
+  cmd->add_option("--count", f.count, "generated puzzles")->capture_default_str();
+  cmd->add_option("--data-seed", f.data_seed, "generator seed")->capture_default_str();
+}
+
+// ... and how the solvers run.
+void add_run_flags(CLI::App* cmd, EvalFlags& f) {
+  cmd->add_option("--budget-ms", f.budget_ms, "time budget per puzzle for EBM solvers")->capture_default_str();
+  cmd->add_option("--batch", f.batch, "puzzles per solver call")->capture_default_str();
+  cmd->add_option("--seed", f.seed, "seed of every solver")->capture_default_str();
+  cmd->add_option("--device", f.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+  cmd->add_option("--threads", f.threads, "LibTorch threads")->capture_default_str();
+}
+
+sudoku::EvalSettings eval_settings(const EvalFlags& f) {
+  if (f.task != "sudoku") throw std::runtime_error("unknown task '" + f.task + "' (sudoku)");
+  sudoku::EvalSettings settings;
+  settings.budget_ms = f.budget_ms;
+  settings.batch = f.batch;
+  settings.seed = f.seed;
+  settings.device = resolve_device(f.device);
+  return settings;
+}
+
 }  // namespace
 
 void add_eval_command(CLI::App& app) {
@@ -56,31 +84,17 @@ void add_eval_command(CLI::App& app) {
       "Reports solve rate with 95% Wilson interval, cell accuracy, valid-but-different, unsolved, wrong-but-claimed\n"
       "(must be 0), mean/median/p95 ms, puzzles/s, evaluations or decoder positions, FLOPs, peak RSS, parameters.");
   auto f = std::make_shared<EvalFlags>();
-  cmd->add_option("--task", f->task, "task (sudoku)")->capture_default_str();
-  cmd->add_option("-i,--input", f->input, "dataset file (puzzle[,solution] lines); else generated");
-  cmd->add_option("--tier", f->tier, "generated tier: " + sudoku::tier_names())->capture_default_str();
-  cmd->add_option("--count", f->count, "generated puzzles")->capture_default_str();
-  cmd->add_option("--data-seed", f->data_seed, "generator seed")->capture_default_str();
+  add_dataset_flags(cmd, *f);
   cmd->add_option("--solver", f->solvers, "solver spec (repeatable); default: ebm and reference");
-  cmd->add_option("--budget-ms", f->budget_ms, "time budget per puzzle for EBM solvers")->capture_default_str();
-  cmd->add_option("--batch", f->batch, "puzzles per solver call")->capture_default_str();
-  cmd->add_option("--seed", f->seed, "seed of every solver")->capture_default_str();
-  cmd->add_option("--device", f->device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  cmd->add_option("--threads", f->threads, "LibTorch threads")->capture_default_str();
+  add_run_flags(cmd, *f);
   cmd->add_option("--json", f->json, "write every field and the configuration as JSON (atomically)");
   cmd->add_option("--csv", f->csv, "write one row per solver as CSV (atomically)");
   cmd->callback([f] {
-    if (f->task != "sudoku") throw std::runtime_error("unknown task '" + f->task + "' (sudoku)");
+    sudoku::EvalSettings settings = eval_settings(*f);
     const int threads = set_threads(f->threads);
     auto problems = eval_problems(*f);
     if (problems.empty()) throw std::runtime_error("no problems in the dataset");
-    sudoku::EvalSettings settings;
-    if (!f->solvers.empty()) settings.solvers = f->solvers;
-    else settings.solvers = {"ebm", "reference"};
-    settings.budget_ms = f->budget_ms;
-    settings.batch = f->batch;
-    settings.seed = f->seed;
-    settings.device = resolve_device(f->device);
+    settings.solvers = f->solvers.empty() ? std::vector<std::string>{"ebm", "reference"} : f->solvers;
     const bool bar = isatty(STDERR_FILENO);
     auto report = sudoku::evaluate(problems, settings, [&](const std::string& solver, size_t done, size_t total) {
       if (!bar) return;
@@ -161,34 +175,21 @@ void add_sweep_command(CLI::App& app) {
   auto grid = std::make_shared<sudoku::SweepGrid>();
   auto output = std::make_shared<std::string>("sweep.csv");
   auto no_reference = std::make_shared<bool>(false);
-  cmd->add_option("--task", f->task, "task (sudoku)")->capture_default_str();
-  cmd->add_option("-i,--input", f->input, "dataset file (puzzle[,solution] lines); else generated");
-  cmd->add_option("--tier", f->tier, "generated tier: " + sudoku::tier_names())->capture_default_str();
-  cmd->add_option("--count", f->count, "generated puzzles")->capture_default_str();
-  cmd->add_option("--data-seed", f->data_seed, "generator seed")->capture_default_str();
+  add_dataset_flags(cmd, *f);
   cmd->add_option("--energy", grid->energies, "EBM energies: constraint, learned, combined")->capture_default_str();
   cmd->add_option("--chains", grid->chains, "EBM chains per puzzle (grid)");
   cmd->add_option("--steps", grid->steps, "EBM step budgets (grid)");
   cmd->add_option("--ar", grid->ar_model, "AR checkpoint for AR rows");
   cmd->add_option("--decode", grid->decodes, "AR decode specs (grid)");
   cmd->add_flag("--no-reference", *no_reference, "leave out the DLX reference row");
-  cmd->add_option("--budget-ms", f->budget_ms, "time cap per puzzle for EBM rows")->capture_default_str();
-  cmd->add_option("--batch", f->batch, "puzzles per solver call")->capture_default_str();
-  cmd->add_option("--seed", f->seed, "seed of every solver")->capture_default_str();
-  cmd->add_option("--device", f->device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  cmd->add_option("--threads", f->threads, "LibTorch threads")->capture_default_str();
+  add_run_flags(cmd, *f);
   cmd->add_option("-o,--output", *output, "sweep CSV (appended row by row; resumed if it exists)")->capture_default_str();
   cmd->callback([f, grid, output, no_reference] {
-    if (f->task != "sudoku") throw std::runtime_error("unknown task '" + f->task + "' (sudoku)");
+    sudoku::EvalSettings settings = eval_settings(*f);
     if (grid->chains.empty() != grid->steps.empty()) throw std::runtime_error("--chains and --steps go together");
     if (!grid->ar_model.empty() && grid->decodes.empty()) grid->decodes = {"greedy"};
     grid->reference = !*no_reference;
     set_threads(f->threads);
-    sudoku::EvalSettings settings;
-    settings.budget_ms = f->budget_ms;
-    settings.batch = f->batch;
-    settings.seed = f->seed;
-    settings.device = resolve_device(f->device);
     auto problems = eval_problems(*f);
     const size_t ran = sudoku::run_sweep(problems, *grid, settings, *output, std::cerr);
     std::cout << "sweep: " << ran << " row(s) run now, " << sudoku::completed_specs(*output).size() << " in " << *output
