@@ -1,0 +1,224 @@
+// Task: one kind of reasoning problem, as the generic machinery (solve, eval, sweep, generate,
+// bench, train) sees it. A task parses and writes its field's standard formats, generates seeded
+// data in disjoint splits, encodes batches for the sampler driver, decodes and verifies answers
+// exactly, offers energies by name with a tuned default sampler, and may name a classical reference
+// solver, quality measures and extra solvers (the AR baseline). Tasks live in tasks/NAME/ and are
+// registered with one line in tasks/registry.cpp; nothing in ebm/ or samplers/ names a task.
+//
+// Problems and answers are task-defined objects behind the small `Problem` / `Answer` bases; only
+// the task that made them looks inside. Task-specific settings (Sudoku's tier, a colouring's number
+// of colours, a portfolio's cardinality) are declared as parameters: the CLI turns each into a flag,
+// and they are applied when problems are read or generated, so a Problem carries every setting its
+// verifier needs.
+//
+// Honesty: decode() and verify() never search. The EBM answer is whatever the sampler's states
+// decode to; `verified` is verify()'s word alone. A reference solver is separate and named.
+#pragma once
+
+#include "ebm/answer_space.h"
+#include "ebm/energy.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ebm {
+
+// One problem instance. Tasks derive their own (a board, a CNF formula, a graph, a market).
+struct Problem {
+  virtual ~Problem() = default;
+  std::string source;  // where it came from, for messages and reports: "FILE:LINE", "FILE", "generated"
+};
+// One answer (a filled board, an assignment, a colouring, a frontier).
+struct Answer {
+  virtual ~Answer() = default;
+};
+using ProblemPtr = std::shared_ptr<const Problem>;
+using AnswerPtr = std::shared_ptr<const Answer>;
+
+// A problem with the answer its dataset or generator knows (a CSV's solution column, a planted
+// colouring, a labelled model), or a null `solution`.
+struct Example {
+  ProblemPtr problem;
+  AnswerPtr solution;
+};
+
+// Bad input text or a bad setting. The message names the place: "FILE:LINE: what is wrong".
+class TaskInputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Task-specific settings, by parameter name ("colors" -> "3"). Missing names take their default.
+using TaskParameters = std::map<std::string, std::string>;
+
+// Which commands a parameter belongs to.
+enum ParameterUse : unsigned {
+  kProblemParameter = 1,   // applied when problems are read or generated (solve, eval, sweep, bench)
+  kGenerateParameter = 2,  // shapes generated data (generate, and the generated datasets of eval/sweep/bench)
+  kTrainParameter = 4,     // training only
+};
+
+struct ParameterInfo {
+  std::string name;           // flag name without dashes: "colors" -> --colors
+  std::string default_value;  // "" = no default (required when the task needs it)
+  std::string meaning;        // one line, with units or the formula it enters
+  unsigned use = kProblemParameter;
+};
+
+// The value of `name` in `parameters`, else the default `infos` declares for it.
+std::string parameter_value(const TaskParameters& parameters, const std::vector<ParameterInfo>& infos,
+                            const std::string& name);
+// Numeric forms; throw TaskInputError "--NAME: expected ..., got '...'" on bad text.
+double parameter_double(const TaskParameters& parameters, const std::vector<ParameterInfo>& infos,
+                        const std::string& name);
+int64_t parameter_int(const TaskParameters& parameters, const std::vector<ParameterInfo>& infos,
+                      const std::string& name);
+
+// Data splits. A generated problem belongs to a split by its *content*, not by its seed:
+// split_of(fingerprint) maps fingerprint % 10 to 0-7 train, 8 validation, 9 test, and a generator
+// keeps only candidates of the split it was asked for. The streams therefore cannot overlap, whatever
+// seeds their users pick (tests/test_tasks.cpp checks it for every task).
+enum class Split { Train, Validation, Test };
+Split split_of(uint64_t fingerprint);
+const char* split_name(Split split);
+Split parse_split(const std::string& name);  // "train" | "validation" | "test"; throws TaskInputError
+
+// FNV-1a of a byte string, the fingerprint helper tasks use for split_of() and dataset identity.
+uint64_t content_fingerprint(const std::string& bytes);
+
+struct GenerateRequest {
+  int64_t count = 10;
+  uint64_t seed = 1;
+  Split split = Split::Test;
+  TaskParameters parameters;  // the task's kGenerateParameter and kProblemParameter values
+  int threads = 0;            // OpenMP threads for generators that use them; 0 = default
+};
+
+// A batch of problems encoded for the sampler driver (samplers/driver.h). A task problem may become
+// several driver problems (a portfolio frontier: one per lambda); `owner` maps them back.
+struct Encoding {
+  int64_t problems = 0;        // driver problems
+  std::vector<int64_t> owner;  // [problems] index into the batch, non-decreasing; empty = identity
+  torch::Tensor condition;     // [problems, ...] or undefined
+  AnswerSpace space;
+  Clamp clamp;  // [problems, *shape] or inactive
+  // Optional: initial states [n, *shape] of driver problems `problem_index` [n]. Null = space.random_init.
+  std::function<torch::Tensor(const torch::Tensor& problem_index, torch::Generator& generator)> initializer;
+  // Optional: the exact check on decoded states (space.decode) of driver problems [n] -> bool [n], on
+  // the batch's device, so the driver stops a problem once a chain is right. Null for optimisation.
+  std::function<torch::Tensor(const torch::Tensor& decoded, const torch::Tensor& problem_index)> verifier;
+  // Optional: rule violations of decoded states -> float [n] (>= 0; 0 = no broken rule), for traces.
+  std::function<torch::Tensor(const torch::Tensor& decoded, const torch::Tensor& problem_index)> violations;
+  // Optional: one line of text per decoded state (a board's line), for traces.
+  std::function<std::vector<std::string>(const torch::Tensor& decoded)> describe;
+};
+
+// Which energy to build.
+struct EnergyChoice {
+  std::string name;   // one of Task::energy_names()
+  std::string model;  // checkpoint of a learned energy; "" = the shipped one
+  EnergyPtr learned;  // or the learned module itself (takes precedence over `model`)
+};
+
+class Solver;        // ebm/solver.h
+struct SolverContext;
+struct TrainingRecipe;  // ebm/trainer.h
+struct TrainingOptions;
+
+class Task {
+ public:
+  virtual ~Task() = default;
+
+  // --- identity and help ------------------------------------------------------------------------
+  virtual std::string name() const = 0;
+  virtual std::string summary() const = 0;        // one line for `ebm tasks`
+  virtual std::string input_format() const = 0;   // what `ebm solve NAME` reads, a short paragraph
+  virtual std::string output_format() const = 0;  // what it writes, and its exit codes
+  virtual std::vector<ParameterInfo> parameters() const { return {}; }
+
+  // --- formats ----------------------------------------------------------------------------------
+  // True when one file holds one problem (DIMACS CNF, .col, an OR-Library market); false when a file
+  // holds one problem per line (Sudoku).
+  virtual bool one_problem_per_file() const { return false; }
+  virtual std::string file_extension() const = 0;  // ".csv", ".cnf", ".col", ".txt"
+  // Every problem in `in` (a file, or stdin when source is "-"), `parameters` applied.
+  // Throws TaskInputError naming `source` and the line (or the setting) at the first problem found.
+  virtual std::vector<Example> read(std::istream& in, const std::string& source,
+                                    const TaskParameters& parameters) const = 0;
+  // Writes problems so that read() takes them back (with their solutions where the format has room).
+  virtual void write_problems(std::ostream& out, const std::vector<Example>& examples) const = 0;
+  // The task's standard answer output for one problem; `answer` null = none verified within budget.
+  virtual void write_answer(std::ostream& out, const Problem& problem, const Answer* answer) const = 0;
+  // The answer as JSON (for --json and eval reports, so others can re-check it).
+  virtual nlohmann::json answer_json(const Problem& problem, const Answer& answer) const = 0;
+  // Exit status of `ebm solve` given how many problems were verified. Default: 0.
+  virtual int exit_status(size_t verified, size_t total) const { return 0; }
+  // A drawing of one problem and its answer for a terminal ("" = none): a board, say.
+  virtual std::string render(const Problem& problem, const Answer* answer, bool color) const { return ""; }
+  // Content hash of a problem: split membership and dataset identity in reports.
+  virtual uint64_t fingerprint(const Problem& problem) const = 0;
+
+  // --- generation (optional) ----------------------------------------------------------------------
+  virtual bool can_generate() const { return false; }
+  // request.count problems of request.split, reproducible from request.seed. Every problem's
+  // fingerprint lies in request.split. Throws TaskInputError for bad parameters.
+  virtual std::vector<Example> generate(const GenerateRequest& request) const;
+
+  // --- energies, encoding, decoding, verification -------------------------------------------------
+  virtual std::vector<std::string> energy_names() const = 0;  // the first is the default
+  // The tuned default sampler spec for an energy (the same text as --sampler).
+  virtual std::string default_sampler(const std::string& energy) const = 0;
+  // Throws std::invalid_argument for an unknown name or a missing model.
+  virtual EnergyPtr make_energy(const EnergyChoice& choice, const std::vector<ProblemPtr>& batch,
+                                const torch::Device& device) const = 0;
+  // Estimated FLOPs of one candidate energy evaluation of `energy` (with gradient); 0 = unknown.
+  virtual double flops_per_evaluation(const Energy& energy, const Problem& problem) const { return 0.0; }
+  // Whether two problems may share one driver batch (same answer shape). Default: always.
+  virtual bool batchable(const Problem& a, const Problem& b) const { return true; }
+  // Throws std::invalid_argument when the batch cannot be encoded together.
+  virtual Encoding encode(const std::vector<ProblemPtr>& batch, const torch::Device& device) const = 0;
+  // The answer of one problem from the final states of its driver problems, [k, *shape] on the CPU
+  // in driver order (k = 1 unless encode() split the problem). No search: a pure map.
+  virtual AnswerPtr decode(const Problem& problem, const torch::Tensor& states) const = 0;
+  // The exact verifier. False with *why (when non-null) naming the first problem found.
+  virtual bool verify(const Problem& problem, const Answer& answer, std::string* why = nullptr) const = 0;
+
+  // --- quality (optional) --------------------------------------------------------------------------
+  // Named measures of an answer, averaged by the harness: "cell_accuracy" against a known
+  // solution, "mpe_percent" against a bound, an objective. Empty = none.
+  virtual std::map<std::string, double> measure(const Problem& problem, const Answer& answer,
+                                                const Answer* solution) const {
+    return {};
+  }
+  // Whether `answer` equals the known `solution` (for "valid but different" counts). Default: false.
+  virtual bool same_answer(const Answer& answer, const Answer& solution) const { return false; }
+
+  // --- classical reference (optional; never part of an EBM answer) ----------------------------------
+  virtual std::string reference_name() const { return ""; }  // "" = none
+  // The reference's answer, or null when it finds none within budget_ms.
+  virtual AnswerPtr solve_reference(const Problem& problem, double budget_ms) const { return nullptr; }
+
+  // --- extra solvers (optional): the AR baseline and the like ---------------------------------------
+  // A solver for `spec` ("ar:MODEL,decode=greedy"), or null when the spec is not one of this task's.
+  virtual std::unique_ptr<Solver> make_solver(const std::string& spec, const SolverContext& context) const;
+  virtual std::string solver_help() const { return ""; }  // lines describing those specs
+
+  // --- training (optional) ---------------------------------------------------------------------------
+  // The pieces ebm/trainer.h's loop needs to train this task's learned energy, or null when the task
+  // has none. `parameters` holds the task's kTrainParameter values.
+  virtual std::unique_ptr<TrainingRecipe> training_recipe(const TrainingOptions& options,
+                                                          const TaskParameters& parameters) const;
+};
+
+using TaskPtr = std::shared_ptr<const Task>;
+
+}  // namespace ebm

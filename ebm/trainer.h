@@ -1,0 +1,59 @@
+// The shared training loop (`ebm train TASK`, `ebm train-ar sudoku`): Adam over a task's module,
+// progress lines, validation and an atomic checkpoint (weights + metadata, the optimizer state beside
+// it as OUTPUT.optim) every `validate_every` steps and at the last step, and `resume` from there.
+// What is learned, from which data and how it is validated is the task's TrainingRecipe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+namespace ebm {
+
+struct TrainingOptions {
+  int64_t steps = 3000;          // optimizer steps in total (a resumed run continues to this)
+  int64_t batch = 32;            // examples per step
+  double learning_rate = 1e-3;   // Adam
+  int64_t validate_every = 500;  // steps between validation + checkpoint
+  uint64_t seed = 0;             // data, initialisation and noise
+  std::string output;            // checkpoint path
+  bool resume = false;           // continue from the checkpoint at `output`
+  torch::Device device = torch::kCPU;
+  std::string command_line;      // recorded in the checkpoint
+};
+
+// What one task contributes to the loop.
+struct TrainingRecipe {
+  virtual ~TrainingRecipe() = default;
+  // One line for the log: model, parameter count, objective.
+  virtual std::string describe() const = 0;
+  // The module the optimizer trains (already on the device).
+  virtual torch::nn::Module& module() = 0;
+  // {"kind": ..., "architecture": ...}: written to checkpoints and checked on resume.
+  virtual nlohmann::json identity() const = 0;
+  // Builds the training and validation data (once, before the first step), logging what it does.
+  virtual void prepare(std::ostream& log) = 0;
+  // The loss of step `step` (module in train mode, gradients zeroed by the loop).
+  virtual torch::Tensor loss(int64_t step) = 0;
+  // Validation metrics (module in eval mode, no gradients), logged by the recipe.
+  virtual nlohmann::json validate(int64_t step, std::ostream& log) = 0;
+  // The "training" record of the metadata beyond the loop's own fields: data recipe, objective.
+  virtual nlohmann::json recipe() const = 0;
+};
+
+struct TrainingResult {
+  int64_t steps = 0;        // step reached
+  int64_t first_step = 0;   // step this run started from (0, or the checkpoint's)
+  double final_loss = 0.0;  // mean loss of the last logged window
+  nlohmann::json metrics;   // the last validation's
+};
+
+// Runs the loop. Throws std::invalid_argument on bad options and CheckpointError when `resume` finds
+// no usable checkpoint.
+TrainingResult run_training(TrainingRecipe& recipe, const TrainingOptions& options, std::ostream& log);
+
+}  // namespace ebm

@@ -1,0 +1,75 @@
+// The EBM solver for any task: energy + sampler + decode + exact verification.
+//
+// Pipeline per batch: task.encode(problems) -> `chains` states per driver problem -> the sampler
+// minimises the chosen energy (the driver stops a problem as soon as the task's batched verifier
+// accepts one chain's decoded state) -> task.decode -> task.verify decides `verified`.
+// Nothing here searches, backtracks or propagates: the only solver is the sampler.
+//
+// Batches: consecutive problems that task.batchable() allows together, at most `batch` of them, run
+// in one driver call bounded by `budget_ms`. The seed of batch b is seed + (index of its first problem).
+#pragma once
+
+#include "ebm/solver.h"
+#include "ebm/task.h"
+#include "samplers/driver.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ebm {
+
+struct EbmSettings {
+  EnergyChoice energy;        // name "" = the task's default energy
+  std::string sampler;        // sampler spec; "" = task.default_sampler(energy)
+  double budget_ms = 10000.0; // wall-clock bound of each batch run, so of each problem
+  int64_t batch = 8;          // problems solved together in one driver run
+  uint64_t seed = 0;
+  torch::Device device = torch::kCPU;
+  bool trace = false;              // keep the first batch's per-step trace
+  int64_t trace_chains_every = 0;  // > 0: every this many steps, record each running chain of the first
+                                   // batch (energy, the encoding's rule violations, the best chain's text)
+};
+
+// One running chain at one step (EbmSettings::trace_chains_every).
+struct ChainTraceRow {
+  int64_t step = 0, chain = 0, problem = 0;
+  double energy = 0.0;       // the sampler's energy (with any annealed weights)
+  double violations = -1.0;  // Encoding::violations of its decoded state (-1 when the task has none)
+  std::string state;         // Encoding::describe of the lowest-energy chain of its problem only
+};
+
+struct SolvedProblem {
+  AnswerPtr answer;          // the decoded final state (meaningful only when verified)
+  bool verified = false;     // task.verify accepted `answer`
+  double energy = 0.0;       // energy of the answer's state (categorical spaces: of its one-hot form)
+  int64_t steps = 0;         // sampler steps until the problem stopped
+  int64_t evaluations = 0;   // candidate energy evaluations spent on it
+  double ms = 0.0;           // from its batch's start until its last chain stopped
+  int64_t chains = 0;
+};
+
+struct SolveReport {
+  std::vector<SolvedProblem> problems;  // in input order
+  std::string sampler;                  // canonical spec that ran
+  std::string energy;                   // energy description
+  std::vector<TraceRow> trace;          // first batch, when settings.trace
+  std::vector<ChainTraceRow> chain_trace;
+  double total_ms = 0.0;
+};
+
+// Solves every problem. `progress(done, total)` is called after each batch.
+// Throws std::invalid_argument for unknown energies, bad specs or settings.
+SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& problems, const EbmSettings& settings,
+                              const std::function<void(size_t, size_t)>& progress = {});
+
+// The EBM as a harness Solver. Spec grammar (after "ebm"):
+//   ebm[:KEY=VALUE,...]  keys: energy=NAME, model=PATH, chains=N, steps=N, budget=MS, sampler=SPEC
+//                        (sampler= must come last: its text may hold commas)
+SolverPtr make_ebm_solver(const TaskPtr& task, const std::string& spec, const SolverContext& context);
+
+// Any harness solver spec: "ebm...", "reference", or one of the task's own (Task::make_solver).
+// Throws std::invalid_argument naming the spec and the choices.
+SolverPtr make_solver(const TaskPtr& task, const std::string& spec, const SolverContext& context);
+
+}  // namespace ebm
