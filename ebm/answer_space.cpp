@@ -35,8 +35,23 @@ AnswerSpace AnswerSpace::one_hot(int64_t variables, int64_t categories) {
   return s;
 }
 
-int64_t AnswerSpace::num_variables() const { return is_categorical() ? shape.at(0) : numel(); }
-int64_t AnswerSpace::num_categories() const { return is_categorical() ? shape.at(1) : 0; }
+AnswerSpace AnswerSpace::mixed(int64_t variables, int64_t categories, double lower, double upper) {
+  AnswerSpace s;
+  s.kind = AnswerKind::Mixed;
+  s.shape = {variables, categories + 1};
+  s.lower = lower;
+  s.upper = upper;
+  s.validate();
+  return s;
+}
+
+int64_t AnswerSpace::num_variables() const {
+  return is_categorical() || kind == AnswerKind::Mixed ? shape.at(0) : numel();
+}
+int64_t AnswerSpace::num_categories() const {
+  if (kind == AnswerKind::Mixed) return shape.at(1) - 1;
+  return is_categorical() ? shape.at(1) : 0;
+}
 
 int64_t AnswerSpace::numel() const {
   int64_t n = 1;
@@ -54,10 +69,14 @@ void AnswerSpace::validate() const {
   if (shape.empty()) throw std::invalid_argument("answer space: shape is empty");
   for (int64_t d : shape)
     if (d <= 0) throw std::invalid_argument("answer space: every dimension must be positive");
-  if (kind == AnswerKind::Real) {
+  if (kind == AnswerKind::Real || kind == AnswerKind::Mixed) {
     if (std::isnan(lower) || std::isnan(upper) || lower > upper)
       throw std::invalid_argument("answer space: box needs lower <= upper");
-  } else {
+  }
+  if (kind == AnswerKind::Mixed) {
+    if (shape.size() != 2) throw std::invalid_argument("answer space: mixed shape must be {V, C + 1}");
+    if (shape[1] < 3) throw std::invalid_argument("answer space: mixed needs C >= 2 categories plus the value");
+  } else if (kind != AnswerKind::Real) {
     if (shape.size() != 2) throw std::invalid_argument("answer space: categorical shape must be {V, K}");
     if (shape[1] < 2) throw std::invalid_argument("answer space: categorical needs K >= 2 categories");
   }
@@ -92,12 +111,38 @@ torch::Tensor project_to_simplex(const torch::Tensor& v) {
   return (v - theta).clamp_min(0.0);
 }
 
+namespace {
+
+torch::Tensor clamp_to_box(const torch::Tensor& y, double lower, double upper) {
+  if (std::isinf(lower) && std::isinf(upper)) return y;
+  return y.clamp(std::isinf(lower) ? c10::optional<at::Scalar>() : c10::optional<at::Scalar>(lower),
+                 std::isinf(upper) ? c10::optional<at::Scalar>() : c10::optional<at::Scalar>(upper));
+}
+
+// Real values of `dims`: uniform in the box when both bounds are finite, else N(0,1) clamped to it.
+torch::Tensor random_in_box(std::vector<int64_t> dims, double lower, double upper, torch::Generator& gen,
+                            const torch::TensorOptions& options) {
+  if (std::isfinite(lower) && std::isfinite(upper)) return torch::rand(dims, gen, options) * (upper - lower) + lower;
+  return clamp_to_box(torch::randn(dims, gen, options), lower, upper);
+}
+
+torch::Tensor random_one_hot(int64_t rows, int64_t variables, int64_t categories, torch::Generator& gen,
+                             const torch::TensorOptions& options) {
+  auto u = torch::rand({rows, variables}, gen, options);
+  auto chosen = (u * categories).floor().clamp_max(categories - 1).to(torch::kLong);
+  return torch::one_hot(chosen, categories).to(options);
+}
+
+}  // namespace
+
 torch::Tensor AnswerSpace::project(const torch::Tensor& y) const {
   switch (kind) {
     case AnswerKind::Real:
-      if (std::isinf(lower) && std::isinf(upper)) return y;
-      return y.clamp(std::isinf(lower) ? c10::optional<at::Scalar>() : c10::optional<at::Scalar>(lower),
-                     std::isinf(upper) ? c10::optional<at::Scalar>() : c10::optional<at::Scalar>(upper));
+      return clamp_to_box(y, lower, upper);
+    case AnswerKind::Mixed: {
+      const int64_t c = num_categories();
+      return torch::cat({y.narrow(-1, 0, c), clamp_to_box(y.narrow(-1, c, 1), lower, upper)}, -1);
+    }
     case AnswerKind::Categorical:
       if (param == CategoricalParam::Probabilities) return project_to_simplex(y);
       return y - std::get<0>(y.max(-1, /*keepdim=*/true));
@@ -109,11 +154,22 @@ torch::Tensor AnswerSpace::project(const torch::Tensor& y) const {
 
 torch::Tensor AnswerSpace::decode(const torch::Tensor& y) const {
   if (kind == AnswerKind::Real) return y;
+  if (kind == AnswerKind::Mixed) {
+    const int64_t c = num_categories();
+    return torch::stack({y.narrow(-1, 0, c).argmax(-1).to(y.scalar_type()), y.select(-1, c)}, -1);
+  }
   return y.argmax(-1);
 }
 
 torch::Tensor AnswerSpace::encode(const torch::Tensor& categories, const torch::TensorOptions& options,
                                   double logit_gap) const {
+  if (kind == AnswerKind::Mixed) {
+    if (categories.dim() != 3 || categories.size(2) != 2)
+      throw std::invalid_argument("encode: a mixed space encodes decoded [N, V, 2] (category, value) tensors");
+    auto chosen = categories.select(-1, 0).round().to(torch::kLong).clamp(0, num_categories() - 1);
+    auto value = categories.select(-1, 1).to(options).unsqueeze(-1);
+    return torch::cat({torch::one_hot(chosen, num_categories()).to(options), clamp_to_box(value, lower, upper)}, -1);
+  }
   if (!is_categorical()) throw std::invalid_argument("encode: only categorical answer spaces encode categories");
   auto one_hot = torch::one_hot(categories.to(torch::kLong), num_categories()).to(options);
   if (kind == AnswerKind::Categorical && param == CategoricalParam::Logits) return (one_hot - 1.0) * logit_gap;
@@ -124,20 +180,18 @@ torch::Tensor AnswerSpace::random_init(int64_t rows, torch::Generator& gen,
                                        const torch::TensorOptions& options) const {
   auto dims = batch_shape(rows);
   switch (kind) {
-    case AnswerKind::Real: {
-      if (std::isfinite(lower) && std::isfinite(upper))
-        return torch::rand(dims, gen, options) * (upper - lower) + lower;
-      return project(torch::randn(dims, gen, options));
-    }
+    case AnswerKind::Real:
+      return random_in_box(dims, lower, upper, gen, options);
     case AnswerKind::Categorical: {
       auto logits = torch::randn(dims, gen, options);
       return param == CategoricalParam::Logits ? project(logits) : torch::softmax(logits, -1);
     }
-    case AnswerKind::OneHot: {
-      auto u = torch::rand({rows, num_variables()}, gen, options);
-      auto categories = (u * num_categories()).floor().clamp_max(num_categories() - 1).to(torch::kLong);
-      return torch::one_hot(categories, num_categories()).to(options);
-    }
+    case AnswerKind::OneHot:
+      return random_one_hot(rows, num_variables(), num_categories(), gen, options);
+    case AnswerKind::Mixed:
+      return torch::cat({random_one_hot(rows, num_variables(), num_categories(), gen, options),
+                         random_in_box({rows, num_variables(), 1}, lower, upper, gen, options)},
+                        -1);
   }
   return {};
 }
@@ -161,6 +215,10 @@ std::string AnswerSpace::describe() const {
       break;
     case AnswerKind::OneHot:
       s << "one-hot(" << dims() << ")";
+      break;
+    case AnswerKind::Mixed:
+      s << "mixed(" << num_variables() << "x(" << num_categories() << " + value in [" << lower << ", " << upper
+        << "]))";
       break;
   }
   return s.str();

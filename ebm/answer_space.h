@@ -6,6 +6,10 @@
 //                probabilities (rows on the simplex; projection = Euclidean projection onto it) or as
 //                logits (unconstrained; energies see softmax(logits)).
 //   OneHot       discrete categorical, shape {V, K}: every row exactly one-hot (discrete samplers).
+//   Mixed        per variable a discrete choice among C categories and one real value in a box,
+//                shape {V, C + 1}: y[v, 0:C] one-hot (the choice), y[v, C] the value, lower <= value
+//                <= upper (a slot of a portfolio: which asset, and its weight). Projection keeps the
+//                one-hot block and clamps the value; mixed samplers (samplers/mixed.h) move both.
 //
 // Energies always receive `energy_input(y)`: real values, or probabilities for both categorical kinds.
 // A Clamp fixes some entries (a Sudoku's givens): every sampler leaves them at their clamped value.
@@ -19,14 +23,14 @@
 
 namespace ebm {
 
-enum class AnswerKind { Real, Categorical, OneHot };
+enum class AnswerKind { Real, Categorical, OneHot, Mixed };
 enum class CategoricalParam { Probabilities, Logits };
 
 struct AnswerSpace {
   AnswerKind kind = AnswerKind::Real;
   std::vector<int64_t> shape;  // per-candidate shape; {V, K} for the categorical kinds
-  double lower = -std::numeric_limits<double>::infinity();  // Real only; -inf = unbounded
-  double upper = std::numeric_limits<double>::infinity();   // Real only; +inf = unbounded
+  double lower = -std::numeric_limits<double>::infinity();  // Real: every entry; Mixed: the value column
+  double upper = std::numeric_limits<double>::infinity();   // +inf / -inf = unbounded
   CategoricalParam param = CategoricalParam::Probabilities;  // Categorical only
 
   static AnswerSpace real(std::vector<int64_t> shape,
@@ -35,10 +39,13 @@ struct AnswerSpace {
   static AnswerSpace categorical(int64_t variables, int64_t categories,
                                  CategoricalParam param = CategoricalParam::Probabilities);
   static AnswerSpace one_hot(int64_t variables, int64_t categories);
+  // V variables, each one of `categories` choices (C >= 2) plus a real value in [lower, upper].
+  static AnswerSpace mixed(int64_t variables, int64_t categories, double lower, double upper);
 
-  bool is_categorical() const { return kind != AnswerKind::Real; }
-  int64_t num_variables() const;   // V (categorical kinds)
-  int64_t num_categories() const;  // K (categorical kinds)
+  // Categorical and OneHot: one categorical distribution per variable and nothing else (not Mixed).
+  bool is_categorical() const { return kind == AnswerKind::Categorical || kind == AnswerKind::OneHot; }
+  int64_t num_variables() const;   // V (categorical kinds and Mixed)
+  int64_t num_categories() const;  // K (categorical kinds), C (Mixed: the one-hot block's width)
   int64_t numel() const;           // elements per candidate
   std::vector<int64_t> batch_shape(int64_t rows) const;  // {rows, *shape}
 
@@ -50,19 +57,24 @@ struct AnswerSpace {
   // What energies see: softmax over K for logits, y itself otherwise.
   torch::Tensor energy_input(const torch::Tensor& y) const;
   // Nearest point of the space: box clamp (Real), simplex projection (probabilities), the
-  // logits shifted so their row maximum is 0 (logits; softmax is unchanged), identity (OneHot).
+  // logits shifted so their row maximum is 0 (logits; softmax is unchanged), identity (OneHot),
+  // the one-hot block kept and the value column clamped to the box (Mixed).
   torch::Tensor project(const torch::Tensor& y) const;
   // Real: y. Categorical kinds: argmax over K, int64 [N, V].
+  // Mixed: [N, V, 2] in y's dtype: [..., 0] = the chosen category (argmax of the one-hot block, an
+  // integer stored as a float), [..., 1] = the value.
   torch::Tensor decode(const torch::Tensor& y) const;
   // Categorical kinds: int64 [N, V] categories -> a state of this space at that answer
   // (one-hot / probabilities, or logits with gap `logit_gap` between chosen and others).
+  // Mixed: a decoded [N, V, 2] (category, value) -> the state [N, V, C + 1] (value clamped to the box).
   torch::Tensor encode(const torch::Tensor& categories, const torch::TensorOptions& options,
                        double logit_gap = 30.0) const;
   // Random starting states [rows, *shape]: N(0,1) clipped to the box (uniform if both bounds are
-  // finite); softmax of N(0,1) logits (probabilities); N(0,1) logits; uniform random one-hot.
+  // finite); softmax of N(0,1) logits (probabilities); N(0,1) logits; uniform random one-hot;
+  // Mixed: a uniform random one-hot block and a value drawn as for Real.
   torch::Tensor random_init(int64_t rows, torch::Generator& gen, const torch::TensorOptions& options) const;
 
-  std::string describe() const;  // e.g. "categorical(81x9, probabilities)"
+  std::string describe() const;  // e.g. "categorical(81x9, probabilities)", "mixed(10x(30 + value in [0, 1]))"
 };
 
 // Euclidean projection of each row (last dimension) onto the probability simplex.

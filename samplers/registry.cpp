@@ -7,6 +7,7 @@
 #include "samplers/hmc.h"
 #include "samplers/langevin.h"
 #include "samplers/mala.h"
+#include "samplers/mixed.h"
 #include "samplers/parallel_tempering.h"
 
 #include <functional>
@@ -87,6 +88,9 @@ const std::vector<Registration>& registrations() {
     t.push_back(base_sampler<DiscreteLangevinOptions>(
         "dmala", "discrete Metropolis-adjusted Langevin", "one-hot",
         [](DiscreteLangevinOptions o) { return std::make_shared<DiscreteLangevinSampler>(o, true); }));
+    t.push_back(base_sampler<MixedOptions>(
+        "mixed", "mixed answers: MH-tested gradient-informed choice moves + projected gradient steps on the values",
+        "mixed", [](MixedOptions o) { return std::make_shared<MixedSampler>(o); }));
     t.push_back(wrapper_sampler<AnnealingSampler, AnnealingOptions>(
         "anneal", "annealing of temperature, step size and an energy weight around a base sampler"));
     t.push_back(wrapper_sampler<ParallelTemperingSampler, ParallelTemperingOptions>(

@@ -21,11 +21,15 @@ std::pair<torch::Tensor, torch::Tensor> metropolis_accept(const torch::Tensor& l
 void require_continuous(const std::string& sampler, const AnswerSpace& space) {
   if (space.kind == AnswerKind::OneHot)
     throw std::invalid_argument(sampler + " moves continuous states; for one-hot answers use gwg, dula or dmala");
+  if (space.kind == AnswerKind::Mixed)
+    throw std::invalid_argument(sampler + " moves continuous states; for mixed answers (" + space.describe() +
+                                ") use mixed");
 }
 
 void require_one_hot(const std::string& sampler, const AnswerSpace& space) {
   if (space.kind != AnswerKind::OneHot)
-    throw std::invalid_argument(sampler + " samples discrete one-hot answers; this answer space is " + space.describe());
+    throw std::invalid_argument(sampler + " samples discrete one-hot answers; this answer space is " + space.describe() +
+                                (space.kind == AnswerKind::Mixed ? " (use mixed)" : ""));
 }
 
 }  // namespace ebm

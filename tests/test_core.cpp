@@ -65,6 +65,33 @@ TEST_SUITE("core") {
     CHECK(pr.min().item<double>() >= 0.0);
   }
 
+  TEST_CASE("answer spaces: mixed (one-hot choice + boxed value per variable)") {
+    auto space = AnswerSpace::mixed(2, 3, 0.0, 1.0);
+    CHECK(space.shape == std::vector<int64_t>{2, 4});
+    CHECK(space.num_variables() == 2);
+    CHECK(space.num_categories() == 3);
+    CHECK_FALSE(space.is_categorical());
+    CHECK(space.describe() == "mixed(2x(3 + value in [0, 1]))");
+    auto y = torch::tensor({{{0.0, 1.0, 0.0, 1.5}, {1.0, 0.0, 0.0, -0.25}}});
+    auto projected = space.project(y);
+    CHECK(torch::equal(projected, torch::tensor({{{0.0, 1.0, 0.0, 1.0}, {1.0, 0.0, 0.0, 0.0}}})));
+    CHECK(torch::equal(space.energy_input(projected), projected));
+    auto decoded = space.decode(torch::tensor({{{0.0, 0.0, 1.0, 0.25}, {0.0, 1.0, 0.0, 0.75}}}));
+    CHECK(torch::equal(decoded, torch::tensor({{{2.0, 0.25}, {1.0, 0.75}}})));
+    CHECK(torch::equal(space.encode(decoded, torch::kFloat),
+                       torch::tensor({{{0.0, 0.0, 1.0, 0.25}, {0.0, 1.0, 0.0, 0.75}}})));
+    auto gen = make_generator(5, torch::kCPU);
+    auto init = space.random_init(50, gen, torch::kFloat);
+    space.check_batch(init, "init");
+    CHECK(torch::equal(init.narrow(-1, 0, 3).sum(-1), torch::ones({50, 2})));
+    CHECK(init.narrow(-1, 3, 1).min().item<double>() >= 0.0);
+    CHECK(init.narrow(-1, 3, 1).max().item<double>() <= 1.0);
+    CHECK(contains(error_of([] { AnswerSpace::mixed(2, 1, 0.0, 1.0); }), "C >= 2"));
+    CHECK(contains(error_of([] { AnswerSpace::mixed(2, 3, 1.0, 0.0); }), "lower <= upper"));
+    CHECK(contains(error_of([&] { space.check_batch(torch::zeros({1, 2, 3}), "init"); }), "shape [N, 2, 4]"));
+    CHECK(contains(error_of([&] { space.encode(torch::zeros({1, 2}), torch::kFloat); }), "[N, V, 2]"));
+  }
+
   TEST_CASE("answer spaces: invalid definitions are refused with the reason") {
     CHECK(contains(error_of([] { AnswerSpace::real({}); }), "shape is empty"));
     CHECK(contains(error_of([] { AnswerSpace::real({2}, 1.0, 0.0); }), "lower <= upper"));

@@ -9,7 +9,9 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <cmath>
+#include <tuple>
 
 using namespace ebm;
 
@@ -95,6 +97,42 @@ double total_variation_to_exact(const std::string& spec, uint64_t seed = 11) {
   auto empirical = histogram.counts / histogram.counts.sum();
   return 0.5 * (empirical - potts->exact_distribution(1.0)).abs().sum().item<double>();
 }
+
+// A tiny mixed problem: V = 2 variables, each a choice k_v of C = 3 and a value x_v in [-1, 2]:
+//   E = sum_v [ cost[v, k_v] + (x_v - target[v, k_v])^2 ] + coupling * [k_0 == k_1]
+// written on the relaxed choices p (one-hot at every state a mixed sampler keeps).
+class TinyMixedEnergy : public Energy {
+ public:
+  TinyMixedEnergy() : Energy("TinyMixedEnergy") {}
+  torch::Tensor cost = torch::tensor({{0.0, 0.3, 0.5}, {0.1, 0.4, 0.0}}, torch::kDouble);
+  torch::Tensor target = torch::tensor({{1.5, 3.0, -0.5}, {0.2, 1.0, -2.0}}, torch::kDouble);
+  double coupling = 1.0;
+  torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override {
+    auto p = answer.narrow(-1, 0, 3);
+    auto x = answer.select(-1, 3).unsqueeze(-1);
+    auto per_choice = cost.to(answer.dtype()) + (x - target.to(answer.dtype())).pow(2);
+    return (p * per_choice).sum({1, 2}) + coupling * (p.select(1, 0) * p.select(1, 1)).sum(-1);
+  }
+  // The optimum by enumerating the 9 choices (each value's optimum is its target clamped to the box).
+  std::tuple<double, std::array<int64_t, 2>, std::array<double, 2>> enumerated_minimum() const {
+    double best = 1e300;
+    std::array<int64_t, 2> choice{};
+    std::array<double, 2> value{};
+    for (int64_t k0 = 0; k0 < 3; ++k0)
+      for (int64_t k1 = 0; k1 < 3; ++k1) {
+        double e = k0 == k1 ? coupling : 0.0;
+        std::array<double, 2> x{};
+        for (int64_t v = 0; v < 2; ++v) {
+          const int64_t k = v == 0 ? k0 : k1;
+          const double t = target[v][k].item<double>();
+          x[v] = std::min(2.0, std::max(-1.0, t));
+          e += cost[v][k].item<double>() + (x[v] - t) * (x[v] - t);
+        }
+        if (e < best) best = e, choice = {k0, k1}, value = x;
+      }
+    return {best, choice, value};
+  }
+};
 
 }  // namespace
 
@@ -339,6 +377,32 @@ TEST_SUITE("samplers") {
     CHECK(result.summary.steps == 50);
   }
 
+  TEST_CASE("mixed sampler reaches the enumerated optimum of a tiny mixed problem") {
+    auto energy = std::make_shared<TinyMixedEnergy>();
+    auto [best, choice, value] = energy->enumerated_minimum();
+    RunRequest request;
+    request.energy = energy;
+    request.space = AnswerSpace::mixed(2, 3, -1.0, 2.0);
+    request.dtype = torch::kDouble;
+    auto result = run("anneal:t_start=1,t_end=0.01/mixed:step=0.1,value_steps=2,steps=300,chains=8", request);
+    REQUIRE(result.problems.size() == 1);
+    auto decoded = request.space.decode(result.problems[0].answer.unsqueeze(0))[0];
+    CHECK(decoded[0][0].item<double>() == choice[0]);
+    CHECK(decoded[1][0].item<double>() == choice[1]);
+    CHECK(decoded[0][1].item<double>() == doctest::Approx(value[0]).epsilon(1e-4));
+    CHECK(decoded[1][1].item<double>() == doctest::Approx(value[1]).epsilon(1e-4));
+    CHECK(result.problems[0].energy == doctest::Approx(best).epsilon(1e-6));
+  }
+
+  TEST_CASE("mixed options are validated naming the field") {
+    CHECK_THROWS_WITH_AS(parse_sampler_spec("mixed:step=0"), doctest::Contains("step must be > 0"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(parse_sampler_spec("mixed:moves=0,value_steps=0"), doctest::Contains("nothing would move"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(parse_sampler_spec("mixed:moves=-1"), doctest::Contains("moves must be >= 0"),
+                         std::invalid_argument);
+  }
+
   TEST_CASE("a sampler refuses an answer space it cannot move") {
     RunRequest request;
     request.energy = std::make_shared<DoubleWellEnergy>(1.0);
@@ -348,5 +412,12 @@ TEST_SUITE("samplers") {
     CHECK_THROWS_WITH_AS(run("langevin", request), doctest::Contains("one-hot"), std::invalid_argument);
     request.space = AnswerSpace::real({2});
     CHECK_THROWS_WITH_AS(run("gd:mirror=true", request), doctest::Contains("probabilities"), std::invalid_argument);
+    request.space = AnswerSpace::mixed(2, 3, 0.0, 1.0);
+    CHECK_THROWS_WITH_AS(run("langevin", request), doctest::Contains("use mixed"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(run("gwg", request), doctest::Contains("use mixed"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(run("anneal/hmc", request), doctest::Contains("use mixed"), std::invalid_argument);
+    request.space = AnswerSpace::one_hot(2, 3);
+    CHECK_THROWS_WITH_AS(run("mixed", request), doctest::Contains("mixed samples mixed answers"),
+                         std::invalid_argument);
   }
 }

@@ -1,0 +1,53 @@
+// The portfolio energy on the slot encoding (encoding.h): a frontier's driver problem p holds K slots,
+// slot k a one-hot choice of asset y[k, 0:N] and a value x_k = y[k, N] in [0, 1].
+//
+//   condition [R, 4] per row: (market index into the energy's batch, lambda, epsilon, delta)
+//   answer    [R, K, N + 1]
+//
+// With the slot shares v_k = x_k / sum_j x_j (so sum v = 1) and the asset weights w_i = sum_k y[k, i] v_k,
+//   E = objective + duplicate + bounds + budget, every term >= 0:
+//   objective  ( lambda * w'Sigma w + (1 - lambda) * sum_i (mu_max - mu_i) w_i ) / s
+//              = ( lambda * w'Sigma w - (1 - lambda) * mu'w ) / s + (1 - lambda) mu_max / s  when sum w = 1,
+//              s = mean_i Sigma_ii (the market's mean variance; makes the term O(1) for any market)
+//   duplicate  D/2 * sum_i c_i (c_i - 1),  c_i = sum_k y[k, i] (slots choosing asset i): 0 iff K distinct assets
+//   bounds     B * sum_k ( relu(epsilon - v_k)^2 + relu(v_k - delta)^2 ): held weights in [epsilon, delta]
+//   budget     S * (sum_k x_k - 1)^2: pins the scale of x (the shares v are scale-free)
+// Closed-form gradient:
+//   dE/dy[k, i] = v_k g_i + D (c_i - 1/2),   g = dE/dw = (2 lambda Sigma w + (1 - lambda)(mu_max - mu)) / s
+//   dE/dv_k     = sum_i y[k, i] g_i - 2B relu(epsilon - v_k) + 2B relu(v_k - delta)
+//   dE/dx_j     = (dE/dv_j - sum_k v_k dE/dv_k) / sum x + 2S (sum x - 1)
+#pragma once
+
+#include "ebm/energy.h"
+#include "tasks/portfolio/market.h"
+
+#include <vector>
+
+namespace ebm::portfolio {
+
+struct PortfolioEnergyWeights {
+  double duplicate = 10.0;  // D: per duplicated slot; far above any objective gain (objective is O(1))
+  double bounds = 10.0;     // B: on squared share violations of [epsilon, delta]
+  double budget = 1.0;      // S: on (sum x - 1)^2
+};
+
+class PortfolioEnergy : public Energy {
+ public:
+  // The markets of one encoded batch, in batch order (condition column 0 indexes them). All have N assets.
+  PortfolioEnergy(const std::vector<const Market*>& markets, PortfolioEnergyWeights weights, const torch::Device& device);
+
+  torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
+  bool has_closed_form_gradient() const override { return true; }
+  torch::Tensor closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) override;
+  EnergyAndGradient closed_form_energy_and_gradient(const torch::Tensor& condition, const torch::Tensor& answer) override;
+  std::string describe() const override;
+
+ private:
+  EnergyAndGradient evaluate(const torch::Tensor& condition, const torch::Tensor& answer, bool want_gradient);
+  PortfolioEnergyWeights weights_;
+  torch::Tensor covariance_;   // [M, N, N] Sigma / s per market
+  torch::Tensor return_gap_;   // [M, N] (mu_max - mu) / s per market
+  int64_t assets_ = 0;
+};
+
+}  // namespace ebm::portfolio
