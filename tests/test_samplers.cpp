@@ -233,7 +233,14 @@ TEST_SUITE("samplers") {
         const bool one_hot = discrete || spec.find("dmala") != std::string::npos;
         RunRequest request;
         request.problems = 2;
-        if (one_hot) {
+        if (entry.spaces == "mixed") {
+          request.energy = std::make_shared<TinyMixedEnergy>();
+          request.space = AnswerSpace::mixed(2, 3, -1.0, 2.0);
+          auto mask = torch::tensor({{{true, true, true, true}, {false, false, false, false}},
+                                     {{false, false, false, false}, {false, false, false, true}}});
+          request.clamp = Clamp{mask, torch::tensor({{{0.0, 0.0, 1.0, 0.5}, {0.0, 0.0, 0.0, 0.0}},
+                                                     {{0.0, 0.0, 0.0, 0.0}, {0.0, 0.0, 0.0, 1.0}}})};
+        } else if (one_hot) {
           request.energy = potts;
           request.space = AnswerSpace::one_hot(4, 3);
           request.clamp = Clamp::categorical(request.space, torch::tensor({{2, -1, 0, -1}, {-1, 1, -1, -1}}), torch::kFloat);

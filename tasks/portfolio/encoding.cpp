@@ -32,9 +32,10 @@ Encoding encode_frontiers(const std::vector<const Market*>& markets, const torch
   encoding.initializer = [n, k](const torch::Tensor& problem_index, torch::Generator& generator) {
     const int64_t rows = problem_index.size(0);
     auto options = torch::TensorOptions().dtype(torch::kFloat).device(problem_index.device());
-    auto assets = torch::rand({rows, n}, generator, options).argsort(1).narrow(1, 0, k);
-    auto choice = torch::one_hot(assets, n).to(options);
-    return torch::cat({choice, torch::full({rows, k, 1}, 1.0 / static_cast<double>(k), options)}, -1);
+    torch::Tensor assets = std::get<1>(torch::rand({rows, n}, generator, options).sort(1)).narrow(1, 0, k);
+    torch::Tensor choice = torch::one_hot(assets, n).to(options);
+    torch::Tensor value = torch::full({rows, k, 1}, 1.0 / static_cast<double>(k), options);
+    return torch::cat({choice, value}, -1);
   };
   encoding.violations = [](const torch::Tensor& decoded, const torch::Tensor&) {
     return repeated_slots(decoded).to(torch::kFloat);
@@ -72,8 +73,11 @@ Frontier decode_frontier(const Market& market, const torch::Tensor& states) {
     double total = 0.0;
     for (int64_t slot = 0; slot < cpu.size(1); ++slot) total += cpu[p][slot][n].item<double>();
     std::map<int64_t, double> shares;  // held asset -> summed share, ascending
-    for (int64_t slot = 0; slot < cpu.size(1); ++slot)
-      shares[chosen[p][slot].item<int64_t>()] += total > 0 ? cpu[p][slot][n].item<double>() / total : 0.0;
+    const int64_t slots = cpu.size(1);
+    for (int64_t slot = 0; slot < slots; ++slot) {
+      const double normalised = total > 0 ? cpu[p][slot][n].item<double>() / total : 1.0 / static_cast<double>(slots);
+      shares[chosen[p][slot].item<int64_t>()] += s.min_weight + (1.0 - slots * s.min_weight) * normalised;
+    }
     Eigen::VectorXd held_shares(shares.size());
     std::vector<int64_t> held;
     for (const auto& [asset, share] : shares) held_shares[held.size()] = share, held.push_back(asset);

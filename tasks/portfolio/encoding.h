@@ -10,7 +10,7 @@
 //
 // Decoding (no search): for the state of lambda's problem,
 //   held   = the distinct assets chosen by the slots (ascending)
-//   shares = v_k = x_k / sum_j x_j, summed per held asset
+//   shares = v_k = epsilon + (1 - K epsilon) x_k / sum_j x_j (energy.h), summed per held asset
 //   w      = the Euclidean projection of those summed shares onto {sum w = 1, epsilon <= w_i <= delta}
 //            (qp.h, exact), 0 for assets not held.
 // A state whose slots repeat an asset decodes to fewer than K held assets; the verifier rejects it.

@@ -60,7 +60,9 @@ EnergyAndGradient PortfolioEnergy::evaluate(const torch::Tensor& condition, cons
   auto x = answer.select(-1, n);                                  // [R, K]
   auto total = x.sum(1, /*keepdim=*/true);                        // [R, 1]
   auto safe_total = total.clamp_min(1e-6);
-  auto share = x / safe_total;                                    // v [R, K]
+  auto free_share = 1.0 - epsilon * static_cast<double>(x.size(1)); // 1 - K epsilon [R, 1]
+  auto normalised = x / safe_total;                               // u [R, K]
+  auto share = epsilon + free_share * normalised;                 // v [R, K]
   auto w = (choice * share.unsqueeze(-1)).sum(1);                 // [R, N]
 
   auto covariance = covariance_.to(dtype);
@@ -76,11 +78,11 @@ EnergyAndGradient PortfolioEnergy::evaluate(const torch::Tensor& condition, cons
   }
   auto gap = return_gap_.to(dtype).index_select(0, market);      // [R, N]
   auto count = choice.sum(1);                                     // c [R, N]
-  auto below = (epsilon - share).clamp_min(0.0), above = (share - delta).clamp_min(0.0);
+  auto above = (share - delta).clamp_min(0.0);
 
   auto objective = lambda.squeeze(1) * (w * sigma_w).sum(1) + (1.0 - lambda.squeeze(1)) * (w * gap).sum(1);
   auto duplicate = 0.5 * weights_.duplicate * (count * (count - 1.0)).sum(1);
-  auto bounds = weights_.bounds * (below.pow(2) + above.pow(2)).sum(1);
+  auto bounds = weights_.bounds * above.pow(2).sum(1);
   auto budget = weights_.budget * (total.squeeze(1) - 1.0).pow(2);
   EnergyAndGradient out;
   out.energy = objective + duplicate + bounds + budget;
@@ -88,8 +90,8 @@ EnergyAndGradient PortfolioEnergy::evaluate(const torch::Tensor& condition, cons
 
   auto g = 2.0 * lambda * sigma_w + (1.0 - lambda) * gap;                                     // dE/dw [R, N]
   auto d_choice = share.unsqueeze(-1) * g.unsqueeze(1) + weights_.duplicate * (count - 0.5).unsqueeze(1);
-  auto d_share = (choice * g.unsqueeze(1)).sum(-1) + 2.0 * weights_.bounds * (above - below);  // [R, K]
-  auto d_x = (d_share - (share * d_share).sum(1, /*keepdim=*/true)) / safe_total +
+  auto d_share = (choice * g.unsqueeze(1)).sum(-1) + 2.0 * weights_.bounds * above;  // [R, K]
+  auto d_x = free_share * (d_share - (normalised * d_share).sum(1, /*keepdim=*/true)) / safe_total +
              2.0 * weights_.budget * (total - 1.0);
   out.gradient = torch::cat({d_choice, d_x.unsqueeze(-1)}, -1);
   return out;

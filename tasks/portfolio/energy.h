@@ -4,18 +4,21 @@
 //   condition [R, 4] per row: (market index into the energy's batch, lambda, epsilon, delta)
 //   answer    [R, K, N + 1]
 //
-// With the slot shares v_k = x_k / sum_j x_j (so sum v = 1) and the asset weights w_i = sum_k y[k, i] v_k,
-//   E = objective + duplicate + bounds + budget, every term >= 0:
+// The slot shares put the lower bound and the budget into the parametrisation:
+//   u_k = x_k / sum_j x_j,   v_k = epsilon + (1 - K epsilon) u_k   (so sum v = 1 and v_k >= epsilon always)
+// and the asset weights are w_i = sum_k y[k, i] v_k. Every held asset then carries at least epsilon,
+// so the energy sees which assets fill the small positions. E = objective + duplicate + bounds +
+// budget, every term >= 0:
 //   objective  ( lambda * w'Sigma w + (1 - lambda) * sum_i (mu_max - mu_i) w_i ) / s
-//              = ( lambda * w'Sigma w - (1 - lambda) * mu'w ) / s + (1 - lambda) mu_max / s  when sum w = 1,
+//              = ( lambda * w'Sigma w - (1 - lambda) * mu'w ) / s + (1 - lambda) mu_max / s  (sum w = 1),
 //              s = mean_i Sigma_ii (the market's mean variance; makes the term O(1) for any market)
 //   duplicate  D/2 * sum_i c_i (c_i - 1),  c_i = sum_k y[k, i] (slots choosing asset i): 0 iff K distinct assets
-//   bounds     B * sum_k ( relu(epsilon - v_k)^2 + relu(v_k - delta)^2 ): held weights in [epsilon, delta]
-//   budget     S * (sum_k x_k - 1)^2: pins the scale of x (the shares v are scale-free)
+//   bounds     B * sum_k relu(v_k - delta)^2: held shares at most delta
+//   budget     S * (sum_k x_k - 1)^2: pins the scale of x (the shares are scale-free)
 // Closed-form gradient:
 //   dE/dy[k, i] = v_k g_i + D (c_i - 1/2),   g = dE/dw = (2 lambda Sigma w + (1 - lambda)(mu_max - mu)) / s
-//   dE/dv_k     = sum_i y[k, i] g_i - 2B relu(epsilon - v_k) + 2B relu(v_k - delta)
-//   dE/dx_j     = (dE/dv_j - sum_k v_k dE/dv_k) / sum x + 2S (sum x - 1)
+//   dE/dv_k     = sum_i y[k, i] g_i + 2B relu(v_k - delta)
+//   dE/dx_j     = (1 - K epsilon) (dE/dv_j - sum_k u_k dE/dv_k) / sum x + 2S (sum x - 1)
 #pragma once
 
 #include "ebm/energy.h"
@@ -27,7 +30,7 @@ namespace ebm::portfolio {
 
 struct PortfolioEnergyWeights {
   double duplicate = 10.0;  // D: per duplicated slot; far above any objective gain (objective is O(1))
-  double bounds = 10.0;     // B: on squared share violations of [epsilon, delta]
+  double bounds = 10.0;     // B: on squared share excesses over delta
   double budget = 1.0;      // S: on (sum x - 1)^2
 };
 
