@@ -109,7 +109,7 @@ class PortfolioTask : public Task {
 
   std::vector<std::string> energy_names() const override { return {"mean-variance"}; }
   std::string default_sampler(const std::string&) const override {
-    return "anneal:t_start=0.05,t_end=0.0005/mixed:step=0.02,value_steps=2,steps=1500,chains=4";
+    return "anneal:t_start=0.02,t_end=0.0002/mixed:scale=0.1,step=0.02,value_steps=2,steps=1500,chains=4";
   }
   EnergyPtr make_energy(const EnergyChoice& choice, const std::vector<ProblemPtr>& batch,
                         const torch::Device& device) const override {
