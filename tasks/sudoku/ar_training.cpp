@@ -1,6 +1,5 @@
 #include "tasks/sudoku/ar_training.h"
 
-#include "ebm/device.h"
 #include "tasks/sudoku/ar_solver.h"
 #include "tasks/sudoku/ar_tokens.h"
 #include "tasks/sudoku/training_data.h"
@@ -70,9 +69,7 @@ class ArRecipe : public TrainingRecipe {
   }
 
   torch::Tensor loss(int64_t step) override {
-    auto gen = make_generator(s_.seed * 1000003 + static_cast<uint64_t>(step), s_.device);
-    auto index = torch::randint(static_cast<int64_t>(data_.puzzles.size()), {s_.batch}, gen,
-                                torch::TensorOptions().dtype(torch::kLong).device(s_.device));
+    const torch::Tensor index = draw_step(s_.seed, step, data_.puzzles.size(), s_.batch, s_.device).index;
     auto tokens = tokens_.index_select(0, index);
     auto mask = mask_.index_select(0, index);
     auto logits = net_->forward(tokens.narrow(1, 0, length_ - 1));  // [B, L-1, V]
