@@ -1,6 +1,7 @@
 #include "tasks/sudoku/training.h"
 
 #include "ebm/objectives.h"
+#include "ebm/training_records.h"
 #include "samplers/registry.h"
 #include "tasks/sudoku/encoding.h"
 #include "tasks/sudoku/solver.h"
@@ -53,6 +54,7 @@ class EnergyRecipe : public TrainingRecipe {
       throw std::invalid_argument("train: objective must be denoising or contrastive, got '" + s.objective + "'");
     if (s.negative_steps < 1) throw std::invalid_argument("train: negative-steps must be >= 1");
     if (s.train_puzzles < 1) throw std::invalid_argument("train: train-puzzles must be >= 1");
+    seed_initialisation(s.seed);
     net_ = std::make_shared<SudokuEnergyNet>(s.architecture);
     net_->to(s.device);
   }
