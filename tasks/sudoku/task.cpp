@@ -8,6 +8,7 @@
 #include "tasks/sudoku/learned_energy.h"
 #include "tasks/sudoku/reference_solver.h"
 #include "tasks/sudoku/solver.h"
+#include "tasks/sudoku/training.h"
 
 #include <torch/torch.h>
 
@@ -53,7 +54,11 @@ class SudokuTask : public Task {
     return "one line per puzzle, in order: the filled board as one line if the exact verifier accepts it,\n"
            "else 'unsolved'. Exit status 0.";
   }
-  std::vector<ParameterInfo> parameters() const override { return generate_parameters(); }
+  std::vector<ParameterInfo> parameters() const override {
+    auto infos = generate_parameters();
+    for (auto& p : energy_training_parameters()) infos.push_back(p);
+    return infos;
+  }
   std::string file_extension() const override { return ".csv"; }
 
   std::vector<Example> read(std::istream& in, const std::string& source, const TaskParameters&) const override {
@@ -202,6 +207,10 @@ class SudokuTask : public Task {
   std::unique_ptr<Solver> make_solver(const std::string& spec, const SolverContext& context) const override {
     if (spec != "ar" && spec.rfind("ar:", 0) != 0) return nullptr;
     return make_ar_solver(spec, context);
+  }
+  std::unique_ptr<TrainingRecipe> training_recipe(const TrainingOptions& options,
+                                                  const TaskParameters& parameters) const override {
+    return energy_training_recipe(options, parameters);
   }
   std::string solver_help() const override {
     return "ar[:MODEL][,decode=greedy|sample:T|beam:W|best-of:N[,verifier]] (the autoregressive baseline; "
