@@ -205,8 +205,11 @@ TEST_SUITE("portfolio") {
 
   TEST_CASE("energy: closed-form gradient equals autograd") {
     auto market = four_assets({{"assets", "2"}, {"points", "3"}, {"min-weight", "0.3"}, {"max-weight", "0.6"}});
-    PortfolioEnergy energy({market.get()}, PortfolioEnergyWeights{}, torch::kCPU);
-    auto condition = torch::tensor({{0.0, 0.0, 0.3, 0.6}, {0.0, 0.5, 0.3, 0.6}, {0.0, 1.0, 0.3, 0.6}}, torch::kDouble);
+    auto table = std::make_shared<MarketTable>();
+    table->add(*market);
+    PortfolioEnergy energy(table, PortfolioEnergyWeights{});
+    const double key = market_key(*market);
+    auto condition = torch::tensor({{key, 0.0, 0.3, 0.6}, {key, 0.5, 0.3, 0.6}, {key, 1.0, 0.3, 0.6}}, torch::kDouble);
     auto y = torch::rand({3, 2, 5}, torch::kDouble).requires_grad_(true);
     auto autograd = torch::autograd::grad({energy.forward(condition, y).sum()}, {y})[0];
     auto closed = energy.closed_form_gradient(condition, y.detach());

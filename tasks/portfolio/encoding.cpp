@@ -1,5 +1,6 @@
 #include "tasks/portfolio/encoding.h"
 
+#include "tasks/portfolio/energy.h"
 #include "tasks/portfolio/qp.h"
 
 #include <torch/torch.h>
@@ -10,24 +11,24 @@
 
 namespace ebm::portfolio {
 
-Encoding encode_frontiers(const std::vector<const Market*>& markets, const torch::Device& device) {
+Encoding encode_frontiers(const std::vector<const Market*>& markets, const torch::Device& device, MarketTable& table) {
   if (markets.empty()) throw std::invalid_argument("portfolio: nothing to encode");
   const int64_t n = markets.front()->size(), k = markets.front()->settings.assets;
-  std::vector<float> condition;
+  std::vector<double> condition;
   Encoding encoding;
   for (size_t b = 0; b < markets.size(); ++b) {
     const Market& market = *markets[b];
     if (market.size() != n || market.settings.assets != k)
       throw std::invalid_argument("portfolio: markets of one batch need the same number of assets and the same K");
+    table.add(market);
+    const double key = market_key(market);
     for (double lambda : market.settings.lambdas()) {
-      condition.insert(condition.end(), {static_cast<float>(b), static_cast<float>(lambda),
-                                         static_cast<float>(market.settings.min_weight),
-                                         static_cast<float>(market.settings.max_weight)});
+      condition.insert(condition.end(), {key, lambda, market.settings.min_weight, market.settings.max_weight});
       encoding.owner.push_back(static_cast<int64_t>(b));
     }
   }
   encoding.problems = static_cast<int64_t>(encoding.owner.size());
-  encoding.condition = torch::tensor(condition).view({encoding.problems, 4}).to(device);
+  encoding.condition = torch::tensor(condition, torch::kDouble).view({encoding.problems, 4}).to(device);
   encoding.space = AnswerSpace::mixed(k, n, 0.0, 1.0);
   encoding.initializer = [n, k](const torch::Tensor& problem_index, torch::Generator& generator) {
     const int64_t rows = problem_index.size(0);

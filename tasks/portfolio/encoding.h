@@ -5,7 +5,7 @@
 // x_k in [0, 1]. A slot is "which asset, at what share": holding exactly K distinct assets is then the
 // absence of duplicates, and changing one slot's choice swaps one asset for another.
 //
-// Condition per driver problem: (index of its market in the batch, lambda, epsilon, delta), [P, 4].
+// Condition per driver problem: (market_key of its market (energy.h), lambda, epsilon, delta), double [P, 4].
 // Initial states: K distinct assets drawn uniformly per chain, x_k = 1/K.
 //
 // Decoding (no search): for the state of lambda's problem,
@@ -25,8 +25,11 @@
 
 namespace ebm::portfolio {
 
-// Throws std::invalid_argument unless every market has the same N and K.
-Encoding encode_frontiers(const std::vector<const Market*>& markets, const torch::Device& device);
+class MarketTable;  // energy.h
+
+// Adds every market to `table` (where the energy finds them). Throws std::invalid_argument unless every
+// market has the same N and K.
+Encoding encode_frontiers(const std::vector<const Market*>& markets, const torch::Device& device, MarketTable& table);
 
 // The frontier from its driver problems' final states [P, K, N + 1] (CPU), in lambda order.
 Frontier decode_frontier(const Market& market, const torch::Tensor& states);

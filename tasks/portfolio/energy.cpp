@@ -8,29 +8,53 @@
 
 namespace ebm::portfolio {
 
-PortfolioEnergy::PortfolioEnergy(const std::vector<const Market*>& markets, PortfolioEnergyWeights weights,
-                                 const torch::Device& device)
-    : Energy("PortfolioEnergy"), weights_(weights) {
-  if (markets.empty()) throw std::invalid_argument("PortfolioEnergy: no markets");
-  assets_ = markets.front()->size();
-  const int64_t m = markets.size(), n = assets_;
-  auto covariance = torch::empty({m, n, n}, torch::kDouble), gap = torch::empty({m, n}, torch::kDouble);
-  for (int64_t b = 0; b < m; ++b) {
-    const Market& market = *markets[b];
-    if (market.size() != n) throw std::invalid_argument("PortfolioEnergy: markets of one batch must have equal N");
-    const double s = market.covariance.diagonal().mean();
-    const double top = market.mean.maxCoeff();
-    for (int64_t i = 0; i < n; ++i) {
-      gap[b][i] = (top - market.mean[i]) / s;
-      for (int64_t j = 0; j < n; ++j) covariance[b][i][j] = market.covariance(i, j) / s;
-    }
+double market_key(const Market& market) {
+  return static_cast<double>(content_fingerprint(market_text(market)) & ((uint64_t{1} << 52) - 1));
+}
+
+void MarketTable::add(const Market& market) {
+  const double key = market_key(market);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (entries_.count(key)) return;
+  const int64_t n = market.size();
+  const double s = market.covariance.diagonal().mean();
+  const double top = market.mean.maxCoeff();
+  Entry entry{torch::empty({n, n}, torch::kDouble), torch::empty({n}, torch::kDouble)};
+  auto covariance = entry.covariance.accessor<double, 2>();
+  auto gap = entry.return_gap.accessor<double, 1>();
+  for (int64_t i = 0; i < n; ++i) {
+    gap[i] = (top - market.mean[i]) / s;
+    for (int64_t j = 0; j < n; ++j) covariance[i][j] = market.covariance(i, j) / s;
   }
-  covariance_ = register_buffer("covariance", covariance.to(device));
-  return_gap_ = register_buffer("return_gap", gap.to(device));
+  entries_.emplace(key, std::move(entry));
+}
+
+MarketTable::Entry MarketTable::find(double key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) throw std::invalid_argument("PortfolioEnergy: a row's market was never encoded");
+  return it->second;
+}
+
+PortfolioEnergy::PortfolioEnergy(std::shared_ptr<const MarketTable> table, PortfolioEnergyWeights weights)
+    : Energy("PortfolioEnergy"), weights_(weights), table_(std::move(table)) {
+  if (!table_) throw std::invalid_argument("PortfolioEnergy: no market table");
+}
+
+const MarketTable::Entry& PortfolioEnergy::market_on(double key, const torch::Tensor& like) {
+  auto it = cache_.find(key);
+  if (it == cache_.end() || it->second.covariance.device() != like.device() ||
+      it->second.covariance.scalar_type() != like.scalar_type()) {
+    MarketTable::Entry entry = table_->find(key);
+    entry.covariance = entry.covariance.to(like.options());
+    entry.return_gap = entry.return_gap.to(like.options());
+    it = cache_.insert_or_assign(key, std::move(entry)).first;
+  }
+  return it->second;
 }
 
 std::string PortfolioEnergy::describe() const {
-  return "portfolio(N=" + std::to_string(assets_) + ", markets=" + std::to_string(covariance_.size(0)) +
+  return std::string("portfolio(mean-variance") +
          ", duplicate=" + format_number(weights_.duplicate) + ", bounds=" + format_number(weights_.bounds) +
          ", budget=" + format_number(weights_.budget) + ")";
 }
@@ -50,9 +74,9 @@ EnergyAndGradient PortfolioEnergy::closed_form_energy_and_gradient(const torch::
 
 EnergyAndGradient PortfolioEnergy::evaluate(const torch::Tensor& condition, const torch::Tensor& answer,
                                             bool want_gradient) {
-  const int64_t n = assets_;
+  const int64_t n = answer.size(-1) - 1;
   const auto dtype = answer.scalar_type();
-  auto market = condition.select(1, 0).to(torch::kLong);
+  auto key = condition.select(1, 0).to(torch::kDouble);          // [R]
   auto lambda = condition.select(1, 1).to(dtype).unsqueeze(1);   // [R, 1]
   auto epsilon = condition.select(1, 2).to(dtype).unsqueeze(1);  // [R, 1]
   auto delta = condition.select(1, 3).to(dtype).unsqueeze(1);    // [R, 1]
@@ -65,18 +89,23 @@ EnergyAndGradient PortfolioEnergy::evaluate(const torch::Tensor& condition, cons
   auto share = epsilon + free_share * normalised;                 // v [R, K]
   auto w = (choice * share.unsqueeze(-1)).sum(1);                 // [R, N]
 
-  auto covariance = covariance_.to(dtype);
-  torch::Tensor sigma_w;
-  if (covariance.size(0) == 1) {
-    sigma_w = w.matmul(covariance[0]);
-  } else {
-    sigma_w = torch::empty_like(w);
-    for (int64_t b = 0; b < covariance.size(0); ++b) {
-      auto rows = (market == b).nonzero().squeeze(1);
-      if (rows.numel() > 0) sigma_w.index_copy_(0, rows, w.index_select(0, rows).matmul(covariance[b]));
+  // Sigma w and the return gaps row by row, one market at a time.
+  auto sigma_w = torch::empty_like(w), gap = torch::empty_like(w);
+  auto keys = std::get<0>(torch::_unique(key.cpu()));
+  for (int64_t i = 0; i < keys.numel(); ++i) {
+    const MarketTable::Entry& market = market_on(keys[i].item<double>(), w);
+    if (market.covariance.size(0) != n)
+      throw std::invalid_argument("PortfolioEnergy: answers of a " + std::to_string(market.covariance.size(0)) +
+                                  "-asset market need " + std::to_string(market.covariance.size(0) + 1) + " columns");
+    if (keys.numel() == 1) {
+      sigma_w = w.matmul(market.covariance);
+      gap = market.return_gap.expand_as(w);
+      break;
     }
+    auto rows = (key == keys[i].item<double>()).nonzero().squeeze(1);
+    sigma_w.index_copy_(0, rows, w.index_select(0, rows).matmul(market.covariance));
+    gap.index_copy_(0, rows, market.return_gap.expand({rows.size(0), n}));
   }
-  auto gap = return_gap_.to(dtype).index_select(0, market);      // [R, N]
   auto count = choice.sum(1);                                     // c [R, N]
   auto above = (share - delta).clamp_min(0.0);
 

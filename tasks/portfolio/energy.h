@@ -1,7 +1,8 @@
 // The portfolio energy on the slot encoding (encoding.h): a frontier's driver problem p holds K slots,
 // slot k a one-hot choice of asset y[k, 0:N] and a value x_k = y[k, N] in [0, 1].
 //
-//   condition [R, 4] per row: (market index into the energy's batch, lambda, epsilon, delta)
+//   condition [R, 4] double per row: (market key, lambda, epsilon, delta); the key (market_key below) names
+//             a market of the energy's MarketTable, whatever batch the row came from
 //   answer    [R, K, N + 1]
 //
 // The slot shares put the lower bound and the budget into the parametrisation:
@@ -24,6 +25,9 @@
 #include "ebm/energy.h"
 #include "tasks/portfolio/market.h"
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 namespace ebm::portfolio {
@@ -34,10 +38,30 @@ struct PortfolioEnergyWeights {
   double budget = 1.0;      // S: on (sum x - 1)^2
 };
 
+// The market's identity in condition column 0: its content fingerprint's low 52 bits (exact in a double).
+double market_key(const Market& market);
+
+// Markets by market_key, shared by the task's encode() (which adds every market it encodes) and its
+// energies (which look each row's market up here). An energy built for one batch therefore serves any
+// later batch: the generic EBM solver builds the energy once, from the first batch, and reuses it.
+class MarketTable {
+ public:
+  struct Entry {
+    torch::Tensor covariance;  // [N, N] double, Sigma / s (s = mean_i Sigma_ii)
+    torch::Tensor return_gap;  // [N] double, (mu_max - mu) / s
+  };
+  void add(const Market& market);  // idempotent; thread-safe
+  Entry find(double key) const;    // throws std::invalid_argument when the key is unknown
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<double, Entry> entries_;
+};
+
 class PortfolioEnergy : public Energy {
  public:
-  // The markets of one encoded batch, in batch order (condition column 0 indexes them). All have N assets.
-  PortfolioEnergy(const std::vector<const Market*>& markets, PortfolioEnergyWeights weights, const torch::Device& device);
+  // Rows' markets are looked up in `table` (any sizes; a row's answer must have its market's N + 1 columns).
+  PortfolioEnergy(std::shared_ptr<const MarketTable> table, PortfolioEnergyWeights weights);
 
   torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
   bool has_closed_form_gradient() const override { return true; }
@@ -48,9 +72,10 @@ class PortfolioEnergy : public Energy {
  private:
   EnergyAndGradient evaluate(const torch::Tensor& condition, const torch::Tensor& answer, bool want_gradient);
   PortfolioEnergyWeights weights_;
-  torch::Tensor covariance_;   // [M, N, N] Sigma / s per market
-  torch::Tensor return_gap_;   // [M, N] (mu_max - mu) / s per market
-  int64_t assets_ = 0;
+  // The market's entry on the answer's device and dtype (cached).
+  const MarketTable::Entry& market_on(double key, const torch::Tensor& like);
+  std::shared_ptr<const MarketTable> table_;
+  std::map<double, MarketTable::Entry> cache_;
 };
 
 }  // namespace ebm::portfolio

@@ -117,7 +117,8 @@ class PortfolioTask : public Task {
       throw std::invalid_argument("portfolio: unknown energy '" + choice.name + "' (known: mean-variance)");
     if (choice.learned || !choice.model.empty())
       throw std::invalid_argument("portfolio: the mean-variance energy is analytic; it takes no model");
-    return std::make_shared<PortfolioEnergy>(markets_of(batch), PortfolioEnergyWeights{}, device);
+    for (const Market* market : markets_of(batch)) markets_->add(*market);
+    return std::make_shared<PortfolioEnergy>(markets_, PortfolioEnergyWeights{});
   }
   double flops_per_evaluation(const Energy&, const Problem& problem) const override {
     const auto& market = market_of(problem);
@@ -129,7 +130,7 @@ class PortfolioTask : public Task {
            market_of(a).settings.assets == market_of(b).settings.assets;
   }
   Encoding encode(const std::vector<ProblemPtr>& batch, const torch::Device& device) const override {
-    return encode_frontiers(markets_of(batch), device);
+    return encode_frontiers(markets_of(batch), device, *markets_);
   }
   AnswerPtr decode(const Problem& problem, const torch::Tensor& states) const override {
     return std::make_shared<Frontier>(decode_frontier(market_of(problem), states));
@@ -158,6 +159,8 @@ class PortfolioTask : public Task {
     if (it == uef_cache_.end()) it = uef_cache_.emplace(key, unconstrained_frontier(market)).first;
     return it->second;
   }
+  // Every market encoded so far, by content: the energies look rows' markets up here (energy.h).
+  std::shared_ptr<MarketTable> markets_ = std::make_shared<MarketTable>();
   mutable std::mutex cache_mutex_;
   mutable std::map<std::string, FrontierCurve> uef_cache_;
 };
