@@ -6,25 +6,33 @@ namespace ebm::coloring {
 
 namespace {
 
+// The state with colours first and a zero vertex appended: [B, K, V+1] (gathers and scatters along the
+// last, contiguous dimension are about twice as fast as along the vertex dimension of [B, V, K]).
+torch::Tensor colours_first(const torch::Tensor& y) {
+  return torch::cat({y.transpose(1, 2), torch::zeros({y.size(0), y.size(2), 1}, y.options())}, 2);
+}
+
+// One end of every edge slot, broadcast over the K colours: [B, K, E_max].
+torch::Tensor edge_end(const torch::Tensor& edges, int64_t end, int64_t colors) {
+  return edges.select(2, end).unsqueeze(1).expand({edges.size(0), colors, edges.size(1)});
+}
+
 // A y [B, V, K] from the padded edge lists `edges` [B, E_max, 2].
 torch::Tensor neighbour_sums(const torch::Tensor& edges, const torch::Tensor& y) {
-  const int64_t rows = y.size(0), vertices = y.size(1), colors = y.size(2), slots = edges.size(1);
-  auto padded = torch::cat({y, torch::zeros({rows, 1, colors}, y.options())}, 1);  // [B, V+1, K]
-  auto u = edges.select(2, 0).unsqueeze(2).expand({rows, slots, colors});
-  auto v = edges.select(2, 1).unsqueeze(2).expand({rows, slots, colors});
+  const int64_t colors = y.size(2);
+  auto padded = colours_first(y);
+  auto u = edge_end(edges, 0, colors), v = edge_end(edges, 1, colors);
   auto sums = torch::zeros_like(padded);
-  sums.scatter_add_(1, u, padded.gather(1, v)).scatter_add_(1, v, padded.gather(1, u));
-  return sums.narrow(1, 0, vertices);
+  sums.scatter_add_(2, u, padded.gather(2, v)).scatter_add_(2, v, padded.gather(2, u));
+  return sums.narrow(2, 0, y.size(1)).transpose(1, 2);
 }
 
 }  // namespace
 
 torch::Tensor ConflictEnergy::forward(const torch::Tensor& condition, const torch::Tensor& answer) {
-  const int64_t rows = answer.size(0), colors = answer.size(2), slots = condition.size(1);
-  auto padded = torch::cat({answer, torch::zeros({rows, 1, colors}, answer.options())}, 1);
-  auto u = condition.select(2, 0).unsqueeze(2).expand({rows, slots, colors});
-  auto v = condition.select(2, 1).unsqueeze(2).expand({rows, slots, colors});
-  return (padded.gather(1, u) * padded.gather(1, v)).sum({1, 2});
+  const int64_t colors = answer.size(2);
+  auto padded = colours_first(answer);
+  return (padded.gather(2, edge_end(condition, 0, colors)) * padded.gather(2, edge_end(condition, 1, colors))).sum({1, 2});
 }
 
 torch::Tensor ConflictEnergy::closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) {
