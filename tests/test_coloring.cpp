@@ -55,7 +55,9 @@ Coloring coloring_of(std::vector<int32_t> colors) {
 std::vector<Example> generated(int32_t vertices, int64_t count, uint64_t seed, Split split) {
   FlatGraphSpec spec;
   spec.vertices = vertices;
-  return generate_flat_graphs(spec, count, seed, split);
+  std::vector<Example> examples;
+  for (auto& made : generate_flat_graphs(spec, count, seed, split)) examples.push_back({made.graph, made.planted});
+  return examples;
 }
 
 }  // namespace

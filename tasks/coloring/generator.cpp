@@ -125,15 +125,15 @@ PlantedGraph flat_graph(const FlatGraphSpec& spec, std::mt19937_64& rng) {
   return {graph, planted};
 }
 
-std::vector<Example> generate_flat_graphs(const FlatGraphSpec& spec, int64_t count, uint64_t seed, Split split) {
+std::vector<PlantedGraph> generate_flat_graphs(const FlatGraphSpec& spec, int64_t count, uint64_t seed, Split split) {
   spec.validate();
-  std::vector<Example> examples;
+  std::vector<PlantedGraph> examples;
   for (uint64_t candidate = 0; static_cast<int64_t>(examples.size()) < count; ++candidate) {
     std::mt19937_64 rng(splitmix64(seed) ^ candidate);
     PlantedGraph made = flat_graph(spec, rng);
     if (split_of(content_fingerprint(canonical_text(*made.graph))) != split) continue;
     made.graph->source = "generated:seed=" + std::to_string(seed) + ":i=" + std::to_string(candidate);
-    examples.push_back({made.graph, made.planted});
+    examples.push_back(std::move(made));
   }
   return examples;
 }

@@ -50,6 +50,6 @@ struct PlantedGraph {
 PlantedGraph flat_graph(const FlatGraphSpec& spec, std::mt19937_64& rng);
 
 // `count` flat graphs of `split`, reproducible from `seed` (see above); source "generated:seed=S:i=I".
-std::vector<Example> generate_flat_graphs(const FlatGraphSpec& spec, int64_t count, uint64_t seed, Split split);
+std::vector<PlantedGraph> generate_flat_graphs(const FlatGraphSpec& spec, int64_t count, uint64_t seed, Split split);
 
 }  // namespace ebm::coloring

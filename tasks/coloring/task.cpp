@@ -26,9 +26,6 @@ const Coloring& as_coloring(const Answer& answer) {
   throw std::invalid_argument("coloring: the answer is not a colouring");
 }
 
-// The answer space every encoding uses: one-hot, for the default (tabu) and the other discrete samplers.
-constexpr AnswerKind kStateKind = AnswerKind::OneHot;
-
 class ColoringTask : public Task {
  public:
   std::string name() const override { return "coloring"; }
@@ -46,6 +43,9 @@ class ColoringTask : public Task {
   std::vector<ParameterInfo> parameters() const override {
     return {
         {"colors", "3", "K, the number of colours asked for (colours 1..K)", kProblemParameter | kGenerateParameter},
+        {"states", "one-hot",
+         "answer states: one-hot (tabu, gwg, dula, dmala) or relaxed (simplices: langevin, mala, hmc, gd)",
+         kProblemParameter},
         {"vertices", "200", "V, vertices of each generated graph", kGenerateParameter},
         {"edges", "", "M, edges of each generated graph; default round(2.395 * V), flat200_479's density",
          kGenerateParameter},
@@ -57,6 +57,7 @@ class ColoringTask : public Task {
 
   std::vector<Example> read(std::istream& in, const std::string& source, const TaskParameters& parameters) const override {
     auto graph = std::make_shared<Graph>(read_dimacs(in, source, colors_parameter(parameters)));
+    graph->relaxed_states = relaxed_states(parameters);
     return {{graph, nullptr}};
   }
 
@@ -84,6 +85,11 @@ class ColoringTask : public Task {
     return {{"colors", as_graph(problem).colors}, {"coloring", colors}};
   }
 
+  nlohmann::json problem_fields(const Problem& problem) const override {
+    const Graph& graph = as_graph(problem);
+    return {{"vertices", graph.vertices}, {"edges", graph.edges.size()}, {"colors", graph.colors}};
+  }
+
   int exit_status(size_t verified, size_t total) const override { return total > 0 && verified == total ? 10 : 0; }
 
   uint64_t fingerprint(const Problem& problem) const override {
@@ -99,7 +105,12 @@ class ColoringTask : public Task {
     if (!parameter_value(request.parameters, infos, "edges").empty())
       spec.edges = parameter_int(request.parameters, infos, "edges");
     if (spec.edges < -1) throw TaskInputError("--edges: expected a count >= 0, got " + std::to_string(spec.edges));
-    return generate_flat_graphs(spec, request.count, request.seed, request.split);
+    std::vector<Example> examples;
+    for (auto& made : generate_flat_graphs(spec, request.count, request.seed, request.split)) {
+      made.graph->relaxed_states = relaxed_states(request.parameters);
+      examples.push_back({made.graph, made.planted});
+    }
+    return examples;
   }
 
   std::vector<std::string> energy_names() const override { return {"conflicts"}; }
@@ -129,7 +140,8 @@ class ColoringTask : public Task {
   }
 
   bool batchable(const Problem& a, const Problem& b) const override {
-    return as_graph(a).vertices == as_graph(b).vertices && as_graph(a).colors == as_graph(b).colors;
+    return as_graph(a).vertices == as_graph(b).vertices && as_graph(a).colors == as_graph(b).colors &&
+           as_graph(a).relaxed_states == as_graph(b).relaxed_states;
   }
 
   Encoding encode(const std::vector<ProblemPtr>& batch, const torch::Device& device) const override {
@@ -138,11 +150,12 @@ class ColoringTask : public Task {
     for (const auto& problem : batch) graphs.push_back(&as_graph(*problem));
     for (const Graph* graph : graphs)
       if (!batchable(*graphs.front(), *graph))
-        throw std::invalid_argument("coloring: one batch needs graphs of one vertex count and one K");
+        throw std::invalid_argument("coloring: one batch needs graphs of one vertex count, one K and one --states");
     Encoding encoding;
     encoding.problems = static_cast<int64_t>(batch.size());
     encoding.condition = edge_lists(graphs).to(device);
-    encoding.space = coloring_space(graphs.front()->vertices, graphs.front()->colors, kStateKind);
+    encoding.space = coloring_space(graphs.front()->vertices, graphs.front()->colors,
+                                    graphs.front()->relaxed_states ? AnswerKind::Categorical : AnswerKind::OneHot);
     const torch::Tensor edges = encoding.condition;
     encoding.verifier = [edges](const torch::Tensor& decoded, const torch::Tensor& problem_index) {
       return proper_colorings(decoded, edges.index_select(0, problem_index));
@@ -209,6 +222,12 @@ class ColoringTask : public Task {
     const int64_t colors = parameter_int(parameters, this->parameters(), "colors");
     if (colors < 1 || colors > 100000) throw TaskInputError("--colors: expected 1..100000 colours, got " + std::to_string(colors));
     return static_cast<int32_t>(colors);
+  }
+  bool relaxed_states(const TaskParameters& parameters) const {
+    const std::string states = parameter_value(parameters, this->parameters(), "states");
+    if (states != "one-hot" && states != "relaxed")
+      throw TaskInputError("--states: expected one-hot or relaxed, got '" + states + "'");
+    return states == "relaxed";
   }
 };
 
