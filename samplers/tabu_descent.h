@@ -10,7 +10,8 @@
 //   tabu_until[v, current(v)] = step + tenure + floor(tenure_energy * E(y)) + U{0 .. tenure_random - 1}
 // Rows where every change is tabu ignore the tenures this step. One evaluation per step; the
 // temperature is ignored (a minimiser, like gd). It never claims anything: the driver's verifier or
-// energy tolerance decides when a row is done.
+// energy tolerance decides when a row is done. Since every step moves, a row leaves a minimum on the
+// step after reaching it: check every step (verify_every=1, or a tol), not every few.
 #pragma once
 
 #include "samplers/sampler_base.h"

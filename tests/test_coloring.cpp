@@ -180,6 +180,13 @@ TEST_SUITE("coloring") {
     CHECK(g.edges == static_cast<const Graph&>(*examples[0].problem).edges);
     CHECK(g.edges.size() == 48u);
     CHECK_THROWS_AS(task->read(text, "x.col", {{"colors", "three"}}), TaskInputError);
+    CHECK(task->encode({back[0].problem}, torch::kCPU).space.kind == AnswerKind::OneHot);
+    std::istringstream again("p edge 2 1\ne 1 2\n");
+    auto relaxed = task->read(again, "r.col", {{"states", "relaxed"}});
+    CHECK(task->encode({relaxed[0].problem}, torch::kCPU).space.kind == AnswerKind::Categorical);
+    CHECK_FALSE(task->batchable(*relaxed[0].problem, *back[0].problem));
+    std::istringstream third("p edge 2 1\ne 1 2\n");
+    CHECK_THROWS_AS(task->read(third, "r.col", {{"states", "soft"}}), TaskInputError);
   }
 
   TEST_CASE("a 30-vertex flat graph is coloured end to end by energy minimisation") {
