@@ -76,7 +76,7 @@ void print_table(const EvalReport& report) {
   std::cout << std::left << std::setw(24) << "solver" << std::right << std::setw(9) << "solved" << std::setw(17)
             << "95% interval";
   for (const auto& m : measures) std::cout << std::setw(std::max<int>(10, m.size() + 2)) << m;
-  std::cout << std::setw(7) << "wrong" << std::setw(11) << "latency ms" << std::setw(9) << "p95 ms" << std::setw(12)
+  std::cout << std::setw(7) << "wrong" << std::setw(11) << "latency ms" << std::setw(9) << "p95 ms" << std::setw(14)
             << "amortised ms" << std::setw(9) << "prob/s" << std::setw(11) << "GFLOP/prob" << std::setw(10) << "params"
             << std::setw(9) << "peak MB" << "\n";
   for (const auto& e : report.solvers) {
@@ -93,7 +93,7 @@ void print_table(const EvalReport& report) {
       std::cout << std::setw(std::max<int>(10, m.size() + 2)) << v.str();
     }
     std::cout << std::setw(7) << e.wrong_claimed << std::setw(11) << std::setprecision(2) << e.mean_ms << std::setw(9)
-              << e.p95_ms << std::setw(12) << e.amortized_ms << std::setw(9) << std::setprecision(1)
+              << e.p95_ms << std::setw(14) << e.amortized_ms << std::setw(9) << std::setprecision(1)
               << e.problems_per_second << std::setw(11) << std::setprecision(4) << e.mean_flops / 1e9 << std::setw(10)
               << e.parameters << std::setw(9) << std::setprecision(0) << e.peak_rss_mb << "\n";
   }

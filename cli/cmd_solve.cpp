@@ -136,6 +136,13 @@ void run_solve(const TaskPtr& task, const SolveFlags& f, const TaskParameters& p
   exit_status() = task->exit_status(verified, problems.size());
 }
 
+// Continuation lines indented under a label of `width` characters.
+std::string indented(const std::string& text, size_t width) {
+  std::string out;
+  for (char c : text) out += c == '\n' ? "\n" + std::string(width, ' ') : std::string(1, c);
+  return out;
+}
+
 std::string energy_list(const Task& task) {
   std::string names;
   for (const auto& n : task.energy_names()) names += (names.empty() ? "" : " | ") + n;
@@ -249,8 +256,8 @@ void add_task_commands(CLI::App& app) {
   tasks->callback([] {
     for (const auto& task : all_tasks()) {
       std::cout << task->name() << ": " << task->summary() << "\n"
-                << "  input:      " << task->input_format() << "\n"
-                << "  output:     " << task->output_format() << "\n"
+                << "  input:      " << indented(task->input_format(), 14) << "\n"
+                << "  output:     " << indented(task->output_format(), 14) << "\n"
                 << "  energies:   " << energy_list(*task) << "; default sampler " << task->default_sampler(task->energy_names().front()) << "\n"
                 << "  reference:  " << (task->reference_name().empty() ? "none" : task->reference_name()) << "\n"
                 << "  generator:  " << (task->can_generate() ? "yes" : "no") << "\n";
