@@ -101,7 +101,10 @@ class ColoringTask : public Task {
     FlatGraphSpec spec;
     const auto infos = parameters();
     spec.colors = colors_parameter(request.parameters);
-    spec.vertices = static_cast<int32_t>(parameter_int(request.parameters, infos, "vertices"));
+    const int64_t vertices = parameter_int(request.parameters, infos, "vertices");
+    if (vertices < 1 || vertices > 1'000'000)
+      throw TaskInputError("--vertices: expected 1..1000000, got " + std::to_string(vertices));
+    spec.vertices = static_cast<int32_t>(vertices);
     if (!parameter_value(request.parameters, infos, "edges").empty())
       spec.edges = parameter_int(request.parameters, infos, "edges");
     if (spec.edges < -1) throw TaskInputError("--edges: expected a count >= 0, got " + std::to_string(spec.edges));
