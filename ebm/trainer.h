@@ -20,7 +20,7 @@ struct TrainingOptions {
   int64_t batch = 32;            // examples per step
   double learning_rate = 1e-3;   // Adam
   int64_t validate_every = 500;  // steps between validation + checkpoint
-  uint64_t seed = 0;             // data, initialisation and noise
+  uint64_t seed = 0;             // data, initialisation (ebm/training_records.h: seed_initialisation) and noise
   std::string output;            // checkpoint path
   bool resume = false;           // continue from the checkpoint at `output`
   torch::Device device = torch::kCPU;

@@ -6,6 +6,7 @@
 #include "ebm/version.h"
 
 #include <torch/serialize.h>
+#include <torch/utils.h>
 
 #include <filesystem>
 #include <iomanip>
@@ -27,6 +28,8 @@ bool load_optimizer_if_present(torch::optim::Optimizer& optimizer, const std::st
   torch::load(optimizer, optimizer_path(checkpoint));
   return true;
 }
+
+void seed_initialisation(uint64_t seed) { torch::manual_seed(seed); }
 
 void save_training_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& metadata,
                               torch::optim::Optimizer& optimizer, std::ostream& log) {

@@ -23,6 +23,11 @@ void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& check
 // Loads CHECKPOINT.optim when it exists; returns whether it did.
 bool load_optimizer_if_present(torch::optim::Optimizer& optimizer, const std::string& checkpoint);
 
+// Seeds torch's default generators (CPU, and CUDA where present) with `seed`. Module initialisation
+// draws from them, and Debian's LibTorch seeds them at random in every process, so a recipe calls
+// this with TrainingOptions::seed before it builds its module.
+void seed_initialisation(uint64_t seed);
+
 // The checkpoint (atomic, this library's version recorded) and the optimizer state beside it, then
 // the log line "checkpoint written: PATH".
 void save_training_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& metadata,

@@ -1,5 +1,6 @@
 // The shared training loop (ebm/trainer.h) on a toy recipe: a line fitted to y = 2x + 1.
-// Checkpoint metadata, optimizer state, resume, and the refusals.
+// Checkpoint metadata, optimizer state, resume, and the refusals; then Sudoku's two recipes built
+// from task parameters.
 #include <torch/torch.h>
 
 #include <doctest/doctest.h>
@@ -7,6 +8,8 @@
 #include "ebm/checkpoint.h"
 #include "ebm/trainer.h"
 #include "ebm/training_records.h"
+#include "tasks/sudoku/ar_training.h"
+#include "tasks/sudoku/training.h"
 
 #include <filesystem>
 #include <sstream>
@@ -159,6 +162,42 @@ TEST_SUITE("trainer") {
     save_checkpoint(path, *wider, {{"kind", "other"}, {"architecture", {{"inputs", 1}}}, {"task", "toy"}});
     CHECK_THROWS_WITH_AS(run_training(recipe, options, log), doctest::Contains("cannot resume: kind mismatch"),
                          CheckpointError);
+    std::filesystem::remove(path);
+    std::filesystem::remove(optimizer_path(path));
+  }
+
+  TEST_CASE("Sudoku recipes: parameters with defaults, clear errors, reproducible from the seed") {
+    const auto energy = sudoku::energy_training_parameters();
+    const auto ar = sudoku::ar_training_parameters();
+    CHECK(energy.size() == 9u);
+    CHECK(ar.size() == 8u);
+    for (const auto* infos : {&energy, &ar})
+      for (const auto& info : *infos) CHECK(info.use == kTrainParameter);
+    CHECK(parameter_value({}, energy, "t-min") == "0.05");
+    CHECK(parameter_value({}, energy, "tiers") == "medium,hard,expert,hardest");
+    CHECK(parameter_value({}, ar, "order") == "fixed");
+
+    const std::string path = temp_checkpoint();
+    TrainingOptions options = toy_options(path);
+    options.steps = 3;
+    options.batch = 2;
+    CHECK_THROWS_WITH_AS(sudoku::energy_training_recipe(options, {{"hidden", "wide"}}), doctest::Contains("--hidden"),
+                         TaskInputError);
+    CHECK_THROWS_WITH_AS(sudoku::energy_training_recipe(options, {{"objective", "magic"}}),
+                         doctest::Contains("objective"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(sudoku::ar_training_recipe(options, {{"order", "random"}}), doctest::Contains("random"),
+                         std::invalid_argument);
+
+    const TaskParameters small{{"hidden", "8"}, {"layers", "1"}, {"train-puzzles", "2"}, {"tiers", "medium"},
+                               {"validation-puzzles", "1"}, {"validation-budget-ms", "10"}};
+    std::vector<double> losses[2];
+    for (auto& run : losses) {
+      std::ostringstream log;
+      auto recipe = sudoku::energy_training_recipe(options, small);
+      run = run_training(*recipe, options, log).losses;
+      CHECK(read_checkpoint_metadata(path)["training"]["data"]["split"] == "train");
+    }
+    CHECK(losses[0] == losses[1]);
     std::filesystem::remove(path);
     std::filesystem::remove(optimizer_path(path));
   }

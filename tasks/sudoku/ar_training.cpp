@@ -1,6 +1,6 @@
 #include "tasks/sudoku/ar_training.h"
 
-#include "ebm/device.h"
+#include "ebm/training_records.h"
 #include "tasks/sudoku/ar_solver.h"
 #include "tasks/sudoku/ar_tokens.h"
 #include "tasks/sudoku/training_data.h"
@@ -41,9 +41,11 @@ constexpr const char* kArObjective = "teacher-forced next-token cross-entropy on
 class ArRecipe : public TrainingRecipe {
  public:
   explicit ArRecipe(const ArTrainSettings& s)
-      : s_(s), order_(parse_ar_order(s.order)), config_(ar_config_for(s)), net_(config_) {
+      : s_(s), order_(parse_ar_order(s.order)), config_(ar_config_for(s)) {
     if (s.train_puzzles < 1 || s.validation_puzzles < 1)
       throw std::invalid_argument("train ar: train-puzzles and validation-puzzles must be >= 1");
+    seed_initialisation(s.seed);
+    net_ = ArTransformer(config_);
     net_->to(s.device);
   }
 
@@ -70,9 +72,7 @@ class ArRecipe : public TrainingRecipe {
   }
 
   torch::Tensor loss(int64_t step) override {
-    auto gen = make_generator(s_.seed * 1000003 + static_cast<uint64_t>(step), s_.device);
-    auto index = torch::randint(static_cast<int64_t>(data_.puzzles.size()), {s_.batch}, gen,
-                                torch::TensorOptions().dtype(torch::kLong).device(s_.device));
+    const torch::Tensor index = draw_step(s_.seed, step, data_.puzzles.size(), s_.batch, s_.device).index;
     auto tokens = tokens_.index_select(0, index);
     auto mask = mask_.index_select(0, index);
     auto logits = net_->forward(tokens.narrow(1, 0, length_ - 1));  // [B, L-1, V]
@@ -119,7 +119,7 @@ class ArRecipe : public TrainingRecipe {
   ArTrainSettings s_;
   ArOrder order_;
   ArTransformerConfig config_;
-  ArTransformer net_;
+  ArTransformer net_{nullptr};
   TrainingData data_;
   torch::Tensor tokens_, mask_;
   int64_t length_ = 0;

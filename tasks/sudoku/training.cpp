@@ -1,7 +1,7 @@
 #include "tasks/sudoku/training.h"
 
-#include "ebm/device.h"
 #include "ebm/objectives.h"
+#include "ebm/training_records.h"
 #include "samplers/registry.h"
 #include "tasks/sudoku/encoding.h"
 #include "tasks/sudoku/solver.h"
@@ -54,6 +54,7 @@ class EnergyRecipe : public TrainingRecipe {
       throw std::invalid_argument("train: objective must be denoising or contrastive, got '" + s.objective + "'");
     if (s.negative_steps < 1) throw std::invalid_argument("train: negative-steps must be >= 1");
     if (s.train_puzzles < 1) throw std::invalid_argument("train: train-puzzles must be >= 1");
+    seed_initialisation(s.seed);
     net_ = std::make_shared<SudokuEnergyNet>(s.architecture);
     net_->to(s.device);
   }
@@ -74,9 +75,7 @@ class EnergyRecipe : public TrainingRecipe {
   }
 
   torch::Tensor loss(int64_t step) override {
-    auto gen = make_generator(s_.seed * 1000003 + static_cast<uint64_t>(step), s_.device);
-    auto index = torch::randint(static_cast<int64_t>(data_.puzzles.size()), {s_.batch}, gen,
-                                torch::TensorOptions().dtype(torch::kLong).device(s_.device));
+    auto [gen, index] = draw_step(s_.seed, step, data_.puzzles.size(), s_.batch, s_.device);
     auto givens = givens_.index_select(0, index);
     auto clean = clean_.index_select(0, index);
     auto t = torch::rand({s_.batch, 1, 1}, gen, float_options()) * (1.0 - s_.t_min) + s_.t_min;

@@ -1,5 +1,9 @@
 #include "tasks/sudoku/training_data.h"
 
+#include "ebm/device.h"
+
+#include <torch/torch.h>
+
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
@@ -54,6 +58,13 @@ TrainingData prepare_training_data(int box, const DataSettings& s, std::ostream&
     data.validation_solutions.push_back(g.solution);
   }
   return data;
+}
+
+StepDraw draw_step(uint64_t seed, int64_t step, size_t boards, int64_t batch, const torch::Device& device) {
+  StepDraw draw{make_generator(seed * 1000003 + static_cast<uint64_t>(step), device), {}};
+  draw.index = torch::randint(static_cast<int64_t>(boards), {batch}, draw.generator,
+                              torch::TensorOptions().dtype(torch::kLong).device(device));
+  return draw;
 }
 
 nlohmann::json data_record(const DataSettings& s, size_t boards) {

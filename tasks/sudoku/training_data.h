@@ -11,6 +11,7 @@
 #include "tasks/sudoku/generator.h"
 
 #include <nlohmann/json.hpp>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <iosfwd>
@@ -44,6 +45,14 @@ struct TrainingData {
 // Logs "generating N training boards (TIERS, seed S)..." and draws both sets. Throws
 // std::invalid_argument for fewer than one training board or validation puzzle.
 TrainingData prepare_training_data(int box, const DataSettings& settings, std::ostream& log);
+
+// The examples of one training step: `batch` indices drawn uniformly from [0, boards) by a generator
+// seeded with seed * 1000003 + step, which the caller may go on drawing from (the EBM's noise).
+struct StepDraw {
+  torch::Generator generator;
+  torch::Tensor index;  // [batch] int64 on `device`
+};
+StepDraw draw_step(uint64_t seed, int64_t step, size_t boards, int64_t batch, const torch::Device& device);
 
 // The "data" part of the "training" metadata record: generator, split, tiers, boards, seed.
 nlohmann::json data_record(const DataSettings& settings, size_t boards);
