@@ -8,6 +8,7 @@
 #include "samplers/langevin.h"
 #include "samplers/mala.h"
 #include "samplers/parallel_tempering.h"
+#include "samplers/tabu_descent.h"
 
 #include <functional>
 #include <sstream>
@@ -87,6 +88,9 @@ const std::vector<Registration>& registrations() {
     t.push_back(base_sampler<DiscreteLangevinOptions>(
         "dmala", "discrete Metropolis-adjusted Langevin", "one-hot",
         [](DiscreteLangevinOptions o) { return std::make_shared<DiscreteLangevinSampler>(o, true); }));
+    t.push_back(base_sampler<TabuDescentOptions>(
+        "tabu", "tabu descent: the gradient's best single-variable change each step, recent reversals barred", "one-hot",
+        [](TabuDescentOptions o) { return std::make_shared<TabuDescentSampler>(o); }));
     t.push_back(wrapper_sampler<AnnealingSampler, AnnealingOptions>(
         "anneal", "annealing of temperature, step size and an energy weight around a base sampler"));
     t.push_back(wrapper_sampler<ParallelTemperingSampler, ParallelTemperingOptions>(
