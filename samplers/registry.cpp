@@ -9,6 +9,7 @@
 #include "samplers/mala.h"
 #include "samplers/mixed.h"
 #include "samplers/parallel_tempering.h"
+#include "samplers/tabu_descent.h"
 
 #include <functional>
 #include <sstream>
@@ -88,6 +89,9 @@ const std::vector<Registration>& registrations() {
     t.push_back(base_sampler<DiscreteLangevinOptions>(
         "dmala", "discrete Metropolis-adjusted Langevin", "one-hot",
         [](DiscreteLangevinOptions o) { return std::make_shared<DiscreteLangevinSampler>(o, true); }));
+    t.push_back(base_sampler<TabuDescentOptions>(
+        "tabu", "tabu descent: the gradient's best single-variable change each step, recent reversals barred", "one-hot",
+        [](TabuDescentOptions o) { return std::make_shared<TabuDescentSampler>(o); }));
     t.push_back(base_sampler<MixedOptions>(
         "mixed", "mixed answers: MH-tested gradient-informed choice moves + projected gradient steps on the values",
         "mixed", [](MixedOptions o) { return std::make_shared<MixedSampler>(o); }));

@@ -237,7 +237,7 @@ TEST_SUITE("core") {
       CHECK(!e.summary.empty());
       for (const auto& o : e.options) CHECK(!o.meaning.empty());
     }
-    const std::vector<std::string> expected{"gd", "langevin", "mala", "hmc", "gwg", "dula", "dmala", "mixed", "anneal", "tempering"};
+    const std::vector<std::string> expected{"gd", "langevin", "mala", "hmc", "gwg", "dula", "dmala", "tabu", "mixed", "anneal", "tempering"};
     CHECK(names == expected);
   }
 

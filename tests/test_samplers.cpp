@@ -192,6 +192,23 @@ TEST_SUITE("samplers") {
     CHECK(0.5 * (uniform - potts->exact_distribution(1.0)).abs().sum().item<double>() > 0.2);
   }
 
+  TEST_CASE("tabu descent reaches the exact minimum of an enumerable Potts energy and walks on past it") {
+    auto potts = PottsEnergy::random(6, 3, 1.0, 3);
+    // Every one of the 3^6 states (variable 0 the most significant digit) and its energy.
+    auto index = torch::arange(729, torch::kLong);
+    std::vector<torch::Tensor> digits;
+    for (int64_t v = 5; v >= 0; --v) digits.insert(digits.begin(), index.div(static_cast<int64_t>(std::pow(3, 5 - v)), "floor").remainder(3));
+    auto states = torch::one_hot(torch::stack(digits, 1), 3).to(torch::kFloat);
+    const double minimum = potts->forward({}, states).min().item<double>();
+    RunRequest request;
+    request.energy = potts;
+    request.space = AnswerSpace::one_hot(6, 3);
+    auto result = run("tabu:chains=4,steps=60", request);
+    CHECK(result.problems[0].energy == doctest::Approx(minimum).epsilon(1e-5));
+    CHECK(result.summary.steps == 60);  // no tolerance set: it keeps moving (tabu) after the minimum
+    CHECK_THROWS_AS(parse_sampler_spec("tabu:tenure=-1"), std::invalid_argument);
+  }
+
   TEST_CASE("parallel tempering crosses between wells that a single cold chain does not leave") {
     auto wells = std::make_shared<DoubleWellEnergy>(12.0);
     RunRequest request;
