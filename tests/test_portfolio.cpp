@@ -5,8 +5,8 @@
 
 #include <doctest/doctest.h>
 
-#include "samplers/driver.h"
 #include "samplers/registry.h"
+#include "samplers/task_solver.h"
 #include "tasks/portfolio/encoding.h"
 #include "tasks/portfolio/energy.h"
 #include "tasks/portfolio/frontier.h"
@@ -229,22 +229,15 @@ TEST_SUITE("portfolio") {
     request.parameters = {{"market-assets", "8"}, {"assets", "3"}, {"points", "5"}};
     auto examples = task->generate(request);
     std::vector<ProblemPtr> batch{examples.at(0).problem};
-    auto encoding = task->encode(batch, torch::kCPU);
-    CHECK(encoding.problems == 5);
-    RunRequest run;
-    run.energy = task->make_energy({"mean-variance", "", nullptr}, batch, torch::kCPU);
-    run.problems = encoding.problems;
-    run.condition = encoding.condition;
-    run.space = encoding.space;
-    run.initializer = encoding.initializer;
-    DriverOptions defaults;
-    defaults.seed = 1;
-    auto spec = parse_sampler_spec(task->default_sampler("mean-variance"), defaults);
-    spec.driver.max_steps = 600;
-    auto result = run_sampler(*spec.sampler, run, spec.driver);
-    std::vector<torch::Tensor> states;
-    for (const auto& problem : result.problems) states.push_back(problem.answer);
-    auto answer = task->decode(*batch[0], torch::stack(states));
+    CHECK(task->encode(batch, torch::kCPU).problems == 5);  // one driver problem per lambda
+    EbmSettings settings;
+    settings.sampler = with_driver_keys(task->default_sampler("mean-variance"), "steps=600");
+    settings.seed = 1;
+    const SolveReport report = solve_with_energy(*task, batch, settings);
+    REQUIRE(report.problems.size() == 1);
+    CHECK(report.problems[0].verified);
+    const AnswerPtr answer = report.problems[0].answer;
+    REQUIRE(answer);
     std::string why;
     CHECK_MESSAGE(task->verify(*batch[0], *answer, &why), why);
     auto ebm_errors = task->measure(*batch[0], *answer, nullptr);
