@@ -67,7 +67,32 @@ grep -q "seed" "$dir/sweep.err" || fail "sweep: the refusal must name the seed: 
 
 # Every registered task is listed with its formats; every task's generator, solver and harness run.
 "$ebm" tasks > "$dir/tasks.txt"
-grep -q "^sudoku:" "$dir/tasks.txt" || fail "ebm tasks must list sudoku"
+for task in sudoku coloring portfolio; do
+  grep -q "^$task:" "$dir/tasks.txt" || fail "ebm tasks must list $task"
+done
+
+# Graph colouring: DIMACS .col in, `s col K` + `l V C` out with exit 10; `s UNKNOWN` with exit 0.
+"$ebm" generate coloring --count 1 --vertices 40 --seed 3 -o "$dir/col" 2> /dev/null
+set +e; "$ebm" solve coloring "$dir/col/coloring-0001.col" > "$dir/col.out"; status=$?; set -e
+[[ $status -eq 10 ]] || fail "coloring: a coloured graph must exit 10, got $status"
+[[ $(head -1 "$dir/col.out") == "s col 3" ]] || fail "coloring: first line must be 's col 3'"
+[[ $(grep -c '^l ' "$dir/col.out") -eq 40 ]] || fail "coloring: expected one 'l' line per vertex"
+printf 'c a 5-cycle needs 3 colours\np edge 5 5\ne 1 2\ne 2 3\ne 3 4\ne 4 5\ne 5 1\n' > "$dir/c5.col"
+[[ $("$ebm" solve coloring "$dir/c5.col" --colors 2 --budget-ms 300) == "s UNKNOWN" ]] || fail "coloring: 2 colours on C5 must be UNKNOWN"
+printf 'p edge 3 1\ne 1 9\n' > "$dir/bad.col"
+if "$ebm" solve coloring "$dir/bad.col" > /dev/null 2> "$dir/bad.err"; then fail "coloring: a bad file must exit non-zero"; fi
+grep -q "bad.col:2: vertex 9 out of range" "$dir/bad.err" || fail "coloring: error must name line 2: $(cat "$dir/bad.err")"
+
+# Portfolio: an OR-Library market in, the frontier as CSV out (lambda,variance,mean_return,w_1..w_N).
+"$ebm" generate portfolio --count 1 --market-assets 10 --seed 2 -o "$dir/pf" 2> /dev/null
+"$ebm" solve portfolio "$dir/pf/portfolio-0001.txt" --assets 3 --points 3 --budget-ms 5000 > "$dir/pf.csv"
+[[ $(head -1 "$dir/pf.csv") == "lambda,variance,mean_return,w_1,w_2,w_3,w_4,w_5,w_6,w_7,w_8,w_9,w_10" ]] || fail "portfolio: CSV header"
+[[ $(wc -l < "$dir/pf.csv") -eq 4 ]] || fail "portfolio: expected a header and 3 frontier rows"
+"$ebm" eval --task portfolio --input "$dir/pf/portfolio-0001.txt" --assets 3 --points 3 --json "$dir/pf.json" > /dev/null
+grep -q '"mpe_percent"' "$dir/pf.json" || fail "portfolio: eval must report the MPE"
+printf '2\n0.1 0.2\n0.1 x\n' > "$dir/bad.txt"
+if "$ebm" solve portfolio "$dir/bad.txt" > /dev/null 2> "$dir/bad.err"; then fail "portfolio: a bad market must exit non-zero"; fi
+grep -q "bad.txt:3" "$dir/bad.err" || fail "portfolio: error must name line 3: $(cat "$dir/bad.err")"
 
 "$ebm" samplers > "$dir/samplers.txt"
 grep -q "tempering" "$dir/samplers.txt" || fail "ebm samplers must list tempering"
