@@ -1,13 +1,17 @@
 // Embedding ebm as a reasoning backend: one custom energy minimised by a sampler chosen by text,
-// then a Sudoku solved through the task's solver. Built as build/examples/embedding.
+// a Sudoku solved through the task's solver, and a graph coloured through the generic Task
+// interface (any registered task works the same way). Built as build/examples/embedding.
 #include "ebm/energy.h"
 #include "samplers/registry.h"
+#include "samplers/task_solver.h"
+#include "tasks/registry.h"
 #include "tasks/sudoku/board.h"
 #include "tasks/sudoku/solver.h"
 
 #include <torch/torch.h>
 
 #include <iostream>
+#include <sstream>
 
 // Your own energy: how wrong an answer y is for condition x. Here: y should solve A y = b.
 struct LinearSystemEnergy : ebm::Energy {
@@ -38,5 +42,13 @@ int main() {
   const auto& solved = report.puzzles.front();
   std::cout << (solved.verified ? ebm::sudoku::to_line(solved.answer) : "unsolved") << "\n"
             << "verified " << (solved.verified ? "yes" : "no") << " in " << solved.ms << " ms\n";
-  return solved.verified ? 0 : 1;
+
+  // 3. Any registered task by name: read its standard format, minimise, verify, write its answer.
+  ebm::TaskPtr task = ebm::find_task("coloring");
+  std::istringstream graph("p edge 5 5\ne 1 2\ne 2 3\ne 3 4\ne 4 5\ne 5 1\n");  // a 5-cycle
+  auto examples = task->read(graph, "c5.col", {{"colors", "3"}});
+  auto colored = ebm::solve_with_energy(*task, {examples[0].problem}, ebm::EbmSettings{});
+  const bool ok = colored.problems[0].verified;  // the exact verifier's word
+  task->write_answer(std::cout, *examples[0].problem, ok ? colored.problems[0].answer.get() : nullptr);
+  return solved.verified && ok ? 0 : 1;
 }
