@@ -31,7 +31,7 @@ bool is_discrete(const std::string& spec) {
 void add_bench_command(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "benchmarks");
   bench->require_subcommand(1);
-  add_bench_sudoku_command(*bench);
+  add_bench_task_commands(*bench);
   auto* cmd = bench->add_subcommand(
       "samplers",
       "time each sampler's step through the shared driver beside the bare energy+gradient on the same batch.\n"

@@ -1,17 +1,19 @@
-// `ebm eval`: the evaluation harness: several solvers, one dataset, one device, one seed.
+// `ebm eval`, `ebm sweep` and `ebm bench TASK`: the evaluation harness on any task.
 #include "cli/commands.h"
+#include "cli/task_flags.h"
 
 #include "ebm/atomic_file.h"
 #include "ebm/device.h"
+#include "ebm/harness.h"
+#include "ebm/sweep.h"
 #include "ebm/version.h"
-#include "tasks/sudoku/evaluation.h"
-#include "tasks/sudoku/generator.h"
-#include "tasks/sudoku/sweep.h"
+#include "samplers/registry.h"
+#include "samplers/task_solver.h"
+#include "tasks/registry.h"
 
 #include <torch/version.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -20,57 +22,124 @@ namespace ebm::cli {
 
 namespace {
 
-struct EvalFlags {
-  std::string task = "sudoku", input, tier = "hardest", device = "cpu", json, csv;
-  int count = 100, threads = 1;
-  uint64_t data_seed = 1, seed = 0;
+struct RunFlags {
+  std::string device = "cpu";
+  int threads = 1;
+  uint64_t seed = 0;
   double budget_ms = 10000;
   int64_t batch = 8;
-  std::vector<std::string> solvers;
 };
 
-std::vector<sudoku::EvalProblem> eval_problems(const EvalFlags& f) {
-  std::vector<sudoku::EvalProblem> problems;
-  if (!f.input.empty()) {
-    std::ifstream in(f.input);
-    if (!in) throw std::runtime_error("cannot open input file '" + f.input + "'");
-    for (auto& r : sudoku::read_puzzles(in, f.input)) problems.push_back({r.puzzle, r.solution});
-    return problems;
-  }
-  sudoku::GeneratorOptions options;
-  options.count = f.count;
-  options.tier = sudoku::parse_tier(f.tier);
-  options.seed = f.data_seed;
-  for (const auto& g : sudoku::generate(options)) problems.push_back({g.puzzle, g.solution});
-  return problems;
-}
-
-// Flags `eval` and `sweep` share: the dataset ...
-void add_dataset_flags(CLI::App* cmd, EvalFlags& f) {
-  cmd->add_option("--task", f.task, "task (sudoku)")->capture_default_str();
-  cmd->add_option("-i,--input", f.input, "dataset file (puzzle[,solution] lines); else generated");
-  cmd->add_option("--tier", f.tier, "generated tier: " + sudoku::tier_names())->capture_default_str();
-  cmd->add_option("--count", f.count, "generated puzzles")->capture_default_str();
-  cmd->add_option("--data-seed", f.data_seed, "generator seed")->capture_default_str();
-}
-
-// ... and how the solvers run.
-void add_run_flags(CLI::App* cmd, EvalFlags& f) {
-  cmd->add_option("--budget-ms", f.budget_ms, "time budget per puzzle for EBM solvers")->capture_default_str();
-  cmd->add_option("--batch", f.batch, "puzzles per solver call")->capture_default_str();
+void add_run_flags(CLI::App* cmd, RunFlags& f) {
+  cmd->add_option("--budget-ms", f.budget_ms, "time budget per problem for EBM solvers")->capture_default_str();
+  cmd->add_option("--batch", f.batch, "problems per solver call")->capture_default_str();
   cmd->add_option("--seed", f.seed, "seed of every solver")->capture_default_str();
   cmd->add_option("--device", f.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
   cmd->add_option("--threads", f.threads, "LibTorch threads")->capture_default_str();
 }
 
-sudoku::EvalSettings eval_settings(const EvalFlags& f) {
-  if (f.task != "sudoku") throw std::runtime_error("unknown task '" + f.task + "' (sudoku)");
-  sudoku::EvalSettings settings;
-  settings.budget_ms = f.budget_ms;
-  settings.batch = f.batch;
-  settings.seed = f.seed;
-  settings.device = resolve_device(f.device);
-  return settings;
+SolverContext context_of(const RunFlags& f) {
+  if (f.batch < 1) throw std::runtime_error("--batch must be >= 1");
+  if (!(f.budget_ms > 0)) throw std::runtime_error("--budget-ms must be > 0");
+  SolverContext c;
+  c.budget_ms = f.budget_ms;
+  c.batch = f.batch;
+  c.seed = f.seed;
+  c.device = resolve_device(f.device);
+  return c;
+}
+
+// A progress bar on a terminal.
+std::function<void(const std::string&, size_t, size_t)> progress_bar() {
+  const bool bar = isatty(STDERR_FILENO);
+  return [bar](const std::string& solver, size_t done, size_t total) {
+    if (!bar) return;
+    const int width = 30, filled = static_cast<int>(width * done / total);
+    std::cerr << "\r" << std::left << std::setw(24) << solver.substr(0, 23) << " [" << std::string(filled, '#')
+              << std::string(width - filled, '.') << "] " << done << "/" << total << std::flush;
+    if (done == total) std::cerr << "\n";
+  };
+}
+
+std::vector<SolverUnderTest> build_solvers(const TaskPtr& task, const std::vector<std::string>& specs,
+                                           const SolverContext& context) {
+  std::vector<SolverUnderTest> solvers;
+  for (const auto& spec : specs) solvers.push_back({spec, make_solver(task, spec, context)});  // fail before any run
+  return solvers;
+}
+
+void print_table(const EvalReport& report) {
+  std::vector<std::string> measures;
+  for (const auto& e : report.solvers)
+    for (const auto& [name, value] : e.measures)
+      if (std::find(measures.begin(), measures.end(), name) == measures.end()) measures.push_back(name);
+  std::cout << std::left << std::setw(24) << "solver" << std::right << std::setw(9) << "solved" << std::setw(17)
+            << "95% interval";
+  for (const auto& m : measures) std::cout << std::setw(std::max<int>(10, m.size() + 2)) << m;
+  std::cout << std::setw(7) << "wrong" << std::setw(11) << "latency ms" << std::setw(9) << "p95 ms" << std::setw(12)
+            << "amortised ms" << std::setw(9) << "prob/s" << std::setw(11) << "GFLOP/prob" << std::setw(10) << "params"
+            << std::setw(9) << "peak MB" << "\n";
+  for (const auto& e : report.solvers) {
+    std::ostringstream interval;
+    interval << std::fixed << std::setprecision(1) << "[" << 100 * e.solve_rate_low95 << ", " << 100 * e.solve_rate_high95
+             << "]";
+    std::cout << std::left << std::setw(24) << e.name.substr(0, 23) << std::right << std::setw(8) << std::fixed
+              << std::setprecision(1) << 100 * e.solve_rate << "%" << std::setw(17) << interval.str();
+    for (const auto& m : measures) {
+      auto it = e.measures.find(m);
+      std::ostringstream v;
+      if (it == e.measures.end()) v << "-";
+      else v << std::fixed << std::setprecision(3) << it->second;
+      std::cout << std::setw(std::max<int>(10, m.size() + 2)) << v.str();
+    }
+    std::cout << std::setw(7) << e.wrong_claimed << std::setw(11) << std::setprecision(2) << e.mean_ms << std::setw(9)
+              << e.p95_ms << std::setw(12) << e.amortized_ms << std::setw(9) << std::setprecision(1)
+              << e.problems_per_second << std::setw(11) << std::setprecision(4) << e.mean_flops / 1e9 << std::setw(10)
+              << e.parameters << std::setw(9) << std::setprecision(0) << e.peak_rss_mb << "\n";
+  }
+  std::cout << "harness overhead " << std::setprecision(2) << 100 * report.harness_overhead << "% of "
+            << report.total_seconds << " s\n";
+}
+
+std::string rows_csv(const nlohmann::json& rows, uint64_t seed) {
+  std::ostringstream csv;
+  std::vector<std::string> keys;
+  for (auto it = rows.front().begin(); it != rows.front().end(); ++it)
+    if (it.key() != "answers") keys.push_back(it.key());
+  for (size_t k = 0; k < keys.size(); ++k) csv << (k ? "," : "") << keys[k];
+  csv << ",seed\n";
+  for (const auto& r : rows) {
+    for (size_t k = 0; k < keys.size(); ++k) {
+      const auto& v = r.contains(keys[k]) ? r[keys[k]] : nlohmann::json();
+      csv << (k ? "," : "") << csv_field(v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    csv << "," << seed << "\n";
+  }
+  return csv.str();
+}
+
+// A solver that claimed an answer the exact verifier rejects is a failed run.
+void fail_on_wrong_claims(const EvalReport& report) {
+  for (const auto& e : report.solvers)
+    if (e.wrong_claimed > 0) {
+      std::cerr << "ebm: error: solver '" << e.spec << "' claimed " << e.wrong_claimed
+                << " answer(s) verified that the exact verifier rejects\n";
+      exit_status() = 3;
+    }
+}
+
+struct EvalFlags {
+  std::string task = "sudoku", json, csv;
+  DatasetFlags data;
+  RunFlags run;
+  std::vector<std::string> solvers;
+};
+
+std::string solver_help_for_all_tasks() {
+  std::string help;
+  for (const auto& t : all_tasks())
+    if (!t->solver_help().empty()) help += "\n  " + t->name() + ": " + t->solver_help();
+  return help;
 }
 
 }  // namespace
@@ -78,89 +147,62 @@ sudoku::EvalSettings eval_settings(const EvalFlags& f) {
 void add_eval_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "eval",
-      "evaluate solvers on one dataset, device and seed; every answer is checked by the exact verifier.\n"
-      "Solvers (--solver, repeatable): ebm | ebm-constraint | ebm:MODEL[,energy=...][,chains=N][,budget=MS][,sampler=SPEC]\n"
-      "  | ar[:MODEL][,decode=greedy|sample:T|beam:W|best-of:N[,verifier]] | reference (classical DLX, named as such).\n"
-      "Reports solve rate with 95% Wilson interval, cell accuracy, valid-but-different, unsolved, wrong-but-claimed\n"
-      "(must be 0), mean/median/p95 ms, puzzles/s, evaluations or decoder positions, FLOPs, peak RSS, parameters.");
+      "evaluate solvers on one dataset, device and seed; every answer is checked by the task's exact verifier.\n"
+      "Solvers (--solver, repeatable): ebm | ebm-ENERGY | ebm:[MODEL,][energy=E,][model=M,][chains=N,][steps=N,]"
+      "[budget=MS,][sampler=SPEC]\n  | reference (the task's classical solver, named as such) | task-specific ones:" +
+          solver_help_for_all_tasks() +
+          "\nReports solve rate with 95% Wilson interval, the task's measures, valid-but-different, unsolved,\n"
+          "wrong-but-claimed (must be 0: otherwise exit 3), latency and amortised ms per problem, problems/s,\n"
+          "evaluations or decoder positions, FLOPs, peak memory per solver, parameters. --json holds every answer.");
   auto f = std::make_shared<EvalFlags>();
-  add_dataset_flags(cmd, *f);
+  auto parameters = std::make_shared<TaskParameters>();
+  cmd->add_option("--task", f->task, "task: " + task_names())->capture_default_str();
+  add_dataset_flags(cmd, f->data, "problems");
+  add_parameter_flags(cmd, all_task_parameters(), kGenerateParameter | kProblemParameter, parameters);
   cmd->add_option("--solver", f->solvers, "solver spec (repeatable); default: ebm and reference");
-  add_run_flags(cmd, *f);
-  cmd->add_option("--json", f->json, "write every field and the configuration as JSON (atomically)");
+  add_run_flags(cmd, f->run);
+  cmd->add_option("--json", f->json, "write every field, the configuration and every answer as JSON (atomically)");
   cmd->add_option("--csv", f->csv, "write one row per solver as CSV (atomically)");
-  cmd->callback([f] {
-    sudoku::EvalSettings settings = eval_settings(*f);
-    const int threads = set_threads(f->threads);
-    auto problems = eval_problems(*f);
-    if (problems.empty()) throw std::runtime_error("no problems in the dataset");
-    settings.solvers = f->solvers.empty() ? std::vector<std::string>{"ebm", "reference"} : f->solvers;
-    const bool bar = isatty(STDERR_FILENO);
-    auto report = sudoku::evaluate(problems, settings, [&](const std::string& solver, size_t done, size_t total) {
-      if (!bar) return;
-      const int width = 30, filled = static_cast<int>(width * done / total);
-      std::cerr << "\r" << std::left << std::setw(24) << solver.substr(0, 23) << " [" << std::string(filled, '#')
-                << std::string(width - filled, '.') << "] " << done << "/" << total << std::flush;
-      if (done == total) std::cerr << "\n";
-    });
-
-    std::cout << problems.size() << " puzzles (" << (f->input.empty() ? "generated " + f->tier : f->input) << "), "
-              << device_description(settings.device) << ", seed " << f->seed << "\n"
-              << std::left << std::setw(24) << "solver" << std::right << std::setw(9) << "solved" << std::setw(17)
-              << "95% interval" << std::setw(8) << "cells" << std::setw(7) << "wrong" << std::setw(10) << "mean ms"
-              << std::setw(9) << "p95 ms" << std::setw(9) << "puz/s" << std::setw(11) << "GFLOP/puz" << std::setw(10)
-              << "params" << "\n";
-    nlohmann::json rows = nlohmann::json::array();
-    for (const auto& e : report.solvers) {
-      std::ostringstream interval;
-      interval << std::fixed << std::setprecision(1) << "[" << 100 * e.solve_rate_low95 << ", "
-               << 100 * e.solve_rate_high95 << "]";
-      std::cout << std::left << std::setw(24) << e.name.substr(0, 23) << std::right << std::setw(8) << std::fixed
-                << std::setprecision(1) << 100 * e.solve_rate << "%" << std::setw(17) << interval.str() << std::setw(7)
-                << 100 * e.cell_accuracy << "%" << std::setw(7) << e.wrong_claimed << std::setw(10)
-                << std::setprecision(2) << e.mean_ms << std::setw(9) << e.p95_ms << std::setw(9)
-                << std::setprecision(1) << e.problems_per_second << std::setw(11) << std::setprecision(4)
-                << e.mean_flops / 1e9 << std::setw(10) << e.parameters << "\n";
-      rows.push_back(sudoku::to_json(e));
+  cmd->callback([f, parameters] {
+    const TaskPtr task = find_task(f->task);
+    const SolverContext context = context_of(f->run);
+    const int threads = set_threads(f->run.threads);
+    auto examples = load_dataset(*task, f->data, *parameters);
+    if (examples.empty()) throw std::runtime_error("no problems in the dataset");
+    auto specs = f->solvers;
+    if (specs.empty()) {
+      specs = {"ebm"};
+      if (!task->reference_name().empty()) specs.push_back("reference");
     }
-    std::cout << "harness overhead " << std::setprecision(2) << 100 * report.harness_overhead << "% of "
-              << report.total_seconds << " s\n";
-    nlohmann::json out{{"task", f->task},
-                       {"dataset", f->input.empty() ? nlohmann::json{{"generated", f->tier}, {"count", f->count},
-                                                                      {"seed", f->data_seed}}
-                                                     : nlohmann::json{{"file", f->input}}},
-                       {"problems", problems.size()},
-                       {"seed", f->seed},
-                       {"device", device_description(settings.device)},
+    auto solvers = build_solvers(task, specs, context);
+    HarnessOptions options;
+    options.batch = context.batch;
+    options.device = context.device;
+    options.keep_answers = !f->json.empty();
+    auto report = evaluate(*task, examples, solvers, options, progress_bar());
+
+    std::cout << task->name() << ": " << dataset_text(f->data, examples.size()) << ", "
+              << device_description(context.device) << ", seed " << f->run.seed << "\n";
+    print_table(report);
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& e : report.solvers) rows.push_back(to_json(e));
+    nlohmann::json dataset = dataset_json(f->data, *parameters);
+    dataset["fingerprint"] = report.dataset;
+    nlohmann::json out{{"task", task->name()},
+                       {"dataset", dataset},
+                       {"problems", examples.size()},
+                       {"seed", f->run.seed},
+                       {"device", device_description(context.device)},
                        {"threads", threads},
-                       {"budget_ms", f->budget_ms},
-                       {"batch", f->batch},
+                       {"budget_ms", f->run.budget_ms},
+                       {"batch", f->run.batch},
                        {"versions", {{"ebm", EBM_VERSION}, {"libtorch", TORCH_VERSION}}},
                        {"harness_overhead", report.harness_overhead},
                        {"total_seconds", report.total_seconds},
                        {"solvers", rows}};
     if (!f->json.empty()) write_file_atomically(f->json, out.dump(2) + "\n");
-    if (!f->csv.empty()) {
-      std::ostringstream csv;
-      std::vector<std::string> keys;
-      for (auto it = rows.front().begin(); it != rows.front().end(); ++it) keys.push_back(it.key());
-      for (size_t k = 0; k < keys.size(); ++k) csv << (k ? "," : "") << keys[k];
-      csv << ",seed\n";
-      for (const auto& r : rows) {
-        for (size_t k = 0; k < keys.size(); ++k) {
-          const auto& v = r[keys[k]];
-          std::string field = v.is_object() ? v.dump() : (v.is_string() ? v.get<std::string>() : v.dump());
-          if (v.is_object() || v.is_string()) {
-            std::string escaped;
-            for (char c : field) escaped += c == '"' ? std::string("\"\"") : std::string(1, c);
-            field = "\"" + escaped + "\"";
-          }
-          csv << (k ? "," : "") << field;
-        }
-        csv << "," << f->seed << "\n";
-      }
-      write_file_atomically(f->csv, csv.str());
-    }
+    if (!f->csv.empty()) write_file_atomically(f->csv, rows_csv(rows, f->run.seed));
+    fail_on_wrong_claims(report);
   });
 }
 
@@ -168,33 +210,139 @@ void add_sweep_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "sweep",
       "accuracy against compute: a grid over each solver's compute knobs on one dataset, one CSV row per\n"
-      "(solver, setting) written as it finishes. EBM: --energy x --chains x --steps; AR: --ar MODEL with\n"
-      "--decode specs (greedy, beam:W, best-of:N, sample:T). Resumable: rerun the same command and the rows\n"
-      "already in --output are skipped. Plot with notebooks/accuracy_vs_compute.ipynb.");
+      "(solver, setting) written as it finishes. EBM: --energy x --chains x --steps; AR (tasks with one): --ar MODEL\n"
+      "with --decode specs (greedy, beam:W, best-of:N, sample:T); --solver adds any other spec. Resumable: rerun the\n"
+      "same command and the rows already in --output are skipped; a different dataset, budget, batch or seed is\n"
+      "refused. Plot with notebooks/accuracy_vs_compute.ipynb.");
   auto f = std::make_shared<EvalFlags>();
-  auto grid = std::make_shared<sudoku::SweepGrid>();
+  auto parameters = std::make_shared<TaskParameters>();
+  auto energies = std::make_shared<std::vector<std::string>>();
+  auto chains = std::make_shared<std::vector<int64_t>>();
+  auto steps = std::make_shared<std::vector<int64_t>>();
+  auto ar = std::make_shared<std::string>();
+  auto decodes = std::make_shared<std::vector<std::string>>();
   auto output = std::make_shared<std::string>("sweep.csv");
   auto no_reference = std::make_shared<bool>(false);
-  add_dataset_flags(cmd, *f);
-  cmd->add_option("--energy", grid->energies, "EBM energies: constraint, learned, combined")->capture_default_str();
-  cmd->add_option("--chains", grid->chains, "EBM chains per puzzle (grid)");
-  cmd->add_option("--steps", grid->steps, "EBM step budgets (grid)");
-  cmd->add_option("--ar", grid->ar_model, "AR checkpoint for AR rows");
-  cmd->add_option("--decode", grid->decodes, "AR decode specs (grid)");
-  cmd->add_flag("--no-reference", *no_reference, "leave out the DLX reference row");
-  add_run_flags(cmd, *f);
+  cmd->add_option("--task", f->task, "task: " + task_names())->capture_default_str();
+  add_dataset_flags(cmd, f->data, "problems");
+  add_parameter_flags(cmd, all_task_parameters(), kGenerateParameter | kProblemParameter, parameters);
+  cmd->add_option("--energy", *energies, "EBM energies (default: the task's default energy)");
+  cmd->add_option("--chains", *chains, "EBM chains per problem (grid)");
+  cmd->add_option("--steps", *steps, "EBM step budgets (grid)");
+  cmd->add_option("--ar", *ar, "AR checkpoint for AR rows");
+  cmd->add_option("--decode", *decodes, "AR decode specs (grid)");
+  cmd->add_option("--solver", f->solvers, "further solver specs, one row each");
+  cmd->add_flag("--no-reference", *no_reference, "leave out the classical reference row");
+  add_run_flags(cmd, f->run);
   cmd->add_option("-o,--output", *output, "sweep CSV (appended row by row; resumed if it exists)")->capture_default_str();
-  cmd->callback([f, grid, output, no_reference] {
-    sudoku::EvalSettings settings = eval_settings(*f);
-    if (grid->chains.empty() != grid->steps.empty()) throw std::runtime_error("--chains and --steps go together");
-    if (!grid->ar_model.empty() && grid->decodes.empty()) grid->decodes = {"greedy"};
-    grid->reference = !*no_reference;
-    set_threads(f->threads);
-    auto problems = eval_problems(*f);
-    const size_t ran = sudoku::run_sweep(problems, *grid, settings, *output, std::cerr);
-    std::cout << "sweep: " << ran << " row(s) run now, " << sudoku::completed_specs(*output).size() << " in " << *output
-              << "\n";
+  cmd->callback([=] {
+    const TaskPtr task = find_task(f->task);
+    const SolverContext context = context_of(f->run);
+    if (chains->empty() != steps->empty()) throw std::runtime_error("--chains and --steps go together");
+    set_threads(f->run.threads);
+    std::vector<std::string> specs;
+    if (!*no_reference && !task->reference_name().empty()) specs.push_back("reference");
+    for (const auto& energy : energies->empty() ? std::vector<std::string>{task->energy_names().front()} : *energies)
+      for (int64_t c : *chains)
+        for (int64_t s : *steps)
+          specs.push_back("ebm:energy=" + energy + ",sampler=" +
+                          with_driver_keys(task->default_sampler(energy),
+                                           "chains=" + std::to_string(c) + ",steps=" + std::to_string(s)));
+    if (!ar->empty())
+      for (const auto& d : decodes->empty() ? std::vector<std::string>{"greedy"} : *decodes)
+        specs.push_back("ar:" + *ar + ",decode=" + d);
+    specs.insert(specs.end(), f->solvers.begin(), f->solvers.end());
+    auto examples = load_dataset(*task, f->data, *parameters);
+    SweepSettings settings;
+    settings.task = task->name();
+    settings.budget_ms = context.budget_ms;
+    settings.harness.batch = context.batch;
+    settings.harness.device = context.device;
+    settings.seed = context.seed;
+    const size_t ran = run_sweep(
+        *task, examples, specs, [&](const std::string& spec) { return make_solver(task, spec, context); }, settings,
+        *output, std::cerr);
+    std::cout << "sweep: " << ran << " row(s) run now, " << completed_specs(*output).size() << " in " << *output << "\n";
   });
+}
+
+namespace {
+
+struct BenchFlags {
+  DatasetFlags data;
+  RunFlags run;
+  std::vector<std::string> energies;
+  std::string model, csv, json;
+  std::vector<int64_t> chains, steps;
+};
+
+std::string with_model(const std::string& spec, const std::string& model) {
+  return model.empty() ? spec : spec + ",model=" + model;
+}
+
+}  // namespace
+
+void add_bench_task_commands(CLI::App& bench) {
+  for (const auto& task : all_tasks()) {
+    auto* cmd = bench.add_subcommand(
+        task->name(),
+        "solve rate and time per problem of the EBM on one problem set: the default settings within --budget-ms per\n"
+        "problem, then a grid of compute (--chains x --steps), per --energy; the classical reference (" +
+            (task->reference_name().empty() ? std::string("none for this task") : task->reference_name()) +
+            ") timed on the same problems first, never part of an EBM answer. Problems: --input FILE(s), or generated\n"
+            "(--count, --data-seed, --split and the task's generator flags). Each problem alone by default (--batch 1).");
+    auto f = std::make_shared<BenchFlags>();
+    f->run.batch = 1;
+    auto parameters = std::make_shared<TaskParameters>();
+    add_dataset_flags(cmd, f->data, "problems");
+    add_parameter_flags(cmd, task->parameters(), kGenerateParameter | kProblemParameter, parameters);
+    cmd->add_option("--energy", f->energies, "energies to compare (default: " + task->energy_names().front() + ")");
+    cmd->add_option("--model", f->model, "learned energy checkpoint (for learned energies)");
+    cmd->add_option("--chains", f->chains, "grid: chains per problem (e.g. 1 4 16)");
+    cmd->add_option("--steps", f->steps, "grid: step budgets per problem (e.g. 100 400 1600)");
+    add_run_flags(cmd, f->run);
+    cmd->add_option("--csv", f->csv, "write rows as CSV (atomically)");
+    cmd->add_option("--json", f->json, "write rows, setup and every answer as JSON (atomically)");
+    cmd->callback([task, f, parameters] {
+      if (f->chains.empty() != f->steps.empty()) throw std::runtime_error("--chains and --steps go together");
+      const SolverContext context = context_of(f->run);
+      const int threads = set_threads(f->run.threads);
+      auto examples = load_dataset(*task, f->data, *parameters);
+      if (examples.empty()) throw std::runtime_error("no problems to benchmark");
+      std::vector<std::string> specs;
+      if (!task->reference_name().empty()) specs.push_back("reference");
+      for (const auto& energy : f->energies.empty() ? std::vector<std::string>{task->energy_names().front()} : f->energies) {
+        specs.push_back(with_model("ebm:energy=" + energy, f->model));
+        for (int64_t c : f->chains)
+          for (int64_t s : f->steps)
+            specs.push_back(with_model("ebm:energy=" + energy, f->model) + ",chains=" + std::to_string(c) +
+                            ",steps=" + std::to_string(s));
+      }
+      auto solvers = build_solvers(task, specs, context);
+      HarnessOptions options;
+      options.batch = context.batch;
+      options.device = context.device;
+      options.keep_answers = !f->json.empty();
+      std::cout << task->name() << ": " << dataset_text(f->data, examples.size()) << ", "
+                << device_description(context.device) << ", batch " << context.batch << ", budget "
+                << context.budget_ms << " ms per problem\n";
+      auto report = evaluate(*task, examples, solvers, options, progress_bar());
+      print_table(report);
+      nlohmann::json rows = nlohmann::json::array();
+      for (const auto& e : report.solvers) rows.push_back(to_json(e));
+      if (!f->csv.empty()) write_file_atomically(f->csv, rows_csv(rows, context.seed));
+      if (!f->json.empty()) {
+        nlohmann::json dataset = dataset_json(f->data, *parameters);
+        dataset["fingerprint"] = report.dataset;
+        nlohmann::json out{{"task", task->name()}, {"dataset", dataset},  {"problems", examples.size()},
+                           {"device", device_description(context.device)}, {"threads", threads},
+                           {"batch", context.batch}, {"budget_ms", context.budget_ms}, {"seed", context.seed},
+                           {"rows", rows}};
+        write_file_atomically(f->json, out.dump(2) + "\n");
+      }
+      fail_on_wrong_claims(report);
+    });
+  }
 }
 
 }  // namespace ebm::cli

@@ -1,5 +1,6 @@
 // ebm: energy-based reasoning from the command line. See `ebm --help`.
 #include "cli/commands.h"
+#include "cli/task_flags.h"
 
 #include <exception>
 #include <iostream>
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
       "  ebm train sudoku --steps 8000 -o m.ckpt    train the learned energy (checkpoints, --resume)\n"
       "  ebm train-ar sudoku --params 165953        train the autoregressive transformer baseline\n"
       "  ebm eval --tier expert --solver ebm --solver ar:m.ckpt --solver reference   one harness, all solvers\n"
+      "  ebm tasks                                  the registered tasks (sudoku, sat, coloring, portfolio), formats\n"
+      "  ebm solve sat formula.cnf                  SAT competition output: s SATISFIABLE + v lines (exit 10) or s UNKNOWN\n"
       "  ebm samplers                               every sampler, its options, defaults and meaning\n"
       "  ebm bench samplers --chains 64             each sampler's step beside the bare energy+gradient\n"
       "  ebm version                                version, LibTorch, threads, devices\n"
@@ -30,11 +33,10 @@ int main(int argc, char** argv) {
   ebm::cli::add_samplers_command(app);
   ebm::cli::add_demo_command(app);
   ebm::cli::add_bench_command(app);
-  ebm::cli::add_sudoku_commands(app);
+  ebm::cli::add_task_commands(app);
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(i ? argv[i] : "ebm");
-  ebm::cli::add_train_command(app, command_line);
-  ebm::cli::add_train_ar_command(app, command_line);
+  ebm::cli::add_train_commands(app, command_line);
   ebm::cli::add_eval_command(app);
   ebm::cli::add_sweep_command(app);
   try {
@@ -45,5 +47,5 @@ int main(int argc, char** argv) {
     std::cerr << "ebm: error: " << e.what() << "\n";
     return 1;
   }
-  return 0;
+  return ebm::cli::exit_status();
 }

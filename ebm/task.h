@@ -160,25 +160,33 @@ class Task {
   virtual void write_answer(std::ostream& out, const Problem& problem, const Answer* answer) const = 0;
   // The answer as JSON (for --json and eval reports, so others can re-check it).
   virtual nlohmann::json answer_json(const Problem& problem, const Answer& answer) const = 0;
+  // Fields that describe a problem in per-problem JSON output (Sudoku: {"puzzle": its line}).
+  virtual nlohmann::json problem_fields(const Problem& problem) const { return nlohmann::json::object(); }
   // Exit status of `ebm solve` given how many problems were verified. Default: 0.
   virtual int exit_status(size_t verified, size_t total) const { return 0; }
   // A drawing of one problem and its answer for a terminal ("" = none): a board, say.
   virtual std::string render(const Problem& problem, const Answer* answer, bool color) const { return ""; }
-  // Content hash of a problem: split membership and dataset identity in reports.
+  // Content hash of a problem: dataset identity in reports and sweeps.
   virtual uint64_t fingerprint(const Problem& problem) const = 0;
+  // The hash that decides a problem's split (split_of). Default: fingerprint(). A task whose
+  // problems share hidden content overrides it (Sudoku: the solution grid, so puzzles dug from one
+  // grid never straddle two splits).
+  virtual uint64_t split_fingerprint(const Problem& problem) const { return fingerprint(problem); }
 
   // --- generation (optional) ----------------------------------------------------------------------
   virtual bool can_generate() const { return false; }
   // request.count problems of request.split, reproducible from request.seed. Every problem's
-  // fingerprint lies in request.split. Throws TaskInputError for bad parameters.
+  // split_fingerprint lies in request.split. Throws TaskInputError for bad parameters.
   virtual std::vector<Example> generate(const GenerateRequest& request) const;
 
   // --- energies, encoding, decoding, verification -------------------------------------------------
   virtual std::vector<std::string> energy_names() const = 0;  // the first is the default
   // The tuned default sampler spec for an energy (the same text as --sampler).
   virtual std::string default_sampler(const std::string& energy) const = 0;
-  // Throws std::invalid_argument for an unknown name or a missing model.
-  virtual EnergyPtr make_energy(const EnergyChoice& choice, const std::vector<ProblemPtr>& batch,
+  // The energy for `problems` (every batch of one solve call shares it; what differs per problem
+  // travels in Encoding::condition). `problems` may be empty: a check that the choice can be built
+  // (unknown name, missing model), with the task's usual shapes. Throws std::invalid_argument.
+  virtual EnergyPtr make_energy(const EnergyChoice& choice, const std::vector<ProblemPtr>& problems,
                                 const torch::Device& device) const = 0;
   // Estimated FLOPs of one candidate energy evaluation of `energy` (with gradient); 0 = unknown.
   virtual double flops_per_evaluation(const Energy& energy, const Problem& problem) const { return 0.0; }

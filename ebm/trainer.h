@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace ebm {
 
@@ -33,7 +34,8 @@ struct TrainingRecipe {
   virtual std::string describe() const = 0;
   // The module the optimizer trains (already on the device).
   virtual torch::nn::Module& module() = 0;
-  // {"kind": ..., "architecture": ...}: written to checkpoints and checked on resume.
+  // {"kind": ..., "architecture": ...}: written to checkpoints and checked on resume. Further keys
+  // ("task": "sudoku") are written too, and on resume must equal the checkpoint's.
   virtual nlohmann::json identity() const = 0;
   // Builds the training and validation data (once, before the first step), logging what it does.
   virtual void prepare(std::ostream& log) = 0;
@@ -50,10 +52,20 @@ struct TrainingResult {
   int64_t first_step = 0;   // step this run started from (0, or the checkpoint's)
   double final_loss = 0.0;  // mean loss of the last logged window
   nlohmann::json metrics;   // the last validation's
+  std::vector<double> losses;  // this run's loss at every step it took
 };
 
-// Runs the loop. Throws std::invalid_argument on bad options and CheckpointError when `resume` finds
-// no usable checkpoint.
+// The checkpoint metadata at step `step`: identity() plus
+//   "parameters"  learned parameters of module(),
+//   "training"    the loop's record (ebm/training_records.h: command, step, steps, batch,
+//                 learning_rate) merged with recipe(),
+//   "metrics"     {"loss": the last logged mean loss} merged with validate()'s metrics.
+// The loop writes it with the library version (ebm/checkpoint.h) every `validate_every` steps and at
+// the last step; a step is one Adam update on loss(step) with step = 0, 1, ... Progress lines come
+// every 50 steps and at the last one ("step S/T  loss L  (R steps/s)").
+//
+// Runs the loop. Throws std::invalid_argument on bad options (naming the option) and CheckpointError
+// when `resume` finds no usable checkpoint or one of another identity ("cannot resume: ...").
 TrainingResult run_training(TrainingRecipe& recipe, const TrainingOptions& options, std::ostream& log);
 
 }  // namespace ebm

@@ -21,6 +21,8 @@ namespace ebm {
 
 struct EbmSettings {
   EnergyChoice energy;        // name "" = the task's default energy
+  EnergyPtr prebuilt;         // the energy itself, built earlier by task.make_energy(energy, ...) for these
+                              // problems; null = build it here (once per call)
   std::string sampler;        // sampler spec; "" = task.default_sampler(energy)
   double budget_ms = 10000.0; // wall-clock bound of each batch run, so of each problem
   int64_t batch = 8;          // problems solved together in one driver run

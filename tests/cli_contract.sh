@@ -58,6 +58,16 @@ sweep 400 800 -o "$dir/resumed.csv"              # ... and resumed
 [[ $(wc -l < "$dir/full.csv") -eq 4 ]] || fail "sweep: expected a header and 3 rows"
 cut -d, -f1-4 "$dir/full.csv" > "$dir/full.key"; cut -d, -f1-4 "$dir/resumed.csv" > "$dir/resumed.key"
 cmp -s "$dir/full.key" "$dir/resumed.key" || fail "sweep: the resumed sweep differs from the uninterrupted one"
+# ... but a resume with another seed (or dataset, budget, batch) is refused, naming the difference.
+if "$ebm" sweep --tier easy --count 2 --chains 2 --steps 400 --budget-ms 3000 --seed 4 -o "$dir/full.csv" > /dev/null 2> "$dir/sweep.err"; then
+  fail "sweep: resuming with another seed must fail"
+fi
+grep -q "seed" "$dir/sweep.err" || fail "sweep: the refusal must name the seed: $(cat "$dir/sweep.err")"
+[[ $(wc -l < "$dir/full.csv") -eq 4 ]] || fail "sweep: a refused resume must leave the file as it was"
+
+# Every registered task is listed with its formats; every task's generator, solver and harness run.
+"$ebm" tasks > "$dir/tasks.txt"
+grep -q "^sudoku:" "$dir/tasks.txt" || fail "ebm tasks must list sudoku"
 
 "$ebm" samplers > "$dir/samplers.txt"
 grep -q "tempering" "$dir/samplers.txt" || fail "ebm samplers must list tempering"

@@ -122,6 +122,7 @@ std::vector<ArSolved> solve_ar(ArTransformer& model, ArOrder order, const std::v
 
   std::vector<ArSolved> results(puzzles.size());
   torch::NoGradGuard no_grad;
+  const auto call_start = std::chrono::steady_clock::now();
   uint64_t batch_counter = 0;
   for (const auto& [steps, members] : groups) {
     if (steps == 0) {  // nothing to generate: the puzzle is complete already
@@ -214,8 +215,13 @@ std::vector<ArSolved> solve_ar(ArTransformer& model, ArOrder order, const std::v
         results[index].forward_passes = passes;
       }
       synchronize(settings.device);
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      for (size_t k = start; k < end; ++k) results[members[k]].ms = ms / static_cast<double>(B);
+      const auto now = std::chrono::steady_clock::now();
+      const double ms = std::chrono::duration<double, std::milli>(now - t0).count();
+      const double latency = std::chrono::duration<double, std::milli>(now - call_start).count();
+      for (size_t k = start; k < end; ++k) {
+        results[members[k]].ms = ms / static_cast<double>(B);
+        results[members[k]].latency_ms = latency;
+      }
     }
   }
   return results;

@@ -63,6 +63,7 @@ struct ArSolved {
                                // P + steps - 1 per sequence scored with sequence_log_prob
                                // (greedy, sample, best-of); P = 82
   double ms = 0.0;             // its batch's wall time divided by the batch's puzzles (amortised)
+  double latency_ms = 0.0;     // from the start of the solve_ar call until its batch was decoded
 };
 
 // A trained AR model with what is needed to use it.

@@ -1,32 +1,15 @@
 #include "tasks/sudoku/ar_training.h"
 
-#include "ebm/atomic_file.h"
-#include "ebm/checkpoint.h"
 #include "ebm/device.h"
 #include "tasks/sudoku/ar_solver.h"
 #include "tasks/sudoku/ar_tokens.h"
 #include "tasks/sudoku/training_data.h"
-#include "tasks/sudoku/generator.h"
 
 #include <torch/torch.h>
 
-#include <chrono>
-#include <filesystem>
-#include <iomanip>
 #include <ostream>
-#include <sstream>
 
 namespace ebm::sudoku {
-
-namespace {
-
-nlohmann::json architecture_json(const ArTransformerConfig& config, ArOrder order) {
-  nlohmann::json j = config.to_json();
-  j["order"] = ar_order_name(order);
-  return j;
-}
-
-}  // namespace
 
 ArTransformerConfig ar_config_for(const ArTrainSettings& s) {
   const ArOrder order = parse_ar_order(s.order);
@@ -45,122 +28,143 @@ ArTransformerConfig ar_config_for(const ArTrainSettings& s) {
   return config;
 }
 
-ArTrainResult train_ar(const ArTrainSettings& s, std::ostream& log) {
-  if (s.steps < 1 || s.batch < 1 || s.train_puzzles < 1 || s.validate_every < 1 || s.validation_puzzles < 1)
-    throw std::invalid_argument(
-        "train ar: steps, batch, train-puzzles, validate-every and validation-puzzles must be >= 1");
-  if (!(s.learning_rate > 0)) throw std::invalid_argument("train ar: learning rate must be > 0");
-  const ArOrder order = parse_ar_order(s.order);
-  const ArTransformerConfig config = ar_config_for(s);
-  const nlohmann::json architecture = architecture_json(config, order);
+namespace {
 
-  ArTransformer net(config);
-  net->to(s.device);
-  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(s.learning_rate));
-  int64_t step = 0;
-  if (s.resume) {
-    auto metadata = load_checkpoint(s.output, *net, {kArCheckpointKind, architecture}, s.device);
-    step = metadata.at("training").at("step").get<int64_t>();
-    load_optimizer_if_present(optimizer, s.output);
-    log << "resumed " << s.output << " at step " << step << "\n";
+nlohmann::json architecture_json(const ArTransformerConfig& config, ArOrder order) {
+  nlohmann::json j = config.to_json();
+  j["order"] = ar_order_name(order);
+  return j;
+}
+
+constexpr const char* kArObjective = "teacher-forced next-token cross-entropy on the answer tokens (after SEP)";
+
+class ArRecipe : public TrainingRecipe {
+ public:
+  explicit ArRecipe(const ArTrainSettings& s)
+      : s_(s), order_(parse_ar_order(s.order)), config_(ar_config_for(s)), net_(config_) {
+    if (s.train_puzzles < 1 || s.validation_puzzles < 1)
+      throw std::invalid_argument("train ar: train-puzzles and validation-puzzles must be >= 1");
+    net_->to(s.device);
   }
 
-  log << "generating " << s.train_puzzles << " training boards (" << s.tiers << ", seed " << s.seed << ")...\n";
-  auto data = training_boards(3, s.train_puzzles, s.tiers, s.seed);
-  std::vector<Board> validation, validation_solutions;
-  for (const auto& g : validation_boards(3, s.validation_puzzles, s.seed)) {
-    validation.push_back(g.puzzle);
-    validation_solutions.push_back(g.solution);
+  const ArTransformerConfig& config() const { return config_; }
+  int64_t parameter_count() const { return net_->parameter_count(); }
+
+  std::string describe() const override {
+    return "model ar-transformer " + config_.to_json().dump() + " order " + s_.order + ", " +
+           std::to_string(parameter_count()) + " parameters; objective: next-token cross-entropy on answer tokens";
+  }
+  torch::nn::Module& module() override { return *net_; }
+  nlohmann::json identity() const override {
+    return {{"kind", kArCheckpointKind}, {"architecture", architecture_json(config_, order_)}, {"task", "sudoku"}};
   }
 
-  std::vector<Board> puzzles, solutions;
-  for (const auto& d : data) {
-    puzzles.push_back(d.puzzle);
-    solutions.push_back(d.solution);
+  void prepare(std::ostream& log) override {
+    data_ = prepare_training_data(3, data_settings_of(s_), log);
+    ArBatch all = encode_ar_batch(data_.puzzles, data_.solutions, order_);
+    // Loss mask over target positions j (token j + 1 is predicted from tokens 0..j): answer tokens only.
+    length_ = all.tokens.size(1);
+    auto positions = torch::arange(1, length_, torch::kLong).unsqueeze(0);  // index of the predicted token
+    mask_ = ((positions >= kArPromptLength) & (positions < all.lengths.unsqueeze(1))).to(s_.device);
+    tokens_ = all.tokens.to(s_.device);
   }
-  ArBatch all = encode_ar_batch(puzzles, solutions, order);
-  // Loss mask over target positions j (token j + 1 is predicted from tokens 0..j): answer tokens only.
-  const int64_t L = all.tokens.size(1);
-  auto positions = torch::arange(1, L, torch::kLong).unsqueeze(0);  // index of the predicted token
-  auto all_mask = (positions >= kArPromptLength) & (positions < all.lengths.unsqueeze(1));
-  auto all_tokens = all.tokens.to(s.device);
-  all_mask = all_mask.to(s.device);
-  const int64_t parameters = net->parameter_count();
-  log << "model ar-transformer " << config.to_json().dump() << " order " << s.order << ", " << parameters
-      << " parameters; objective: next-token cross-entropy on answer tokens\n";
 
-  ArTrainResult result;
-  result.first_step = step;
-  result.parameters = parameters;
-  result.config = config;
-  LossLog loss_log;
-  while (step < s.steps) {
-    auto gen = make_generator(s.seed * 1000003 + static_cast<uint64_t>(step), s.device);
-    auto index = torch::randint(static_cast<int64_t>(data.size()), {s.batch}, gen,
-                                torch::TensorOptions().dtype(torch::kLong).device(s.device));
-    auto tokens = all_tokens.index_select(0, index);
-    auto mask = all_mask.index_select(0, index);
-    net->train();
-    optimizer.zero_grad();
-    auto logits = net->forward(tokens.narrow(1, 0, L - 1));  // [B, L-1, V]
-    auto targets = tokens.narrow(1, 1, L - 1);
+  torch::Tensor loss(int64_t step) override {
+    auto gen = make_generator(s_.seed * 1000003 + static_cast<uint64_t>(step), s_.device);
+    auto index = torch::randint(static_cast<int64_t>(data_.puzzles.size()), {s_.batch}, gen,
+                                torch::TensorOptions().dtype(torch::kLong).device(s_.device));
+    auto tokens = tokens_.index_select(0, index);
+    auto mask = mask_.index_select(0, index);
+    auto logits = net_->forward(tokens.narrow(1, 0, length_ - 1));  // [B, L-1, V]
+    auto targets = tokens.narrow(1, 1, length_ - 1);
     auto nll = torch::nn::functional::cross_entropy(
-        logits.reshape({-1, config.vocab}), targets.reshape({-1}),
+        logits.reshape({-1, config_.vocab}), targets.reshape({-1}),
         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
     auto weights = mask.reshape({-1}).to(nll.dtype());
-    auto loss = (nll * weights).sum() / weights.sum().clamp_min(1.0);
-    loss.backward();
-    optimizer.step();
-    ++step;
-    const double value = loss.item<double>();
-    result.losses.push_back(value);
-    if (auto mean = loss_log.add(value, step, s.steps, log)) result.final_loss = *mean;
-    if (step % s.validate_every == 0 || step == s.steps) {
-      ArSolveSettings solve_settings;
-      solve_settings.decode = "greedy";
-      solve_settings.batch = s.batch;
-      solve_settings.device = s.device;
-      auto solved = solve_ar(net, order, validation, solve_settings);
-      double ok = 0, right = 0, blanks = 0;
-      for (size_t i = 0; i < solved.size(); ++i) {
-        ok += solved[i].verified;
-        for (int c = 0; c < 81; ++c) {
-          if (validation[i].cells[c] != 0) continue;
-          ++blanks;
-          right += solved[i].answer.cells[c] == validation_solutions[i].cells[c];
-        }
-      }
-      result.validation_solved = ok / static_cast<double>(solved.size());
-      result.validation_cell_accuracy = blanks > 0 ? right / blanks : 1.0;
-      log << "validation at step " << step << ": solved " << result.validation_solved * 100 << "% of "
-          << validation.size() << " hardest-tier puzzles (greedy), cell accuracy "
-          << result.validation_cell_accuracy * 100 << "% of blank cells\n";
-      nlohmann::json metadata{
-          {"kind", kArCheckpointKind},
-          {"architecture", architecture},
-          {"task", "sudoku"},
-          {"parameters", parameters},
-          {"training", [&] {
-             auto record = training_record(s.command_line, step, s.steps, s.batch, s.learning_rate, s.tiers,
-                                           data.size(), s.seed);
-             record["objective"] = "teacher-forced next-token cross-entropy on the answer tokens (after SEP)";
-             record["order"] = s.order;
-             record["target_parameters"] = s.target_parameters;
-             return record;
-           }()},
-          {"metrics",
-           {{"loss", result.final_loss},
-            {"validation_solved", result.validation_solved},
-            {"validation_cell_accuracy", result.validation_cell_accuracy},
-            {"validation", [&] {
-               auto record = validation_record(validation.size(), s.seed);
-               record["decode"] = "greedy";
-               return record;
-             }()}}}};
-      save_training_checkpoint(s.output, *net, metadata, optimizer, log);
-    }
+    return (nll * weights).sum() / weights.sum().clamp_min(1.0);
   }
-  result.steps = step;
+
+  nlohmann::json validate(int64_t step, std::ostream& log) override {
+    ArSolveSettings settings;
+    settings.decode = "greedy";
+    settings.batch = s_.batch;
+    settings.device = s_.device;
+    const auto solved = solve_ar(net_, order_, data_.validation, settings);
+    double ok = 0, right = 0, blanks = 0;
+    for (size_t i = 0; i < solved.size(); ++i) {
+      ok += solved[i].verified;
+      for (int c = 0; c < 81; ++c) {
+        if (data_.validation[i].cells[c] != 0) continue;
+        ++blanks;
+        right += solved[i].answer.cells[c] == data_.validation_solutions[i].cells[c];
+      }
+    }
+    const double solved_rate = ok / static_cast<double>(solved.size());
+    const double cell_accuracy = blanks > 0 ? right / blanks : 1.0;
+    log << "validation at step " << step << ": solved " << solved_rate * 100 << "% of " << data_.validation.size()
+        << " hardest-tier puzzles (greedy), cell accuracy " << cell_accuracy * 100 << "% of blank cells\n";
+    auto record = validation_record(data_.validation.size(), s_.seed);
+    record["decode"] = "greedy";
+    return {{"validation_solved", solved_rate}, {"validation_cell_accuracy", cell_accuracy}, {"validation", record}};
+  }
+
+  nlohmann::json recipe() const override {
+    return {{"data", data_record(data_settings_of(s_), data_.puzzles.size())},
+            {"objective", kArObjective},
+            {"order", s_.order},
+            {"target_parameters", s_.target_parameters}};
+  }
+
+ private:
+  ArTrainSettings s_;
+  ArOrder order_;
+  ArTransformerConfig config_;
+  ArTransformer net_;
+  TrainingData data_;
+  torch::Tensor tokens_, mask_;
+  int64_t length_ = 0;
+};
+
+}  // namespace
+
+std::vector<ParameterInfo> ar_training_parameters() {
+  const ArTrainSettings d;
+  std::vector<ParameterInfo> infos = {
+      {"order", d.order, "fixed | solver", kTrainParameter},
+      {"params", default_text(d.target_parameters), "target parameter count (0 = use --d-model)", kTrainParameter},
+      {"d-model", default_text(d.d_model), "model width", kTrainParameter},
+      {"layers", default_text(d.layers), "transformer blocks", kTrainParameter},
+      {"heads", default_text(d.heads), "attention heads", kTrainParameter},
+  };
+  for (auto& info : data_parameters()) infos.push_back(std::move(info));
+  return infos;
+}
+
+std::unique_ptr<TrainingRecipe> ar_training_recipe(const TrainingOptions& options, const TaskParameters& parameters) {
+  const auto infos = ar_training_parameters();
+  ArTrainSettings s;
+  apply_training_options(options, s);
+  apply_data_parameters(parameters, s);
+  s.order = parameter_value(parameters, infos, "order");
+  s.target_parameters = parameter_int(parameters, infos, "params");
+  s.d_model = parameter_int(parameters, infos, "d-model");
+  s.layers = parameter_int(parameters, infos, "layers");
+  s.heads = parameter_int(parameters, infos, "heads");
+  return std::make_unique<ArRecipe>(s);
+}
+
+ArTrainResult train_ar(const ArTrainSettings& s, std::ostream& log) {
+  ArRecipe recipe(s);
+  TrainingResult trained = run_training(recipe, training_options_of(s), log);
+  ArTrainResult result;
+  result.steps = trained.steps;
+  result.first_step = trained.first_step;
+  result.final_loss = trained.final_loss;
+  result.losses = std::move(trained.losses);
+  result.validation_solved = trained.metrics.value("validation_solved", 0.0);
+  result.validation_cell_accuracy = trained.metrics.value("validation_cell_accuracy", 0.0);
+  result.parameters = recipe.parameter_count();
+  result.config = recipe.config();
   return result;
 }
 

@@ -2,21 +2,25 @@
 //
 // Objective: teacher forcing, cross-entropy of the next token on the ANSWER positions only (the
 // tokens after SEP; the condition part is given, never predicted), averaged over those positions of
-// the batch. Adam. Data: exactly the EBM trainer's recipe (tasks/sudoku/training.cpp): the same
-// generator calls per tier (seed * 7919 + k, train_puzzles / tiers boards each), so both see the
-// same boards; validation puzzles from the hardest tier with seed + 1000003.
-// Every `validate_every` steps (and at the last step): greedy decoding of the validation puzzles,
+// the batch. Adam. Data: exactly the EBM trainer's recipe (training_data.h): the same generator
+// calls per tier (seed * 7919 + k, train_puzzles / tiers boards each, Split::Train), so both see the
+// same boards; validation puzzles from the hardest tier of Split::Validation with seed + 1000003.
+// The loop is ebm/trainer.h's. Every `validate_every` steps (and at the last step): greedy decoding
+// of the validation puzzles,
 // the exact-verifier solve rate and the per-cell accuracy over their blank cells, then an atomic
 // checkpoint (kind "sudoku-ar", architecture = ArTransformerConfig::to_json() plus "order") and the
 // optimizer state beside it as OUTPUT.optim. `resume` continues from the checkpoint's step.
 #pragma once
 
 #include "ebm/ar_transformer.h"
+#include "ebm/task.h"
+#include "ebm/trainer.h"
 
 #include <torch/types.h>
 
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,8 +60,19 @@ struct ArTrainResult {
 // Throws std::invalid_argument for a bad order or sizes.
 ArTransformerConfig ar_config_for(const ArTrainSettings& s);
 
-// Trains, printing progress to `log`; returns the last metrics. Throws std::invalid_argument on bad
-// settings and CheckpointError when `resume` finds no usable checkpoint.
+// The kTrainParameter declarations of `ebm train-ar sudoku`: order, params, d-model, layers, heads,
+// train-puzzles, tiers, validation-puzzles (defaults: ArTrainSettings's).
+std::vector<ParameterInfo> ar_training_parameters();
+
+// The AR baseline's TrainingRecipe for ebm/trainer.h's run_training. The checkpoint's identity is
+// {"kind": "sudoku-ar", "architecture": ArTransformerConfig::to_json() plus "order", "task": "sudoku"}.
+// Throws TaskInputError for unreadable parameters and std::invalid_argument for bad values.
+// (ArTrainSettings's learning rate default, 3e-4, is not TrainingOptions's: callers choose.)
+std::unique_ptr<TrainingRecipe> ar_training_recipe(const TrainingOptions& options, const TaskParameters& parameters);
+
+// Trains, printing progress to `log`; returns the last metrics. A thin wrapper over the recipe and
+// run_training(). Throws std::invalid_argument on bad settings and CheckpointError when `resume`
+// finds no usable checkpoint.
 ArTrainResult train_ar(const ArTrainSettings& settings, std::ostream& log);
 
 }  // namespace ebm::sudoku

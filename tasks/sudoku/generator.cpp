@@ -9,6 +9,7 @@
 #include <random>
 #include <stdexcept>
 #include <tuple>
+#include <vector>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -103,6 +104,25 @@ Board reduce(const Board& solution, int target, long node_limit, std::mt19937_64
   return puzzle;
 }
 
+// A random complete grid of `split`. Each grid from random_grid is relabelled by random digit
+// permutations (as valid and as random a grid, at a hundredth of the cost) until one lies in the
+// split, at most kRelabels times before the next grid is drawn (a 4x4 grid has only 24 relabellings,
+// and some 4x4 classes have none in the 10% splits).
+Board grid_in_split(int box, Split split, std::mt19937_64& rng) {
+  constexpr int kRelabels = 64;
+  for (;;) {
+    const Board base = random_grid(box, rng);
+    std::vector<int> digit(base.size() + 1);
+    for (int attempt = 0; attempt < kRelabels; ++attempt) {
+      for (int d = 0; d <= base.size(); ++d) digit[d] = d;
+      for (int k = base.size(); k > 1; --k) std::swap(digit[k], digit[1 + rng() % k]);
+      Board grid = base;
+      for (int& cell : grid.cells) cell = digit[cell];
+      if (split_of(solution_fingerprint(grid)) == split) return grid;
+    }
+  }
+}
+
 bool qualifies(const TierSpec& s, const GeneratedPuzzle& p) {
   if (s.max_givens > 0 && p.givens > s.max_givens) return false;
   if (s.min_target > 0 && p.givens > s.max_target) return false;
@@ -171,7 +191,9 @@ bool GeneratorOptions::validate(std::string* error) const {
   return true;
 }
 
-GeneratedPuzzle generate_one(int box, Tier tier, uint64_t seed, long index) {
+uint64_t solution_fingerprint(const Board& solution) { return content_fingerprint(to_line(solution)); }
+
+GeneratedPuzzle generate_one(int box, Tier tier, uint64_t seed, long index, Split split) {
   std::mt19937_64 rng(splitmix64(splitmix64(seed) ^ static_cast<uint64_t>(index)));
   const TierSpec spec = tier_spec(tier, box);
 
@@ -186,7 +208,7 @@ GeneratedPuzzle generate_one(int box, Tier tier, uint64_t seed, long index) {
   for (int attempt = 0; attempt < spec.max_attempts; ++attempt) {
     if (attempt >= spec.min_attempts && qualifies(spec, best)) break;
     GeneratedPuzzle p;
-    p.solution = random_grid(box, rng);
+    p.solution = grid_in_split(box, split, rng);
     int target = 0;
     if (spec.min_target > 0) {
       target = spec.min_target + static_cast<int>(rng() % (spec.max_target - spec.min_target + 1));
@@ -219,7 +241,7 @@ std::vector<GeneratedPuzzle> generate(const GeneratorOptions& options) {
 #endif
   for (int i = 0; i < options.count; ++i) {
     try {
-      puzzles[i] = generate_one(options.box, options.tier, options.seed, i);
+      puzzles[i] = generate_one(options.box, options.tier, options.seed, i, options.split);
     } catch (...) {
 #ifdef _OPENMP
 #pragma omp critical(ebm_sudoku_generate)

@@ -1,10 +1,18 @@
 // Seeded Sudoku generator: unique-solution puzzles in five difficulty tiers.
 //
-// Method: draw a random complete grid (reference_solver.h, random_grid), visit its cells in a random
-// order and blank each one whose removal keeps the solution unique (proved with the DLX solver),
+// Method: draw a random complete grid (reference_solver.h, random_grid) and relabel its digits at
+// random until it lies in the requested split (below), visit its cells in a random order and blank each one whose removal keeps the solution unique (proved with the DLX solver),
 // stopping at a target number of givens or, for the minimal tiers, after one full pass (the result is
 // then minimal: no given can be removed without losing uniqueness). Difficulty is the DLX search
 // effort of a full uniqueness search on the finished puzzle (solve(puzzle, 2): `guesses` and `nodes`).
+//
+// Splits (ebm/task.h): a puzzle belongs to the split of its solution grid,
+// split_of(solution_fingerprint(solution)) with solution_fingerprint = content_fingerprint(to_line(grid)),
+// which maps 80% of grids to train, 10% to validation and 10% to test. The generator rejects grids of
+// other splits before digging holes, so streams of different splits share no puzzle and no solution
+// grid whatever their seeds (the trainers draw Split::Train boards and Split::Validation puzzles;
+// everything else defaults to Split::Test). A rejected relabelling costs ~1 us (a new 9x9 grid
+// ~0.1 ms); 1.25 are needed per train grid and 10 per test or validation grid on average.
 //
 // Tiers (9x9; describe_tier() prints the rule for any box size):
 //   easy     36-40 givens, solvable by singles alone (0 DLX guesses)
@@ -38,6 +46,7 @@
 // are capped at 200000 nodes (a lower bound when reached). Uniqueness is always proved, never assumed.
 #pragma once
 
+#include "ebm/task.h"
 #include "tasks/sudoku/board.h"
 
 #include <cstdint>
@@ -69,8 +78,9 @@ struct GeneratorOptions {
   int box = 3;              // box size n: 2 (4x4), 3 (9x9) or 4 (16x16)
   int count = 1;            // number of puzzles, >= 0
   Tier tier = Tier::medium;
-  uint64_t seed = 0;        // puzzle i depends only on (seed, i, tier, box)
+  uint64_t seed = 0;        // puzzle i depends only on (seed, i, tier, box, split)
   int threads = 0;          // OpenMP threads; 0 = OpenMP's default. Does not change the output.
+  Split split = Split::Test;  // every puzzle's solution grid lies in this split (see above)
 
   // True when every field is usable; otherwise false and *error names the field.
   bool validate(std::string* error) const;
@@ -84,11 +94,15 @@ struct GeneratedPuzzle {
   int guesses = 0;       //   see above)
 };
 
-// Puzzle number `index` of the stream (seed, tier, box). Deterministic: its random generator is a
-// std::mt19937_64 seeded by splitmix64 of (seed, index), shared with nothing else.
-GeneratedPuzzle generate_one(int box, Tier tier, uint64_t seed, long index);
+// The fingerprint that places a puzzle in a split: content_fingerprint(to_line(solution)) of its
+// (unique) solution grid, so every puzzle dug from one grid lies in the grid's split.
+uint64_t solution_fingerprint(const Board& solution);
 
-// options.count puzzles, generate_one(box, tier, seed, i) for i = 0..count-1, computed in parallel.
+// Puzzle number `index` of the stream (seed, tier, box, split). Deterministic: its random generator
+// is a std::mt19937_64 seeded by splitmix64 of (seed, index), shared with nothing else.
+GeneratedPuzzle generate_one(int box, Tier tier, uint64_t seed, long index, Split split = Split::Test);
+
+// options.count puzzles, generate_one(box, tier, seed, i, split) for i = 0..count-1, computed in parallel.
 // Throws std::invalid_argument when !options.validate().
 std::vector<GeneratedPuzzle> generate(const GeneratorOptions& options);
 

@@ -1,17 +1,13 @@
 #include "tasks/sudoku/solver.h"
 
 #include "ebm/builtin_energies.h"
-#include "samplers/registry.h"
-#include "tasks/sudoku/encoding.h"
+#include "samplers/task_solver.h"
 #include "tasks/sudoku/energies.h"
 #include "tasks/sudoku/learned_energy.h"
-
-#include <torch/torch.h>
+#include "tasks/sudoku/task.h"
 
 #include "ebm/version.h"
 
-#include <chrono>
-#include <map>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -69,103 +65,33 @@ SolveReport solve(const std::vector<Board>& puzzles, const SolverSettings& setti
                   const std::function<void(size_t, size_t)>& progress) {
   SolveReport report;
   if (puzzles.empty()) return report;
-  const int box = puzzles.front().box;
-  for (const auto& p : puzzles)
-    if (p.box != box) throw std::invalid_argument("solve: all puzzles of one call must have the same size");
-  if (settings.batch < 1) throw std::invalid_argument("solve: batch must be >= 1");
-  if (!(settings.budget_ms > 0)) throw std::invalid_argument("solve: budget must be > 0 ms");
-
-  DriverOptions defaults;
-  defaults.seed = settings.seed;
-  defaults.max_steps = 0;
-  defaults.max_ms = settings.budget_ms;
-  defaults.trace = settings.trace;
-  SamplerSpec spec = parse_sampler_spec(
-      settings.sampler.empty() ? default_sampler_spec(settings.energy) : settings.sampler, defaults);
-  spec.driver.max_ms = std::min(spec.driver.max_ms > 0 ? spec.driver.max_ms : settings.budget_ms, settings.budget_ms);
-  report.sampler = spec.text;
-  EnergyPtr energy = make_energy(settings.energy, box, settings.model, settings.device, settings.learned);
-  report.energy = energy->describe();
-
-  const auto start = std::chrono::steady_clock::now();
-  const auto options = torch::TensorOptions().dtype(torch::kFloat).device(settings.device);
-  const AnswerSpace space = answer_space(box);
-  for (size_t first = 0; first < puzzles.size(); first += settings.batch) {
-    const size_t count = std::min<size_t>(settings.batch, puzzles.size() - first);
-    std::vector<Board> batch(puzzles.begin() + first, puzzles.begin() + first + count);
-    auto givens = encode_givens(batch).to(settings.device);
-
-    RunRequest request;
-    request.energy = energy;
-    request.problems = static_cast<int64_t>(count);
-    request.space = space;
-    request.clamp = givens_clamp(space, givens, options);
-    request.condition = givens;
-    request.device = settings.device;
-    request.verifier = [&givens, box](const torch::Tensor& decoded, const torch::Tensor& problem) {
-      return valid_completions(decoded, givens.index_select(0, problem), box);
-    };
-    if (settings.trace_chains_every > 0 && first == 0) {
-      const int64_t every = settings.trace_chains_every, chains_per_problem = spec.driver.chains;
-      request.callbacks.push_back([&report, every, chains_per_problem, box](const IterationInfo& info) {
-        if (info.step % every != 0) return CallbackResult::CONTINUE;
-        torch::NoGradGuard no_grad;
-        const int64_t n = box * box;
-        auto decoded = info.chains->y.argmax(-1);
-        auto counts = unit_digit_sums(torch::one_hot(decoded, n).to(torch::kFloat), box);
-        auto violations = (counts - 1.0).abs().sum({1, 2}).to(torch::kCPU);
-        auto energy = info.chains->energy.to(torch::kCPU).to(torch::kDouble);
-        auto ids = info.chain_ids.to(torch::kCPU);
-        auto boards = decode_boards(decoded, box);
-        std::map<int64_t, int64_t> best_row;  // problem -> row of its lowest-energy chain
-        for (int64_t r = 0; r < ids.size(0); ++r) {
-          const int64_t problem = ids[r].item<int64_t>() / chains_per_problem;
-          auto it = best_row.find(problem);
-          if (it == best_row.end() || energy[r].item<double>() < energy[it->second].item<double>()) best_row[problem] = r;
-        }
-        for (int64_t r = 0; r < ids.size(0); ++r) {
-          ChainTraceRow row;
-          row.step = info.step;
-          row.chain = ids[r].item<int64_t>();
-          row.problem = row.chain / chains_per_problem;
-          row.energy = energy[r].item<double>();
-          row.violations = static_cast<int64_t>(violations[r].item<double>());
-          if (best_row[row.problem] == r) row.board = to_line(boards[r]);
-          report.chain_trace.push_back(std::move(row));
-        }
-        return CallbackResult::CONTINUE;
-      });
-    }
-    DriverOptions driver = spec.driver;
-    driver.seed = settings.seed + first;
-    RunResult result = run_sampler(*spec.sampler, request, driver);
-    if (settings.trace && first == 0) report.trace = result.trace;
-
-    // The energy reported is that of the decoded (one-hot) answer, with the energy's final weights.
-    std::vector<torch::Tensor> states;
-    for (const auto& r : result.problems) states.push_back(r.answer);
-    auto decoded = space.decode(torch::stack(states));
-    torch::Tensor answer_energy;
-    {
-      torch::NoGradGuard no_grad;
-      answer_energy = energy->forward(givens, torch::one_hot(decoded, box * box).to(options)).to(torch::kCPU);
-    }
-    auto answers = decode_boards(decoded, box);
-    for (size_t i = 0; i < count; ++i) {
-      const ProblemResult& r = result.problems[i];
-      SolvedPuzzle solved;
-      solved.answer = answers[i];
-      solved.verified = is_valid_solution(batch[i], solved.answer);
-      solved.energy = answer_energy[i].item<double>();
-      solved.steps = r.steps;
-      solved.evaluations = r.evaluations;
-      solved.ms = r.elapsed_ms;
-      solved.chains = driver.chains;
-      report.puzzles.push_back(solved);
-    }
-    if (progress) progress(first + count, puzzles.size());
+  std::vector<ProblemPtr> problems;
+  for (const auto& p : puzzles) problems.push_back(make_problem(p, "board"));
+  EbmSettings ebm;
+  ebm.energy = {settings.energy, settings.model, settings.learned};
+  ebm.sampler = settings.sampler;
+  ebm.budget_ms = settings.budget_ms;
+  ebm.batch = settings.batch;
+  ebm.seed = settings.seed;
+  ebm.device = settings.device;
+  ebm.trace = settings.trace;
+  auto solved = solve_with_energy(*make_task(), problems, ebm, progress);
+  report.sampler = solved.sampler;
+  report.energy = solved.energy;
+  report.trace = std::move(solved.trace);
+  report.total_ms = solved.total_ms;
+  for (size_t i = 0; i < puzzles.size(); ++i) {
+    const auto& s = solved.problems[i];
+    SolvedPuzzle p;
+    p.answer = s.answer ? board_of(*s.answer) : puzzles[i];
+    p.verified = s.verified;
+    p.energy = s.energy;
+    p.steps = s.steps;
+    p.evaluations = s.evaluations;
+    p.ms = s.ms;
+    p.chains = s.chains;
+    report.puzzles.push_back(std::move(p));
   }
-  report.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return report;
 }
 

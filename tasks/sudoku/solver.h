@@ -1,4 +1,4 @@
-// The Sudoku EBM solver: energy + sampler + decode + exact verification, for a batch of puzzles.
+// The Sudoku EBM solver: energy + sampler + decode + exact verification, for a batch of boards.
 //
 // Pipeline per batch: givens -> clamp -> `chains` relaxed boards per puzzle -> the sampler minimises
 // the chosen energy (the driver stops a puzzle as soon as one chain's argmax board is a valid
@@ -32,16 +32,6 @@ struct SolverSettings {
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;
   bool trace = false;                 // keep the first batch's per-step trace
-  int64_t trace_chains_every = 0;     // > 0: every this many steps, record each running chain of the
-                                      // first batch (energy, rule violations, the best chain's board)
-};
-
-// One running chain at one step (SolverSettings::trace_chains_every).
-struct ChainTraceRow {
-  int64_t step = 0, chain = 0, problem = 0;
-  double energy = 0.0;     // the sampler's energy (with the annealed purity weight)
-  int64_t violations = 0;  // sum over units and digits of |count - 1| on the chain's argmax board
-  std::string board;       // the argmax board (one line), for the lowest-energy chain of its problem only
 };
 
 struct SolvedPuzzle {
@@ -59,15 +49,16 @@ struct SolveReport {
   std::string sampler;                // canonical spec that ran
   std::string energy;                 // energy description
   std::vector<TraceRow> trace;        // first batch, when settings.trace
-  std::vector<ChainTraceRow> chain_trace;  // first batch, when settings.trace_chains_every > 0
   double total_ms = 0.0;
 };
 
 // The tuned default sampler spec for an energy kind.
 std::string default_sampler_spec(const std::string& energy);
 
-// Solves all puzzles (one box size). `progress(done, total)` is called after each batch.
-// Throws std::invalid_argument for unknown energies, a missing model, mixed sizes or bad specs.
+// Solves all puzzles (one box size) with the generic EBM solver (samplers/task_solver.h) on the
+// Sudoku task: a Board-typed convenience for programs that embed ebm. `progress(done, total)` is
+// called after each batch. Throws std::invalid_argument for unknown energies, a missing model, mixed
+// sizes or bad specs.
 SolveReport solve(const std::vector<Board>& puzzles, const SolverSettings& settings,
                   const std::function<void(size_t, size_t)>& progress = {});
 

@@ -1,42 +1,19 @@
 #include "tasks/sudoku/training.h"
 
-#include "ebm/atomic_file.h"
-#include "ebm/checkpoint.h"
 #include "ebm/device.h"
 #include "ebm/objectives.h"
-#include "tasks/sudoku/encoding.h"
-#include "tasks/sudoku/generator.h"
 #include "samplers/registry.h"
+#include "tasks/sudoku/encoding.h"
 #include "tasks/sudoku/solver.h"
 #include "tasks/sudoku/training_data.h"
 
 #include <torch/torch.h>
 
-#include <chrono>
-#include <filesystem>
-#include <iomanip>
 #include <ostream>
-#include <sstream>
 
 namespace ebm::sudoku {
 
 namespace {
-
-double validation_rate(const std::vector<Board>& puzzles, const std::shared_ptr<SudokuEnergyNet>& net,
-                       const std::string& energy, const TrainSettings& s) {
-  SolverSettings settings;
-  settings.energy = energy;
-  settings.learned = net;
-  settings.budget_ms = s.validation_budget_ms;
-  settings.batch = static_cast<int64_t>(puzzles.size());
-  settings.device = s.device;
-  settings.seed = 1;
-  torch::NoGradGuard no_grad;
-  auto report = solve(puzzles, settings);
-  double ok = 0;
-  for (const auto& p : report.puzzles) ok += p.verified;
-  return ok / puzzles.size();
-}
 
 // Negatives for the contrastive objective: short runs of mirror Langevin on the current energy
 // (weights frozen meanwhile), from the corrupted boards, givens clamped.
@@ -62,107 +39,140 @@ torch::Tensor sample_negatives(SudokuEnergyNet& net, const torch::Tensor& givens
   return result.best_states;
 }
 
+std::string objective_formula(const TrainSettings& s) {
+  if (s.objective == "contrastive")
+    return "contrastive: E(y*) - E(y-) + 0.1 (E(y*)^2 + E(y-)^2), y- = " + std::to_string(s.negative_steps) +
+           " mirror-Langevin steps from y~";
+  return "denoising gradient matching: dE/dy(y~) = y~ - y*, y~ = (1-t) y* + t softmax(2z)";
+}
+
+class EnergyRecipe : public TrainingRecipe {
+ public:
+  explicit EnergyRecipe(const TrainSettings& s) : s_(s) {
+    if (!(s.t_min > 0 && s.t_min < 1)) throw std::invalid_argument("train: t-min must be in (0, 1)");
+    if (s.objective != "denoising" && s.objective != "contrastive")
+      throw std::invalid_argument("train: objective must be denoising or contrastive, got '" + s.objective + "'");
+    if (s.negative_steps < 1) throw std::invalid_argument("train: negative-steps must be >= 1");
+    if (s.train_puzzles < 1) throw std::invalid_argument("train: train-puzzles must be >= 1");
+    net_ = std::make_shared<SudokuEnergyNet>(s.architecture);
+    net_->to(s.device);
+  }
+
+  std::string describe() const override {
+    return "model " + net_->describe() + ", " + std::to_string(net_->parameter_count()) +
+           " parameters; objective: " + s_.objective;
+  }
+  torch::nn::Module& module() override { return *net_; }
+  nlohmann::json identity() const override {
+    return {{"kind", kLearnedEnergyKind}, {"architecture", s_.architecture.to_json()}, {"task", "sudoku"}};
+  }
+
+  void prepare(std::ostream& log) override {
+    data_ = prepare_training_data(static_cast<int>(s_.architecture.box), data_settings_of(s_), log);
+    givens_ = encode_givens(data_.puzzles).to(s_.device);
+    clean_ = one_hot_boards(data_.solutions, float_options());
+  }
+
+  torch::Tensor loss(int64_t step) override {
+    auto gen = make_generator(s_.seed * 1000003 + static_cast<uint64_t>(step), s_.device);
+    auto index = torch::randint(static_cast<int64_t>(data_.puzzles.size()), {s_.batch}, gen,
+                                torch::TensorOptions().dtype(torch::kLong).device(s_.device));
+    auto givens = givens_.index_select(0, index);
+    auto clean = clean_.index_select(0, index);
+    auto t = torch::rand({s_.batch, 1, 1}, gen, float_options()) * (1.0 - s_.t_min) + s_.t_min;
+    auto u = torch::softmax(torch::randn(clean.sizes(), gen, float_options()) * 2.0, -1);
+    const int64_t n = s_.architecture.box * s_.architecture.box;
+    auto free = (givens < 0).unsqueeze(-1).expand({s_.batch, n * n, n});
+    auto noisy = torch::where(free, (1.0 - t) * clean + t * u, clean);
+    if (s_.objective == "contrastive")
+      return contrastive_loss(*net_, givens, clean, sample_negatives(*net_, givens, noisy, s_, step));
+    return denoising_gradient_loss(*net_, givens, noisy, clean, free);
+  }
+
+  nlohmann::json validate(int64_t step, std::ostream& log) override {
+    const double learned = validation_rate("learned");
+    const double combined = validation_rate("combined");
+    log << "validation at step " << step << ": solved " << learned * 100 << "% (learned), " << combined * 100
+        << "% (combined) of " << data_.validation.size() << " hardest-tier puzzles at " << s_.validation_budget_ms
+        << " ms\n";
+    auto record = validation_record(data_.validation.size(), s_.seed);
+    record["budget_ms"] = s_.validation_budget_ms;
+    return {{"validation_solved_learned", learned}, {"validation_solved_combined", combined}, {"validation", record}};
+  }
+
+  nlohmann::json recipe() const override {
+    return {{"data", data_record(data_settings_of(s_), data_.puzzles.size())},
+            {"objective", objective_formula(s_)},
+            {"t_min", s_.t_min}};
+  }
+
+ private:
+  torch::TensorOptions float_options() const { return torch::TensorOptions().dtype(torch::kFloat).device(s_.device); }
+
+  double validation_rate(const std::string& energy) {
+    SolverSettings settings;
+    settings.energy = energy;
+    settings.learned = net_;
+    settings.budget_ms = s_.validation_budget_ms;
+    settings.batch = static_cast<int64_t>(data_.validation.size());
+    settings.device = s_.device;
+    settings.seed = 1;
+    auto report = solve(data_.validation, settings);
+    double ok = 0;
+    for (const auto& p : report.puzzles) ok += p.verified;
+    return ok / static_cast<double>(data_.validation.size());
+  }
+
+  TrainSettings s_;
+  std::shared_ptr<SudokuEnergyNet> net_;
+  TrainingData data_;
+  torch::Tensor givens_, clean_;
+};
+
 }  // namespace
 
+std::vector<ParameterInfo> energy_training_parameters() {
+  const TrainSettings d;
+  std::vector<ParameterInfo> infos = {
+      {"hidden", default_text(d.architecture.hidden), "hidden width per cell", kTrainParameter},
+      {"layers", default_text(d.architecture.layers), "message-passing layers", kTrainParameter},
+      {"objective", d.objective, "denoising (gradient matching) | contrastive (sampler negatives)", kTrainParameter},
+      {"negative-steps", default_text(d.negative_steps), "contrastive: sampler steps per negative", kTrainParameter},
+      {"t-min", default_text(d.t_min), "smallest corruption level t in y~ = (1-t) y* + t u", kTrainParameter},
+      {"validation-budget-ms", default_text(d.validation_budget_ms), "solver budget for validation",
+       kTrainParameter},
+  };
+  for (auto& info : data_parameters()) infos.push_back(std::move(info));
+  return infos;
+}
+
+std::unique_ptr<TrainingRecipe> energy_training_recipe(const TrainingOptions& options,
+                                                       const TaskParameters& parameters) {
+  const auto infos = energy_training_parameters();
+  TrainSettings s;
+  apply_training_options(options, s);
+  apply_data_parameters(parameters, s);
+  s.architecture.hidden = parameter_int(parameters, infos, "hidden");
+  s.architecture.layers = parameter_int(parameters, infos, "layers");
+  s.objective = parameter_value(parameters, infos, "objective");
+  s.negative_steps = parameter_int(parameters, infos, "negative-steps");
+  s.t_min = parameter_double(parameters, infos, "t-min");
+  s.validation_budget_ms = parameter_double(parameters, infos, "validation-budget-ms");
+  return energy_training_recipe(s);
+}
+
+std::unique_ptr<TrainingRecipe> energy_training_recipe(const TrainSettings& settings) {
+  return std::make_unique<EnergyRecipe>(settings);
+}
+
 TrainResult train(const TrainSettings& s, std::ostream& log) {
-  if (s.steps < 1 || s.batch < 1 || s.train_puzzles < 1 || s.validate_every < 1)
-    throw std::invalid_argument("train: steps, batch, train-puzzles and validate-every must be >= 1");
-  if (!(s.learning_rate > 0)) throw std::invalid_argument("train: learning rate must be > 0");
-  if (!(s.t_min > 0 && s.t_min < 1)) throw std::invalid_argument("train: t-min must be in (0, 1)");
-  if (s.objective != "denoising" && s.objective != "contrastive")
-    throw std::invalid_argument("train: objective must be denoising or contrastive, got '" + s.objective + "'");
-  if (s.negative_steps < 1) throw std::invalid_argument("train: negative-steps must be >= 1");
-
-  auto net = std::make_shared<SudokuEnergyNet>(s.architecture);
-  net->to(s.device);
-  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(s.learning_rate));
-  int64_t step = 0;
-  if (s.resume) {
-    auto metadata = load_checkpoint(s.output, *net, {kLearnedEnergyKind, s.architecture.to_json()}, s.device);
-    step = metadata.at("training").at("step").get<int64_t>();
-    load_optimizer_if_present(optimizer, s.output);
-    log << "resumed " << s.output << " at step " << step << "\n";
-  }
-
-  log << "generating " << s.train_puzzles << " training boards (" << s.tiers << ", seed " << s.seed << ")...\n";
-  const int box = static_cast<int>(s.architecture.box);
-  auto data = training_boards(box, s.train_puzzles, s.tiers, s.seed);
-  std::vector<Board> validation;
-  for (const auto& g : validation_boards(box, s.validation_puzzles, s.seed)) validation.push_back(g.puzzle);
-
-  std::vector<Board> puzzles, solutions;
-  for (const auto& d : data) {
-    puzzles.push_back(d.puzzle);
-    solutions.push_back(d.solution);
-  }
-  const auto options = torch::TensorOptions().dtype(torch::kFloat).device(s.device);
-  auto all_givens = encode_givens(puzzles).to(s.device);
-  auto all_clean = one_hot_boards(solutions, options);
-  const int64_t n = s.architecture.box * s.architecture.box;
-  log << "model " << net->describe() << ", " << net->parameter_count() << " parameters; objective: " << s.objective << "\n";
-
+  auto recipe = energy_training_recipe(s);
+  const TrainingResult trained = run_training(*recipe, training_options_of(s), log);
   TrainResult result;
-  LossLog loss_log;
-  while (step < s.steps) {
-    auto gen = make_generator(s.seed * 1000003 + static_cast<uint64_t>(step), s.device);
-    auto index = torch::randint(static_cast<int64_t>(data.size()), {s.batch}, gen,
-                                torch::TensorOptions().dtype(torch::kLong).device(s.device));
-    auto givens = all_givens.index_select(0, index);
-    auto clean = all_clean.index_select(0, index);
-    auto t = (torch::rand({s.batch, 1, 1}, gen, options) * (1.0 - s.t_min) + s.t_min);
-    auto u = torch::softmax(torch::randn(clean.sizes(), gen, options) * 2.0, -1);
-    auto free = (givens < 0).unsqueeze(-1).expand({s.batch, n * n, n});
-    auto noisy = torch::where(free, (1.0 - t) * clean + t * u, clean);
-    net->train();
-    torch::Tensor loss;
-    if (s.objective == "contrastive") {
-      auto negatives = sample_negatives(*net, givens, noisy, s, step);
-      optimizer.zero_grad();
-      loss = contrastive_loss(*net, givens, clean, negatives);
-    } else {
-      optimizer.zero_grad();
-      loss = denoising_gradient_loss(*net, givens, noisy, clean, free);
-    }
-    loss.backward();
-    optimizer.step();
-    ++step;
-    if (auto mean = loss_log.add(loss.item<double>(), step, s.steps, log)) result.final_loss = *mean;
-    if (step % s.validate_every == 0 || step == s.steps) {
-      net->eval();
-      result.validation_learned = validation_rate(validation, net, "learned", s);
-      result.validation_combined = validation_rate(validation, net, "combined", s);
-      log << "validation at step " << step << ": solved " << result.validation_learned * 100 << "% (learned), "
-          << result.validation_combined * 100 << "% (combined) of " << validation.size()
-          << " hardest-tier puzzles at " << s.validation_budget_ms << " ms\n";
-      nlohmann::json metadata{
-          {"kind", kLearnedEnergyKind},
-          {"architecture", s.architecture.to_json()},
-          {"task", "sudoku"},
-          {"parameters", net->parameter_count()},
-          {"training", [&] {
-             auto record = training_record(s.command_line, step, s.steps, s.batch, s.learning_rate, s.tiers,
-                                           data.size(), s.seed);
-             record["objective"] =
-                 s.objective == "contrastive"
-                     ? "contrastive: E(y*) - E(y-) + 0.1 (E(y*)^2 + E(y-)^2), y- = " + std::to_string(s.negative_steps) +
-                           " mirror-Langevin steps from y~"
-                     : "denoising gradient matching: dE/dy(y~) = y~ - y*, y~ = (1-t) y* + t softmax(2z)";
-             record["t_min"] = s.t_min;
-             return record;
-           }()},
-          {"metrics",
-           {{"loss", result.final_loss},
-            {"validation_solved_learned", result.validation_learned},
-            {"validation_solved_combined", result.validation_combined},
-            {"validation", [&] {
-               auto record = validation_record(validation.size(), s.seed);
-               record["budget_ms"] = s.validation_budget_ms;
-               return record;
-             }()}}}};
-      save_training_checkpoint(s.output, *net, metadata, optimizer, log);
-    }
-  }
-  result.steps = step;
+  result.steps = trained.steps;
+  result.final_loss = trained.final_loss;
+  result.validation_learned = trained.metrics.value("validation_solved_learned", 0.0);
+  result.validation_combined = trained.metrics.value("validation_solved_combined", 0.0);
   return result;
 }
 

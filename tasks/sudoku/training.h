@@ -8,18 +8,23 @@
 //                started from y~; loss = E(y*) - E(y-) + 0.1 (E(y*)^2 + E(y-)^2).
 // Which one and why: docs/TRAINING.md (both measured).
 //
-// Data: the project's generator (seeded), a mix of tiers; validation puzzles come from the hardest
-// tier with another seed. Every `validate_every` steps: the loss, the validation solve rate of the
-// learned energy alone and combined with the constraints, and an atomic checkpoint (weights +
-// metadata; the optimizer state beside it as OUTPUT.optim). `resume` continues from there.
+// Data: the project's generator (seeded), a mix of tiers, Split::Train; validation puzzles come from
+// the hardest tier of Split::Validation (training_data.h). The loop is ebm/trainer.h's: every
+// `validate_every` steps the loss, the validation solve rate of the learned energy alone and combined
+// with the constraints, and an atomic checkpoint (weights + metadata; the optimizer state beside it
+// as OUTPUT.optim). `resume` continues from there.
 #pragma once
 
+#include "ebm/task.h"
+#include "ebm/trainer.h"
 #include "tasks/sudoku/learned_energy.h"
 
 #include <torch/types.h>
 
 #include <iosfwd>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace ebm::sudoku {
 
@@ -50,8 +55,21 @@ struct TrainResult {
   double validation_combined = 0.0;  // solve rate, constraints + learned
 };
 
-// Trains, printing progress to `log`; returns the last metrics. Throws on bad settings or when
-// `resume` finds no usable checkpoint.
+// The kTrainParameter declarations of `ebm train sudoku`: hidden, layers, objective, negative-steps,
+// t-min, validation-budget-ms, train-puzzles, tiers, validation-puzzles (defaults: TrainSettings's).
+std::vector<ParameterInfo> energy_training_parameters();
+
+// The learned energy's TrainingRecipe for ebm/trainer.h's run_training. The checkpoint's identity is
+// {"kind": "sudoku-energy", "architecture": LearnedEnergyConfig::to_json(), "task": "sudoku"}.
+// Throws TaskInputError for unreadable parameters and std::invalid_argument for bad values.
+std::unique_ptr<TrainingRecipe> energy_training_recipe(const TrainingOptions& options,
+                                                       const TaskParameters& parameters);
+// The same from a TrainSettings (its loop fields are ignored here: see training_options_of()).
+std::unique_ptr<TrainingRecipe> energy_training_recipe(const TrainSettings& settings);
+
+// Trains, printing progress to `log`; returns the last metrics. A thin wrapper over
+// energy_training_recipe() and run_training(). Throws on bad settings or when `resume` finds no
+// usable checkpoint.
 TrainResult train(const TrainSettings& settings, std::ostream& log);
 
 }  // namespace ebm::sudoku

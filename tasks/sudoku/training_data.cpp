@@ -1,13 +1,6 @@
 #include "tasks/sudoku/training_data.h"
 
-#include "ebm/atomic_file.h"
-#include "ebm/checkpoint.h"
-#include "ebm/version.h"
-
-#include <torch/serialize.h>
-
-#include <filesystem>
-#include <iomanip>
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
 
@@ -28,6 +21,7 @@ std::vector<GeneratedPuzzle> training_boards(int box, int64_t count, const std::
     options.count = static_cast<int>(count / static_cast<int64_t>(list.size()));
     options.tier = list[k];
     options.seed = seed * 7919 + k;
+    options.split = Split::Train;
     auto part = generate(options);
     data.insert(data.end(), part.begin(), part.end());
   }
@@ -42,57 +36,58 @@ std::vector<GeneratedPuzzle> validation_boards(int box, int64_t count, uint64_t 
   options.count = static_cast<int>(count);
   options.tier = Tier::hardest;
   options.seed = validation_seed(seed);
+  options.split = Split::Validation;
   return generate(options);
 }
 
-std::string optimizer_path(const std::string& checkpoint) { return checkpoint + ".optim"; }
-
-void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& checkpoint) {
-  std::ostringstream state;
-  torch::save(optimizer, state);
-  write_file_atomically(optimizer_path(checkpoint), state.str());
+TrainingData prepare_training_data(int box, const DataSettings& s, std::ostream& log) {
+  if (s.train_puzzles < 1) throw std::invalid_argument("train: train-puzzles must be >= 1");
+  if (s.validation_puzzles < 1) throw std::invalid_argument("train: validation-puzzles must be >= 1");
+  log << "generating " << s.train_puzzles << " training boards (" << s.tiers << ", seed " << s.seed << ")...\n";
+  TrainingData data;
+  for (const auto& g : training_boards(box, s.train_puzzles, s.tiers, s.seed)) {
+    data.puzzles.push_back(g.puzzle);
+    data.solutions.push_back(g.solution);
+  }
+  for (const auto& g : validation_boards(box, s.validation_puzzles, s.seed)) {
+    data.validation.push_back(g.puzzle);
+    data.validation_solutions.push_back(g.solution);
+  }
+  return data;
 }
 
-void save_training_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& metadata,
-                              torch::optim::Optimizer& optimizer, std::ostream& log) {
-  save_checkpoint(path, module, metadata, EBM_VERSION);
-  save_optimizer(optimizer, path);
-  log << "checkpoint written: " << path << "\n" << std::flush;
-}
-
-bool load_optimizer_if_present(torch::optim::Optimizer& optimizer, const std::string& checkpoint) {
-  if (!std::filesystem::exists(optimizer_path(checkpoint))) return false;
-  torch::load(optimizer, optimizer_path(checkpoint));
-  return true;
-}
-
-nlohmann::json training_record(const std::string& command, int64_t step, int64_t steps, int64_t batch,
-                               double learning_rate, const std::string& tiers, size_t boards, uint64_t seed) {
-  return {{"command", command},
-          {"step", step},
-          {"steps", steps},
-          {"batch", batch},
-          {"learning_rate", learning_rate},
-          {"data", {{"generator", "ebm generate sudoku"}, {"tiers", tiers}, {"boards", boards}, {"seed", seed}}}};
+nlohmann::json data_record(const DataSettings& s, size_t boards) {
+  return {{"generator", "ebm generate sudoku"},
+          {"split", split_name(Split::Train)},
+          {"tiers", s.tiers},
+          {"boards", boards},
+          {"seed", s.seed}};
 }
 
 nlohmann::json validation_record(size_t puzzles, uint64_t seed) {
-  return {{"tier", "hardest"}, {"puzzles", puzzles}, {"seed", validation_seed(seed)}};
+  return {{"tier", "hardest"},
+          {"split", split_name(Split::Validation)},
+          {"puzzles", puzzles},
+          {"seed", validation_seed(seed)}};
 }
 
-std::optional<double> LossLog::add(double loss, int64_t step, int64_t total, std::ostream& log) {
-  sum_ += loss;
-  ++count_;
-  if (step % every_ != 0 && step != total) return std::nullopt;
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_).count();
-  const double mean = sum_ / count_;
-  log << "step " << step << "/" << total << "  loss " << std::setprecision(4) << mean << "  (" << std::setprecision(3)
-      << count_ / seconds << " steps/s)\n"
-      << std::flush;
-  sum_ = 0.0;
-  count_ = 0;
-  clock_ = std::chrono::steady_clock::now();
-  return mean;
+std::string default_text(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+std::string default_text(int64_t value) { return std::to_string(value); }
+
+std::vector<ParameterInfo> data_parameters() {
+  const DataSettings d;
+  return {
+      {"train-puzzles", default_text(d.train_puzzles),
+       "generated training boards (the same for every trainer)", kTrainParameter},
+      {"tiers", d.tiers, "training tiers, comma-separated", kTrainParameter},
+      {"validation-puzzles", default_text(d.validation_puzzles), "hardest-tier validation puzzles",
+       kTrainParameter},
+  };
 }
 
 }  // namespace ebm::sudoku

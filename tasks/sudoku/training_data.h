@@ -1,58 +1,100 @@
 // What the EBM trainer and the AR trainer share, so both learn from the same boards: the data
-// recipe, the validation puzzles, and the optimizer state kept beside a checkpoint.
+// recipe, the validation puzzles, their training parameters and the mapping between their settings
+// structs and ebm/trainer.h's TrainingOptions.
+//
+// Splits (generator.h): training boards are Split::Train, validation puzzles Split::Validation, so
+// neither shares a puzzle or a solution grid with `ebm generate` / eval / bench data (Split::Test).
 #pragma once
 
+#include "ebm/task.h"
+#include "ebm/trainer.h"
 #include "tasks/sudoku/generator.h"
 
 #include <nlohmann/json.hpp>
-#include <torch/nn/module.h>
-#include <torch/optim/optimizer.h>
 
-#include <chrono>
-#include <optional>
-#include <ostream>
+#include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
 namespace ebm::sudoku {
 
-// `count` boards, split evenly over the comma-separated `tiers`; tier k comes from generator seed
-// seed * 7919 + k. Throws std::invalid_argument for no tiers or fewer boards than tiers.
+// `count` Split::Train boards, split evenly over the comma-separated `tiers`; tier k comes from
+// generator seed seed * 7919 + k. Throws std::invalid_argument for no tiers or fewer boards than tiers.
 std::vector<GeneratedPuzzle> training_boards(int box, int64_t count, const std::string& tiers, uint64_t seed);
 
 // Generator seed of the validation puzzles for a training seed: seed + 1000003.
 uint64_t validation_seed(uint64_t seed);
-// `count` hardest-tier puzzles from validation_seed(seed).
+// `count` hardest-tier Split::Validation puzzles from validation_seed(seed).
 std::vector<GeneratedPuzzle> validation_boards(int box, int64_t count, uint64_t seed);
 
-// The optimizer state lives beside the checkpoint, at OUTPUT.optim, written atomically.
-std::string optimizer_path(const std::string& checkpoint);
-void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& checkpoint);
-// The checkpoint (atomic, library version recorded) and the optimizer state beside it, then a log line.
-void save_training_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& metadata,
-                              torch::optim::Optimizer& optimizer, std::ostream& log);
-// Loads OUTPUT.optim when it exists; returns whether it did.
-bool load_optimizer_if_present(torch::optim::Optimizer& optimizer, const std::string& checkpoint);
+// The data settings both trainers share.
+struct DataSettings {
+  int64_t train_puzzles = 4000;
+  std::string tiers = "medium,hard,expert,hardest";
+  int64_t validation_puzzles = 32;
+  uint64_t seed = 0;
+};
 
-// The "training" metadata both trainers record in their checkpoints: command, step, recipe, data.
-nlohmann::json training_record(const std::string& command, int64_t step, int64_t steps, int64_t batch,
-                               double learning_rate, const std::string& tiers, size_t boards, uint64_t seed);
-// The "validation" part of the metrics: hardest tier, puzzle count, generator seed.
+// The boards of one training run, as parallel lists.
+struct TrainingData {
+  std::vector<Board> puzzles, solutions;                 // training boards
+  std::vector<Board> validation, validation_solutions;  // validation puzzles
+};
+// Logs "generating N training boards (TIERS, seed S)..." and draws both sets. Throws
+// std::invalid_argument for fewer than one training board or validation puzzle.
+TrainingData prepare_training_data(int box, const DataSettings& settings, std::ostream& log);
+
+// The "data" part of the "training" metadata record: generator, split, tiers, boards, seed.
+nlohmann::json data_record(const DataSettings& settings, size_t boards);
+// The "validation" part of the metrics: hardest tier, split, puzzle count, generator seed.
 nlohmann::json validation_record(size_t puzzles, uint64_t seed);
 
-// Training progress: the mean loss since the last line, printed every `every` steps and at the last
-// step as "step S/T  loss L  (R steps/s)".
-class LossLog {
- public:
-  explicit LossLog(int64_t every = 50) : every_(every), clock_(std::chrono::steady_clock::now()) {}
-  // Adds this step's loss. When a line is due, prints it and returns the mean it printed.
-  std::optional<double> add(double loss, int64_t step, int64_t total, std::ostream& log);
+// The kTrainParameter declarations of the shared data settings (train-puzzles, tiers,
+// validation-puzzles), defaults from DataSettings.
+std::vector<ParameterInfo> data_parameters();
+// Text of a default value for a ParameterInfo ("0.05", "3000").
+std::string default_text(double value);
+std::string default_text(int64_t value);
 
- private:
-  int64_t every_;
-  double sum_ = 0.0;
-  int64_t count_ = 0;
-  std::chrono::steady_clock::time_point clock_;
-};
+// Settings structs (TrainSettings, ArTrainSettings) name the loop's fields alike; these map them.
+template <typename Settings>
+TrainingOptions training_options_of(const Settings& s) {
+  TrainingOptions o;
+  o.steps = s.steps;
+  o.batch = s.batch;
+  o.learning_rate = s.learning_rate;
+  o.validate_every = s.validate_every;
+  o.seed = s.seed;
+  o.output = s.output;
+  o.resume = s.resume;
+  o.device = s.device;
+  o.command_line = s.command_line;
+  return o;
+}
+template <typename Settings>
+void apply_training_options(const TrainingOptions& o, Settings& s) {
+  s.steps = o.steps;
+  s.batch = o.batch;
+  s.learning_rate = o.learning_rate;
+  s.validate_every = o.validate_every;
+  s.seed = o.seed;
+  s.output = o.output;
+  s.resume = o.resume;
+  s.device = o.device;
+  s.command_line = o.command_line;
+}
+template <typename Settings>
+DataSettings data_settings_of(const Settings& s) {
+  return {s.train_puzzles, s.tiers, s.validation_puzzles, s.seed};
+}
+// Reads train-puzzles, tiers and validation-puzzles from `parameters` into `s`.
+template <typename Settings>
+void apply_data_parameters(const TaskParameters& parameters, Settings& s) {
+  const auto infos = data_parameters();
+  s.train_puzzles = parameter_int(parameters, infos, "train-puzzles");
+  s.tiers = parameter_value(parameters, infos, "tiers");
+  s.validation_puzzles = parameter_int(parameters, infos, "validation-puzzles");
+}
 
 }  // namespace ebm::sudoku

@@ -1,0 +1,265 @@
+// `ebm solve TASK`, `ebm generate TASK` and `ebm tasks`: one subcommand per registered task, built
+// from the Task interface alone.
+#include "cli/commands.h"
+#include "cli/task_flags.h"
+
+#include "ebm/atomic_file.h"
+#include "ebm/device.h"
+#include "samplers/task_solver.h"
+#include "tasks/registry.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace ebm::cli {
+
+namespace {
+
+struct SolveFlags {
+  std::vector<std::string> arguments, inputs;
+  std::string sampler, energy, model, device = "cpu", trace_csv, chains_csv;
+  int64_t chains_every = 5;
+  double budget_ms = 10000;
+  int64_t batch = 8;
+  int threads = 1;
+  uint64_t seed = 0;
+  bool json = false, quiet = false, no_board = false;
+};
+
+// Positional arguments are files for one-problem-per-file tasks, else problems written inline.
+std::vector<Example> solve_input(const Task& task, const SolveFlags& f, const TaskParameters& parameters) {
+  check_parameters(task, parameters);
+  std::vector<Example> examples;
+  std::vector<std::string> files = f.inputs;
+  if (task.one_problem_per_file()) files.insert(files.end(), f.arguments.begin(), f.arguments.end());
+  else
+    for (const auto& text : f.arguments) {
+      std::istringstream in(text);
+      for (auto& e : task.read(in, "argument", parameters)) examples.push_back(std::move(e));
+    }
+  for (const auto& path : files)
+    for (auto& e : read_problems(task, path, parameters)) examples.push_back(std::move(e));
+  return examples;
+}
+
+void write_trace_csv(const std::string& path, const std::vector<TraceRow>& trace) {
+  std::ostringstream csv;
+  csv << "step,elapsed_ms,evaluations,running_chains,mean_energy,min_energy,mean_gradient_norm,mean_acceptance\n";
+  for (const auto& r : trace)
+    csv << r.step << "," << r.elapsed_ms << "," << r.evaluations << "," << r.running_chains << "," << r.mean_energy
+        << "," << r.min_energy << "," << r.mean_gradient_norm << "," << r.mean_acceptance << "\n";
+  write_file_atomically(path, csv.str());
+}
+
+void write_chains_csv(const std::string& path, const std::vector<ChainTraceRow>& rows) {
+  std::ostringstream csv;
+  csv << "step,chain,problem,energy,violations,state\n";
+  for (const auto& r : rows)
+    csv << r.step << "," << r.chain << "," << r.problem << "," << r.energy << "," << r.violations << "," << r.state
+        << "\n";
+  write_file_atomically(path, csv.str());
+}
+
+// A compact energy trace: the lowest energy at ~12 points of the run.
+std::string sparkline(const std::vector<TraceRow>& trace) {
+  std::ostringstream s;
+  const size_t points = std::min<size_t>(12, trace.size());
+  for (size_t i = 0; i < points; ++i) {
+    const auto& r = trace[(trace.size() - 1) * i / std::max<size_t>(1, points - 1)];
+    s << "  step " << std::setw(5) << r.step << "  E_min " << std::fixed << std::setprecision(3) << r.min_energy
+      << "  chains " << r.running_chains << "\n";
+  }
+  return s.str();
+}
+
+void run_solve(const TaskPtr& task, const SolveFlags& f, const TaskParameters& parameters) {
+  set_threads(f.threads);
+  auto examples = solve_input(*task, f, parameters);
+  if (examples.empty()) throw std::runtime_error("no problems in the input");
+  std::vector<ProblemPtr> problems;
+  for (const auto& e : examples) problems.push_back(e.problem);
+  EbmSettings settings;
+  settings.energy = {f.energy, f.model, nullptr};
+  settings.sampler = f.sampler;
+  settings.budget_ms = f.budget_ms;
+  settings.batch = f.batch;
+  settings.seed = f.seed;
+  settings.device = resolve_device(f.device);
+  const bool single_on_terminal = problems.size() == 1 && !f.json && isatty(STDOUT_FILENO) && !f.no_board &&
+                                  !task->render(*problems.front(), nullptr, true).empty();
+  settings.trace = single_on_terminal || !f.trace_csv.empty();
+  if (!f.chains_csv.empty()) settings.trace_chains_every = f.chains_every;
+  const bool show_progress = !f.quiet && problems.size() > 1 && isatty(STDERR_FILENO);
+  auto report = solve_with_energy(*task, problems, settings, [&](size_t done, size_t total) {
+    if (show_progress) std::cerr << "\rsolved batches: " << done << "/" << total << " problems" << std::flush;
+  });
+  if (show_progress) std::cerr << "\n";
+  if (!f.trace_csv.empty()) write_trace_csv(f.trace_csv, report.trace);
+  if (!f.chains_csv.empty()) write_chains_csv(f.chains_csv, report.chain_trace);
+
+  size_t verified = 0;
+  for (size_t i = 0; i < problems.size(); ++i) {
+    const auto& s = report.problems[i];
+    const Answer* answer = s.verified ? s.answer.get() : nullptr;
+    verified += s.verified;
+    if (f.json) {
+      nlohmann::json line = task->problem_fields(*problems[i]);
+      line.update(nlohmann::json{{"problem", problems[i]->source},
+                          {"answer", answer ? task->answer_json(*problems[i], *answer) : nlohmann::json(nullptr)},
+                          {"verified", s.verified},
+                          {"energy", s.energy},
+                          {"steps", s.steps},
+                          {"energy_evaluations", s.evaluations},
+                          {"milliseconds", s.ms},
+                          {"chains", s.chains}});
+      std::cout << line.dump() << "\n";
+    } else if (single_on_terminal) {
+      std::cout << task->render(*problems[i], answer, true) << "\n"
+                << (s.verified ? "verified: yes" : "verified: no (unsolved)") << "   energy " << s.energy << "   steps "
+                << s.steps << "   evaluations " << s.evaluations << "   " << std::fixed << std::setprecision(1) << s.ms
+                << " ms   chains " << s.chains << "\n"
+                << "energy trace (lowest energy among running chains):\n"
+                << sparkline(report.trace);
+    } else {
+      task->write_answer(std::cout, *problems[i], answer);
+    }
+  }
+  std::cout << std::flush;
+  if (!f.quiet && problems.size() > 1)
+    std::cerr << "verified " << verified << "/" << problems.size() << " in " << std::fixed << std::setprecision(0)
+              << report.total_ms << " ms (" << std::setprecision(1) << report.total_ms / problems.size()
+              << " ms per problem); sampler " << report.sampler << "\n";
+  exit_status() = task->exit_status(verified, problems.size());
+}
+
+std::string energy_list(const Task& task) {
+  std::string names;
+  for (const auto& n : task.energy_names()) names += (names.empty() ? "" : " | ") + n;
+  return names;
+}
+
+void add_solve_task(CLI::App* solve, const TaskPtr& task) {
+  auto* cmd = solve->add_subcommand(
+      task->name(), "solve " + task->name() + " problems by energy minimisation.\nInput: " + task->input_format() +
+                        "\nOutput: " + task->output_format() +
+                        "\n--json prints one JSON object per problem instead: problem, answer (null unless "
+                        "verified), verified, energy, steps, energy_evaluations, milliseconds, chains.");
+  auto f = std::make_shared<SolveFlags>();
+  auto parameters = std::make_shared<TaskParameters>();
+  cmd->add_option("problems", f->arguments,
+                  task->one_problem_per_file() ? "problem files (" + task->file_extension() + ", '-' = stdin)"
+                                               : "problems written inline, one per argument");
+  cmd->add_option("-i,--input", f->inputs, "file(s) of problems ('-' = stdin)");
+  add_parameter_flags(cmd, task->parameters(), kProblemParameter, parameters);
+  cmd->add_flag("--json", f->json, "one JSON object per problem");
+  cmd->add_option("--budget-ms", f->budget_ms, "wall-clock bound per problem (per batch run)")->capture_default_str();
+  cmd->add_option("--sampler", f->sampler, "sampler spec (see `ebm samplers`); default: the task's tuned spec");
+  cmd->add_option("--energy", f->energy, energy_list(*task) + " (default: " + task->energy_names().front() + ")");
+  cmd->add_option("--model", f->model, "checkpoint of a learned energy (default: the shipped one)");
+  cmd->add_option("--device", f->device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+  cmd->add_option("--threads", f->threads, "LibTorch threads (0 = LibTorch default)")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "seed of the sampler")->capture_default_str();
+  cmd->add_option("--batch", f->batch, "problems solved together in one batch")->capture_default_str();
+  cmd->add_option("--trace", f->trace_csv, "write the first batch's per-step energy trace as CSV");
+  cmd->add_option("--trace-chains", f->chains_csv,
+                  "write every running chain of the first batch (energy, rule violations of its decoded state, the\n"
+                  "best chain's state) every --trace-every steps as CSV (notebooks/energy_landscape.ipynb)");
+  cmd->add_option("--trace-every", f->chains_every, "steps between --trace-chains records")->capture_default_str();
+  cmd->add_flag("--no-board", f->no_board, "print the answer in the task's format even for one problem on a terminal");
+  cmd->add_flag("-q,--quiet", f->quiet, "no progress or summary on stderr");
+  cmd->callback([task, f, parameters] {
+    if (f->arguments.empty() && f->inputs.empty())
+      throw std::runtime_error("give problems as arguments or --input FILE (see --help)");
+    if (f->chains_every < 1) throw std::runtime_error("--trace-every must be >= 1");
+    run_solve(task, *f, *parameters);
+  });
+}
+
+struct GenerateFlags {
+  int64_t count = 100;
+  uint64_t seed = 0;
+  std::string split = "test", output;
+  int threads = 0;
+};
+
+void add_generate_task(CLI::App* generate, const TaskPtr& task) {
+  const bool per_file = task->one_problem_per_file();
+  auto* cmd = generate->add_subcommand(
+      task->name(), "seeded " + task->name() + " problems (with their known answers where the format has room).\n" +
+                        (per_file ? "One file per problem: -o DIR writes DIR/" + task->name() + "-NNNN" +
+                                        task->file_extension() + "; without -o, problems go to stdout one after another."
+                                  : "All problems in one file (-o FILE, atomically) or on stdout.") +
+                        "\nSplits: a problem belongs to train, validation or test by a hash of its content, so the "
+                        "three streams never overlap whatever the seeds.");
+  auto f = std::make_shared<GenerateFlags>();
+  auto parameters = std::make_shared<TaskParameters>();
+  cmd->add_option("--count", f->count, "number of problems")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "seed; the output depends only on the seed, split and parameters")
+      ->capture_default_str();
+  cmd->add_option("--split", f->split, "test | validation | train")->capture_default_str();
+  add_parameter_flags(cmd, task->parameters(), kGenerateParameter | kProblemParameter, parameters);
+  cmd->add_option("--threads", f->threads, "generator threads (0 = all); the output does not depend on it")
+      ->capture_default_str();
+  cmd->add_option("-o,--output", f->output, per_file ? "output folder" : "output file (written atomically)");
+  cmd->callback([task, f, parameters, per_file] {
+    if (f->count < 0) throw std::runtime_error("--count must be >= 0");
+    GenerateRequest request;
+    request.count = f->count;
+    request.seed = f->seed;
+    request.split = parse_split(f->split);
+    request.parameters = *parameters;
+    request.threads = f->threads;
+    check_parameters(*task, *parameters);
+    const auto examples = task->generate(request);
+    if (per_file && !f->output.empty()) {
+      std::filesystem::create_directories(f->output);
+      for (size_t i = 0; i < examples.size(); ++i) {
+        std::ostringstream name, text;
+        name << task->name() << "-" << std::setw(4) << std::setfill('0') << i + 1 << task->file_extension();
+        task->write_problems(text, {examples[i]});
+        write_file_atomically((std::filesystem::path(f->output) / name.str()).string(), text.str());
+      }
+      std::cerr << "wrote " << examples.size() << " files to " << f->output << "\n";
+      return;
+    }
+    std::ostringstream text;
+    task->write_problems(text, examples);
+    if (f->output.empty()) std::cout << text.str();
+    else write_file_atomically(f->output, text.str());
+  });
+}
+
+}  // namespace
+
+void add_task_commands(CLI::App& app) {
+  auto* solve = app.add_subcommand("solve", "solve task instances with an energy-based model (see `ebm tasks`)");
+  solve->require_subcommand(1);
+  auto* generate = app.add_subcommand("generate", "generate task data in disjoint train/validation/test splits");
+  generate->require_subcommand(1);
+  for (const auto& task : all_tasks()) {
+    add_solve_task(solve, task);
+    if (task->can_generate()) add_generate_task(generate, task);
+  }
+
+  auto* tasks = app.add_subcommand("tasks", "list the registered tasks, their formats, energies and parameters");
+  tasks->callback([] {
+    for (const auto& task : all_tasks()) {
+      std::cout << task->name() << ": " << task->summary() << "\n"
+                << "  input:      " << task->input_format() << "\n"
+                << "  output:     " << task->output_format() << "\n"
+                << "  energies:   " << energy_list(*task) << "; default sampler " << task->default_sampler(task->energy_names().front()) << "\n"
+                << "  reference:  " << (task->reference_name().empty() ? "none" : task->reference_name()) << "\n"
+                << "  generator:  " << (task->can_generate() ? "yes" : "no") << "\n";
+      for (const auto& p : task->parameters())
+        std::cout << "  --" << std::left << std::setw(22) << p.name << (p.default_value.empty() ? "" : "= " + p.default_value)
+                  << "  " << p.meaning << "\n";
+      std::cout << "\n";
+    }
+  });
+}
+
+}  // namespace ebm::cli

@@ -1,0 +1,96 @@
+#include "cli/task_flags.h"
+
+#include "tasks/registry.h"
+
+#include <fstream>
+#include <iostream>
+#include <set>
+
+namespace ebm::cli {
+
+void add_parameter_flags(CLI::App* cmd, const std::vector<ParameterInfo>& infos, unsigned uses,
+                         const std::shared_ptr<TaskParameters>& values) {
+  std::set<std::string> added;
+  for (const auto& info : infos) {
+    if (!(info.use & uses) || !added.insert(info.name).second) continue;
+    const std::string name = info.name;
+    auto* option = cmd->add_option_function<std::string>(
+        "--" + name, [values, name](const std::string& v) { (*values)[name] = v; }, info.meaning);
+    if (!info.default_value.empty()) option->default_str(info.default_value);
+  }
+}
+
+std::vector<ParameterInfo> all_task_parameters() {
+  std::vector<ParameterInfo> infos;
+  for (const auto& task : all_tasks())
+    for (auto info : task->parameters()) {
+      info.meaning = task->name() + ": " + info.meaning;
+      infos.push_back(info);
+    }
+  return infos;
+}
+
+void check_parameters(const Task& task, const TaskParameters& values) {
+  const auto infos = task.parameters();
+  for (const auto& [name, value] : values) {
+    bool known = false;
+    for (const auto& info : infos) known = known || info.name == name;
+    if (!known) throw std::runtime_error("--" + name + " is not a parameter of task '" + task.name() + "'");
+  }
+}
+
+void add_dataset_flags(CLI::App* cmd, DatasetFlags& flags, const std::string& noun) {
+  cmd->add_option("-i,--input", flags.inputs, "dataset file(s) in the task's format ('-' = stdin); else generated");
+  cmd->add_option("--count", flags.count, "generated " + noun)->capture_default_str();
+  cmd->add_option("--data-seed", flags.data_seed, "generator seed")->capture_default_str();
+  cmd->add_option("--split", flags.split, "generated split: test | validation | train (disjoint by construction)")
+      ->capture_default_str();
+}
+
+std::vector<Example> read_problems(const Task& task, const std::string& path, const TaskParameters& parameters) {
+  if (path == "-") return task.read(std::cin, "stdin", parameters);
+  std::ifstream in(path);
+  if (!in) throw TaskInputError("cannot open input file '" + path + "'");
+  return task.read(in, path, parameters);
+}
+
+std::vector<Example> load_dataset(const Task& task, const DatasetFlags& flags, const TaskParameters& parameters) {
+  check_parameters(task, parameters);
+  std::vector<Example> examples;
+  if (!flags.inputs.empty()) {
+    for (const auto& path : flags.inputs)
+      for (auto& e : read_problems(task, path, parameters)) examples.push_back(std::move(e));
+    return examples;
+  }
+  if (!task.can_generate())
+    throw std::runtime_error("task '" + task.name() + "' has no generator: give --input FILE");
+  if (flags.count < 1) throw std::runtime_error("--count must be >= 1, got " + std::to_string(flags.count));
+  GenerateRequest request;
+  request.count = flags.count;
+  request.seed = flags.data_seed;
+  request.split = parse_split(flags.split);
+  request.parameters = parameters;
+  request.threads = flags.generator_threads;
+  return task.generate(request);
+}
+
+nlohmann::json dataset_json(const DatasetFlags& flags, const TaskParameters& parameters) {
+  if (!flags.inputs.empty()) return {{"files", flags.inputs}};
+  return {{"generated", parameters}, {"count", flags.count}, {"seed", flags.data_seed}, {"split", flags.split}};
+}
+
+std::string dataset_text(const DatasetFlags& flags, size_t problems) {
+  std::string text = std::to_string(problems) + " problems (";
+  if (flags.inputs.empty())
+    return text + "generated " + flags.split + " split, seed " + std::to_string(flags.data_seed) + ")";
+  for (size_t i = 0; i < flags.inputs.size() && i < 3; ++i) text += (i ? ", " : "") + flags.inputs[i];
+  if (flags.inputs.size() > 3) text += ", ...";
+  return text + ")";
+}
+
+int& exit_status() {
+  static int status = 0;
+  return status;
+}
+
+}  // namespace ebm::cli

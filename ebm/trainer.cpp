@@ -1,0 +1,108 @@
+#include "ebm/trainer.h"
+
+#include "ebm/checkpoint.h"
+#include "ebm/training_records.h"
+
+#include <torch/torch.h>
+
+#include <ostream>
+#include <stdexcept>
+
+namespace ebm {
+
+namespace {
+
+void check_options(const TrainingOptions& o) {
+  auto require = [](bool ok, const std::string& problem) {
+    if (!ok) throw std::invalid_argument("train: " + problem);
+  };
+  require(o.steps >= 1, "steps must be >= 1, got " + std::to_string(o.steps));
+  require(o.batch >= 1, "batch must be >= 1, got " + std::to_string(o.batch));
+  require(o.validate_every >= 1, "validate-every must be >= 1, got " + std::to_string(o.validate_every));
+  require(o.learning_rate > 0, "learning rate must be > 0, got " + std::to_string(o.learning_rate));
+  require(!o.output.empty(), "no output checkpoint path");
+}
+
+int64_t parameter_count(torch::nn::Module& module) {
+  int64_t count = 0;
+  for (const auto& p : module.parameters()) count += p.numel();
+  return count;
+}
+
+// Loads the checkpoint at `path` into `module` after checking that it is the recipe's: kind and
+// architecture (ebm/checkpoint.h), then every further identity key. Returns the step it holds.
+int64_t resume_step(const std::string& path, torch::nn::Module& module, const nlohmann::json& identity,
+                    const torch::Device& device) {
+  auto refuse = [&path](const std::string& problem) { throw CheckpointError(path, "cannot resume: " + problem); };
+  nlohmann::json metadata;
+  try {
+    metadata = read_checkpoint_metadata(path);
+    for (const auto& [key, value] : identity.items()) {
+      if (key == "kind" || key == "architecture") continue;
+      if (metadata.value(key, nlohmann::json()) != value)
+        refuse("'" + key + "' is " + metadata.value(key, nlohmann::json()).dump() + " in the file, " + value.dump() +
+               " expected");
+    }
+    metadata = load_checkpoint(path, module, {identity.value("kind", ""), identity.value("architecture", nlohmann::json())},
+                               device);
+  } catch (const CheckpointError& error) {
+    if (error.problem().rfind("cannot resume", 0) == 0) throw;
+    refuse(error.problem());
+  }
+  const auto training = metadata.value("training", nlohmann::json());
+  if (!training.is_object() || !training.contains("step") || !training["step"].is_number_integer())
+    refuse("no training step in its metadata");
+  return training["step"].get<int64_t>();
+}
+
+nlohmann::json merged(nlohmann::json base, const nlohmann::json& extra) {
+  if (extra.is_object()) base.update(extra);
+  return base;
+}
+
+}  // namespace
+
+TrainingResult run_training(TrainingRecipe& recipe, const TrainingOptions& options, std::ostream& log) {
+  check_options(options);
+  torch::nn::Module& module = recipe.module();
+  const nlohmann::json identity = recipe.identity();
+  torch::optim::Adam optimizer(module.parameters(), torch::optim::AdamOptions(options.learning_rate));
+
+  TrainingResult result;
+  if (options.resume) {
+    result.first_step = resume_step(options.output, module, identity, options.device);
+    load_optimizer_if_present(optimizer, options.output);
+    log << "resumed " << options.output << " at step " << result.first_step << "\n";
+  }
+  recipe.prepare(log);
+  log << recipe.describe() << "\n";
+
+  LossLog loss_log;
+  int64_t step = result.first_step;
+  while (step < options.steps) {
+    module.train();
+    optimizer.zero_grad();
+    torch::Tensor loss = recipe.loss(step);
+    loss.backward();
+    optimizer.step();
+    ++step;
+    const double value = loss.item<double>();
+    result.losses.push_back(value);
+    if (auto mean = loss_log.add(value, step, options.steps, log)) result.final_loss = *mean;
+    if (step % options.validate_every != 0 && step != options.steps) continue;
+    module.eval();
+    {
+      torch::NoGradGuard no_grad;
+      result.metrics = recipe.validate(step, log);
+    }
+    nlohmann::json metadata = identity;
+    metadata["parameters"] = parameter_count(module);
+    metadata["training"] = merged(training_record(options, step), recipe.recipe());
+    metadata["metrics"] = merged({{"loss", result.final_loss}}, result.metrics);
+    save_training_checkpoint(options.output, module, metadata, optimizer, log);
+  }
+  result.steps = step;
+  return result;
+}
+
+}  // namespace ebm

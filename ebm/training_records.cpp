@@ -1,0 +1,61 @@
+#include "ebm/training_records.h"
+
+#include "ebm/atomic_file.h"
+#include "ebm/checkpoint.h"
+#include "ebm/trainer.h"
+#include "ebm/version.h"
+
+#include <torch/serialize.h>
+
+#include <filesystem>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+namespace ebm {
+
+std::string optimizer_path(const std::string& checkpoint) { return checkpoint + ".optim"; }
+
+void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& checkpoint) {
+  std::ostringstream state;
+  torch::save(optimizer, state);
+  write_file_atomically(optimizer_path(checkpoint), state.str());
+}
+
+bool load_optimizer_if_present(torch::optim::Optimizer& optimizer, const std::string& checkpoint) {
+  if (!std::filesystem::exists(optimizer_path(checkpoint))) return false;
+  torch::load(optimizer, optimizer_path(checkpoint));
+  return true;
+}
+
+void save_training_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& metadata,
+                              torch::optim::Optimizer& optimizer, std::ostream& log) {
+  save_checkpoint(path, module, metadata, EBM_VERSION);
+  save_optimizer(optimizer, path);
+  log << "checkpoint written: " << path << "\n" << std::flush;
+}
+
+nlohmann::json training_record(const TrainingOptions& options, int64_t step) {
+  return {{"command", options.command_line},
+          {"step", step},
+          {"steps", options.steps},
+          {"batch", options.batch},
+          {"learning_rate", options.learning_rate}};
+}
+
+std::optional<double> LossLog::add(double loss, int64_t step, int64_t total, std::ostream& log) {
+  sum_ += loss;
+  ++count_;
+  if (step % every_ != 0 && step != total) return std::nullopt;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_).count();
+  const double mean = sum_ / count_;
+  log << "step " << step << "/" << total << "  loss " << std::setprecision(4) << mean << "  (" << std::setprecision(3)
+      << count_ / seconds << " steps/s)\n"
+      << std::flush;
+  sum_ = 0.0;
+  count_ = 0;
+  clock_ = std::chrono::steady_clock::now();
+  return mean;
+}
+
+}  // namespace ebm

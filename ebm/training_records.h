@@ -1,0 +1,50 @@
+// What a training run keeps and prints, whatever it trains (ebm/trainer.h's loop uses these):
+// the optimizer state beside a checkpoint, the checkpoint write itself, the loop's part of the
+// "training" metadata record, and the periodic loss line.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+namespace ebm {
+
+struct TrainingOptions;  // ebm/trainer.h
+
+// The optimizer state lives beside the checkpoint, at CHECKPOINT.optim, written atomically.
+std::string optimizer_path(const std::string& checkpoint);
+void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& checkpoint);
+// Loads CHECKPOINT.optim when it exists; returns whether it did.
+bool load_optimizer_if_present(torch::optim::Optimizer& optimizer, const std::string& checkpoint);
+
+// The checkpoint (atomic, this library's version recorded) and the optimizer state beside it, then
+// the log line "checkpoint written: PATH".
+void save_training_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& metadata,
+                              torch::optim::Optimizer& optimizer, std::ostream& log);
+
+// The loop's fields of the "training" metadata record at step `step`:
+// {"command", "step", "steps", "batch", "learning_rate"}. A recipe adds its own (data, objective).
+nlohmann::json training_record(const TrainingOptions& options, int64_t step);
+
+// Training progress: the mean loss since the last line, printed every `every` steps and at the last
+// step as "step S/T  loss L  (R steps/s)".
+class LossLog {
+ public:
+  explicit LossLog(int64_t every = 50) : every_(every), clock_(std::chrono::steady_clock::now()) {}
+  // Adds this step's loss. When a line is due, prints it and returns the mean it printed.
+  std::optional<double> add(double loss, int64_t step, int64_t total, std::ostream& log);
+
+ private:
+  int64_t every_;
+  double sum_ = 0.0;
+  int64_t count_ = 0;
+  std::chrono::steady_clock::time_point clock_;
+};
+
+}  // namespace ebm

@@ -1,0 +1,165 @@
+// The shared training loop (ebm/trainer.h) on a toy recipe: a line fitted to y = 2x + 1.
+// Checkpoint metadata, optimizer state, resume, and the refusals.
+#include <torch/torch.h>
+
+#include <doctest/doctest.h>
+
+#include "ebm/checkpoint.h"
+#include "ebm/trainer.h"
+#include "ebm/training_records.h"
+
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+using namespace ebm;
+
+namespace {
+
+class LineRecipe : public TrainingRecipe {
+ public:
+  explicit LineRecipe(std::string task = "toy") : task_(std::move(task)) {}
+  std::string describe() const override { return "model line, 2 parameters; objective: mse"; }
+  torch::nn::Module& module() override { return *line_; }
+  nlohmann::json identity() const override {
+    return {{"kind", "toy-line"}, {"architecture", {{"inputs", 1}}}, {"task", task_}};
+  }
+  void prepare(std::ostream& log) override {
+    x_ = torch::linspace(-1, 1, 16).unsqueeze(1);
+    y_ = 2 * x_ + 1;
+    log << "prepared\n";
+  }
+  torch::Tensor loss(int64_t step) override {
+    steps_seen.push_back(step);
+    return torch::mse_loss(line_->forward(x_), y_);
+  }
+  nlohmann::json validate(int64_t step, std::ostream& log) override {
+    CHECK_FALSE(torch::GradMode::is_enabled());
+    CHECK_FALSE(line_->is_training());
+    log << "validated at " << step << "\n";
+    return {{"error", torch::mse_loss(line_->forward(x_), y_).item<double>()}};
+  }
+  nlohmann::json recipe() const override { return {{"data", "16 points of y = 2x + 1"}}; }
+
+  std::vector<int64_t> steps_seen;
+
+ private:
+  std::string task_;
+  torch::nn::Linear line_{1, 1};
+  torch::Tensor x_, y_;
+};
+
+TrainingOptions toy_options(const std::string& path) {
+  TrainingOptions options;
+  options.steps = 60;
+  options.batch = 16;
+  options.learning_rate = 0.05;
+  options.validate_every = 25;
+  options.output = path;
+  options.command_line = "test train";
+  return options;
+}
+
+std::string temp_checkpoint() {
+  auto path = (std::filesystem::temp_directory_path() / "ebm-test-trainer.ckpt").string();
+  std::filesystem::remove(path);
+  std::filesystem::remove(optimizer_path(path));
+  return path;
+}
+
+}  // namespace
+
+TEST_SUITE("trainer") {
+  TEST_CASE("run_training: learns, logs, checkpoints with the recipe's record, resumes where it stopped") {
+    const std::string path = temp_checkpoint();
+    TrainingOptions options = toy_options(path);
+    LineRecipe recipe;
+    std::ostringstream log;
+    const TrainingResult first = run_training(recipe, options, log);
+    CHECK(first.steps == 60);
+    CHECK(first.first_step == 0);
+    REQUIRE(first.losses.size() == 60u);
+    CHECK(first.losses.back() < first.losses.front() / 10);
+    CHECK(recipe.steps_seen.front() == 0);
+    CHECK(recipe.steps_seen.back() == 59);
+    CHECK(first.metrics.contains("error"));
+    const std::string text = log.str();
+    CHECK(text.rfind("prepared\nmodel line, 2 parameters; objective: mse\n", 0) == 0);
+    CHECK(text.find("step 50/60  loss ") != std::string::npos);
+    CHECK(text.find("step 60/60  loss ") != std::string::npos);
+    CHECK(text.find("validated at 25\n") != std::string::npos);
+    CHECK(text.find("validated at 50\n") != std::string::npos);
+    CHECK(text.find("validated at 60\n") != std::string::npos);
+    CHECK(text.find("checkpoint written: " + path) != std::string::npos);
+    CHECK(std::filesystem::exists(optimizer_path(path)));
+
+    const auto metadata = read_checkpoint_metadata(path);
+    CHECK(metadata["kind"] == "toy-line");
+    CHECK(metadata["task"] == "toy");
+    CHECK(metadata["parameters"] == 2);
+    CHECK(metadata["library_version"] != "unknown");
+    CHECK(metadata["training"]["command"] == "test train");
+    CHECK(metadata["training"]["step"] == 60);
+    CHECK(metadata["training"]["steps"] == 60);
+    CHECK(metadata["training"]["batch"] == 16);
+    CHECK(metadata["training"]["learning_rate"] == 0.05);
+    CHECK(metadata["training"]["data"] == "16 points of y = 2x + 1");
+    CHECK(metadata["metrics"]["loss"] == first.final_loss);
+    CHECK(metadata["metrics"].contains("error"));
+
+    options.steps = 70;
+    options.resume = true;
+    LineRecipe again;
+    std::ostringstream log2;
+    const TrainingResult second = run_training(again, options, log2);
+    CHECK(second.first_step == 60);
+    CHECK(second.steps == 70);
+    CHECK(second.losses.size() == 10u);
+    CHECK(again.steps_seen.front() == 60);
+    CHECK(second.losses.front() < first.losses.front() / 10);  // the weights came back
+    CHECK(log2.str().rfind("resumed " + path + " at step 60\n", 0) == 0);
+    CHECK(read_checkpoint_metadata(path)["training"]["step"] == 70);
+    std::filesystem::remove(path);
+    std::filesystem::remove(optimizer_path(path));
+  }
+
+  TEST_CASE("run_training: refuses bad options and checkpoints of another identity, naming the problem") {
+    const std::string path = temp_checkpoint();
+    std::ostringstream log;
+    LineRecipe recipe;
+    TrainingOptions bad = toy_options(path);
+    bad.steps = 0;
+    CHECK_THROWS_WITH_AS(run_training(recipe, bad, log), doctest::Contains("steps must be >= 1"), std::invalid_argument);
+    bad = toy_options(path);
+    bad.learning_rate = -1;
+    CHECK_THROWS_WITH_AS(run_training(recipe, bad, log), doctest::Contains("learning rate"), std::invalid_argument);
+    bad = toy_options("");
+    CHECK_THROWS_WITH_AS(run_training(recipe, bad, log), doctest::Contains("output"), std::invalid_argument);
+
+    TrainingOptions options = toy_options(path);
+    options.resume = true;
+    CHECK_THROWS_WITH_AS(run_training(recipe, options, log), doctest::Contains("cannot resume: cannot open"),
+                         CheckpointError);
+
+    options.resume = false;
+    options.steps = 2;
+    run_training(recipe, options, log);
+    options.resume = true;
+    options.steps = 4;
+    LineRecipe other_task("another");
+    CHECK_THROWS_WITH_AS(run_training(other_task, options, log),
+                         doctest::Contains("cannot resume: 'task' is \"toy\" in the file, \"another\" expected"),
+                         CheckpointError);
+
+    torch::nn::Linear wider(1, 2);
+    save_checkpoint(path, *wider, {{"kind", "toy-line"}, {"architecture", {{"inputs", 2}}}, {"task", "toy"}});
+    CHECK_THROWS_WITH_AS(run_training(recipe, options, log), doctest::Contains("cannot resume: architecture mismatch"),
+                         CheckpointError);
+    save_checkpoint(path, *wider, {{"kind", "other"}, {"architecture", {{"inputs", 1}}}, {"task", "toy"}});
+    CHECK_THROWS_WITH_AS(run_training(recipe, options, log), doctest::Contains("cannot resume: kind mismatch"),
+                         CheckpointError);
+    std::filesystem::remove(path);
+    std::filesystem::remove(optimizer_path(path));
+  }
+}
