@@ -4,7 +4,7 @@
 // one small formula solved end to end by energy minimisation.
 #include <doctest/doctest.h>
 
-#include "samplers/registry.h"
+#include "samplers/task_solver.h"
 #include "tasks/sat/encoding.h"
 #include "tasks/sat/energies.h"
 #include "tasks/sat/generator.h"
@@ -160,7 +160,10 @@ TEST_SUITE("sat") {
       CHECK(e[1].item<double>() == doctest::Approx(violated_clauses(b, y)));
       auto closed = energy.closed_form_energy_and_gradient(index, states);
       CHECK(torch::allclose(closed.energy, e));
+      auto with_autograd = energy.forward(index, states.clone().requires_grad_(true));  // tensor ops, not the CPU loop
+      CHECK(torch::allclose(with_autograd, e));
       auto counts = violated_clause_counts(states.argmax(-1), index);
+      CHECK(torch::equal(counts, violated_clause_counts_by_tensor_ops(states.argmax(-1), index)));
       CHECK(counts[0].item<float>() == violated_clauses(a, x));
       CHECK(counts[1].item<float>() == violated_clauses(b, y));
       CHECK(all_clauses_satisfied(states.argmax(-1), index)[0].item<bool>() == satisfies(a, x));
@@ -233,36 +236,53 @@ TEST_SUITE("sat") {
     CHECK_THROWS_AS(task->generate(request), TaskInputError);
   }
 
-  TEST_CASE("end to end: a generated n=20 formula solved by energy minimisation (default sampler)") {
-    std::mt19937_64 rng(2);
-    // A satisfiable formula: planted, so the test needs no external solver.
-    Assignment planted(20);
-    std::bernoulli_distribution coin(0.5);
-    for (auto&& value : planted) value = coin(rng);
-    Formula formula;
-    while (formula.num_clauses() == 0) {
-      Formula candidate = random_k_sat({20, 4.26, 3}, rng);
-      for (const auto& clause : candidate.clauses)
-        if (clause_satisfied(clause, planted)) formula.clauses.push_back(clause);
-      formula.variables = 20;
-    }
+  TEST_CASE("end to end: an n=20 random 3-SAT formula solved by energy minimisation (default sampler)") {
     auto task = make_task();
-    std::vector<ProblemPtr> batch{problem_of(formula)};
-    const Encoding encoding = task->encode(batch, torch::kCPU);
-    DriverOptions defaults;
-    defaults.max_steps = 20000;
-    defaults.seed = 4;
-    SamplerSpec spec = parse_sampler_spec(task->default_sampler("clauses"), defaults);
-    RunRequest request;
-    request.energy = task->make_energy({"clauses", "", nullptr}, batch, torch::kCPU);
-    request.problems = 1;
-    request.condition = encoding.condition;
-    request.space = encoding.space;
-    request.verifier = encoding.verifier;
-    RunResult result = run_sampler(*spec.sampler, request, spec.driver);
-    CHECK(result.problems[0].verified);
-    auto answer = task->decode(*batch[0], result.problems[0].answer.unsqueeze(0));
-    std::string why;
-    CHECK_MESSAGE(task->verify(*batch[0], *answer, &why), why);
+    std::vector<ProblemPtr> problems;
+    if (on_path("minisat")) {
+      GenerateRequest request;
+      request.count = 2;
+      request.seed = 3;
+      request.split = Split::Train;
+      request.parameters = {{"variables", "20"}};
+      for (const auto& example : task->generate(request)) problems.push_back(example.problem);
+    } else {  // planted: the clauses of a random formula that a hidden assignment satisfies
+      std::mt19937_64 rng(2);
+      Assignment planted(20);
+      std::bernoulli_distribution coin(0.5);
+      for (auto&& value : planted) value = coin(rng);
+      Formula formula;
+      formula.variables = 20;
+      for (const auto& clause : random_k_sat({20, 4.26, 3}, rng).clauses)
+        if (clause_satisfied(clause, planted)) formula.clauses.push_back(clause);
+      problems.push_back(problem_of(formula));
+    }
+    EbmSettings settings;
+    settings.budget_ms = 20000;
+    settings.seed = 4;
+    const SolveReport report = solve_with_energy(*task, problems, settings);
+    REQUIRE(report.problems.size() == problems.size());
+    for (size_t i = 0; i < problems.size(); ++i) {
+      CHECK(report.problems[i].verified);
+      CHECK(report.problems[i].energy == 0.0);
+      std::string why;
+      REQUIRE(report.problems[i].answer);
+      CHECK_MESSAGE(task->verify(*problems[i], *report.problems[i].answer, &why), why);
+    }
+  }
+
+  TEST_CASE("the relaxed space: mirror Langevin on probabilities reaches a model of a small formula") {
+    auto task = make_task();
+    std::istringstream in("p cnf 6 6\n1 2 -3 0\n-1 3 0\n-2 4 5 0\n-4 -5 0\n6 -1 0\n-6 2 0\n");
+    auto examples = task->read(in, "small.cnf", {{"space", "probabilities"}});
+    std::vector<ProblemPtr> problems{examples[0].problem};
+    CHECK(task->encode(problems, torch::kCPU).space.kind == AnswerKind::Categorical);
+    EbmSettings settings;
+    settings.sampler = "anneal:t_start=0.3,t_end=0.01/langevin:mirror=true,step=0.2,chains=8,steps=3000";
+    settings.seed = 1;
+    const SolveReport report = solve_with_energy(*task, problems, settings);
+    CHECK(report.problems[0].verified);
+    std::istringstream bad("p cnf 1 1\n1 0\n");
+    CHECK_THROWS_AS(task->read(bad, "x.cnf", {{"space", "logits"}}), TaskInputError);
   }
 }

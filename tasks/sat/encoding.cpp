@@ -1,5 +1,7 @@
 #include "tasks/sat/encoding.h"
 
+#include "tasks/sat/clause_kernels.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -54,13 +56,18 @@ torch::Tensor literal_false_columns(const torch::Tensor& y) {
   return torch::cat({y.reshape({rows, -1}), constants}, 1);
 }
 
-torch::Tensor violated_clause_counts(const torch::Tensor& decoded, const torch::Tensor& index) {
+torch::Tensor violated_clause_counts_by_tensor_ops(const torch::Tensor& decoded, const torch::Tensor& index) {
   const int64_t rows = decoded.size(0), clauses = index.size(1), length = index.size(2);
   auto is_false = torch::one_hot(decoded.to(torch::kLong), 2).to(torch::kInt);  // [n, V, 2]: [v, 0] = v is false
   auto constants = torch::tensor({1, 0}, is_false.options()).expand({rows, 2});
   auto columns = torch::cat({is_false.reshape({rows, -1}), constants}, 1);
   auto literal_false = columns.gather(1, index.reshape({rows, -1})).view({rows, clauses, length});
   return (literal_false.sum(2) == length).sum(1).to(torch::kFloat);
+}
+
+torch::Tensor violated_clause_counts(const torch::Tensor& decoded, const torch::Tensor& index) {
+  if (decoded.device().is_cpu() && index.device().is_cpu()) return violated_clause_counts_cpu(decoded, index);
+  return violated_clause_counts_by_tensor_ops(decoded, index);
 }
 
 torch::Tensor all_clauses_satisfied(const torch::Tensor& decoded, const torch::Tensor& index) {

@@ -39,7 +39,9 @@ torch::Tensor literal_false_columns(const torch::Tensor& y);
 // The exact batched check of decoded assignments: decoded int64 [n, V] (1 = true), index [n, C, L] ->
 // bool [n], true when every clause has a true literal. Integer arithmetic only.
 torch::Tensor all_clauses_satisfied(const torch::Tensor& decoded, const torch::Tensor& index);
-// Number of violated clauses of decoded assignments, float [n].
+// Number of violated clauses of decoded assignments, float [n] on the device of `decoded`: a CPU loop
+// (clause_kernels.h) on the CPU, tensor ops elsewhere.
 torch::Tensor violated_clause_counts(const torch::Tensor& decoded, const torch::Tensor& index);
+torch::Tensor violated_clause_counts_by_tensor_ops(const torch::Tensor& decoded, const torch::Tensor& index);
 
 }  // namespace ebm::sat

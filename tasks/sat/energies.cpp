@@ -1,5 +1,6 @@
 #include "tasks/sat/energies.h"
 
+#include "tasks/sat/clause_kernels.h"
 #include "tasks/sat/encoding.h"
 
 #include <torch/torch.h>
@@ -47,6 +48,8 @@ torch::Tensor gradient_from(const torch::Tensor& index, const torch::Tensor& oth
 }  // namespace
 
 torch::Tensor ClauseViolationEnergy::forward(const torch::Tensor& condition, const torch::Tensor& answer) {
+  const bool differentiable = torch::GradMode::is_enabled() && answer.requires_grad();
+  if (!differentiable && clause_kernels_apply(condition, answer)) return clause_energy_cpu(condition, answer, nullptr);
   return slot_values(condition, answer).prod(2).sum(1);
 }
 
@@ -56,6 +59,11 @@ torch::Tensor ClauseViolationEnergy::closed_form_gradient(const torch::Tensor& c
 
 EnergyAndGradient ClauseViolationEnergy::closed_form_energy_and_gradient(const torch::Tensor& condition,
                                                                          const torch::Tensor& answer) {
+  if (clause_kernels_apply(condition, answer)) {
+    EnergyAndGradient out;
+    out.energy = clause_energy_cpu(condition, answer, &out.gradient);
+    return out;
+  }
   const auto products = clause_products(slot_values(condition, answer));
   return {products.clause.sum(1), gradient_from(condition, products.others, answer)};
 }

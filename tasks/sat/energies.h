@@ -8,6 +8,9 @@
 // variable's flip computed from the gradient is exact (what gwg's and dmala's proposals use).
 // Closed-form gradient: dE/dq[j] = sum over the slots (c, l) with idx[c, l] = j of prod_{l' != l} q[idx[c, l']].
 //
+// On the CPU, outside autograd, both come from one loop over the clause index (clause_kernels.h);
+// forward() with an answer that requires grad uses tensor ops, so autograd reaches it too.
+//
 // condition: int64 [B, C, L] clause index (encoding.h); answer: [B, V, 2]. Returns [B].
 #pragma once
 

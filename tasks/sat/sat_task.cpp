@@ -113,6 +113,11 @@ class SatTask : public Task {
     return {{"model", model_literals(sat_answer(answer).values)}};
   }
 
+  nlohmann::json problem_fields(const Problem& problem) const override {
+    const Formula& formula = sat_problem(problem).formula;
+    return {{"variables", formula.variables}, {"clauses", formula.num_clauses()}};
+  }
+
   int exit_status(size_t verified, size_t total) const override { return total > 0 && verified == total ? 10 : 0; }
 
   uint64_t fingerprint(const Problem& problem) const override {
