@@ -23,7 +23,7 @@
 
 namespace ebm::sat {
 
-// Column of q holding P(literal is false), for a literal of a formula with `variables` variables.
+// Column of q holding P(literal is false): 2(v-1) for +v, 2(v-1)+1 for -v.
 inline int64_t literal_column(int32_t literal) {
   const int64_t variable = literal > 0 ? literal : -static_cast<int64_t>(literal);
   return 2 * (variable - 1) + (literal < 0 ? 1 : 0);
