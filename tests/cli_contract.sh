@@ -67,9 +67,27 @@ grep -q "seed" "$dir/sweep.err" || fail "sweep: the refusal must name the seed: 
 
 # Every registered task is listed with its formats; every task's generator, solver and harness run.
 "$ebm" tasks > "$dir/tasks.txt"
-for task in sudoku coloring portfolio; do
+for task in sudoku sat coloring portfolio; do
   grep -q "^$task:" "$dir/tasks.txt" || fail "ebm tasks must list $task"
 done
+
+# SAT: DIMACS CNF in, SAT-competition lines out: `s SATISFIABLE` + `v ... 0` with exit 10, or
+# `s UNKNOWN` with exit 0 -- never `s UNSATISFIABLE` (an energy minimiser proves nothing).
+"$ebm" generate sat --count 1 --variables 20 --seed 5 -o "$dir/cnf" 2> /dev/null
+set +e; "$ebm" solve sat "$dir/cnf/sat-0001.cnf" > "$dir/sat.out"; status=$?; set -e
+[[ $status -eq 10 ]] || fail "sat: a satisfied formula must exit 10, got $status"
+grep -q "^s SATISFIABLE$" "$dir/sat.out" || fail "sat: expected 's SATISFIABLE'"
+[[ $(grep '^v ' "$dir/sat.out" | tail -1) == *" 0" ]] || fail "sat: the v lines must end in 0"
+printf 'c x1 and not x1\np cnf 1 2\n1 0\n-1 0\n' > "$dir/unsat.cnf"
+set +e; "$ebm" solve sat - --budget-ms 300 < "$dir/unsat.cnf" > "$dir/unsat.out"; status=$?; set -e
+[[ $status -eq 0 ]] || fail "sat: no model found must exit 0, got $status"
+grep -q "^s UNKNOWN$" "$dir/unsat.out" || fail "sat: expected 's UNKNOWN'"
+if grep -q "UNSATISFIABLE" "$dir/unsat.out"; then fail "sat: never print s UNSATISFIABLE"; fi
+printf 'p cnf 2 1\n1 3 0\n' > "$dir/bad.cnf"
+if "$ebm" solve sat "$dir/bad.cnf" > /dev/null 2> "$dir/bad.err"; then fail "sat: a bad file must exit non-zero"; fi
+grep -q "bad.cnf:2" "$dir/bad.err" || fail "sat: error must name line 2: $(cat "$dir/bad.err")"
+"$ebm" eval --task sat --input "$dir/cnf/sat-0001.cnf" --solver ebm --json "$dir/sat.json" > /dev/null
+grep -q '"model"' "$dir/sat.json" || fail "sat: eval --json must hold each instance's model"
 
 # Graph colouring: DIMACS .col in, `s col K` + `l V C` out with exit 10; `s UNKNOWN` with exit 0.
 "$ebm" generate coloring --count 1 --vertices 40 --seed 3 -o "$dir/col" 2> /dev/null
