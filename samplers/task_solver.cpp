@@ -68,6 +68,29 @@ IterationCallback chain_tracer(const Encoding& encoding, int64_t every, int64_t 
   };
 }
 
+// The categorical space a sampler accepts: the encoding's own, or the same variables as one-hot rows
+// (discrete samplers) or probability simplices (continuous ones). Energies see the same [V, K]
+// tensors either way, and one-hot clamp rows are points of both. Throws the sampler's own refusal
+// when neither fits.
+AnswerSpace space_for(const Sampler& sampler, const AnswerSpace& space) {
+  try {
+    sampler.check_space(space);
+    return space;
+  } catch (const std::invalid_argument&) {
+    const bool one_hot = space.kind == AnswerKind::OneHot;
+    const bool probabilities = space.kind == AnswerKind::Categorical && space.param == CategoricalParam::Probabilities;
+    if (!one_hot && !probabilities) throw;
+    AnswerSpace other = one_hot ? AnswerSpace::categorical(space.num_variables(), space.num_categories())
+                                : AnswerSpace::one_hot(space.num_variables(), space.num_categories());
+    try {
+      sampler.check_space(other);
+    } catch (const std::invalid_argument&) {
+      sampler.check_space(space);  // report the refusal of the task's own space
+    }
+    return other;
+  }
+}
+
 // Energy of each final state; for categorical spaces that of its decoded one-hot form, where
 // annealed relaxation terms vanish.
 torch::Tensor answer_energies(Energy& energy, const Encoding& encoding, const torch::Tensor& states) {
@@ -104,7 +127,8 @@ SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& p
   report.energy = energy->describe();
   for (const auto& [first, end] : batch_ranges(task, problems, settings.batch)) {
     std::vector<ProblemPtr> batch(problems.begin() + first, problems.begin() + end);
-    const Encoding encoding = task.encode(batch, settings.device);
+    Encoding encoding = task.encode(batch, settings.device);
+    encoding.space = space_for(*spec.sampler, encoding.space);
     std::vector<int64_t> owner = encoding.owner;
     if (owner.empty())
       for (size_t i = 0; i < batch.size(); ++i) owner.push_back(static_cast<int64_t>(i));
@@ -127,7 +151,6 @@ SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& p
           chain_tracer(encoding, settings.trace_chains_every, spec.driver.chains, report.chain_trace));
     DriverOptions driver = spec.driver;
     driver.seed = settings.seed + first;
-    spec.sampler->check_space(encoding.space);
     RunResult result = run_sampler(*spec.sampler, request, driver);
     if (settings.trace && first_batch) report.trace = result.trace;
 

@@ -5,6 +5,9 @@
 // accepts one chain's decoded state) -> task.decode -> task.verify decides `verified`.
 // Nothing here searches, backtracks or propagates: the only solver is the sampler.
 //
+// Answer space: the encoding's; a categorical one is switched between one-hot rows and probability
+// simplices when only the other suits the sampler (GWG wants one-hot, mirror Langevin simplices).
+//
 // Batches: consecutive problems that task.batchable() allows together, at most `batch` of them, run
 // in one driver call bounded by `budget_ms`. The seed of batch b is seed + (index of its first problem).
 #pragma once

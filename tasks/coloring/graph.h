@@ -30,7 +30,6 @@ using Edge = std::pair<int32_t, int32_t>;  // (u, v), 0-based, u < v
 struct Graph : Problem {
   int32_t vertices = 0;
   int32_t colors = 3;       // K: the colouring asked for
-  bool relaxed_states = false;  // encode as relaxed simplices (Categorical) instead of one-hot rows
   std::vector<Edge> edges;  // sorted, unique, u < v
 
   // Degree of every vertex [vertices].

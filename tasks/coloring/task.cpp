@@ -43,9 +43,6 @@ class ColoringTask : public Task {
   std::vector<ParameterInfo> parameters() const override {
     return {
         {"colors", "3", "K, the number of colours asked for (colours 1..K)", kProblemParameter | kGenerateParameter},
-        {"states", "one-hot",
-         "answer states: one-hot (tabu, gwg, dula, dmala) or relaxed (simplices: langevin, mala, hmc, gd)",
-         kProblemParameter},
         {"vertices", "200", "V, vertices of each generated graph", kGenerateParameter},
         {"edges", "", "M, edges of each generated graph; default round(2.395 * V), flat200_479's density",
          kGenerateParameter},
@@ -57,7 +54,6 @@ class ColoringTask : public Task {
 
   std::vector<Example> read(std::istream& in, const std::string& source, const TaskParameters& parameters) const override {
     auto graph = std::make_shared<Graph>(read_dimacs(in, source, colors_parameter(parameters)));
-    graph->relaxed_states = relaxed_states(parameters);
     return {{graph, nullptr}};
   }
 
@@ -109,10 +105,8 @@ class ColoringTask : public Task {
       spec.edges = parameter_int(request.parameters, infos, "edges");
     if (spec.edges < -1) throw TaskInputError("--edges: expected a count >= 0, got " + std::to_string(spec.edges));
     std::vector<Example> examples;
-    for (auto& made : generate_flat_graphs(spec, request.count, request.seed, request.split)) {
-      made.graph->relaxed_states = relaxed_states(request.parameters);
+    for (auto& made : generate_flat_graphs(spec, request.count, request.seed, request.split))
       examples.push_back({made.graph, made.planted});
-    }
     return examples;
   }
 
@@ -144,8 +138,7 @@ class ColoringTask : public Task {
   }
 
   bool batchable(const Problem& a, const Problem& b) const override {
-    return as_graph(a).vertices == as_graph(b).vertices && as_graph(a).colors == as_graph(b).colors &&
-           as_graph(a).relaxed_states == as_graph(b).relaxed_states;
+    return as_graph(a).vertices == as_graph(b).vertices && as_graph(a).colors == as_graph(b).colors;
   }
 
   Encoding encode(const std::vector<ProblemPtr>& batch, const torch::Device& device) const override {
@@ -154,12 +147,12 @@ class ColoringTask : public Task {
     for (const auto& problem : batch) graphs.push_back(&as_graph(*problem));
     for (const Graph* graph : graphs)
       if (!batchable(*graphs.front(), *graph))
-        throw std::invalid_argument("coloring: one batch needs graphs of one vertex count, one K and one --states");
+        throw std::invalid_argument("coloring: one batch needs graphs of one vertex count, one K");
     Encoding encoding;
     encoding.problems = static_cast<int64_t>(batch.size());
     encoding.condition = edge_lists(graphs).to(device);
-    encoding.space = coloring_space(graphs.front()->vertices, graphs.front()->colors,
-                                    graphs.front()->relaxed_states ? AnswerKind::Categorical : AnswerKind::OneHot);
+    // One-hot rows; the generic solver hands continuous samplers the same variables as simplices.
+    encoding.space = coloring_space(graphs.front()->vertices, graphs.front()->colors, AnswerKind::OneHot);
     const torch::Tensor edges = encoding.condition;
     encoding.verifier = [edges](const torch::Tensor& decoded, const torch::Tensor& problem_index) {
       return proper_colorings(decoded, edges.index_select(0, problem_index));
@@ -226,12 +219,6 @@ class ColoringTask : public Task {
     const int64_t colors = parameter_int(parameters, this->parameters(), "colors");
     if (colors < 1 || colors > 100000) throw TaskInputError("--colors: expected 1..100000 colours, got " + std::to_string(colors));
     return static_cast<int32_t>(colors);
-  }
-  bool relaxed_states(const TaskParameters& parameters) const {
-    const std::string states = parameter_value(parameters, this->parameters(), "states");
-    if (states != "one-hot" && states != "relaxed")
-      throw TaskInputError("--states: expected one-hot or relaxed, got '" + states + "'");
-    return states == "relaxed";
   }
 };
 

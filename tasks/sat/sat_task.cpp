@@ -33,12 +33,6 @@ const SatAnswer& sat_answer(const Answer& answer) {
   return *sat;
 }
 
-StateKind parse_state_kind(const std::string& text) {
-  if (text == "one-hot") return StateKind::OneHot;
-  if (text == "probabilities") return StateKind::Probabilities;
-  throw TaskInputError("--space: expected one-hot or probabilities, got '" + text + "'");
-}
-
 bool parse_yes_no(const std::string& flag, const std::string& text) {
   if (text == "yes") return true;
   if (text == "no") return false;
@@ -63,10 +57,7 @@ class SatTask : public Task {
            "model, else 0.";
   }
   std::vector<ParameterInfo> parameters() const override {
-    return {{"space", "one-hot",
-             "sampler state: one-hot (gwg, dmala, dula) or probabilities (langevin/gd with mirror=true, mala)",
-             kProblemParameter},
-            {"variables", "100", "generated formulas: number of variables n", kGenerateParameter},
+    return {{"variables", "100", "generated formulas: number of variables n", kGenerateParameter},
             {"ratio", "4.26", "generated formulas: clauses per variable, m = round(ratio * n)", kGenerateParameter},
             {"k", "3", "generated formulas: literals per clause (distinct variables, random signs)",
              kGenerateParameter},
@@ -79,13 +70,11 @@ class SatTask : public Task {
 
   std::vector<Example> read(std::istream& in, const std::string& source,
                             const TaskParameters& parameters) const override {
-    const StateKind state = parse_state_kind(parameter_value(parameters, this->parameters(), "space"));
     auto problem = std::make_shared<SatProblem>();
     problem->formula = read_dimacs(in, source);
     if (problem->formula.variables == 0)
       throw TaskInputError(source + ":1: the formula has no variables: nothing to assign");
     problem->source = source;
-    problem->state = state;
     return {Example{problem, nullptr}};
   }
 
@@ -133,14 +122,7 @@ class SatTask : public Task {
     generation.shape.k = parameter_int(request.parameters, infos, "k");
     generation.satisfiable = parse_yes_no("satisfiable", parameter_value(request.parameters, infos, "satisfiable"));
     generation.labeller = kReference;
-    const StateKind state = parse_state_kind(parameter_value(request.parameters, infos, "space"));
-    auto examples = generate_labelled(request, generation);
-    for (auto& example : examples) {
-      auto problem = std::make_shared<SatProblem>(sat_problem(*example.problem));
-      problem->state = state;
-      example.problem = problem;
-    }
-    return examples;
+    return generate_labelled(request, generation);
   }
 
   std::vector<std::string> energy_names() const override { return {kClauseEnergy}; }
@@ -163,7 +145,7 @@ class SatTask : public Task {
   }
   bool batchable(const Problem& a, const Problem& b) const override {
     const SatProblem &x = sat_problem(a), &y = sat_problem(b);
-    return x.formula.variables == y.formula.variables && x.state == y.state;
+    return x.formula.variables == y.formula.variables;
   }
 
   Encoding encode(const std::vector<ProblemPtr>& batch, const torch::Device& device) const override {
@@ -171,12 +153,11 @@ class SatTask : public Task {
     std::vector<const Formula*> formulas;
     for (const auto& problem : batch) formulas.push_back(&sat_problem(*problem).formula);
     const int64_t variables = formulas.front()->variables;
-    const StateKind state = sat_problem(*batch.front()).state;
     Encoding encoding;
     encoding.problems = static_cast<int64_t>(batch.size());
     encoding.condition = clause_index(formulas, variables).to(device);
-    encoding.space = state == StateKind::OneHot ? AnswerSpace::one_hot(variables, 2)
-                                                : AnswerSpace::categorical(variables, 2);
+    // One-hot rows; the generic solver hands continuous samplers the same variables as simplices.
+    encoding.space = AnswerSpace::one_hot(variables, 2);
     const torch::Tensor index = encoding.condition;
     encoding.verifier = [index](const torch::Tensor& decoded, const torch::Tensor& problem_index) {
       return all_clauses_satisfied(decoded, index.index_select(0, problem_index));
