@@ -62,8 +62,16 @@ Split parse_split(const std::string& name) {
   throw TaskInputError("unknown split '" + name + "' (train, validation, test)");
 }
 
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
 uint64_t content_fingerprint(const std::string& bytes) {
-  // A final avalanche (splitmix64's) so that fingerprint % 10 uses every input bit.
+  // A final avalanche (splitmix64's mixing, without its increment) so that fingerprint % 10 uses
+  // every input bit. Changing it would move every generated problem to another split.
   uint64_t x = fnv1a64(bytes.data(), bytes.size());
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
   x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;

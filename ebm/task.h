@@ -94,6 +94,9 @@ Split parse_split(const std::string& name);  // "train" | "validation" | "test";
 
 // FNV-1a of a byte string, the fingerprint helper tasks use for split_of() and dataset identity.
 uint64_t content_fingerprint(const std::string& bytes);
+// The splitmix64 finaliser: spreads a seed (or seed ^ index) over 64 bits for the generators' own
+// std::mt19937_64 streams.
+uint64_t splitmix64(uint64_t x);
 
 struct GenerateRequest {
   int64_t count = 10;

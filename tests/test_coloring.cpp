@@ -7,6 +7,7 @@
 
 #include "samplers/driver.h"
 #include "samplers/registry.h"
+#include "tests/task_test_helpers.h"
 #include "tasks/coloring/encoding.h"
 #include "tasks/coloring/energies.h"
 #include "tasks/coloring/generator.h"
@@ -29,12 +30,7 @@ Graph parse(const std::string& text, int32_t colors = 3) {
 
 // The message of the TaskInputError that parsing `text` throws ("" when none).
 std::string parse_error(const std::string& text) {
-  try {
-    parse(text);
-  } catch (const TaskInputError& e) {
-    return e.what();
-  }
-  return "";
+  return ebm::testing::input_error_of([&] { parse(text); });
 }
 
 Graph cycle(int32_t length, int32_t colors) {

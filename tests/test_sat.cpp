@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "samplers/task_solver.h"
+#include "tests/task_test_helpers.h"
 #include "tasks/sat/encoding.h"
 #include "tasks/sat/energies.h"
 #include "tasks/sat/generator.h"
@@ -29,12 +30,7 @@ Formula parse(const std::string& text) {
 
 // The message of the TaskInputError that `text` raises ("" when it parses).
 std::string parse_error(const std::string& text) {
-  try {
-    parse(text);
-  } catch (const TaskInputError& e) {
-    return e.what();
-  }
-  return "";
+  return ebm::testing::input_error_of([&] { parse(text); });
 }
 
 bool on_path(const std::string& program) {

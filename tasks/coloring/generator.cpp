@@ -1,5 +1,7 @@
 #include "tasks/coloring/generator.h"
 
+#include "ebm/task.h"
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -22,13 +24,6 @@ std::vector<int64_t> class_sizes(int32_t vertices, int32_t colors) {
   std::vector<int64_t> sizes(colors, vertices / colors);
   for (int32_t c = 0; c < vertices % colors; ++c) ++sizes[c];
   return sizes;
-}
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
 }
 
 uint64_t below(std::mt19937_64& rng, uint64_t n) { return rng() % n; }

@@ -1,5 +1,7 @@
 #include "tasks/sudoku/generator.h"
 
+#include "ebm/task.h"
+
 #include "tasks/sudoku/reference_solver.h"
 
 #include <algorithm>
@@ -67,13 +69,6 @@ TierSpec tier_spec(Tier tier, int box) {
       break;
   }
   return s;
-}
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
 }
 
 // Blanks cells of `solution` in random order while the solution stays unique, down to `target`
