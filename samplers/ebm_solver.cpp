@@ -6,6 +6,8 @@
 #include <torch/nn/module.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace ebm {
@@ -38,6 +40,15 @@ std::pair<std::vector<std::string>, std::string> split_spec(const std::string& t
 bool has_energy(const Task& task, const std::string& name) {
   const auto names = task.energy_names();
   return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// budget=MS of a solver spec: a finite number > 0.
+double budget_of(const std::string& spec, const std::string& text) {
+  char* end = nullptr;
+  const double ms = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(ms > 0) || !std::isfinite(ms))
+    throw std::invalid_argument("solver '" + spec + "': budget must be milliseconds > 0, got '" + text + "'");
+  return ms;
 }
 
 int64_t parameter_count(torch::nn::Module& module) {
@@ -120,7 +131,7 @@ SolverPtr make_ebm_solver(const TaskPtr& task, const std::string& spec, const So
       else if (key == "model") settings.energy.model = value;
       else if (key == "chains") chains = value;
       else if (key == "steps") steps = value;
-      else if (key == "budget") settings.budget_ms = std::stod(value);
+      else if (key == "budget") settings.budget_ms = budget_of(spec, value);
       else
         throw std::invalid_argument("solver '" + spec + "': unknown key '" + key +
                                     "' (energy, model, chains, steps, budget, sampler)");

@@ -140,6 +140,8 @@ TEST_SUITE("tasks") {
     CHECK(report.solvers[0].peak_rss_mb > 0);
     CHECK_THROWS_AS(make_solver(task, "bogus", context), std::invalid_argument);
     CHECK_THROWS_AS(make_solver(task, "ebm-nonsense", context), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(make_solver(task, "ebm:budget=soon", context), doctest::Contains("budget must be"),
+                         std::invalid_argument);
   }
 
   TEST_CASE("sweep: rows are skipped on resume, and a resume with another seed or dataset is refused") {
