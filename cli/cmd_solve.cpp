@@ -207,7 +207,7 @@ void add_generate_task(CLI::App* generate, const TaskPtr& task) {
   cmd->add_option("--count", f->count, "number of problems")->capture_default_str();
   cmd->add_option("--seed", f->seed, "seed; the output depends only on the seed, split and parameters")
       ->capture_default_str();
-  cmd->add_option("--split", f->split, "test | validation | train")->capture_default_str();
+  cmd->add_option("--split", f->split, "test | validation | train | harder (the out-of-distribution split, where the task has one)")->capture_default_str();
   add_parameter_flags(cmd, task->parameters(), kGenerateParameter | kProblemParameter, parameters);
   cmd->add_option("--threads", f->threads, "generator threads (0 = all); the output does not depend on it")
       ->capture_default_str();
@@ -221,7 +221,7 @@ void add_generate_task(CLI::App* generate, const TaskPtr& task) {
     request.parameters = *parameters;
     request.threads = f->threads;
     check_parameters(*task, *parameters);
-    const auto examples = task->generate(request);
+    const auto examples = generate_examples(*task, request);
     if (per_file && !f->output.empty()) {
       std::filesystem::create_directories(f->output);
       for (size_t i = 0; i < examples.size(); ++i) {

@@ -29,6 +29,10 @@ void add_loop_flags(CLI::App* cmd, TrainFlags& f) {
   cmd->add_option("--seed", o.seed, "seed of data and training")->capture_default_str();
   cmd->add_option("-o,--output", o.output, "checkpoint path (OUTPUT.optim holds the optimizer)")->capture_default_str();
   cmd->add_flag("--resume", o.resume, "continue from the checkpoint at --output");
+  cmd->add_option("--time-limit", o.max_seconds,
+                  "stop after this many seconds of training (validates and checkpoints there); 0 = none.\n"
+                  "Give every model the same limit to compare them at equal training time")
+      ->capture_default_str();
   cmd->add_option("--device", f.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
   cmd->add_option("--threads", f.threads, "LibTorch threads (0 = LibTorch default)")->capture_default_str();
 }

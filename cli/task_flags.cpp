@@ -43,7 +43,7 @@ void add_dataset_flags(CLI::App* cmd, DatasetFlags& flags, const std::string& no
   cmd->add_option("-i,--input", flags.inputs, "dataset file(s) in the task's format ('-' = stdin); else generated");
   cmd->add_option("--count", flags.count, "generated " + noun)->capture_default_str();
   cmd->add_option("--data-seed", flags.data_seed, "generator seed")->capture_default_str();
-  cmd->add_option("--split", flags.split, "generated split: test | validation | train (disjoint by construction)")
+  cmd->add_option("--split", flags.split, "generated split: test | validation | train (disjoint by construction) | harder (out of distribution, where the task has one)")
       ->capture_default_str();
 }
 
@@ -71,7 +71,7 @@ std::vector<Example> load_dataset(const Task& task, const DatasetFlags& flags, c
   request.split = parse_split(flags.split);
   request.parameters = parameters;
   request.threads = flags.generator_threads;
-  return task.generate(request);
+  return generate_examples(task, request);
 }
 
 nlohmann::json dataset_json(const DatasetFlags& flags, const TaskParameters& parameters) {

@@ -51,6 +51,7 @@ const char* split_name(Split split) {
     case Split::Train: return "train";
     case Split::Validation: return "validation";
     case Split::Test: return "test";
+    case Split::Harder: return "harder";
   }
   return "unknown";
 }
@@ -59,8 +60,11 @@ Split parse_split(const std::string& name) {
   if (name == "train") return Split::Train;
   if (name == "validation") return Split::Validation;
   if (name == "test") return Split::Test;
-  throw TaskInputError("unknown split '" + name + "' (train, validation, test)");
+  if (name == "harder") return Split::Harder;
+  throw TaskInputError("unknown split '" + name + "' (train, validation, test, harder)");
 }
+
+Split content_split(Split split) { return split == Split::Harder ? Split::Test : split; }
 
 uint64_t splitmix64(uint64_t x) {
   x += 0x9E3779B97F4A7C15ULL;
@@ -76,6 +80,13 @@ uint64_t content_fingerprint(const std::string& bytes) {
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
   x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
   return x ^ (x >> 31);
+}
+
+std::vector<Example> generate_examples(const Task& task, const GenerateRequest& request) {
+  if (!task.can_generate()) throw TaskInputError("task '" + task.name() + "' has no generator");
+  if (request.split == Split::Harder && !task.has_harder_split())
+    throw TaskInputError("task '" + task.name() + "' has no harder split (train, validation, test)");
+  return task.generate(request);
 }
 
 std::vector<Example> Task::generate(const GenerateRequest&) const {

@@ -87,10 +87,16 @@ int64_t parameter_int(const TaskParameters& parameters, const std::vector<Parame
 // split_of(fingerprint) maps fingerprint % 10 to 0-7 train, 8 validation, 9 test, and a generator
 // keeps only candidates of the split it was asked for. The streams therefore cannot overlap, whatever
 // seeds their users pick (tests/test_tasks.cpp checks it for every task).
-enum class Split { Train, Validation, Test };
+// Harder is the out-of-distribution test split of tasks that have one (Task::has_harder_split):
+// problems drawn from a harder distribution (larger graphs, larger magnitudes, worse conditioning),
+// kept only when their content lies in the test bucket too. split_of() never returns it.
+enum class Split { Train, Validation, Test, Harder };
 Split split_of(uint64_t fingerprint);
 const char* split_name(Split split);
-Split parse_split(const std::string& name);  // "train" | "validation" | "test"; throws TaskInputError
+// "train" | "validation" | "test" | "harder"; throws TaskInputError.
+Split parse_split(const std::string& name);
+// The content bucket a generator keeps for `split`: Test for Harder, `split` itself otherwise.
+Split content_split(Split split);
 
 // FNV-1a of a byte string, the fingerprint helper tasks use for split_of() and dataset identity.
 uint64_t content_fingerprint(const std::string& bytes);
@@ -178,6 +184,10 @@ class Task {
 
   // --- generation (optional) ----------------------------------------------------------------------
   virtual bool can_generate() const { return false; }
+  // Whether generate() accepts Split::Harder (the out-of-distribution split). Default: no.
+  virtual bool has_harder_split() const { return false; }
+  // What makes the harder split harder, one line ("graphs of 18 nodes instead of 12"); "" = none.
+  virtual std::string harder_split_description() const { return ""; }
   // request.count problems of request.split, reproducible from request.seed. Every problem's
   // split_fingerprint lies in request.split. Throws TaskInputError for bad parameters.
   virtual std::vector<Example> generate(const GenerateRequest& request) const;
@@ -231,5 +241,9 @@ class Task {
 };
 
 using TaskPtr = std::shared_ptr<const Task>;
+
+// task.generate(request) after refusing what the task cannot do: no generator, or Split::Harder for
+// a task without one (TaskInputError naming the task and its splits).
+std::vector<Example> generate_examples(const Task& task, const GenerateRequest& request);
 
 }  // namespace ebm

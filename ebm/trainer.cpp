@@ -5,6 +5,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <ostream>
 #include <stdexcept>
 
@@ -21,6 +24,7 @@ void check_options(const TrainingOptions& o) {
   require(o.validate_every >= 1, "validate-every must be >= 1, got " + std::to_string(o.validate_every));
   require(o.learning_rate > 0, "learning rate must be > 0, got " + std::to_string(o.learning_rate));
   require(!o.output.empty(), "no output checkpoint path");
+  require(o.max_seconds >= 0 && std::isfinite(o.max_seconds), "time limit must be >= 0 seconds");
 }
 
 int64_t parameter_count(torch::nn::Module& module) {
@@ -62,6 +66,11 @@ nlohmann::json merged(nlohmann::json base, const nlohmann::json& extra) {
 
 }  // namespace
 
+std::pair<int64_t, int64_t> shard_rows(const TrainingOptions& options, int64_t batch) {
+  const int64_t world = std::max(options.world_size, 1);
+  return {options.rank * batch / world, (options.rank + 1) * batch / world};
+}
+
 TrainingResult run_training(TrainingRecipe& recipe, const TrainingOptions& options, std::ostream& log) {
   check_options(options);
   torch::nn::Module& module = recipe.module();
@@ -79,7 +88,13 @@ TrainingResult run_training(TrainingRecipe& recipe, const TrainingOptions& optio
 
   LossLog loss_log;
   int64_t step = result.first_step;
-  while (step < options.steps) {
+  const auto started = std::chrono::steady_clock::now();
+  auto out_of_time = [&] {
+    return options.max_seconds > 0 &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >= options.max_seconds;
+  };
+  bool last = false;
+  while (step < options.steps && !last) {
     module.train();
     optimizer.zero_grad();
     torch::Tensor loss = recipe.loss(step);
@@ -89,7 +104,9 @@ TrainingResult run_training(TrainingRecipe& recipe, const TrainingOptions& optio
     const double value = loss.item<double>();
     result.losses.push_back(value);
     if (auto mean = loss_log.add(value, step, options.steps, log)) result.final_loss = *mean;
-    if (step % options.validate_every != 0 && step != options.steps) continue;
+    last = step == options.steps || out_of_time();
+    if (last && step != options.steps) log << "time limit of " << options.max_seconds << " s reached at step " << step << "\n";
+    if (step % options.validate_every != 0 && !last) continue;
     module.eval();
     {
       torch::NoGradGuard no_grad;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ebm {
@@ -23,9 +24,22 @@ struct TrainingOptions {
   uint64_t seed = 0;             // data, initialisation (ebm/training_records.h: seed_initialisation) and noise
   std::string output;            // checkpoint path
   bool resume = false;           // continue from the checkpoint at `output`
+  double max_seconds = 0;        // > 0: stop (validate, checkpoint) at the first step after this much wall
+                                 // time in this run, so models can be compared at equal training time
   torch::Device device = torch::kCPU;
   std::string command_line;      // recorded in the checkpoint
+  // Data-parallel training (ebm/distributed.h): `world_size` processes each compute the loss of
+  // their shard of every global batch of `batch` examples, rows [rank * batch / world_size,
+  // (rank + 1) * batch / world_size) (batch must divide evenly), and average gradients before each
+  // step, so W processes take the same steps as one process would on the whole batch. Recipes draw
+  // the global batch from the seed alone and keep their shard (shard_rows() below).
+  int world_size = 1;            // processes; 1 = not distributed
+  int rank = 0;                  // this process, 0 .. world_size - 1; rank 0 validates and writes checkpoints
+  std::string master;            // ADDR:PORT of rank 0's rendezvous store (world_size > 1)
 };
+
+// The [begin, end) rows of a global batch of `batch` rows that this process computes.
+std::pair<int64_t, int64_t> shard_rows(const TrainingOptions& options, int64_t batch);
 
 // What one task contributes to the loop.
 struct TrainingRecipe {
@@ -61,7 +75,7 @@ struct TrainingResult {
 //                 learning_rate) merged with recipe(),
 //   "metrics"     {"loss": the last logged mean loss} merged with validate()'s metrics.
 // The loop writes it with the library version (ebm/checkpoint.h) every `validate_every` steps and at
-// the last step; a step is one Adam update on loss(step) with step = 0, 1, ... Progress lines come
+// the last step (the step where `steps` or `max_seconds` ran out); a step is one Adam update on loss(step) with step = 0, 1, ... Progress lines come
 // every 50 steps and at the last one ("step S/T  loss L  (R steps/s)").
 //
 // Runs the loop. Throws std::invalid_argument on bad options (naming the option) and CheckpointError
