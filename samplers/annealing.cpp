@@ -1,7 +1,10 @@
 #include "samplers/annealing.h"
 
+#include "ebm/landscape_energy.h"
+
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ebm {
@@ -20,6 +23,7 @@ void AnnealingOptions::bind(OptionSet& o) {
   o.add("weight_end", &weight_end, "weight of that term at p = 1");
   o.add("cycles", &cycles, "the schedules repeat this many times over the budget");
   o.add("period", &period, "> 0: the schedules restart every `period` steps instead of following the budget");
+  o.add("landscapes", &landscapes, "walk a learned energy's landscapes from the smoothest to the sharpest (IRED)");
 }
 
 bool AnnealingOptions::IsValid(std::string* error) const {
@@ -59,6 +63,7 @@ double AnnealingSampler::progress_of(const StepContext& context) const {
 void AnnealingSampler::apply(Target& target, ChainBatch& chains, double progress) {
   const int cycles = options_.period > 0 ? 1 : static_cast<int>(options_.cycles);
   target.set_temperature(options_.temperature().at(progress, cycles));
+  if (options_.landscapes) apply_landscape(target, chains, progress);
   if (options_.weight_term < 0) return;
   WeightedSumEnergy* sum = target.weighted_sum();
   if (!sum || options_.weight_term >= static_cast<int64_t>(sum->num_terms()))
@@ -71,8 +76,22 @@ void AnnealingSampler::apply(Target& target, ChainBatch& chains, double progress
   if (base_->uses_energy_values()) evaluate_chains(target, chains, base_->needs_gradient());
 }
 
+void AnnealingSampler::apply_landscape(Target& target, ChainBatch& chains, double progress) {
+  auto* energy = dynamic_cast<LandscapeEnergy*>(&target.energy());
+  if (!energy)
+    throw std::invalid_argument("anneal: landscapes=true needs a learned energy with landscapes, not " +
+                                target.energy().describe());
+  const int64_t count = energy->landscapes();
+  const int64_t k = std::clamp<int64_t>(count - 1 - static_cast<int64_t>(std::floor(progress * count)), 0, count - 1);
+  if (k == applied_landscape_ && k == energy->landscape()) return;
+  energy->set_landscape(k);
+  applied_landscape_ = k;
+  evaluate_chains(target, chains, base_->needs_gradient());
+}
+
 void AnnealingSampler::begin(Target& target, ChainBatch& chains, const StepContext& context) {
   applied_weight_ = std::nan("");
+  applied_landscape_ = -1;
   apply(target, chains, 0.0);
   if (options_.weight_term >= 0) evaluate_chains(target, chains, base_->needs_gradient());
   base_->begin(target, chains, context);

@@ -3,7 +3,10 @@
 //                        inside annealing, anneal/tempering/base, so its ladder scales with T(p))
 //   the step size scale  s(p) = schedule(step_start -> step_end)  (multiplies the base's step)
 //   one energy weight    w(p) = schedule(weight_start -> weight_end) for term `weight_term` of a
-//                        weighted-sum energy (-1 = no weight annealing).
+//                        weighted-sum energy (-1 = no weight annealing)
+//   the landscape        with landscapes=true, of a LandscapeEnergy (ebm/landscape_energy.h) of K
+//                        landscapes: k(p) = K - 1 - floor(p K) (clamped to 0 .. K-1), from the
+//                        smoothest to the sharpest, equal shares of the budget each (IRED's inference).
 // Neutral values: t_start = t_end = 1, step_start = step_end = 1, weight_term = -1.
 // Progress is the fraction of the run's budget spent (repeated `cycles` times), or, with period > 0,
 // (step mod period) / (period - 1): every `period` steps the schedules start again (re-annealing).
@@ -25,6 +28,7 @@ struct AnnealingOptions {
   double weight_start = 0.0, weight_end = 1.0;
   int64_t cycles = 1;  // the schedules repeat this many times over the budget
   int64_t period = 0;  // > 0: the schedules repeat every `period` steps instead (p = (step mod period) / period)
+  bool landscapes = false;  // walk a LandscapeEnergy's landscapes from the smoothest to the sharpest
 
   void bind(OptionSet& o);
   bool IsValid(std::string* error) const;
@@ -50,9 +54,11 @@ class AnnealingSampler : public SamplerWithOptions<AnnealingOptions> {
 
  private:
   void apply(Target& target, ChainBatch& chains, double progress);
+  void apply_landscape(Target& target, ChainBatch& chains, double progress);
   double progress_of(const StepContext& context) const;
   SamplerPtr base_;
   double applied_weight_ = 0.0;
+  int64_t applied_landscape_ = -1;
 };
 
 }  // namespace ebm

@@ -109,6 +109,23 @@ TEST_SUITE("tasks") {
       for (int a = 0; a < 3; ++a)
         for (int b = a + 1; b < 3; ++b)
           for (uint64_t f : seen[a]) CHECK(seen[b].count(f) == 0);
+      // The harder split: test-bucket content from the harder distribution, never a training or
+      // validation problem; refused by tasks that have none.
+      GenerateRequest harder;
+      harder.count = 3;
+      harder.seed = 11;
+      harder.split = Split::Harder;
+      if (!task->has_harder_split()) {
+        CHECK_THROWS_AS(generate_examples(*task, harder), TaskInputError);
+        continue;
+      }
+      CHECK_FALSE(task->harder_split_description().empty());
+      for (const auto& e : generate_examples(*task, harder)) {
+        CHECK(split_of(task->split_fingerprint(*e.problem)) == Split::Test);
+        CHECK(seen[0].count(task->split_fingerprint(*e.problem)) == 0);
+        CHECK(seen[2].count(task->split_fingerprint(*e.problem)) == 0);
+        if (e.solution) CHECK(task->verify(*e.problem, *e.solution));
+      }
     }
   }
 

@@ -1,0 +1,109 @@
+// Learned conditional energies with a sequence of landscapes, and the feed-forward networks they are
+// compared with.
+//
+// LandscapeEnergy: E_k(x, y) for landscapes k = 0 .. landscapes()-1, k = 0 the sharpest (the energy
+// whose minimum is the answer), higher k smoother (trained on answers corrupted with more noise:
+// IRED's annealed energy landscapes). set_landscape(k) chooses which one forward() computes; the
+// annealing sampler (samplers/annealing.h, landscapes=true) walks from the smoothest to k = 0 as its
+// budget is spent. A one-landscape energy is an ordinary conditional energy.
+//
+// Two read-outs (EnergyHead):
+//   square   E = |f(x, y, k)|^2 / dim(f) >= 0 (IRED's choice: f = 0 at the minimum)
+//   linear   E = w . h + b, unbounded: no floor where gradients vanish, which is what contrastive
+//            training needs (a squared or softplus read-out has a flat minimum at E = 0 where both
+//            positive and negative energies can settle: the collapse seen with the Sudoku energy).
+//
+// MlpLandscapeEnergy: f = MLP([x, y, onehot(k)]) for flat conditions and answers (continuous tasks).
+// Regressor: a feed-forward network x -> y (the "one pass" baseline); MlpRegressor is its MLP.
+#pragma once
+
+#include "ebm/energy.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/linear.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ebm {
+
+enum class EnergyHead { Square, Linear };
+EnergyHead parse_energy_head(const std::string& name);  // "square" | "linear"; throws std::invalid_argument
+const char* energy_head_name(EnergyHead head);
+
+class LandscapeEnergy : public Energy {
+ public:
+  using Energy::Energy;
+  virtual int64_t landscapes() const = 0;
+  // Throws std::out_of_range unless 0 <= k < landscapes().
+  void set_landscape(int64_t k);
+  int64_t landscape() const { return landscape_; }
+  // {"kind": ..., fields}: what a checkpoint records and the task's factory rebuilds from.
+  virtual nlohmann::json architecture() const = 0;
+
+ protected:
+  int64_t landscape_ = 0;
+};
+using LandscapeEnergyPtr = std::shared_ptr<LandscapeEnergy>;
+
+// A feed-forward prediction network: condition [B, ...] -> answer [B, *answer_shape] (real values,
+// or logits per category for one-hot answers).
+class Regressor : public torch::nn::Module {
+ public:
+  using torch::nn::Module::Module;
+  virtual torch::Tensor forward(const torch::Tensor& condition) = 0;
+  virtual nlohmann::json architecture() const = 0;
+};
+using RegressorPtr = std::shared_ptr<Regressor>;
+
+struct MlpShape {
+  int64_t input = 0;    // flattened condition size
+  int64_t output = 0;   // flattened answer size
+  int64_t hidden = 256;
+  int64_t layers = 3;   // hidden layers (>= 1)
+
+  nlohmann::json to_json() const;
+  // Throws std::invalid_argument naming a missing or bad field.
+  static MlpShape from_json(const nlohmann::json& j);
+};
+
+// f = MLP([x, y, onehot(k)]) with `layers` hidden SiLU layers of width `hidden`; E from the head.
+// condition [B, *] (flattened to `input`), answer [B, *] (flattened to `output`).
+class MlpLandscapeEnergy : public LandscapeEnergy {
+ public:
+  MlpLandscapeEnergy(MlpShape shape, int64_t landscapes, EnergyHead head);
+  torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
+  int64_t landscapes() const override { return landscapes_; }
+  nlohmann::json architecture() const override;  // {"kind": "mlp-energy", shape, landscapes, head}
+  std::string describe() const override;
+
+ private:
+  MlpShape shape_;
+  int64_t landscapes_;
+  EnergyHead head_;
+  torch::nn::ModuleList layers_;
+};
+
+// y = MLP(x), `layers` hidden SiLU layers of width `hidden`. Output reshaped to `answer_shape`.
+class MlpRegressor : public Regressor {
+ public:
+  MlpRegressor(MlpShape shape, std::vector<int64_t> answer_shape);
+  torch::Tensor forward(const torch::Tensor& condition) override;
+  nlohmann::json architecture() const override;  // {"kind": "mlp-regressor", shape, "answer_shape"}
+
+ private:
+  MlpShape shape_;
+  std::vector<int64_t> answer_shape_;
+  torch::nn::ModuleList layers_;
+};
+
+// Trainable scalars of a module.
+int64_t parameter_count(const torch::nn::Module& module);
+// The hidden width (>= 8) of an MLP regressor with `layers` hidden layers whose parameter count is
+// closest to `target` (the energy's), so that the two baselines are compared at the same size.
+int64_t matched_hidden_width(int64_t input, int64_t output, int64_t layers, int64_t target);
+
+}  // namespace ebm
