@@ -10,11 +10,19 @@ namespace ebm {
 
 EnergyHead parse_energy_head(const std::string& name) {
   if (name == "square") return EnergyHead::Square;
+  if (name == "residual") return EnergyHead::Residual;
   if (name == "linear") return EnergyHead::Linear;
-  throw std::invalid_argument("energy head must be 'square' or 'linear', got '" + name + "'");
+  throw std::invalid_argument("energy head must be 'square', 'residual' or 'linear', got '" + name + "'");
 }
 
-const char* energy_head_name(EnergyHead head) { return head == EnergyHead::Square ? "square" : "linear"; }
+const char* energy_head_name(EnergyHead head) {
+  switch (head) {
+    case EnergyHead::Square: return "square";
+    case EnergyHead::Residual: return "residual";
+    case EnergyHead::Linear: return "linear";
+  }
+  return "unknown";
+}
 
 void LandscapeEnergy::set_landscape(int64_t k) {
   if (k < 0 || k >= landscapes())
@@ -51,13 +59,20 @@ torch::nn::ModuleList mlp_layers(torch::nn::Module& owner, int64_t input, int64_
   return owner.register_module("fc", list);
 }
 
-torch::Tensor run_mlp(torch::nn::ModuleList& layers, torch::Tensor h) {
+// The MLP's output plus the linear skip of its input (the skip carries what is linear in the input,
+// such as a sum, past the hidden width).
+torch::Tensor run_mlp(torch::nn::ModuleList& layers, torch::nn::Linear skip, const torch::Tensor& input) {
+  torch::Tensor h = input;
   const size_t last = layers->size() - 1;
   for (size_t l = 0; l < layers->size(); ++l) {
     h = layers->ptr<torch::nn::LinearImpl>(l)->forward(h);
     if (l != last) h = torch::silu(h);
   }
-  return h;
+  return skip ? h + skip->forward(input) : h;
+}
+
+torch::nn::Linear skip_layer(torch::nn::Module& owner, int64_t input, int64_t output) {
+  return owner.register_module("skip", torch::nn::Linear(torch::nn::LinearOptions(input, output).bias(false)));
 }
 
 }  // namespace
@@ -65,8 +80,9 @@ torch::Tensor run_mlp(torch::nn::ModuleList& layers, torch::Tensor h) {
 MlpLandscapeEnergy::MlpLandscapeEnergy(MlpShape shape, int64_t landscapes, EnergyHead head)
     : LandscapeEnergy("MlpLandscapeEnergy"), shape_(shape), landscapes_(landscapes), head_(head) {
   if (landscapes < 1) throw std::invalid_argument("mlp energy: landscapes must be >= 1");
-  const int64_t f_width = head == EnergyHead::Square ? shape.output : 1;
+  const int64_t f_width = head == EnergyHead::Linear ? 1 : shape.output;
   layers_ = mlp_layers(*this, shape.input + shape.output + landscapes, shape.hidden, shape.layers, f_width);
+  if (head != EnergyHead::Linear) skip_ = skip_layer(*this, shape.input + shape.output + landscapes, f_width);
 }
 
 torch::Tensor MlpLandscapeEnergy::forward(const torch::Tensor& condition, const torch::Tensor& answer) {
@@ -79,9 +95,10 @@ torch::Tensor MlpLandscapeEnergy::forward(const torch::Tensor& condition, const 
                                 std::to_string(y.size(1)));
   auto level = torch::zeros({rows, landscapes_}, y.options());
   level.select(1, landscape_).fill_(1.0);
-  auto f = run_mlp(layers_, torch::cat({x.to(y.dtype()), y, level}, 1));
+  auto f = run_mlp(layers_, skip_, torch::cat({x.to(y.dtype()), y, level}, 1));
   if (head_ == EnergyHead::Linear) return f.squeeze(1);
-  return f.pow(2).mean(1);
+  if (head_ == EnergyHead::Residual) f = y - f;
+  return 0.5 * f.pow(2).sum(1);
 }
 
 nlohmann::json MlpLandscapeEnergy::architecture() const {
@@ -100,6 +117,7 @@ std::string MlpLandscapeEnergy::describe() const {
 MlpRegressor::MlpRegressor(MlpShape shape, std::vector<int64_t> answer_shape)
     : Regressor("MlpRegressor"), shape_(shape), answer_shape_(std::move(answer_shape)) {
   layers_ = mlp_layers(*this, shape.input, shape.hidden, shape.layers, shape.output);
+  skip_ = skip_layer(*this, shape.input, shape.output);
 }
 
 torch::Tensor MlpRegressor::forward(const torch::Tensor& condition) {
@@ -110,7 +128,7 @@ torch::Tensor MlpRegressor::forward(const torch::Tensor& condition) {
                                 " entries, got " + std::to_string(x.size(1)));
   std::vector<int64_t> shape{rows};
   shape.insert(shape.end(), answer_shape_.begin(), answer_shape_.end());
-  return run_mlp(layers_, x.to(torch::kFloat)).reshape(shape);
+  return run_mlp(layers_, skip_, x.to(torch::kFloat)).reshape(shape);
 }
 
 nlohmann::json MlpRegressor::architecture() const {
@@ -127,7 +145,7 @@ int64_t parameter_count(const torch::nn::Module& module) {
 }
 
 int64_t matched_hidden_width(int64_t input, int64_t output, int64_t layers, int64_t target) {
-  auto count = [&](int64_t h) { return (input + 1) * h + (layers - 1) * (h + 1) * h + (h + 1) * output; };
+  auto count = [&](int64_t h) { return (input + 1) * h + (layers - 1) * (h + 1) * h + (h + 1) * output + input * output; };
   int64_t best = 8;
   for (int64_t h = 8; h <= 8192; ++h)
     if (std::llabs(count(h) - target) < std::llabs(count(best) - target)) best = h;

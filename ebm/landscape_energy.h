@@ -7,14 +7,22 @@
 // annealing sampler (samplers/annealing.h, landscapes=true) walks from the smoothest to k = 0 as its
 // budget is spent. A one-landscape energy is an ordinary conditional energy.
 //
-// Two read-outs (EnergyHead):
-//   square   E = |f(x, y, k)|^2 / dim(f) >= 0 (IRED's choice: f = 0 at the minimum)
+// Three read-outs (EnergyHead):
+//   square   E = |f(x, y, k)|^2 / 2 >= 0 (IRED's choice: f = 0 at the minimum; then dE/dy = J^T f,
+//            so f = y - y* is the ideal)
+//   residual E = |y - g(x, y, k)|^2 / 2 >= 0: the square read-out with f = y - g. At initialisation
+//            (g small) the landscape is already a bowl around g, and training bends it; learns from
+//            far fewer examples than `square`, whose f must first grow an identity in y
+//            (docs/IRED.md compares them)
 //   linear   E = w . h + b, unbounded: no floor where gradients vanish, which is what contrastive
 //            training needs (a squared or softplus read-out has a flat minimum at E = 0 where both
 //            positive and negative energies can settle: the collapse seen with the Sudoku energy).
 //
-// MlpLandscapeEnergy: f = MLP([x, y, onehot(k)]) for flat conditions and answers (continuous tasks).
-// Regressor: a feed-forward network x -> y (the "one pass" baseline); MlpRegressor is its MLP.
+// MlpLandscapeEnergy: f (or g) = MLP([x, y, onehot(k)]) + S [x, y, onehot(k)] for flat conditions
+// and answers (continuous tasks), S a linear skip without bias (square and residual heads only: a
+// linear skip under the linear head would make E linear in y, without a minimum).
+// Regressor: a feed-forward network x -> y (the "one pass" baseline); MlpRegressor is its MLP, with
+// the same linear skip (y = MLP(x) + S x), so both baselines have the same building blocks.
 #pragma once
 
 #include "ebm/energy.h"
@@ -30,8 +38,8 @@
 
 namespace ebm {
 
-enum class EnergyHead { Square, Linear };
-EnergyHead parse_energy_head(const std::string& name);  // "square" | "linear"; throws std::invalid_argument
+enum class EnergyHead { Square, Residual, Linear };
+EnergyHead parse_energy_head(const std::string& name);  // "square" | "residual" | "linear"; throws std::invalid_argument
 const char* energy_head_name(EnergyHead head);
 
 class LandscapeEnergy : public Energy {
@@ -70,7 +78,7 @@ struct MlpShape {
   static MlpShape from_json(const nlohmann::json& j);
 };
 
-// f = MLP([x, y, onehot(k)]) with `layers` hidden SiLU layers of width `hidden`; E from the head.
+// f = MLP([x, y, onehot(k)]) + skip, `layers` hidden SiLU layers of width `hidden`; E from the head.
 // condition [B, *] (flattened to `input`), answer [B, *] (flattened to `output`).
 class MlpLandscapeEnergy : public LandscapeEnergy {
  public:
@@ -85,9 +93,10 @@ class MlpLandscapeEnergy : public LandscapeEnergy {
   int64_t landscapes_;
   EnergyHead head_;
   torch::nn::ModuleList layers_;
+  torch::nn::Linear skip_{nullptr};
 };
 
-// y = MLP(x), `layers` hidden SiLU layers of width `hidden`. Output reshaped to `answer_shape`.
+// y = MLP(x) + S x, `layers` hidden SiLU layers of width `hidden`. Output reshaped to `answer_shape`.
 class MlpRegressor : public Regressor {
  public:
   MlpRegressor(MlpShape shape, std::vector<int64_t> answer_shape);
@@ -98,6 +107,7 @@ class MlpRegressor : public Regressor {
   MlpShape shape_;
   std::vector<int64_t> answer_shape_;
   torch::nn::ModuleList layers_;
+  torch::nn::Linear skip_{nullptr};
 };
 
 // Trainable scalars of a module.

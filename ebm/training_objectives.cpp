@@ -123,7 +123,8 @@ torch::Tensor unrolled_loss(LandscapeEnergy& energy, const torch::Tensor& condit
                             const UnrolledSettings& s, torch::Generator& generator) {
   LandscapeReset reset{energy};
   energy.set_landscape(0);
-  auto y = (clean + s.init_scale * noise_like(clean, generator)).detach().requires_grad_(true);
+  auto start = s.start ? s.start(clean, generator) : s.init_scale * noise_like(clean, generator);
+  auto y = start.detach().requires_grad_(true);
   torch::Tensor total = torch::zeros({}, clean.options());
   for (int64_t t = 0; t < s.steps; ++t) {
     y = y - s.step * answer_gradient(energy, condition, y);

@@ -17,8 +17,8 @@
 //                   + beta * mean |grad_y E(x, y*)|^2            gradient penalty (smoothness at data)
 //    The energy must have the linear head (ebm/landscape_energy.h): a floored read-out lets every
 //    energy settle at the floor, where no gradient is left (the collapse this replaces).
-// 3. Unrolled optimisation (EBT-style). From y_0 = y* + init_scale * eps (init_scale = the answer
-//    scale: the same start as inference, a random answer of the right magnitude), K steps
+// 3. Unrolled optimisation (EBT-style). From y_0 = start(y*) (by default N(0, init_scale^2) noise,
+//    independent of y*: the recipe passes the answer space's random_init, the start inference uses), K steps
 //    y_{t+1} = y_t - step * grad_y E(x, y_t), each gradient with create_graph so the loss
 //    mean_t (t+1)/K |y_{t+1} - y*|^2 back-propagates through every step (K x memory and time).
 //
@@ -30,6 +30,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace ebm {
@@ -85,7 +86,9 @@ ContrastiveLoss contrastive_divergence_loss(LandscapeEnergy& energy, const torch
 struct UnrolledSettings {
   int64_t steps = 5;        // K
   double step = 0.5;        // gradient step size
-  double init_scale = 1.0;  // noise of the starting answer
+  double init_scale = 1.0;  // noise of the default starting answer
+  // Starting answers shaped like `clean` (null = N(0, init_scale^2) noise).
+  std::function<torch::Tensor(const torch::Tensor& clean, torch::Generator& generator)> start;
 };
 
 torch::Tensor unrolled_loss(LandscapeEnergy& energy, const torch::Tensor& condition, const torch::Tensor& clean,

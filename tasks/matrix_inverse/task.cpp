@@ -16,6 +16,7 @@ class MatrixInverseTask : public tensor::MatrixTask {
   }
   std::string harder_split_description() const override { return "A = 2 R R^T + 0.1 I instead of + 0.5 I"; }
   double tolerance() const override { return 0.01; }
+  double answer_scale() const override { return 0.14; }  // sd of an entry of A^-1 (measured, usual split)
   std::vector<int64_t> condition_shape(int64_t size) const override { return {size, size}; }
   tensor::Draw draw(Split split, int64_t size, std::mt19937_64& rng) const override {
     std::uniform_real_distribution<double> uniform(-1.0, 1.0);

@@ -52,8 +52,8 @@ nlohmann::json MatrixTask::default_architecture(ModelKind kind) const {
   if (kind == ModelKind::Feedforward)
     return {{"kind", "mlp-regressor"}, {"input", input}, {"output", output}, {"hidden", 512}, {"layers", 3},
             {"answer_shape", answer_space(order_).shape}};
-  return {{"kind", "mlp-energy"}, {"input", input}, {"output", output}, {"hidden", 512}, {"layers", 3},
-          {"landscapes", 10}, {"head", "square"}};
+  return {{"kind", "mlp-energy"}, {"input", input}, {"output", output}, {"hidden", 256}, {"layers", 3},
+          {"landscapes", 4}, {"head", "residual"}};
 }
 
 std::shared_ptr<LandscapeEnergy> MatrixTask::make_energy_network(const nlohmann::json& architecture) const {

@@ -45,6 +45,16 @@ void draw_batch(const StreamSettings& s, int64_t step, torch::Tensor& condition,
   answer = torch::stack(ys).to(s.options.device);
 }
 
+// Starting answers as inference draws them: the answer space's random_init, with one-hot answers
+// relaxed to probabilities (what gradient descent runs on).
+std::function<torch::Tensor(const torch::Tensor&, torch::Generator&)> inference_start(const TensorTask& task) {
+  auto space = task.answer_space(task.size_of(Split::Train));
+  if (space.kind == AnswerKind::OneHot) space = AnswerSpace::categorical(space.num_variables(), space.num_categories());
+  return [space](const torch::Tensor& clean, torch::Generator& generator) {
+    return space.random_init(clean.size(0), generator, clean.options()).reshape(clean.sizes());
+  };
+}
+
 // Mean measures and solve rate of answers [n, *shape] to `problems`.
 nlohmann::json score(const TensorTask& task, const std::vector<ProblemPtr>& problems, const torch::Tensor& answers) {
   std::map<std::string, double> sums;
@@ -113,9 +123,10 @@ class EnergyRecipe : public TensorRecipe {
     auto arch = s_.task->default_architecture(ModelKind::Energy);
     if (integer(p, "hidden") > 0) arch["hidden"] = integer(p, "hidden");
     if (integer(p, "layers") > 0) arch["layers"] = integer(p, "layers");
-    arch["landscapes"] = objective_ == "denoising" ? integer(p, "landscapes") : int64_t{1};
+    if (objective_ != "denoising") arch["landscapes"] = 1;
+    else if (integer(p, "landscapes") > 0) arch["landscapes"] = integer(p, "landscapes");
     std::string head = text(p, "head");
-    if (head.empty()) head = objective_ == "contrastive" ? "linear" : "square";
+    if (head.empty()) head = objective_ == "contrastive" ? "linear" : arch.value("head", std::string("square"));
     arch["head"] = energy_head_name(parse_energy_head(head));
     if (objective_ == "contrastive" && head != "linear")
       throw std::invalid_argument("train: the contrastive objective needs --head linear (a floored head collapses)");
@@ -125,7 +136,7 @@ class EnergyRecipe : public TensorRecipe {
     denoising_ = {number(p, "sigma-min"), number(p, "sigma-max"), number(p, "contrast-weight"), scale};
     contrastive_ = {integer(p, "negative-steps"), number(p, "langevin-step"), number(p, "langevin-noise"),
                     number(p, "alpha"), number(p, "beta")};
-    unrolled_ = {integer(p, "unrolled-steps"), number(p, "unrolled-step"), scale};
+    unrolled_ = {integer(p, "unrolled-steps"), number(p, "unrolled-step"), scale, inference_start(*s_.task)};
     validation_steps_ = integer(p, "validation-steps");
     if (validation_steps_ < 1) throw std::invalid_argument("train: validation-steps must be >= 1");
     buffer_ = std::make_unique<ReplayBuffer>(integer(p, "buffer"), 0.05, scale);
@@ -219,8 +230,7 @@ class FeedforwardRecipe : public TensorRecipe {
       arch["hidden"] = integer(p, "hidden");
     } else {
       auto energy = s_.task->default_architecture(ModelKind::Energy);
-      energy["landscapes"] = integer(p, "landscapes");
-      energy["head"] = "square";
+      if (integer(p, "landscapes") > 0) energy["landscapes"] = integer(p, "landscapes");
       matched_to_ = parameter_count(*s_.task->make_energy_network(energy));
       arch = matched_feedforward(*s_.task, arch, matched_to_);
     }
@@ -265,14 +275,14 @@ std::vector<ParameterInfo> training_parameters() {
   return {
       {"model", "energy", "what to train: energy | feedforward | ar (the AR baseline, for tasks with tokens)", kTrainParameter},
       {"objective", "denoising", "energy objective: denoising (IRED) | contrastive (replay buffer) | unrolled (EBT-style)", kTrainParameter},
-      {"landscapes", "10", "annealed energy landscapes of the denoising objective (others train one)", kTrainParameter},
-      {"head", "", "energy read-out: square | linear; default square, linear for contrastive", kTrainParameter},
+      {"landscapes", "0", "annealed energy landscapes of the denoising objective, 0 = the task's default (others train one)", kTrainParameter},
+      {"head", "", "energy read-out: square | residual | linear; default: the task's (residual for matrices), linear for contrastive", kTrainParameter},
       {"hidden", "0", "hidden width; 0 = the task's default (feedforward: matched to the energy's parameter count)", kTrainParameter},
       {"layers", "0", "hidden layers; 0 = the task's default", kTrainParameter},
       {"validation-problems", "256", "validation-split problems scored at every checkpoint", kTrainParameter},
       {"validation-steps", "5", "energy: gradient steps per landscape when validating", kTrainParameter},
       {"sigma-min", "0.05", "denoising: noise of the sharpest landscape, in answer-scale units", kTrainParameter},
-      {"sigma-max", "1.0", "denoising: noise of the smoothest landscape", kTrainParameter},
+      {"sigma-max", "2.0", "denoising: noise of the smoothest landscape (covers inference's N(0, 1) start)", kTrainParameter},
       {"contrast-weight", "0.5", "denoising: weight of the energy-landscape (contrastive) term", kTrainParameter},
       {"negative-steps", "20", "contrastive: Langevin steps per negative", kTrainParameter},
       {"langevin-step", "0.01", "contrastive: Langevin step size", kTrainParameter},
