@@ -20,6 +20,6 @@ for nb in "$root"/notebooks/*.ipynb; do
   fi
   echo "executed $(basename "$nb")"
 done
-for figure in sudoku_compute accuracy_vs_compute energy_landscape board_settling; do
+for figure in sudoku_compute accuracy_vs_compute energy_landscape board_settling ired_error_vs_steps; do
   [[ -s "$tmp/figures/$figure.png" ]] || { echo "FAIL: no $figure.png"; exit 1; }
 done
