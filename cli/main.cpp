@@ -36,9 +36,10 @@ int main(int argc, char** argv) {
   ebm::cli::add_task_commands(app);
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(i ? argv[i] : "ebm");
-  ebm::cli::add_train_commands(app, command_line);
+  ebm::cli::add_train_commands(app, command_line, std::vector<std::string>(argv, argv + argc));
   ebm::cli::add_eval_command(app);
   ebm::cli::add_sweep_command(app);
+  ebm::cli::add_checkpoint_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
