@@ -2,7 +2,8 @@
 # Data-parallel training over c10d/Gloo (docs/TRAINING.md, "Data-parallel training"), end to end on
 # the learned Sudoku energy:
 #   1. two local processes on a batch of 8 (4 rows each) reach the weights of one process on the
-#      same batch of 8, within 1e-5, while a one-process run on a batch of 4 lands outside it;
+#      same batch of 8, within 1e-5, while a one-process run on a batch of 4 lands outside it; the
+#      same for the AR baseline (train-ar);
 #   2. a rank killed with SIGKILL makes rank 0 exit non-zero within seconds, naming the failure;
 #   3. the --local-processes launcher stops the surviving rank and exits non-zero when one is killed;
 #   4. bad --rank, --batch and --master values are refused with a sentence.
@@ -57,6 +58,16 @@ echo "1 vs 2 processes: $(cat "$dir/diff.log")"
 if "$ebm" checkpoint-diff "$dir/one.ckpt" "$dir/half.ckpt" --tolerance 1e-5 > "$dir/diff-half.log"; then
   fail "batch 4 and batch 8 gave weights within 1e-5: the comparison cannot tell runs apart"
 fi
+
+# The AR baseline in solver order, whose boards have different numbers of answer tokens: the shards'
+# losses are weighted so that their mean is the whole batch's per-token mean.
+ar=(train-ar sudoku --order solver --d-model 16 --layers 1 --heads 2 --train-puzzles 64 --validation-puzzles 2
+    --seed 3 --threads 1 --steps 5 --batch 8)
+"$ebm" "${ar[@]}" -o "$dir/ar-one.ckpt" > "$dir/ar-one.log" 2>&1 || fail "one-process AR run failed"
+"$ebm" "${ar[@]}" --local-processes 2 -o "$dir/ar-two.ckpt" > "$dir/ar-two.log" 2>&1 || fail "two-process AR run failed"
+"$ebm" checkpoint-diff "$dir/ar-one.ckpt" "$dir/ar-two.ckpt" --tolerance 1e-5 > "$dir/ar-diff.log" ||
+  fail "2 AR processes did not reach the weights of 1 process: $(cat "$dir/ar-diff.log")"
+echo "AR, 1 vs 2 processes: $(cat "$dir/ar-diff.log")"
 
 # 2. A killed rank: rank 0 fails at once with a message, never hangs (timeout 5 s for a silent peer).
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
