@@ -123,7 +123,7 @@ TEST_SUITE("distributed") {
   }
 
   TEST_CASE("two Gloo ranks: rank 0's start is shared, gradients and losses averaged, stop votes ORed") {
-    std::array<torch::Tensor, 2> weights, exp_avg, gradients;
+    std::array<torch::Tensor, 2> started, stepped, gradients;
     std::array<int64_t, 2> steps{};
     std::array<StepAgreement, 2> agreed;
     std::array<std::string, 2> described;
@@ -132,19 +132,22 @@ TEST_SUITE("distributed") {
       torch::manual_seed(100 + r);  // different initial weights on each rank
       torch::nn::Linear line(3, 2);
       torch::optim::Adam adam(line->parameters(), torch::optim::AdamOptions(0.1));
-      if (group.lead()) {  // rank 0 has taken a step: its Adam state is what the others must get
+      if (group.lead()) {  // rank 0 has taken a step: its Adam moments and count must reach rank 1
         line->forward(torch::ones({1, 3})).sum().backward();
         adam.step();
         adam.zero_grad();
       }
       steps[r] = group.share_start(*line, adam, group.lead() ? 42 : 0);
-      weights[r] = line->weight.detach().clone();
-      const auto& state = adam.state().at(c10::guts::to_string(line->weight.unsafeGetTensorImpl()));
-      exp_avg[r] = static_cast<torch::optim::AdamParamState&>(*state).exp_avg().clone();
+      started[r] = line->weight.detach().clone();
+      // Averaged gradients: weights (1 + 3) / 2 = 2, biases (-2 + 2) / 2 = 0.
       line->weight.mutable_grad() = torch::full({2, 3}, r == 0 ? 1.0 : 3.0);
       line->bias.mutable_grad() = torch::full({2}, r == 0 ? -2.0 : 2.0);
       agreed[r] = group.average_step(*line, r == 0 ? 0.5 : 1.5, /*stop=*/r == 1);
       gradients[r] = torch::cat({line->weight.grad().flatten(), line->bias.grad()});
+      // The same Adam step on both ranks only if the optimizer state arrived (a fresh Adam's first
+      // step differs from the second step of rank 0's).
+      adam.step();
+      stepped[r] = torch::cat({line->weight.detach().flatten(), line->bias.detach()});
       described[r] = group.describe();
     });
     REQUIRE(errors[0] == "");
@@ -153,13 +156,11 @@ TEST_SUITE("distributed") {
     CHECK(described[1].rfind("rank 1 of 2 via gloo at 127.0.0.1:", 0) == 0);
     CHECK(steps[0] == 42);
     CHECK(steps[1] == 42);
-    CHECK(torch::equal(weights[0], weights[1]));
-    CHECK(torch::equal(exp_avg[0], exp_avg[1]));
-    CHECK(exp_avg[1].abs().sum().item<double>() > 0);  // rank 0's non-zero moments arrived
+    CHECK(torch::equal(started[0], started[1]));
+    CHECK(torch::equal(stepped[0], stepped[1]));
     for (int r = 0; r < 2; ++r) {
       CHECK(agreed[r].loss == 1.0);
       CHECK(agreed[r].stop);
-      // Weight gradients (1 + 3) / 2 = 2, bias gradients (-2 + 2) / 2 = 0.
       CHECK(torch::equal(gradients[r], torch::tensor({2.f, 2.f, 2.f, 2.f, 2.f, 2.f, 0.f, 0.f})));
     }
   }
