@@ -1,6 +1,7 @@
 // `ebm train TASK` (every task with a learned energy) and `ebm train-ar sudoku`: the shared training
 // loop (ebm/trainer.h) over the task's recipe.
 #include "cli/commands.h"
+#include "cli/local_launcher.h"
 #include "cli/task_flags.h"
 
 #include "ebm/device.h"
@@ -18,7 +19,10 @@ struct TrainFlags {
   TrainingOptions options;
   std::string device = "cpu";
   int threads = 1;
+  int local_processes = 1;  // > 1: launch that many local ranks instead of training here
 };
+
+constexpr const char* kLocalProcessesFlag = "--local-processes";
 
 void add_loop_flags(CLI::App* cmd, TrainFlags& f) {
   auto& o = f.options;
@@ -35,9 +39,39 @@ void add_loop_flags(CLI::App* cmd, TrainFlags& f) {
       ->capture_default_str();
   cmd->add_option("--device", f.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
   cmd->add_option("--threads", f.threads, "LibTorch threads (0 = LibTorch default)")->capture_default_str();
+  auto* world = cmd->add_option("--world-size", o.world_size,
+                                "data-parallel processes in all (docs/TRAINING.md); each computes batch / world-size\n"
+                                "rows of every batch and gradients are averaged; 1 = not distributed")
+                    ->capture_default_str();
+  auto* rank = cmd->add_option("--rank", o.rank, "this process, 0 .. world-size - 1; rank 0 validates and checkpoints")
+                   ->capture_default_str();
+  auto* master = cmd->add_option("--master", o.master, "HOST:PORT where rank 0 serves the rendezvous (world-size > 1)");
+  cmd->add_option("--dist-timeout", o.distributed_timeout,
+                  "seconds a rank may stay silent (or take to join) before the run fails")
+      ->capture_default_str();
+  cmd->add_option(kLocalProcessesFlag, f.local_processes,
+                  "start N ranks of this command on this machine (a free 127.0.0.1 port), each with\n"
+                  "--world-size N --rank R --master; stops them all when one fails")
+      ->check(CLI::PositiveNumber)
+      ->excludes(world)
+      ->excludes(rank)
+      ->excludes(master);
 }
 
-void report(const TrainingResult& result) {
+// With --local-processes N > 1, starts the ranks and records their outcome as the exit status;
+// returns whether it did (then this process trains nothing).
+bool launched_locally(const TrainFlags& f, const std::vector<std::string>& arguments) {
+  if (f.local_processes <= 1) return false;
+  if (f.options.batch % f.local_processes != 0)
+    throw std::invalid_argument("train: batch (" + std::to_string(f.options.batch) +
+                                ") must divide evenly over the world size (" + std::to_string(f.local_processes) +
+                                ")");
+  exit_status() = launch_local_ranks(arguments, kLocalProcessesFlag, f.local_processes, std::cout, std::cerr);
+  return true;
+}
+
+void report(const TrainingOptions& options, const TrainingResult& result) {
+  if (options.rank != 0) return;  // rank 0 speaks for the run
   std::cout << "done: " << result.steps << " steps, loss " << result.final_loss << ", metrics "
             << result.metrics.dump() << "\n";
 }
@@ -50,7 +84,7 @@ bool trainable(const Task& task) {
 
 }  // namespace
 
-void add_train_commands(CLI::App& app, const std::string& command_line) {
+void add_train_commands(CLI::App& app, const std::string& command_line, const std::vector<std::string>& arguments) {
   auto* train = app.add_subcommand("train", "train a task's learned energy (see docs/TRAINING.md)");
   train->require_subcommand(1);
   for (const auto& task : all_tasks()) {
@@ -66,12 +100,13 @@ void add_train_commands(CLI::App& app, const std::string& command_line) {
     auto parameters = std::make_shared<TaskParameters>();
     add_parameter_flags(cmd, task->parameters(), kTrainParameter, parameters);
     add_loop_flags(cmd, *f);
-    cmd->callback([task, f, parameters] {
+    cmd->callback([task, f, parameters, arguments] {
+      if (launched_locally(*f, arguments)) return;
       set_threads(f->threads);
       f->options.device = resolve_device(f->device);
       auto recipe = task->training_recipe(f->options, *parameters);
       if (!recipe) throw std::runtime_error("task '" + task->name() + "' has no learned energy to train");
-      report(run_training(*recipe, f->options, std::cout));
+      report(f->options, run_training(*recipe, f->options, std::cout));
     });
   }
 
@@ -91,11 +126,12 @@ void add_train_commands(CLI::App& app, const std::string& command_line) {
   auto parameters = std::make_shared<TaskParameters>();
   add_parameter_flags(cmd, sudoku::ar_training_parameters(), kTrainParameter, parameters);
   add_loop_flags(cmd, *f);
-  cmd->callback([f, parameters] {
+  cmd->callback([f, parameters, arguments] {
+    if (launched_locally(*f, arguments)) return;
     set_threads(f->threads);
     f->options.device = resolve_device(f->device);
     auto recipe = sudoku::ar_training_recipe(f->options, *parameters);
-    report(run_training(*recipe, f->options, std::cout));
+    report(f->options, run_training(*recipe, f->options, std::cout));
   });
 }
 

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace ebm::cli {
 
@@ -14,9 +15,11 @@ void add_samplers_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_bench_command(CLI::App& app);         // bench samplers, bench TASK
 void add_task_commands(CLI::App& app);         // solve TASK, generate TASK, tasks
-// train TASK (tasks with a learned energy) and train-ar sudoku; command_line is recorded in checkpoints.
-void add_train_commands(CLI::App& app, const std::string& command_line);
-void add_eval_command(CLI::App& app);   // eval --task TASK
+// train TASK (tasks with a learned energy) and train-ar sudoku; command_line is recorded in checkpoints,
+// arguments (argv) are what --local-processes starts its ranks with.
+void add_train_commands(CLI::App& app, const std::string& command_line, const std::vector<std::string>& arguments);
+void add_eval_command(CLI::App& app);
+void add_checkpoint_command(CLI::App& app);  // checkpoint-diff A B   // eval --task TASK
 void add_sweep_command(CLI::App& app);  // sweep --task TASK
 // bench TASK for every task (registered on the `bench` subcommand).
 void add_bench_task_commands(CLI::App& bench);

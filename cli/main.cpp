@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
       "  ebm solve sudoku PUZZLE --json             answer, verified, energy, steps, evaluations, ms\n"
       "  ebm bench sudoku --tier expert --count 200 solve rate and ms per puzzle beside the DLX reference\n"
       "  ebm train sudoku --steps 8000 -o m.ckpt    train the learned energy (checkpoints, --resume)\n"
+      "  ebm train sudoku --local-processes 2       the same, data-parallel over 2 processes (c10d, Gloo)\n"
       "  ebm train-ar sudoku --params 165953        train the autoregressive transformer baseline\n"
       "  ebm eval --tier expert --solver ebm --solver ar:m.ckpt --solver reference   one harness, all solvers\n"
       "  ebm tasks                                  the registered tasks (sudoku, sat, coloring, portfolio), formats\n"
@@ -36,9 +37,10 @@ int main(int argc, char** argv) {
   ebm::cli::add_task_commands(app);
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(i ? argv[i] : "ebm");
-  ebm::cli::add_train_commands(app, command_line);
+  ebm::cli::add_train_commands(app, command_line, std::vector<std::string>(argv, argv + argc));
   ebm::cli::add_eval_command(app);
   ebm::cli::add_sweep_command(app);
+  ebm::cli::add_checkpoint_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

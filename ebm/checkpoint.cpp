@@ -441,6 +441,39 @@ void save_checkpoint(const std::string& path, torch::nn::Module& module, const j
   }
 }
 
+namespace {
+
+// Every tensor of `archive` and of its nested archives (one per submodule), named from `prefix`.
+void collect_tensors(torch::serialize::InputArchive& archive, const std::string& prefix,
+                     std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
+  for (const auto& key : archive.keys()) {
+    c10::IValue value;
+    archive.read(key, value);
+    if (value.isTensor()) {
+      tensors.emplace_back(prefix + key, value.toTensor());
+    } else if (value.isObject()) {
+      torch::serialize::InputArchive child;
+      archive.read(key, child);
+      collect_tensors(child, prefix + key + ".", tensors);
+    }  // anything else (TorchScript's "training" flag) holds no weights
+  }
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, torch::Tensor>> read_checkpoint_tensors(const std::string& path) {
+  const RawCheckpoint raw = Reader(path).read(/*keep_weights=*/true);
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(raw.weights.data(), raw.weights.size(), torch::Device(torch::kCPU));
+    collect_tensors(archive, "", tensors);
+  } catch (const std::exception& e) {
+    throw CheckpointError(path, "weights are unreadable: " + first_line(e.what()));
+  }
+  return tensors;
+}
+
 json read_checkpoint_metadata(const std::string& path) {
   return Reader(path).read(/*keep_weights=*/false).metadata;
 }

@@ -52,6 +52,8 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ebm {
 
@@ -96,6 +98,12 @@ nlohmann::json read_checkpoint_metadata(const std::string& path);
 // On any error the module is left exactly as it was. Returns the metadata.
 nlohmann::json load_checkpoint(const std::string& path, torch::nn::Module& module,
                                const CheckpointExpectation& expect, torch::Device device = torch::kCPU);
+
+// Every tensor of the file's weights, named as named_parameters() / named_buffers() name them
+// ("layers.0.weight"), in file order, on CPU, after validating the file as read_checkpoint_metadata()
+// does: for tools that compare or inspect weights without building the module. Throws CheckpointError
+// ("weights are unreadable: ...").
+std::vector<std::pair<std::string, torch::Tensor>> read_checkpoint_tensors(const std::string& path);
 
 // First difference between two architecture configs, as "field 'a.b' is X in the file, Y expected"
 // (or "... is missing in the file ..." / "... is not expected"); "" when equal. Exposed for tools

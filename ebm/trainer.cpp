@@ -1,6 +1,7 @@
 #include "ebm/trainer.h"
 
 #include "ebm/checkpoint.h"
+#include "ebm/distributed.h"
 #include "ebm/training_records.h"
 
 #include <torch/torch.h>
@@ -25,6 +26,19 @@ void check_options(const TrainingOptions& o) {
   require(o.learning_rate > 0, "learning rate must be > 0, got " + std::to_string(o.learning_rate));
   require(!o.output.empty(), "no output checkpoint path");
   require(o.max_seconds >= 0 && std::isfinite(o.max_seconds), "time limit must be >= 0 seconds");
+  require(o.world_size < 1 || o.batch % o.world_size == 0,
+          "batch (" + std::to_string(o.batch) + ") must divide evenly over the world size (" +
+              std::to_string(o.world_size) + ")");
+}
+
+DataParallelSettings data_parallel_settings(const TrainingOptions& o) {
+  DataParallelSettings settings{o.world_size, o.rank, o.master, o.distributed_timeout, o.device};
+  try {
+    settings.validate();
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument(std::string("train: ") + error.what());
+  }
+  return settings;
 }
 
 int64_t parameter_count(torch::nn::Module& module) {
@@ -71,20 +85,32 @@ std::pair<int64_t, int64_t> shard_rows(const TrainingOptions& options, int64_t b
   return {options.rank * batch / world, (options.rank + 1) * batch / world};
 }
 
+double shard_mean_weight(const TrainingOptions& options, double shard_terms, double global_terms) {
+  if (options.world_size <= 1) return 1.0;
+  return options.world_size * shard_terms / global_terms;
+}
+
 TrainingResult run_training(TrainingRecipe& recipe, const TrainingOptions& options, std::ostream& log) {
   check_options(options);
+  DataParallelGroup group(data_parallel_settings(options));
+  if (group.world_size() > 1) log << "distributed: " << group.describe() << std::endl;
+  std::ostream discard(nullptr);
+  std::ostream& out = group.lead() ? log : discard;  // only rank 0 reports progress
   torch::nn::Module& module = recipe.module();
   const nlohmann::json identity = recipe.identity();
   torch::optim::Adam optimizer(module.parameters(), torch::optim::AdamOptions(options.learning_rate));
 
   TrainingResult result;
   if (options.resume) {
-    result.first_step = resume_step(options.output, module, identity, options.device);
-    load_optimizer_if_present(optimizer, options.output);
-    log << "resumed " << options.output << " at step " << result.first_step << "\n";
+    group.run_on_lead("resume", [&] {
+      result.first_step = resume_step(options.output, module, identity, options.device);
+      load_optimizer_if_present(optimizer, options.output);
+      log << "resumed " << options.output << " at step " << result.first_step << "\n";
+    });
   }
-  recipe.prepare(log);
-  log << recipe.describe() << "\n";
+  result.first_step = group.share_start(module, optimizer, result.first_step);
+  recipe.prepare(out);
+  out << recipe.describe() << "\n";
 
   LossLog loss_log;
   int64_t step = result.first_step;
@@ -99,24 +125,26 @@ TrainingResult run_training(TrainingRecipe& recipe, const TrainingOptions& optio
     optimizer.zero_grad();
     torch::Tensor loss = recipe.loss(step);
     loss.backward();
+    const StepAgreement agreed = group.average_step(module, loss.item<double>(), out_of_time());
     optimizer.step();
     ++step;
-    const double value = loss.item<double>();
-    result.losses.push_back(value);
-    if (auto mean = loss_log.add(value, step, options.steps, log)) result.final_loss = *mean;
-    last = step == options.steps || out_of_time();
-    if (last && step != options.steps) log << "time limit of " << options.max_seconds << " s reached at step " << step << "\n";
+    result.losses.push_back(agreed.loss);
+    if (auto mean = loss_log.add(agreed.loss, step, options.steps, out)) result.final_loss = *mean;
+    last = step == options.steps || agreed.stop;
+    if (last && step != options.steps) out << "time limit of " << options.max_seconds << " s reached at step " << step << "\n";
     if (step % options.validate_every != 0 && !last) continue;
-    module.eval();
-    {
-      torch::NoGradGuard no_grad;
-      result.metrics = recipe.validate(step, log);
-    }
-    nlohmann::json metadata = identity;
-    metadata["parameters"] = parameter_count(module);
-    metadata["training"] = merged(training_record(options, step), recipe.recipe());
-    metadata["metrics"] = merged({{"loss", result.final_loss}}, result.metrics);
-    save_training_checkpoint(options.output, module, metadata, optimizer, log);
+    group.run_on_lead("validation and checkpoint at step " + std::to_string(step), [&] {
+      module.eval();
+      {
+        torch::NoGradGuard no_grad;
+        result.metrics = recipe.validate(step, log);
+      }
+      nlohmann::json metadata = identity;
+      metadata["parameters"] = parameter_count(module);
+      metadata["training"] = merged(training_record(options, step), recipe.recipe());
+      metadata["metrics"] = merged({{"loss", result.final_loss}}, result.metrics);
+      save_training_checkpoint(options.output, module, metadata, optimizer, log);
+    });
   }
   result.steps = step;
   return result;

@@ -36,10 +36,17 @@ struct TrainingOptions {
   int world_size = 1;            // processes; 1 = not distributed
   int rank = 0;                  // this process, 0 .. world_size - 1; rank 0 validates and writes checkpoints
   std::string master;            // ADDR:PORT of rank 0's rendezvous store (world_size > 1)
+  double distributed_timeout = 60;  // seconds a peer may stay silent before the run fails (ebm/distributed.h)
 };
 
 // The [begin, end) rows of a global batch of `batch` rows that this process computes.
 std::pair<int64_t, int64_t> shard_rows(const TrainingOptions& options, int64_t batch);
+
+// The factor that turns the mean of a shard's loss terms into this process's share of the global
+// batch's mean, when terms per row differ (free cells, answer tokens): world_size * shard_terms /
+// global_terms. The ranks' averaged gradients are then those of the global mean; 1 when world_size
+// is 1 (the shard is the batch).
+double shard_mean_weight(const TrainingOptions& options, double shard_terms, double global_terms);
 
 // What one task contributes to the loop.
 struct TrainingRecipe {
@@ -77,6 +84,15 @@ struct TrainingResult {
 // The loop writes it with the library version (ebm/checkpoint.h) every `validate_every` steps and at
 // the last step (the step where `steps` or `max_seconds` ran out); a step is one Adam update on loss(step) with step = 0, 1, ... Progress lines come
 // every 50 steps and at the last one ("step S/T  loss L  (R steps/s)").
+//
+// With world_size > 1 the loop runs data-parallel (ebm/distributed.h): it joins the group and logs
+// "distributed: rank R of W via gloo at HOST:PORT"; every rank starts from rank 0's weights and
+// optimizer state (rank 0 alone reads the checkpoint on `resume`); after loss.backward() the gradients
+// are averaged over the ranks, so each step is the step one process takes on the whole batch; the
+// loss logged is the ranks' mean; the run stops at the first step where any rank's time limit ran
+// out; rank 0 alone prints progress, validates and writes checkpoints (the others print only the
+// "distributed:" line). A rank that dies or stays silent past `distributed_timeout` makes the others
+// throw DistributedError.
 //
 // Runs the loop. Throws std::invalid_argument on bad options (naming the option) and CheckpointError
 // when `resume` finds no usable checkpoint or one of another identity ("cannot resume: ...").

@@ -43,7 +43,8 @@ nlohmann::json training_record(const TrainingOptions& options, int64_t step) {
           {"step", step},
           {"steps", options.steps},
           {"batch", options.batch},
-          {"learning_rate", options.learning_rate}};
+          {"learning_rate", options.learning_rate},
+          {"world_size", options.world_size}};
 }
 
 std::optional<double> LossLog::add(double loss, int64_t step, int64_t total, std::ostream& log) {

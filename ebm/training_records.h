@@ -34,7 +34,8 @@ void save_training_checkpoint(const std::string& path, torch::nn::Module& module
                               torch::optim::Optimizer& optimizer, std::ostream& log);
 
 // The loop's fields of the "training" metadata record at step `step`:
-// {"command", "step", "steps", "batch", "learning_rate"}. A recipe adds its own (data, objective).
+// {"command", "step", "steps", "batch", "learning_rate", "world_size"} (batch is the whole batch of a
+// step, over all data-parallel processes). A recipe adds its own (data, objective).
 nlohmann::json training_record(const TrainingOptions& options, int64_t step);
 
 // Training progress: the mean loss since the last line, printed every `every` steps and at the last

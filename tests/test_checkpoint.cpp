@@ -204,6 +204,23 @@ TEST_SUITE("checkpoint") {
     CHECK(same_tensors(snapshot(saved), snapshot(via_torch)));
   }
 
+  TEST_CASE("read_checkpoint_tensors lists every stored tensor by its module name, with its values") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    torch::manual_seed(1);
+    TinyNetImpl saved(4, 8, 3);
+    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    std::map<std::string, torch::Tensor> read;
+    for (const auto& [name, tensor] : ebm::read_checkpoint_tensors(path)) read[name] = tensor;
+    std::map<std::string, torch::Tensor> expected;
+    for (const auto& p : saved.named_parameters()) expected[p.key()] = p.value().detach();
+    for (const auto& b : saved.named_buffers()) expected[b.key()] = b.value();
+    CHECK(read.size() == 5);  // fc1.weight, fc1.bias, fc2.weight, fc2.bias, scale
+    CHECK(same_tensors(read, expected));
+    write_bytes(path, read_bytes(path).substr(0, 100));
+    CHECK(checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); }).find("truncated") != std::string::npos);
+  }
+
   TEST_CASE("missing task, training and metrics are recorded as null; the library version defaults") {
     TempDir dir;
     const std::string path = dir.file("bare.ckpt");

@@ -41,7 +41,11 @@ constexpr const char* kArObjective = "teacher-forced next-token cross-entropy on
 class ArRecipe : public TrainingRecipe {
  public:
   explicit ArRecipe(const ArTrainSettings& s)
-      : s_(s), order_(parse_ar_order(s.order)), config_(ar_config_for(s)) {
+      : s_(s),
+        loop_(training_options_of(s)),
+        shard_(shard_rows(loop_, s.batch)),
+        order_(parse_ar_order(s.order)),
+        config_(ar_config_for(s)) {
     if (s.train_puzzles < 1 || s.validation_puzzles < 1)
       throw std::invalid_argument("train ar: train-puzzles and validation-puzzles must be >= 1");
     seed_initialisation(s.seed);
@@ -71,8 +75,11 @@ class ArRecipe : public TrainingRecipe {
     tokens_ = all.tokens.to(s_.device);
   }
 
+  // The step's whole batch is drawn, then this process keeps its rows.
   torch::Tensor loss(int64_t step) override {
-    const torch::Tensor index = draw_step(s_.seed, step, data_.puzzles.size(), s_.batch, s_.device).index;
+    const torch::Tensor batch_index = draw_step(s_.seed, step, data_.puzzles.size(), s_.batch, s_.device).index;
+    const auto [begin, end] = shard_;
+    const torch::Tensor index = batch_index.narrow(0, begin, end - begin);
     auto tokens = tokens_.index_select(0, index);
     auto mask = mask_.index_select(0, index);
     auto logits = net_->forward(tokens.narrow(1, 0, length_ - 1));  // [B, L-1, V]
@@ -81,7 +88,11 @@ class ArRecipe : public TrainingRecipe {
         logits.reshape({-1, config_.vocab}), targets.reshape({-1}),
         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
     auto weights = mask.reshape({-1}).to(nll.dtype());
-    return (nll * weights).sum() / weights.sum().clamp_min(1.0);
+    auto loss = (nll * weights).sum() / weights.sum().clamp_min(1.0);
+    if (s_.world_size == 1) return loss;
+    // A mean over answer tokens, whose number may differ per board: weighted to this shard's share.
+    const double batch_tokens = mask_.index_select(0, batch_index).sum().item<double>();
+    return loss * shard_mean_weight(loop_, weights.sum().item<double>(), batch_tokens);
   }
 
   nlohmann::json validate(int64_t step, std::ostream& log) override {
@@ -117,6 +128,8 @@ class ArRecipe : public TrainingRecipe {
 
  private:
   ArTrainSettings s_;
+  TrainingOptions loop_;               // s_'s loop fields, for shard_rows / shard_mean_weight
+  std::pair<int64_t, int64_t> shard_;  // this process's rows of every batch
   ArOrder order_;
   ArTransformerConfig config_;
   ArTransformer net_{nullptr};

@@ -43,6 +43,13 @@ struct ArTrainSettings {
   bool resume = false;
   torch::Device device = torch::kCPU;
   std::string command_line;           // recorded in the checkpoint
+  // Data-parallel training (ebm/trainer.h's TrainingOptions): this process computes rows
+  // shard_rows() of every batch, and the loss is weighted so the ranks' mean is the whole batch's
+  // mean over answer tokens.
+  int world_size = 1;
+  int rank = 0;
+  std::string master;                 // HOST:PORT of rank 0 (world_size > 1)
+  double distributed_timeout = 60;    // seconds
 };
 
 struct ArTrainResult {

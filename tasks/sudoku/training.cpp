@@ -33,7 +33,8 @@ torch::Tensor sample_negatives(SudokuEnergyNet& net, const torch::Tensor& givens
   };
   SamplerSpec spec = parse_sampler_spec("langevin:mirror=true,step=0.5,noise=0.1,track_best=false,steps=" +
                                         std::to_string(s.negative_steps));
-  spec.driver.seed = s.seed * 7 + static_cast<uint64_t>(step);
+  // Each data-parallel rank samples its own negatives (rank 0 with the single-process seed).
+  spec.driver.seed = s.seed * 7 + static_cast<uint64_t>(step) + static_cast<uint64_t>(s.rank) * 1000003;
   RunResult result = run_sampler(*spec.sampler, request, spec.driver);
   for (auto& p : net.parameters()) p.requires_grad_(true);
   return result.best_states;
@@ -48,7 +49,7 @@ std::string objective_formula(const TrainSettings& s) {
 
 class EnergyRecipe : public TrainingRecipe {
  public:
-  explicit EnergyRecipe(const TrainSettings& s) : s_(s) {
+  explicit EnergyRecipe(const TrainSettings& s) : s_(s), loop_(training_options_of(s)), shard_(shard_rows(loop_, s.batch)) {
     if (!(s.t_min > 0 && s.t_min < 1)) throw std::invalid_argument("train: t-min must be in (0, 1)");
     if (s.objective != "denoising" && s.objective != "contrastive")
       throw std::invalid_argument("train: objective must be denoising or contrastive, got '" + s.objective + "'");
@@ -74,18 +75,27 @@ class EnergyRecipe : public TrainingRecipe {
     clean_ = one_hot_boards(data_.solutions, float_options());
   }
 
+  // The step's whole batch is drawn (boards, t, z, in this order), then this process keeps its rows.
   torch::Tensor loss(int64_t step) override {
-    auto [gen, index] = draw_step(s_.seed, step, data_.puzzles.size(), s_.batch, s_.device);
+    auto [gen, batch_index] = draw_step(s_.seed, step, data_.puzzles.size(), s_.batch, s_.device);
+    const int64_t n = s_.architecture.box * s_.architecture.box;
+    auto batch_t = torch::rand({s_.batch, 1, 1}, gen, float_options()) * (1.0 - s_.t_min) + s_.t_min;
+    auto batch_z = torch::randn({s_.batch, n * n, n}, gen, float_options());
+    const auto [begin, end] = shard_;
+    auto index = batch_index.narrow(0, begin, end - begin);
     auto givens = givens_.index_select(0, index);
     auto clean = clean_.index_select(0, index);
-    auto t = torch::rand({s_.batch, 1, 1}, gen, float_options()) * (1.0 - s_.t_min) + s_.t_min;
-    auto u = torch::softmax(torch::randn(clean.sizes(), gen, float_options()) * 2.0, -1);
-    const int64_t n = s_.architecture.box * s_.architecture.box;
-    auto free = (givens < 0).unsqueeze(-1).expand({s_.batch, n * n, n});
+    auto t = batch_t.narrow(0, begin, end - begin);
+    auto u = torch::softmax(batch_z.narrow(0, begin, end - begin) * 2.0, -1);
+    auto free = (givens < 0).unsqueeze(-1).expand({end - begin, n * n, n});
     auto noisy = torch::where(free, (1.0 - t) * clean + t * u, clean);
-    if (s_.objective == "contrastive")
+    if (s_.objective == "contrastive")  // equal terms per board: the shard means average to the batch's
       return contrastive_loss(*net_, givens, clean, sample_negatives(*net_, givens, noisy, s_, step));
-    return denoising_gradient_loss(*net_, givens, noisy, clean, free);
+    auto loss = denoising_gradient_loss(*net_, givens, noisy, clean, free);
+    if (s_.world_size == 1) return loss;
+    // A mean over free cells, whose number differs per board: weighted to this shard's share.
+    const double batch_free = (givens_.index_select(0, batch_index) < 0).sum().item<double>();
+    return loss * shard_mean_weight(loop_, (givens < 0).sum().item<double>(), batch_free);
   }
 
   nlohmann::json validate(int64_t step, std::ostream& log) override {
@@ -123,6 +133,8 @@ class EnergyRecipe : public TrainingRecipe {
   }
 
   TrainSettings s_;
+  TrainingOptions loop_;               // s_'s loop fields, for shard_rows / shard_mean_weight
+  std::pair<int64_t, int64_t> shard_;  // this process's rows of every batch
   std::shared_ptr<SudokuEnergyNet> net_;
   TrainingData data_;
   torch::Tensor givens_, clean_;

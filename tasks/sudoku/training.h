@@ -8,6 +8,12 @@
 //                started from y~; loss = E(y*) - E(y-) + 0.1 (E(y*)^2 + E(y-)^2).
 // Which one and why: docs/TRAINING.md (both measured).
 //
+// Data-parallel (TrainSettings::world_size > 1): every process draws the step's whole batch (boards,
+// corruption levels t, noise u) from the seed and computes its own rows; the denoising loss is
+// weighted so that the ranks' mean is the whole batch's mean over free entries (shard_mean_weight),
+// so W processes reach the weights of one process to rounding. Contrastive negatives come from a
+// sampler seeded per rank, so there W processes match one process in distribution only.
+//
 // Data: the project's generator (seeded), a mix of tiers, Split::Train; validation puzzles come from
 // the hardest tier of Split::Validation (training_data.h). The loop is ebm/trainer.h's: every
 // `validate_every` steps the loss, the validation solve rate of the learned energy alone and combined
@@ -46,6 +52,12 @@ struct TrainSettings {
   bool resume = false;
   torch::Device device = torch::kCPU;
   std::string command_line;          // recorded in the checkpoint
+  // Data-parallel training (ebm/trainer.h's TrainingOptions): this process computes rows
+  // shard_rows() of every batch of `batch` boards drawn as above.
+  int world_size = 1;
+  int rank = 0;
+  std::string master;                // HOST:PORT of rank 0 (world_size > 1)
+  double distributed_timeout = 60;   // seconds
 };
 
 struct TrainResult {

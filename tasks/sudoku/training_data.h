@@ -79,6 +79,10 @@ TrainingOptions training_options_of(const Settings& s) {
   o.resume = s.resume;
   o.device = s.device;
   o.command_line = s.command_line;
+  o.world_size = s.world_size;
+  o.rank = s.rank;
+  o.master = s.master;
+  o.distributed_timeout = s.distributed_timeout;
   return o;
 }
 template <typename Settings>
@@ -92,6 +96,10 @@ void apply_training_options(const TrainingOptions& o, Settings& s) {
   s.resume = o.resume;
   s.device = o.device;
   s.command_line = o.command_line;
+  s.world_size = o.world_size;
+  s.rank = o.rank;
+  s.master = o.master;
+  s.distributed_timeout = o.distributed_timeout;
 }
 template <typename Settings>
 DataSettings data_settings_of(const Settings& s) {
