@@ -210,11 +210,12 @@ std::vector<Example> TensorTask::generate(const GenerateRequest& request) const 
   return examples;
 }
 
-std::string TensorTask::default_sampler(const std::string&) const {
-  // Gradient descent walking the learned landscapes from the smoothest to the sharpest as the steps
-  // are spent (ebm/landscape_energy.h); step 0.5 halves the distance to a perfectly learned minimum.
-  return "anneal:landscapes=true/gd:step=0.5,track_best=false";
+std::string landscape_descent_spec(int64_t steps) {
+  // Step 0.5 halves the distance to a perfectly learned minimum at every step.
+  return "anneal:landscapes=true/gd:step=0.5,track_best=false,steps=" + std::to_string(steps);
 }
+
+std::string TensorTask::default_sampler(const std::string&) const { return landscape_descent_spec(20); }
 
 EnergyPtr TensorTask::make_energy(const EnergyChoice& choice, const std::vector<ProblemPtr>&,
                                   const torch::Device& device) const {

@@ -139,6 +139,11 @@ class TensorTask : public Task {
                                                             int64_t size = 0) const;
 };
 
+// The learned energies' inference as a sampler spec: gradient descent walking the landscapes from the
+// smoothest to the sharpest (equal shares of `steps`), the last state as the answer (energies of
+// different landscapes are not comparable, so no best-so-far). The default has 20 steps.
+std::string landscape_descent_spec(int64_t steps);
+
 // The problem behind a Problem of a TensorTask (throws std::invalid_argument for another kind).
 const TensorProblem& as_tensor_problem(const Problem& problem);
 const torch::Tensor& answer_value(const Answer& answer);

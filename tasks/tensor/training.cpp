@@ -161,7 +161,7 @@ class EnergyRecipe : public TensorRecipe {
     EbmSettings settings;
     settings.energy.name = "learned";
     settings.prebuilt = std::shared_ptr<Energy>(net_.get(), [](Energy*) {});
-    settings.sampler = s_.task->default_sampler("learned") + ",steps=" + std::to_string(validation_steps_ * net_->landscapes());
+    settings.sampler = landscape_descent_spec(validation_steps_ * net_->landscapes());
     settings.budget_ms = 1e9;
     settings.batch = 256;
     settings.seed = s_.options.seed;
