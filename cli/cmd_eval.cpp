@@ -214,9 +214,9 @@ void add_sweep_command(CLI::App& app) {
       "sweep",
       "accuracy against compute: a grid over each solver's compute knobs on one dataset, one CSV row per\n"
       "(solver, setting) written as it finishes. EBM: --energy x --chains x --steps; AR (tasks with one): --ar MODEL\n"
-      "with --decode specs (greedy, beam:W, best-of:N, sample:T); --solver adds any other spec. Resumable: rerun the\n"
-      "same command and the rows already in --output are skipped; a different dataset, budget, batch or seed is\n"
-      "refused. Plot with notebooks/accuracy_vs_compute.ipynb.");
+      "with --decode specs (greedy, beam:W, best-of:N, sample:T, until-verified:N within --budget-ms); --solver adds\n"
+      "any other spec. Resumable: rerun the same command and the rows already in --output are skipped; a different\n"
+      "dataset, budget, batch or seed is refused. Plot with notebooks/accuracy_vs_compute.ipynb.");
   auto f = std::make_shared<EvalFlags>();
   auto parameters = std::make_shared<TaskParameters>();
   auto energies = std::make_shared<std::vector<std::string>>();

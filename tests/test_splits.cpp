@@ -106,7 +106,7 @@ TEST_SUITE("splits") {
       CHECK(shared(train.solutions, test.solutions) == 0);
     }
   }
-  TEST_CASE("both trainers' data: training boards in the train split, validation in validation, by the task's own split") {
+  TEST_CASE("both trainers' boards lie in the train split, their validation puzzles in validation, as the task decides") {
     // The task decides a problem's split from its content (Task::split_fingerprint, which finds the
     // solution grid with the reference solver), independently of how the generator was called. Every
     // board the trainers use must land in train or validation, never in test (what eval and bench draw).
@@ -115,7 +115,7 @@ TEST_SUITE("splits") {
       CAPTURE(box);
       DataSettings settings;
       settings.train_puzzles = box == 2 ? 40 : 12;
-      settings.tiers = box == 2 ? "easy,medium,hard,expert" : "medium,hard,expert,hardest";
+      settings.tiers = box == 2 ? "easy,medium,hard,expert,hardest" : "medium,hard,expert,hardest";
       settings.validation_puzzles = 3;
       std::ostringstream log;
       const TrainingData data = prepare_training_data(box, settings, log);
@@ -123,7 +123,7 @@ TEST_SUITE("splits") {
       for (const auto& puzzle : data.puzzles)
         CHECK(split_of(task->split_fingerprint(*make_problem(puzzle, "train"))) == Split::Train);
       std::vector<Board> validation = data.validation;
-      for (Tier tier : {Tier::easy, Tier::medium})
+      for (Tier tier : {Tier::easy, Tier::medium, Tier::hard, Tier::expert})
         for (const auto& g : validation_boards(box, 3, settings.seed, tier)) validation.push_back(g.puzzle);
       for (const auto& puzzle : validation)
         CHECK(split_of(task->split_fingerprint(*make_problem(puzzle, "validation"))) == Split::Validation);
