@@ -78,7 +78,7 @@ void print_table(const EvalReport& report) {
   for (const auto& m : measures) std::cout << std::setw(std::max<int>(10, m.size() + 2)) << m;
   std::cout << std::setw(7) << "wrong" << std::setw(11) << "latency ms" << std::setw(9) << "p95 ms" << std::setw(14)
             << "amortised ms" << std::setw(9) << "prob/s" << std::setw(11) << "GFLOP/prob" << std::setw(10) << "params"
-            << std::setw(9) << "peak MB" << "\n";
+            << std::setw(9) << "peak MB" << std::setw(10) << "verifier" << "\n";
   for (const auto& e : report.solvers) {
     std::ostringstream interval;
     interval << std::fixed << std::setprecision(1) << "[" << 100 * e.solve_rate_low95 << ", " << 100 * e.solve_rate_high95
@@ -95,7 +95,8 @@ void print_table(const EvalReport& report) {
     std::cout << std::setw(7) << e.wrong_claimed << std::setw(11) << std::setprecision(2) << e.mean_ms << std::setw(9)
               << e.p95_ms << std::setw(14) << e.amortized_ms << std::setw(9) << std::setprecision(1)
               << e.problems_per_second << std::setw(11) << std::setprecision(4) << e.mean_flops / 1e9 << std::setw(10)
-              << e.parameters << std::setw(9) << std::setprecision(0) << e.peak_rss_mb << "\n";
+              << e.parameters << std::setw(9) << std::setprecision(0) << e.peak_rss_mb << std::setw(10)
+              << (e.uses_verifier ? "in loop" : "judge") << "\n";
   }
   std::cout << "harness overhead " << std::setprecision(2) << 100 * report.harness_overhead << "% of "
             << report.total_seconds << " s\n";
@@ -153,7 +154,9 @@ void add_eval_command(CLI::App& app) {
           solver_help_for_all_tasks() +
           "\nReports solve rate with 95% Wilson interval, the task's measures, valid-but-different, unsolved,\n"
           "wrong-but-claimed (must be 0: otherwise exit 3), latency and amortised ms per problem, problems/s,\n"
-          "evaluations or decoder positions, FLOPs, peak memory per solver, parameters. --json holds every answer.");
+          "evaluations or decoder positions, FLOPs, peak memory per solver, parameters, and whether the solver used\n"
+          "the verifier inside its search ('in loop': EBM chains stopping on it, AR until-verified / best-of ranked by\n"
+          "it) or only as the final judge ('judge'). --json holds every answer.");
   auto f = std::make_shared<EvalFlags>();
   auto parameters = std::make_shared<TaskParameters>();
   cmd->add_option("--task", f->task, "task: " + task_names())->capture_default_str();
@@ -211,9 +214,9 @@ void add_sweep_command(CLI::App& app) {
       "sweep",
       "accuracy against compute: a grid over each solver's compute knobs on one dataset, one CSV row per\n"
       "(solver, setting) written as it finishes. EBM: --energy x --chains x --steps; AR (tasks with one): --ar MODEL\n"
-      "with --decode specs (greedy, beam:W, best-of:N, sample:T); --solver adds any other spec. Resumable: rerun the\n"
-      "same command and the rows already in --output are skipped; a different dataset, budget, batch or seed is\n"
-      "refused. Plot with notebooks/accuracy_vs_compute.ipynb.");
+      "with --decode specs (greedy, beam:W, best-of:N, sample:T, until-verified:N within --budget-ms); --solver adds\n"
+      "any other spec. Resumable: rerun the same command and the rows already in --output are skipped; a different\n"
+      "dataset, budget, batch or seed is refused. Plot with notebooks/accuracy_vs_compute.ipynb.");
   auto f = std::make_shared<EvalFlags>();
   auto parameters = std::make_shared<TaskParameters>();
   auto energies = std::make_shared<std::vector<std::string>>();

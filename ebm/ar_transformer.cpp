@@ -363,53 +363,92 @@ torch::Tensor prepare_decoding(const char* who, const ArTransformerConfig& confi
   return mask.to(prompt.device());
 }
 
-// scores [..., vocab] with disallowed tokens of step s set to -inf.
-torch::Tensor restrict(const torch::Tensor& scores, const torch::Tensor& allowed, int64_t s) {
-  if (!allowed.defined()) return scores;
-  return scores.masked_fill(allowed[s].logical_not(), -std::numeric_limits<double>::infinity());
+// The tokens allowed at generated position s: `allowed` row s AND step_mask(s, generated) -> bool
+// [R, vocab] or [vocab], or undefined when neither restricts anything.
+torch::Tensor allowed_at(const torch::Tensor& allowed, const StepMask& step_mask, int64_t s,
+                         const torch::Tensor& generated, int64_t vocab) {
+  torch::Tensor mask = allowed.defined() ? allowed[s] : torch::Tensor();
+  if (!step_mask) return mask;
+  torch::Tensor rows = step_mask(s, generated);
+  const int64_t count = generated.size(0);
+  if (!rows.defined() || rows.scalar_type() != torch::kBool ||
+      !((rows.dim() == 1 && rows.size(0) == vocab) ||
+        (rows.dim() == 2 && rows.size(0) == count && rows.size(1) == vocab))) {
+    throw std::invalid_argument("decoding: step_mask must return a bool tensor [" + std::to_string(count) + ", " +
+                                std::to_string(vocab) + "] or [" + std::to_string(vocab) + "], got " +
+                                (rows.defined() ? std::string(c10::toString(rows.scalar_type())) + " " +
+                                                      shape_text(rows)
+                                                : std::string("an undefined tensor")));
+  }
+  rows = rows.to(generated.device());
+  return mask.defined() ? rows.logical_and(mask) : rows;
 }
 
-// Feeds the prompt, then repeatedly picks one token per row with choose(last_logits [B, V], step) -> [B].
+// scores [R, vocab] (or [B, W, vocab] with a [vocab] mask) with the disallowed tokens set to -inf.
+torch::Tensor restrict(const torch::Tensor& scores, const torch::Tensor& mask) {
+  if (!mask.defined()) return scores;
+  return scores.masked_fill(mask.logical_not(), -std::numeric_limits<double>::infinity());
+}
+
+void require_some_token(const char* who, const torch::Tensor& mask, int64_t s) {
+  if (!mask.defined() || mask.dim() < 2) return;  // a [vocab] row was checked by prepare_decoding
+  const torch::Tensor empty = mask.any(-1).logical_not().nonzero();
+  if (empty.size(0) > 0) {
+    throw std::invalid_argument(std::string(who) + ": the mask permits no token for batch row " +
+                                std::to_string(empty[0][0].item<int64_t>()) + " at generated position " +
+                                std::to_string(s));
+  }
+}
+
+// Feeds the prompt, then repeatedly picks one token per row with choose(last_logits [B, V], mask) -> [B]
+// (mask: bool [B, V] or [V] or undefined), accumulating log_softmax(logits) of each chosen token.
 template <typename Choose>
-torch::Tensor decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps, Choose choose) {
+Decoded decode(const char* who, ArTransformer& model, const torch::Tensor& prompt, int64_t steps,
+               const torch::Tensor& allowed, const StepMask& step_mask, Choose choose) {
+  const int64_t vocab = model->config().vocab;
   KvCache cache;
   torch::Tensor logits = model->forward_step(prompt, cache).select(1, -1);
-  std::vector<torch::Tensor> generated;
-  generated.reserve(static_cast<size_t>(steps));
+  Decoded out;
+  out.tokens = torch::zeros({prompt.size(0), steps}, prompt.options());
+  out.log_probs = torch::zeros({prompt.size(0)}, logits.options());
   for (int64_t s = 0; s < steps; ++s) {
-    torch::Tensor token = choose(logits, s);
-    generated.push_back(token);
+    const torch::Tensor mask = allowed_at(allowed, step_mask, s, out.tokens.narrow(1, 0, s), vocab);
+    require_some_token(who, mask, s);
+    const torch::Tensor token = choose(logits, mask);
+    out.tokens.select(1, s).copy_(token);
+    out.log_probs += torch::log_softmax(logits, -1).gather(1, token.unsqueeze(1)).squeeze(1);
     if (s + 1 < steps) logits = model->forward_step(token.unsqueeze(1), cache).select(1, -1);
   }
-  return torch::stack(generated, 1);
+  return out;
 }
 
 }  // namespace
 
-torch::Tensor greedy_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps,
-                            const torch::Tensor& allowed) {
+Decoded greedy_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps, const torch::Tensor& allowed,
+                      const StepMask& step_mask) {
   torch::NoGradGuard no_grad;
   EvalScope eval(*model);
   const torch::Tensor mask = prepare_decoding("greedy_decode", model->config(), prompt, steps, allowed);
-  return decode(model, prompt, steps,
-                [&](const torch::Tensor& logits, int64_t s) { return restrict(logits, mask, s).argmax(-1); });
+  return decode("greedy_decode", model, prompt, steps, mask, step_mask,
+                [&](const torch::Tensor& logits, const torch::Tensor& m) { return restrict(logits, m).argmax(-1); });
 }
 
-torch::Tensor sample_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps,
-                            const torch::Tensor& allowed, double temperature, torch::Generator& gen) {
+Decoded sample_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps, const torch::Tensor& allowed,
+                      double temperature, torch::Generator& gen, const StepMask& step_mask) {
   torch::NoGradGuard no_grad;
   EvalScope eval(*model);
   const torch::Tensor mask = prepare_decoding("sample_decode", model->config(), prompt, steps, allowed);
   if (!(temperature > 0.0) || !std::isfinite(temperature))
     throw std::invalid_argument("sample_decode: temperature must be > 0 (got " + std::to_string(temperature) + ")");
-  return decode(model, prompt, steps, [&](const torch::Tensor& logits, int64_t s) {
-    const torch::Tensor probs = torch::softmax(restrict(logits.to(torch::kFloat) / temperature, mask, s), -1);
-    return torch::multinomial(probs, 1, /*replacement=*/false, gen).squeeze(1);
-  });
+  return decode("sample_decode", model, prompt, steps, mask, step_mask,
+                [&](const torch::Tensor& logits, const torch::Tensor& m) {
+                  const torch::Tensor probs = torch::softmax(restrict(logits.to(torch::kFloat) / temperature, m), -1);
+                  return torch::multinomial(probs, 1, /*replacement=*/false, gen).squeeze(1);
+                });
 }
 
 BeamResult beam_search(ArTransformer& model, const torch::Tensor& prompt, int64_t steps,
-                       const torch::Tensor& allowed, int64_t width) {
+                       const torch::Tensor& allowed, int64_t width, const StepMask& step_mask) {
   torch::NoGradGuard no_grad;
   EvalScope eval(*model);
   const torch::Tensor mask = prepare_decoding("beam_search", model->config(), prompt, steps, allowed);
@@ -428,18 +467,17 @@ BeamResult beam_search(ArTransformer& model, const torch::Tensor& prompt, int64_
   scores.select(1, 0).zero_();
   const torch::Tensor row_base = (torch::arange(batch, long_options) * width).unsqueeze(1);  // [B, 1]
 
-  torch::Tensor tokens;  // [B, width, s]
+  torch::Tensor tokens = torch::zeros({batch, width, 0}, long_options);  // [B, width, s]
   for (int64_t s = 0; s < steps; ++s) {
-    const torch::Tensor candidates = (scores.unsqueeze(2) + restrict(log_probs, mask, s)).reshape({batch, -1});
+    torch::Tensor step_allowed = allowed_at(mask, step_mask, s, tokens.reshape({batch * width, s}), vocab);
+    if (step_allowed.defined() && step_allowed.dim() == 2) step_allowed = step_allowed.view({batch, width, vocab});
+    const torch::Tensor candidates = (scores.unsqueeze(2) + restrict(log_probs, step_allowed)).reshape({batch, -1});
     auto top = candidates.topk(width, /*dim=*/1, /*largest=*/true, /*sorted=*/true);
     scores = std::get<0>(top);
     const torch::Tensor index = std::get<1>(top);
     const torch::Tensor beam = index.div(vocab, "floor"), token = index.remainder(vocab);
-    if (s == 0) {
-      tokens = token.unsqueeze(2);
-    } else {
-      tokens = torch::cat({tokens.gather(1, beam.unsqueeze(2).expand({batch, width, s})), token.unsqueeze(2)}, 2);
-    }
+    tokens = s == 0 ? token.unsqueeze(2)
+                    : torch::cat({tokens.gather(1, beam.unsqueeze(2).expand({batch, width, s})), token.unsqueeze(2)}, 2);
     if (s + 1 < steps) {
       cache.select((row_base + beam).reshape({-1}));
       const torch::Tensor logits = model->forward_step(token.reshape({batch * width, 1}), cache).select(1, -1);

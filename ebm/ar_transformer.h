@@ -31,6 +31,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -131,17 +132,32 @@ TORCH_MODULE(ArTransformer);
 // max_length (the last generated token is never fed back). steps >= 1.
 // allowed: bool [vocab] (the same mask at every generated position) or [steps, vocab] (row s for the
 // s-th generated token), true = may be emitted; every row must allow at least one token. An undefined
-// tensor allows everything. Tokens are returned on the prompt's device.
+// tensor allows everything.
+// step_mask (optional): a mask that may differ per batch row and depend on what was generated so far.
+// step_mask(s, generated) with generated = int64 [R, s] (the tokens chosen so far, on the prompt's
+// device; R = B, or B * width in beam search, row b * width + w) returns bool [R, vocab] (or [vocab]),
+// which is AND-ed with allowed[s]. Greedy and sampled decoding throw std::invalid_argument when it
+// leaves a row no token; beam search drops such beams (score -inf).
+// Tokens are returned on the prompt's device.
+using StepMask = std::function<torch::Tensor(int64_t step, const torch::Tensor& generated)>;
 
-// At each step the allowed token of highest logit -> int64 [B, steps].
-torch::Tensor greedy_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps,
-                            const torch::Tensor& allowed = {});
+struct Decoded {
+  torch::Tensor tokens;     // int64 [B, steps]
+  torch::Tensor log_probs;  // float [B]: sum_s log p(tokens[:, s] | prompt, tokens[:, :s]) under the model's
+                            // full-vocabulary softmax at temperature 1 (masks and temperature change which
+                            // token is chosen, not how it is scored), accumulated while decoding, so equal
+                            // up to rounding to sequence_log_prob(model, prompt, tokens) without its pass
+};
+
+// At each step the allowed token of highest logit.
+Decoded greedy_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps,
+                      const torch::Tensor& allowed = {}, const StepMask& step_mask = {});
 
 // At each step a token drawn from softmax(logits / temperature) restricted to (and renormalised over)
-// the allowed tokens -> int64 [B, steps]. temperature > 0. `gen` must live on the model's device
+// the allowed tokens. temperature > 0. `gen` must live on the model's device
 // (e.g. at::make_generator<at::CPUGeneratorImpl>(seed) for CPU); the same seed gives the same tokens.
-torch::Tensor sample_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps,
-                            const torch::Tensor& allowed, double temperature, torch::Generator& gen);
+Decoded sample_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps, const torch::Tensor& allowed,
+                      double temperature, torch::Generator& gen, const StepMask& step_mask = {});
 
 struct BeamResult {
   torch::Tensor tokens;     // int64 [B, width, steps]
@@ -150,15 +166,16 @@ struct BeamResult {
 };
 
 // Beam search of `width` >= 1 beams per batch row, scoring a sequence by the sum of the model's
-// log-probabilities of its tokens (log_softmax over the full vocabulary: the `allowed` mask only
-// removes candidates, it does not renormalise), so log_probs[b, w] == sequence_log_prob(model,
+// log-probabilities of its tokens (log_softmax over the full vocabulary: the masks only remove
+// candidates, they do not renormalise), so log_probs[b, w] == sequence_log_prob(model,
 // prompt[b], tokens[b, w]). width 1 is greedy decoding.
 BeamResult beam_search(ArTransformer& model, const torch::Tensor& prompt, int64_t steps,
-                       const torch::Tensor& allowed, int64_t width);
+                       const torch::Tensor& allowed, int64_t width, const StepMask& step_mask = {});
 
 // sum_{s} log p(continuation[:, s] | prompt, continuation[:, :s]) -> float [B], computed by one full
 // forward() pass of cat(prompt, continuation)[:, :-1] (teacher forcing, no cache), under NoGradGuard
-// (train with forward() directly). prompt [B, P], P >= 1; continuation [B, C], C >= 1.
+// (train with forward() directly). prompt [B, P], P >= 1; continuation [B, C], C >= 1. Decoding
+// returns the same sum without this pass (Decoded::log_probs); it is here to score given sequences.
 torch::Tensor sequence_log_prob(ArTransformer& model, const torch::Tensor& prompt,
                                 const torch::Tensor& continuation);
 

@@ -119,6 +119,7 @@ EvalReport evaluate(const Task& task, const std::vector<Example>& examples, std:
     e.peak_rss_isolated = peak_reset;
     e.rss_growth_mb = std::max(0.0, e.peak_rss_mb - rss_before);
     e.parameters = solver->parameters();
+    e.uses_verifier = solver->uses_verifier();
     inside += e.solver_seconds;
     e.solve_rate = double(e.solved) / e.problems;
     std::tie(e.solve_rate_low95, e.solve_rate_high95) = wilson_interval(e.solved, e.problems);
@@ -147,7 +148,7 @@ nlohmann::json to_json(const SolverEvaluation& e) {
                    {"p95_ms", e.p95_ms}, {"amortized_ms", e.amortized_ms},
                    {"problems_per_second", e.problems_per_second}, {"mean_evaluations", e.mean_evaluations},
                    {"mean_forward_passes", e.mean_forward_passes}, {"mean_flops", e.mean_flops},
-                   {"peak_rss_mb", e.peak_rss_mb}, {"peak_rss_isolated", e.peak_rss_isolated}, {"rss_growth_mb", e.rss_growth_mb}, {"parameters", e.parameters},
+                   {"peak_rss_mb", e.peak_rss_mb}, {"peak_rss_isolated", e.peak_rss_isolated}, {"rss_growth_mb", e.rss_growth_mb}, {"parameters", e.parameters}, {"uses_verifier", e.uses_verifier},
                    {"device", e.device}, {"solver_seconds", e.solver_seconds}};
   for (const auto& [name, value] : e.measures) j[name] = value;
   if (!e.answers.empty()) j["answers"] = e.answers;

@@ -8,7 +8,8 @@
 //   problem's answer was final) and amortised time per problem (wall time of the calls / problems);
 //   problems per second; energy evaluations or decoder positions; estimated FLOPs; the peak resident
 //   memory while this solver ran (the process peak is reset before each solver, so earlier solvers
-//   do not count) and its growth over the memory in use before it; parameters; device.
+//   do not count) and its growth over the memory in use before it; parameters; whether the solver
+//   used the verifier inside its search (Solver::uses_verifier); device.
 // The harness knows no task and no solver kind: both arrive as interface objects.
 #pragma once
 
@@ -41,6 +42,7 @@ struct SolverEvaluation {
   double rss_growth_mb = 0.0;        // that peak minus the resident memory just before it
   bool peak_rss_isolated = true;     // false when the kernel refused the reset: then a process peak
   int64_t parameters = 0;
+  bool uses_verifier = false;  // Solver::uses_verifier(): the verifier steered the search, not only judged
   std::string device;
   double solver_seconds = 0.0;  // wall time inside the solver calls
   std::vector<nlohmann::json> answers;  // per problem: {"verified", "answer"} (Task::answer_json), when kept

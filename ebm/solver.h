@@ -45,6 +45,10 @@ class Solver {
   virtual std::string name() const = 0;          // short, for tables: "ebm", "ar:greedy", "reference-dlx"
   virtual nlohmann::json config() const = 0;     // settings, checkpoint path and hash, sampler spec
   virtual int64_t parameters() const { return 0; }  // learned parameters
+  // True when the task's exact verifier steers this solver's search (EBM chains that stop when it
+  // accepts, AR samples drawn until one verifies or ranked by it), not only judges its final answer.
+  // Asked after the solve() calls, so a solver may find out while solving.
+  virtual bool uses_verifier() const { return false; }
   // One outcome per problem, in order.
   virtual std::vector<Outcome> solve(const std::vector<ProblemPtr>& batch) = 0;
 };

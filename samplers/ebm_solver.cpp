@@ -14,41 +14,9 @@ namespace ebm {
 
 namespace {
 
-// "head,key=value,...,last=rest": splits off `last=` (whose value may hold commas) first, then the
-// comma-separated head.
-std::pair<std::vector<std::string>, std::string> split_spec(const std::string& text, const std::string& last_key) {
-  std::string head = text, rest;
-  const auto at = text.find("," + last_key + "=");
-  if (at != std::string::npos) {
-    head = text.substr(0, at);
-    rest = text.substr(at + last_key.size() + 2);
-  } else if (text.rfind(last_key + "=", 0) == 0) {
-    head.clear();
-    rest = text.substr(last_key.size() + 1);
-  }
-  std::vector<std::string> parts;
-  size_t from = 0;
-  while (!head.empty()) {
-    const auto comma = head.find(',', from);
-    parts.push_back(head.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
-    if (comma == std::string::npos) break;
-    from = comma + 1;
-  }
-  return {parts, rest};
-}
-
 bool has_energy(const Task& task, const std::string& name) {
   const auto names = task.energy_names();
   return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-// budget=MS of a solver spec: a finite number > 0.
-double budget_of(const std::string& spec, const std::string& text) {
-  char* end = nullptr;
-  const double ms = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !(ms > 0) || !std::isfinite(ms))
-    throw std::invalid_argument("solver '" + spec + "': budget must be milliseconds > 0, got '" + text + "'");
-  return ms;
 }
 
 int64_t parameter_count(torch::nn::Module& module) {
@@ -64,6 +32,7 @@ class EbmSolver : public Solver {
 
   std::string name() const override { return name_; }
   int64_t parameters() const override { return parameters_; }
+  bool uses_verifier() const override { return uses_verifier_; }
   nlohmann::json config() const override {
     const std::string model = settings_.energy.model;
     return {{"solver", "ebm"},
@@ -81,6 +50,7 @@ class EbmSolver : public Solver {
       flops_per_evaluation_ = task_->flops_per_evaluation(*settings_.prebuilt, *batch.front());
     }
     SolveReport report = solve_with_energy(*task_, batch, settings_);
+    uses_verifier_ = uses_verifier_ || report.verifier_in_loop;
     std::vector<Outcome> outcomes;
     for (const auto& p : report.problems) {
       Outcome o;
@@ -102,9 +72,40 @@ class EbmSolver : public Solver {
   EbmSettings settings_;
   int64_t parameters_ = 0;
   double flops_per_evaluation_ = 0.0;
+  bool uses_verifier_ = false;
 };
 
 }  // namespace
+
+std::pair<std::vector<std::string>, std::string> split_solver_spec(const std::string& text,
+                                                                   const std::string& last_key) {
+  std::string head = text, rest;
+  const auto at = text.find("," + last_key + "=");
+  if (at != std::string::npos) {
+    head = text.substr(0, at);
+    rest = text.substr(at + last_key.size() + 2);
+  } else if (text.rfind(last_key + "=", 0) == 0) {
+    head.clear();
+    rest = text.substr(last_key.size() + 1);
+  }
+  std::vector<std::string> parts;
+  size_t from = 0;
+  while (!head.empty()) {
+    const auto comma = head.find(',', from);
+    parts.push_back(head.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
+  return {parts, rest};
+}
+
+double parse_budget_ms(const std::string& spec, const std::string& text) {
+  char* end = nullptr;
+  const double ms = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(ms > 0) || !std::isfinite(ms))
+    throw std::invalid_argument("solver '" + spec + "': budget must be milliseconds > 0, got '" + text + "'");
+  return ms;
+}
 
 SolverPtr make_ebm_solver(const TaskPtr& task, const std::string& spec, const SolverContext& context) {
   EbmSettings settings;
@@ -118,7 +119,7 @@ SolverPtr make_ebm_solver(const TaskPtr& task, const std::string& spec, const So
     settings.energy.name = spec.substr(4);
     name = spec;
   } else if (spec.rfind("ebm:", 0) == 0) {
-    auto [parts, sampler] = split_spec(spec.substr(4), "sampler");
+    auto [parts, sampler] = split_solver_spec(spec.substr(4), "sampler");
     settings.sampler = sampler;
     for (const auto& part : parts) {
       const auto eq = part.find('=');
@@ -131,7 +132,7 @@ SolverPtr make_ebm_solver(const TaskPtr& task, const std::string& spec, const So
       else if (key == "model") settings.energy.model = value;
       else if (key == "chains") chains = value;
       else if (key == "steps") steps = value;
-      else if (key == "budget") settings.budget_ms = budget_of(spec, value);
+      else if (key == "budget") settings.budget_ms = parse_budget_ms(spec, value);
       else
         throw std::invalid_argument("solver '" + spec + "': unknown key '" + key +
                                     "' (energy, model, chains, steps, budget, sampler)");

@@ -145,6 +145,7 @@ SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& p
     request.device = settings.device;
     request.initializer = encoding.initializer;
     request.verifier = encoding.verifier;
+    report.verifier_in_loop = report.verifier_in_loop || static_cast<bool>(encoding.verifier);
     const bool first_batch = first == 0;
     if (first_batch && settings.trace_chains_every > 0)
       request.callbacks.push_back(

@@ -18,6 +18,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ebm {
@@ -61,6 +62,8 @@ struct SolveReport {
   std::vector<TraceRow> trace;          // first batch, when settings.trace
   std::vector<ChainTraceRow> chain_trace;
   double total_ms = 0.0;
+  bool verifier_in_loop = false;        // the task's verifier stopped chains / picked among them (the
+                                        // encoding had one), as opposed to only judging the answers
 };
 
 // Solves every problem. `progress(done, total)` is called after each batch.
@@ -72,6 +75,15 @@ SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& p
 //   ebm[:KEY=VALUE,...]  keys: energy=NAME, model=PATH, chains=N, steps=N, budget=MS, sampler=SPEC
 //                        (sampler= must come last: its text may hold commas)
 SolverPtr make_ebm_solver(const TaskPtr& task, const std::string& spec, const SolverContext& context);
+
+// Parsing helpers of solver specs, shared by the EBM's and the tasks' own solvers.
+// "head,key=value,...,last=rest" -> (the comma-separated head parts, the text after `last_key`=),
+// splitting off `last_key`= first since its value may hold commas ("rest" is "" when it is absent).
+std::pair<std::vector<std::string>, std::string> split_solver_spec(const std::string& text,
+                                                                   const std::string& last_key);
+// budget=MS of a solver spec: a finite number of milliseconds > 0, else std::invalid_argument naming
+// the spec ("solver 'ebm:budget=x': budget must be milliseconds > 0, got 'x'").
+double parse_budget_ms(const std::string& spec, const std::string& text);
 
 // Any harness solver spec: "ebm...", "reference", or one of the task's own (Task::make_solver).
 // Throws std::invalid_argument naming the spec and the choices.

@@ -49,6 +49,17 @@ grep -q '"wrong_claimed": 0' "$dir/eval.json" || fail "eval JSON: wrong_claimed 
 [[ $(grep -c '"solved": 3' "$dir/eval.json") -eq 2 ]] || fail "eval: both solvers must solve the 3 easy puzzles"
 grep -q "harness overhead" "$dir/eval.txt" || fail "eval: the table must report the harness overhead"
 if "$ebm" eval --tier easy --count 1 --solver bogus > /dev/null 2>&1; then fail "eval: an unknown solver must fail"; fi
+# The AR baseline (shipped 4x4 checkpoint) in the EBM's mode: samples until the verifier accepts, within
+# the budget; the harness reports that it used the verifier, and the EBM's chains likewise.
+models=$(cd "$(dirname "$0")/.." && pwd)/models
+"$ebm" eval --box 2 --tier easy --count 4 --solver ebm --solver "ar:$models/sudoku4-ar.ckpt,budget=3000,decode=until-verified:8" \
+  --json "$dir/ar4.json" > "$dir/ar4.txt"
+[[ $(grep -c '"uses_verifier": true' "$dir/ar4.json") -eq 2 ]] || fail "eval: EBM and until-verified AR must report uses_verifier"
+grep -q "in loop" "$dir/ar4.txt" || fail "eval: the table must say which solvers used the verifier in the loop"
+if "$ebm" eval --box 2 --count 1 --solver "ar:$models/sudoku4-ar.ckpt,budget=0" > "$dir/bad.out" 2>&1; then
+  fail "eval: budget=0 must be refused"
+fi
+grep -q "budget must be milliseconds > 0" "$dir/bad.out" || fail "eval: a bad AR budget must be named: $(cat "$dir/bad.out")"
 
 # Sweeps: a resumed sweep gives the same rows as an uninterrupted one (timing columns aside).
 sweep() { "$ebm" sweep --tier easy --count 2 --chains 2 --steps "$@" --budget-ms 3000 --seed 3 > /dev/null 2>&1; }

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -171,7 +172,7 @@ TEST_SUITE("ar") {
     torch::manual_seed(30);
     const torch::Tensor prompt = random_tokens(4, 3, 11);
     const int64_t steps = 6;
-    const torch::Tensor greedy = ebm::greedy_decode(model, prompt, steps);
+    const torch::Tensor greedy = ebm::greedy_decode(model, prompt, steps).tokens;
     CHECK(greedy.sizes() == torch::IntArrayRef({4, steps}));
     const ebm::BeamResult one = ebm::beam_search(model, prompt, steps, {}, 1);
     CHECK(one.tokens.sizes() == torch::IntArrayRef({4, 1, steps}));
@@ -229,8 +230,8 @@ TEST_SUITE("ar") {
     };
     auto gen = at::make_generator<at::CPUGeneratorImpl>(123);
     for (const torch::Tensor& mask : {even, per_step}) {
-      CHECK(respects(ebm::greedy_decode(model, prompt, steps, mask), mask));
-      const torch::Tensor sampled = ebm::sample_decode(model, prompt, steps, mask, 3.0, gen);
+      CHECK(respects(ebm::greedy_decode(model, prompt, steps, mask).tokens, mask));
+      const torch::Tensor sampled = ebm::sample_decode(model, prompt, steps, mask, 3.0, gen).tokens;
       CHECK(sampled.sizes() == torch::IntArrayRef({16, steps}));
       CHECK(respects(sampled, mask));
       const ebm::BeamResult beams = ebm::beam_search(model, prompt, steps, mask, 2);
@@ -238,18 +239,18 @@ TEST_SUITE("ar") {
       CHECK(respects(beams.tokens.select(1, 1), mask));
     }
     // Unmasked greedy does emit odd tokens here, so the mask did something.
-    const torch::Tensor free = ebm::greedy_decode(model, prompt, steps);
+    const torch::Tensor free = ebm::greedy_decode(model, prompt, steps).tokens;
     CHECK_FALSE(respects(free, even));
     // A mask with a single token per step forces it.
     torch::Tensor forced = torch::zeros({steps, 11}, torch::kBool);
     for (int64_t s = 0; s < steps; ++s) forced[s][(3 * s + 1) % 11] = true;
     const torch::Tensor expect = torch::tensor({1, 4, 7, 10, 2}, torch::kLong).unsqueeze(0).expand({16, steps});
-    CHECK(torch::equal(ebm::greedy_decode(model, prompt, steps, forced), expect));
-    CHECK(torch::equal(ebm::sample_decode(model, prompt, steps, forced, 1.0, gen), expect));
+    CHECK(torch::equal(ebm::greedy_decode(model, prompt, steps, forced).tokens, expect));
+    CHECK(torch::equal(ebm::sample_decode(model, prompt, steps, forced, 1.0, gen).tokens, expect));
     // Same seed, same samples.
     auto g1 = at::make_generator<at::CPUGeneratorImpl>(7), g2 = at::make_generator<at::CPUGeneratorImpl>(7);
-    CHECK(torch::equal(ebm::sample_decode(model, prompt, steps, {}, 1.0, g1),
-                       ebm::sample_decode(model, prompt, steps, {}, 1.0, g2)));
+    CHECK(torch::equal(ebm::sample_decode(model, prompt, steps, {}, 1.0, g1).tokens,
+                       ebm::sample_decode(model, prompt, steps, {}, 1.0, g2).tokens));
     // A row allowing nothing, a wrong shape or dtype is refused.
     torch::Tensor none = per_step.clone();
     none[2].fill_(false);
@@ -260,11 +261,78 @@ TEST_SUITE("ar") {
     CHECK_THROWS_AS(ebm::sample_decode(model, prompt, steps, {}, 0.0, gen), std::invalid_argument);
     // Prompt + steps - 1 beyond max_length.
     CHECK_THROWS_AS(ebm::greedy_decode(model, prompt, 16, {}), std::invalid_argument);
-    CHECK(ebm::greedy_decode(model, prompt, 15, {}).size(1) == 15);
+    CHECK(ebm::greedy_decode(model, prompt, 15, {}).tokens.size(1) == 15);
     // Decoding leaves the module's mode as it was.
     model->train();
     ebm::greedy_decode(model, prompt, 2);
     CHECK(model->is_training());
+  }
+
+  TEST_CASE("greedy and sampled decoding return the log-prob of what they chose, without a scoring pass") {
+    const ArTransformerConfig config = small_config();
+    ArTransformer model = sharp_model(config, 5);
+    torch::manual_seed(50);
+    const torch::Tensor prompt = random_tokens(6, 3, 11);
+    const int64_t steps = 7;
+    torch::Tensor allowed = torch::zeros({11}, torch::kBool);
+    allowed.slice(0, 2, 9).fill_(true);
+    const ebm::Decoded greedy = ebm::greedy_decode(model, prompt, steps, allowed);
+    REQUIRE(greedy.log_probs.sizes() == torch::IntArrayRef({6}));
+    CHECK(torch::allclose(greedy.log_probs, ebm::sequence_log_prob(model, prompt, greedy.tokens), 1e-4, 1e-4));
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(9);
+    // At temperature 2 the tokens come from a flatter distribution; the score is still the model's.
+    const ebm::Decoded sampled = ebm::sample_decode(model, prompt, steps, allowed, 2.0, gen);
+    CHECK(torch::allclose(sampled.log_probs, ebm::sequence_log_prob(model, prompt, sampled.tokens), 1e-4, 1e-4));
+    CHECK(torch::all(sampled.log_probs <= 0).item<bool>());
+  }
+
+  TEST_CASE("a per-row step mask that depends on the tokens generated so far") {
+    const ArTransformerConfig config = small_config();
+    ArTransformer model = sharp_model(config, 6);
+    torch::manual_seed(60);
+    const int64_t rows = 5, steps = 6;
+    const torch::Tensor prompt = random_tokens(rows, 2, 11);
+    // Row r may use tokens 0..5 except r, and never a token it already emitted: a permutation-like
+    // constraint of the kind "never write a cell twice".
+    int64_t calls = 0;
+    const ebm::StepMask no_repeat = [&](int64_t s, const torch::Tensor& generated) {
+      ++calls;
+      CHECK(generated.size(1) == s);
+      torch::Tensor mask = torch::zeros({generated.size(0), 11}, torch::kBool);
+      mask.slice(1, 0, 6).fill_(true);
+      if (generated.size(0) == rows)
+        for (int64_t r = 0; r < rows; ++r) mask[r][r] = false;
+      if (s > 0) mask.scatter_(1, generated, false);
+      return mask;
+    };
+    auto distinct_and_allowed = [&](const torch::Tensor& tokens, bool row_rule) {
+      const torch::Tensor t = tokens.to(torch::kCPU);
+      for (int64_t r = 0; r < t.size(0); ++r) {
+        std::set<int64_t> seen;
+        for (int64_t s = 0; s < t.size(1); ++s) {
+          const int64_t token = t[r][s].item<int64_t>();
+          if (token > 5 || (row_rule && token == r) || !seen.insert(token).second) return false;
+        }
+      }
+      return true;
+    };
+    // 5 distinct tokens out of 0..5 minus one: exactly 5 steps are possible.
+    const ebm::Decoded greedy = ebm::greedy_decode(model, prompt, steps - 1, {}, no_repeat);
+    CHECK(calls == steps - 1);
+    CHECK(distinct_and_allowed(greedy.tokens, true));
+    CHECK(torch::allclose(greedy.log_probs, ebm::sequence_log_prob(model, prompt, greedy.tokens), 1e-4, 1e-4));
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
+    for (int trial = 0; trial < 5; ++trial)
+      CHECK(distinct_and_allowed(ebm::sample_decode(model, prompt, steps - 1, {}, 5.0, gen, no_repeat).tokens, true));
+    const ebm::BeamResult beams = ebm::beam_search(model, prompt, steps, {}, 3, no_repeat);
+    for (int64_t w = 0; w < 3; ++w) CHECK(distinct_and_allowed(beams.tokens.select(1, w), false));
+    // A sixth step leaves some rows no token: refused with the row and the position.
+    CHECK(message_of([&] { ebm::greedy_decode(model, prompt, steps, {}, no_repeat); }).find("position 5") !=
+          std::string::npos);
+    // A step mask of the wrong shape is refused.
+    const ebm::StepMask wrong = [](int64_t, const torch::Tensor&) { return torch::ones({2, 11}, torch::kBool); };
+    CHECK_THROWS_WITH_AS(ebm::greedy_decode(model, prompt, 2, {}, wrong), doctest::Contains("step_mask"),
+                         std::invalid_argument);
   }
 
   TEST_CASE("config JSON round trip and validation") {

@@ -6,9 +6,11 @@
 
 #include "ebm/task.h"
 #include "tasks/sudoku/generator.h"
+#include "tasks/sudoku/task.h"
 #include "tasks/sudoku/training_data.h"
 
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -102,6 +104,37 @@ TEST_SUITE("splits") {
       const Lines test = lines_of(test_data);
       CHECK(shared(train.puzzles, test.puzzles) == 0);
       CHECK(shared(train.solutions, test.solutions) == 0);
+    }
+  }
+  TEST_CASE("both trainers' boards lie in the train split, their validation puzzles in validation, as the task decides") {
+    // The task decides a problem's split from its content (Task::split_fingerprint, which finds the
+    // solution grid with the reference solver), independently of how the generator was called. Every
+    // board the trainers use must land in train or validation, never in test (what eval and bench draw).
+    const TaskPtr task = make_task();
+    for (int box : {2, 3}) {
+      CAPTURE(box);
+      DataSettings settings;
+      settings.train_puzzles = box == 2 ? 40 : 12;
+      settings.tiers = box == 2 ? "easy,medium,hard,expert,hardest" : "medium,hard,expert,hardest";
+      settings.validation_puzzles = 3;
+      std::ostringstream log;
+      const TrainingData data = prepare_training_data(box, settings, log);
+      REQUIRE(data.puzzles.size() == static_cast<size_t>(settings.train_puzzles));
+      for (const auto& puzzle : data.puzzles)
+        CHECK(split_of(task->split_fingerprint(*make_problem(puzzle, "train"))) == Split::Train);
+      std::vector<Board> validation = data.validation;
+      for (Tier tier : {Tier::easy, Tier::medium, Tier::hard, Tier::expert})
+        for (const auto& g : validation_boards(box, 3, settings.seed, tier)) validation.push_back(g.puzzle);
+      for (const auto& puzzle : validation)
+        CHECK(split_of(task->split_fingerprint(*make_problem(puzzle, "validation"))) == Split::Validation);
+      // And what eval generates is test data.
+      GenerateRequest request;
+      request.count = 3;
+      request.seed = settings.seed;
+      request.parameters["box"] = std::to_string(box);
+      request.parameters["tier"] = "medium";
+      for (const auto& example : task->generate(request))
+        CHECK(split_of(task->split_fingerprint(*example.problem)) == Split::Test);
     }
   }
 }

@@ -1,6 +1,9 @@
 // AR Sudoku baseline: tokenisation, deductive labelling order, type masks, training + checkpoint +
 // resume, and the honesty of solve_ar's verdicts.
 #include "ebm/checkpoint.h"
+#include "ebm/solver.h"
+#include "tasks/sudoku/ar_harness_solver.h"
+#include "tasks/sudoku/ar_masks.h"
 #include "tasks/sudoku/ar_solver.h"
 #include "tasks/sudoku/ar_tokens.h"
 #include "tasks/sudoku/ar_training.h"
@@ -8,6 +11,7 @@
 #include "tasks/sudoku/generator.h"
 #include "tasks/sudoku/reference_solver.h"
 
+#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include <doctest/doctest.h>
@@ -27,7 +31,7 @@ namespace {
 GeneratedPuzzle sample_puzzle(Tier tier = Tier::hard, long index = 0) { return generate_one(3, tier, 42, index); }
 
 std::vector<int64_t> answer_part(const std::vector<int64_t>& sequence) {
-  return std::vector<int64_t>(sequence.begin() + kArPromptLength, sequence.end());
+  return std::vector<int64_t>(sequence.begin() + ar_prompt_length(3), sequence.end());
 }
 
 std::string temp_dir(const std::string& name) {
@@ -68,9 +72,9 @@ TEST_CASE("solver order: 82 + 2*blanks tokens, fills exactly the blanks, decodes
     const int blanks = 81 - count_givens(g.puzzle);
     const auto seq = encode_ar(g.puzzle, g.solution, ArOrder::solver);
     REQUIRE(static_cast<int>(seq.size()) == 82 + 2 * blanks);
-    CHECK(ar_answer_length(ArOrder::solver, blanks) == 2 * blanks);
+    CHECK(ar_answer_length(ArOrder::solver, 3, blanks) == 2 * blanks);
     std::set<int> cells;
-    for (size_t k = kArPromptLength; k < seq.size(); k += 2) {
+    for (size_t k = ar_prompt_length(3); k < seq.size(); k += 2) {
       const int cell = static_cast<int>(seq[k] - kArCellBase);
       REQUIRE(cell >= 0);
       REQUIRE(cell < 81);
@@ -141,18 +145,111 @@ TEST_CASE("batch encoding pads with 0 and reports lengths") {
   CHECK(fixed.tokens.size(1) == 163);
 }
 
-TEST_CASE("allowed masks restrict token types only") {
-  const auto fixed = ar_allowed_mask(ArOrder::fixed, 81);
-  REQUIRE(fixed.sizes() == torch::IntArrayRef({81, kArVocab}));
-  for (int64_t t = 0; t < kArVocab; ++t)
-    CHECK(fixed.select(1, t).all().item<bool>() == (t >= 1 && t <= 9));
-  const auto solver = ar_allowed_mask(ArOrder::solver, 6);
-  for (int64_t s = 0; s < 6; ++s)
-    for (int64_t t = 0; t < kArVocab; ++t) {
-      const bool expected = s % 2 == 0 ? (t >= kArCellBase && t < kArVocab) : (t >= 1 && t <= 9);
-      CHECK(solver[s][t].item<bool>() == expected);
+TEST_CASE("masks: fixed order forces the givens, solver order offers only unwritten blanks") {
+  const auto g = sample_puzzle(Tier::medium, 3);
+  const int blanks = 81 - count_givens(g.puzzle);
+  const int64_t vocab = ar_vocab(3);
+  const auto fixed = ar_step_mask(ArOrder::fixed, {g.puzzle}, torch::kCPU);
+  for (int64_t s = 0; s < 81; ++s) {
+    const torch::Tensor row = fixed(s, torch::zeros({1, s}, torch::kLong));
+    REQUIRE(row.sizes() == torch::IntArrayRef({1, vocab}));
+    for (int64_t t = 0; t < vocab; ++t) {
+      const int given = g.puzzle.cells[s];
+      const bool expected = given != 0 ? t == given : (t >= 1 && t <= 9);
+      CHECK(row[0][t].item<bool>() == expected);
     }
-  CHECK_THROWS_AS(ar_allowed_mask(ArOrder::fixed, 0), std::invalid_argument);
+  }
+  const auto solver = ar_step_mask(ArOrder::solver, {g.puzzle}, torch::kCPU);
+  // The true sequence's answer part, fed step by step: at each cell step the offered cells are the
+  // blanks not yet written; at each digit step the digits 1..9.
+  const auto answer = answer_part(encode_ar(g.puzzle, g.solution, ArOrder::solver));
+  REQUIRE(static_cast<int>(answer.size()) == 2 * blanks);
+  const torch::Tensor tokens = torch::tensor(answer, torch::kLong).unsqueeze(0);
+  std::set<int> written;
+  for (int64_t s = 0; s < 2 * blanks; ++s) {
+    const torch::Tensor row = solver(s, tokens.narrow(1, 0, s));
+    for (int64_t t = 0; t < vocab; ++t) {
+      bool expected = false;
+      if (s % 2 == 1) {
+        expected = t >= 1 && t <= 9;
+      } else if (t >= kArCellBase) {
+        const int cell = static_cast<int>(t - kArCellBase);
+        expected = g.puzzle.cells[cell] == 0 && written.count(cell) == 0;
+      }
+      CHECK(row[0][t].item<bool>() == expected);
+    }
+    if (s % 2 == 0) written.insert(static_cast<int>(answer[s] - kArCellBase));
+  }
+  // Rows are independent: two puzzles, two masks.
+  const auto h = sample_puzzle(Tier::medium, 4);
+  const torch::Tensor both = ar_step_mask(ArOrder::fixed, {g.puzzle, h.puzzle}, torch::kCPU)(0, torch::zeros({2, 0}, torch::kLong));
+  CHECK(both[0].sum().item<int64_t>() == (g.puzzle.cells[0] != 0 ? 1 : 9));
+  CHECK(both[1].sum().item<int64_t>() == (h.puzzle.cells[0] != 0 ? 1 : 9));
+  CHECK_THROWS_AS(ar_step_mask(ArOrder::solver, {g.puzzle, sample_puzzle(Tier::easy, 1).puzzle}, torch::kCPU),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(ar_step_mask(ArOrder::fixed, {}, torch::kCPU), std::invalid_argument);
+}
+
+TEST_CASE("an untrained model's decoded answers never change a given and never write a cell twice") {
+  for (const int box : {2, 3}) {
+    for (const ArOrder order : {ArOrder::fixed, ArOrder::solver}) {
+      CAPTURE(box);
+      CAPTURE(ar_order_name(order));
+      torch::manual_seed(5);
+      ebm::ArTransformerConfig config;
+      config.vocab = ar_vocab(box);
+      config.max_length = ar_max_length(order, box);
+      config.d_model = 16;
+      config.heads = 2;
+      config.layers = 1;
+      ebm::ArTransformer net(config);
+      std::vector<Board> puzzles;
+      for (long i = 0; i < 3; ++i) puzzles.push_back(generate_one(box, Tier::medium, 8, i).puzzle);
+      for (const std::string decode : {"greedy", "sample:3", "beam:3", "best-of:3", "until-verified:2"}) {
+        CAPTURE(decode);
+        ArSolveSettings settings;
+        settings.decode = decode;
+        settings.budget_ms = 1;
+        const auto solved = solve_ar(net, order, box, puzzles, settings);
+        for (size_t i = 0; i < puzzles.size(); ++i) {
+          for (size_t c = 0; c < puzzles[i].cells.size(); ++c)
+            if (puzzles[i].cells[c] != 0) CHECK(solved[i].answer.cells[c] == puzzles[i].cells[c]);
+          // Fixed order writes a digit everywhere; solver order writes each blank exactly once (as
+          // many cell steps as blanks, no cell twice), so both leave no blank.
+          CHECK(solved[i].answer.complete());
+          CHECK(solved[i].verified == is_valid_solution(puzzles[i], solved[i].answer));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("4x4 tokens: vocabulary, lengths, deductive order and round trip") {
+  CHECK(ar_vocab(2) == 27);
+  CHECK(ar_prompt_length(2) == 17);
+  CHECK(ar_max_length(ArOrder::fixed, 2) == 33);
+  CHECK(ar_max_length(ArOrder::solver, 2) == 49);
+  CHECK(ar_max_length(ArOrder::fixed, 3) == 163);
+  CHECK(ar_max_length(ArOrder::solver, 3) == 244);
+  CHECK_THROWS_WITH_AS(ar_vocab(4), doctest::Contains("box 4"), std::invalid_argument);
+  for (long i = 0; i < 4; ++i) {
+    const auto g = generate_one(2, Tier::hard, 13, i);
+    const int blanks = 16 - count_givens(g.puzzle);
+    for (const ArOrder order : {ArOrder::fixed, ArOrder::solver}) {
+      const auto seq = encode_ar(g.puzzle, g.solution, order);
+      CHECK(static_cast<int64_t>(seq.size()) == 17 + ar_answer_length(order, 2, blanks));
+      CHECK(seq[16] == kArSep);
+      for (int64_t t : seq) CHECK(t < ar_vocab(2));
+      const std::vector<int64_t> answer(seq.begin() + 17, seq.end());
+      CHECK(decode_ar_answer(g.puzzle, answer, order) == g.solution);
+    }
+    const auto order = deductive_order(g.puzzle, g.solution);
+    CHECK(std::set<int>(order.begin(), order.end()).size() == static_cast<size_t>(blanks));
+  }
+  // Mixed sizes in one batch are refused.
+  const auto small = generate_one(2, Tier::easy, 1, 0), large = sample_puzzle();
+  CHECK_THROWS_AS(encode_ar_batch({small.puzzle, large.puzzle}, {small.solution, large.solution}, ArOrder::fixed),
+                  std::invalid_argument);
 }
 
 TEST_CASE("orders and decode specs parse, and errors name the problem") {
@@ -170,6 +267,12 @@ TEST_CASE("orders and decode specs parse, and errors name the problem") {
   CHECK_THROWS_WITH_AS(parse_ar_decode("sample:-1"), doctest::Contains("temperature"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(parse_ar_decode("best-of:2,oracle"), doctest::Contains("oracle"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(parse_ar_decode("nucleus:0.9"), doctest::Contains("unknown decoder"), std::invalid_argument);
+  const auto until = parse_ar_decode("until-verified:4");
+  CHECK(until.kind == ArDecodeSpec::Kind::until_verified);
+  CHECK(until.samples == 4);
+  CHECK(until.verifier);
+  CHECK_THROWS_WITH_AS(parse_ar_decode("until-verified"), doctest::Contains("until-verified:N"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_ar_decode("until-verified:0"), doctest::Contains("until-verified:N"), std::invalid_argument);
   CHECK_THROWS_AS(parse_ar_decode("greedy:1"), std::invalid_argument);
 }
 
@@ -228,8 +331,15 @@ TEST_CASE("a tiny model learns, checkpoints, resumes, and solve_ar reports hones
       CHECK(solved[i].forward_passes > 0);
       CHECK(solved[i].ms >= 0.0);
     }
-    if (decode == "greedy") CHECK(solved[0].forward_passes == 2 * (82 + 81 - 1));
+    // One pass over the prompt and each generated token but the last; nothing is scored again.
+    if (decode == "greedy") CHECK(solved[0].forward_passes == 82 + 81 - 1);
     if (decode == "beam:2") CHECK(solved[0].forward_passes == 82 + 2 * 80);
+    if (decode == "best-of:2") CHECK(solved[0].forward_passes == 2 * (82 + 81 - 1));
+    CHECK(solved[0].sequences == (decode == "greedy" || decode == "sample:1.0" ? 1 : 2));
+    // The fixed-order mask never lets a given change.
+    for (size_t i = 0; i < 2; ++i)
+      for (int c = 0; c < 81; ++c)
+        if (puzzles[i].cells[c] != 0) CHECK(solved[i].answer.cells[c] == puzzles[i].cells[c]);
   }
   // Sampling is reproducible for a seed.
   ArSolveSettings settings;
@@ -276,11 +386,94 @@ TEST_CASE("solver-order training and greedy decoding of variable answer lengths"
   for (size_t i = 0; i < 2; ++i) {
     const int blanks = 81 - count_givens(puzzles[i]);
     CHECK(solved[i].verified == is_valid_solution(puzzles[i], solved[i].answer));
-    CHECK(solved[i].forward_passes == 2 * (82 + 2 * blanks - 1));
-    // Only blanks were written (givens unchanged).
+    CHECK(solved[i].forward_passes == 82 + 2 * blanks - 1);
+    // Only blanks were written (givens unchanged), each exactly once: the board is complete.
     for (int c = 0; c < 81; ++c)
       if (puzzles[i].cells[c] != 0) CHECK(solved[i].answer.cells[c] == puzzles[i].cells[c]);
+    CHECK(solved[i].answer.complete());
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("until-verified samples until the verifier accepts, within the budget; the harness says so") {
+  // 4x4 puzzles with two blanks: an untrained model's samples are right about once in 16, so rounds of
+  // 4 samples find a solution long before a 20 s budget ends; a nearly empty 9x9 board is not solved
+  // by chance, so there the budget ends the rounds.
+  torch::manual_seed(2);
+  ebm::ArTransformerConfig config;
+  config.vocab = ar_vocab(2);
+  config.max_length = ar_max_length(ArOrder::fixed, 2);
+  config.d_model = 16;
+  config.heads = 2;
+  config.layers = 1;
+  ebm::ArTransformer net(config);
+  std::vector<Board> easy;
+  for (long i = 0; i < 3; ++i) {
+    Board b = generate_one(2, Tier::easy, 21, i).solution;
+    b.cells[3 * i] = 0;
+    b.cells[15 - 2 * i] = 0;
+    easy.push_back(b);
+  }
+  ArSolveSettings settings;
+  settings.decode = "until-verified:4";
+  settings.budget_ms = 20000;
+  settings.seed = 4;
+  const auto solved = solve_ar(net, ArOrder::fixed, 2, easy, settings);
+  for (size_t i = 0; i < easy.size(); ++i) {
+    CAPTURE(i);
+    CHECK(solved[i].verified);
+    CHECK(is_valid_solution(easy[i], solved[i].answer));
+    CHECK(solved[i].sequences % 4 == 0);
+    CHECK(solved[i].forward_passes == solved[i].sequences * (17 + 16 - 1));
+    CHECK(solved[i].latency_ms <= 20000.0);
+  }
+  // One round of best-of:4 is the first round of until-verified:4: the same samples (same seed).
+  settings.decode = "best-of:4,verifier";
+  const auto once = solve_ar(net, ArOrder::fixed, 2, easy, settings);
+  for (size_t i = 0; i < easy.size(); ++i) {
+    CHECK(once[i].sequences == 4);
+    if (once[i].verified) CHECK(solved[i].sequences == 4);
+  }
+
+  ebm::ArTransformerConfig config9 = config;
+  config9.vocab = ar_vocab(3);
+  config9.max_length = ar_max_length(ArOrder::fixed, 3);
+  ebm::ArTransformer net9(config9);
+  Board blank;  // 81 blanks: a random fill is never a solution
+  blank.cells[0] = 1;
+  settings.decode = "until-verified:2";
+  settings.budget_ms = 30;
+  const auto spent = solve_ar(net9, ArOrder::fixed, 3, {blank}, settings);
+  CHECK_FALSE(spent[0].verified);
+  CHECK(spent[0].sequences >= 2);
+  CHECK(spent[0].sequences % 2 == 0);
+  CHECK(spent[0].answer.cells[0] == 1);
+
+  // Through the harness spec: budget= and decode= parse, the verifier is reported as in the loop.
+  const std::string dir = temp_dir("harness");
+  const std::string path = dir + "/ar4.ckpt";
+  nlohmann::json architecture = config.to_json();
+  architecture["order"] = "fixed";
+  architecture["box"] = 2;
+  ebm::save_checkpoint(path, *net, {{"kind", kArCheckpointKind}, {"architecture", architecture}});
+  ebm::SolverContext context;
+  context.budget_ms = 1234;
+  const auto until = make_ar_solver("ar:" + path + ",budget=500,decode=until-verified:4", context);
+  CHECK(until->uses_verifier());
+  CHECK(until->config().at("budget_ms") == 500.0);
+  CHECK(until->config().at("box") == 2);
+  CHECK(make_ar_solver("ar:model=" + path + ",decode=until-verified:2", context)->config().at("budget_ms") == 1234.0);
+  CHECK(make_ar_solver("ar:" + path + ",decode=best-of:2,verifier", context)->uses_verifier());
+  const auto greedy = make_ar_solver("ar:" + path, context);
+  CHECK_FALSE(greedy->uses_verifier());
+  CHECK(greedy->parameters() == config.parameter_count());
+  CHECK_THROWS_WITH_AS(make_ar_solver("ar:" + path + ",budget=-3", context), doctest::Contains("budget"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(make_ar_solver("ar:" + path + ",chains=3", context), doctest::Contains("unknown key 'chains'"),
+                       std::invalid_argument);
+  // A 4x4 model refuses 9x9 puzzles with a sentence.
+  CHECK_THROWS_WITH_AS(solve_ar(net, ArOrder::fixed, 2, {sample_puzzle().puzzle}, settings),
+                       doctest::Contains("4x4"), std::invalid_argument);
   std::filesystem::remove_all(dir);
 }
 
@@ -288,7 +481,7 @@ TEST_CASE("matched parameter count") {
   ArTrainSettings s;
   s.target_parameters = 100000;
   const auto config = ar_config_for(s);
-  CHECK(config.vocab == kArVocab);
+  CHECK(config.vocab == ar_vocab(3));
   CHECK(config.max_length == 163);
   CHECK(config.parameter_count() > 50000);
   CHECK(config.parameter_count() < 150000);

@@ -170,12 +170,14 @@ TEST_SUITE("trainer") {
     const auto energy = sudoku::energy_training_parameters();
     const auto ar = sudoku::ar_training_parameters();
     CHECK(energy.size() == 9u);
-    CHECK(ar.size() == 8u);
+    CHECK(ar.size() == 10u);
     for (const auto* infos : {&energy, &ar})
       for (const auto& info : *infos) CHECK(info.use == kTrainParameter);
     CHECK(parameter_value({}, energy, "t-min") == "0.05");
     CHECK(parameter_value({}, energy, "tiers") == "medium,hard,expert,hardest");
     CHECK(parameter_value({}, ar, "order") == "fixed");
+    CHECK(parameter_value({}, ar, "box") == "3");
+    CHECK(parameter_value({}, ar, "validation-tiers") == "hardest");
 
     const std::string path = temp_checkpoint();
     TrainingOptions options = toy_options(path);

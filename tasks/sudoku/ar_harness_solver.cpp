@@ -1,6 +1,7 @@
 #include "tasks/sudoku/ar_harness_solver.h"
 
 #include "ebm/ar_transformer.h"
+#include "samplers/task_solver.h"
 #include "tasks/sudoku/ar_solver.h"
 #include "tasks/sudoku/solver.h"
 #include "tasks/sudoku/task.h"
@@ -16,19 +17,24 @@ class ArHarnessSolver : public Solver {
  public:
   ArHarnessSolver(std::string path, std::shared_ptr<ArModel> model, ArSolveSettings settings)
       : path_(std::move(path)), model_(std::move(model)), settings_(std::move(settings)) {
-    const int64_t length = ar_max_length(model_->order);
+    const int64_t length = ar_max_length(model_->order, model_->box);
+    spec_ = parse_ar_decode(settings_.decode);
     flops_per_position_ = forward_flops(model_->net->config(), length) / double(length);
   }
   std::string name() const override { return "ar:" + settings_.decode; }
   int64_t parameters() const override { return model_->net->parameter_count(); }
+  bool uses_verifier() const override { return spec_.verifier; }
   nlohmann::json config() const override {
-    return {{"solver", "ar"},
-            {"model", path_},
-            {"model_hash", file_hash(path_)},
-            {"decode", settings_.decode},
-            {"order", ar_order_name(model_->order)},
-            {"architecture", model_->net->config().to_json()},
-            {"flops_per_position", flops_per_position_}};
+    nlohmann::json j{{"solver", "ar"},
+                     {"model", path_},
+                     {"model_hash", file_hash(path_)},
+                     {"decode", settings_.decode},
+                     {"order", ar_order_name(model_->order)},
+                     {"box", model_->box},
+                     {"architecture", model_->net->config().to_json()},
+                     {"flops_per_position", flops_per_position_}};
+    if (spec_.kind == ArDecodeSpec::Kind::until_verified) j["budget_ms"] = settings_.budget_ms;
+    return j;
   }
   std::vector<Outcome> solve(const std::vector<ProblemPtr>& batch) override {
     std::vector<Board> boards;
@@ -50,21 +56,29 @@ class ArHarnessSolver : public Solver {
   std::string path_;
   std::shared_ptr<ArModel> model_;
   ArSolveSettings settings_;
+  ArDecodeSpec spec_;
   double flops_per_position_ = 0.0;
 };
 
 }  // namespace
 
 SolverPtr make_ar_solver(const std::string& spec, const SolverContext& context) {
-  std::string rest = spec.size() > 3 ? spec.substr(3) : "";
-  std::string decode;
-  if (const auto at = rest.find("decode="); at != std::string::npos) {
-    if (at > 0 && rest[at - 1] != ',') throw std::invalid_argument("solver '" + spec + "': bad decode key");
-    decode = rest.substr(at + 7);
-    rest = rest.substr(0, at == 0 ? 0 : at - 1);
+  ArSolveSettings settings;
+  settings.budget_ms = context.budget_ms;
+  std::string path;
+  const auto [parts, decode] = split_solver_spec(spec.size() > 3 ? spec.substr(3) : "", "decode");
+  for (const auto& part : parts) {
+    const auto eq = part.find('=');
+    const std::string key = eq == std::string::npos ? "" : part.substr(0, eq), value = part.substr(eq + 1);
+    if (eq == std::string::npos || key == "model") {
+      if (!path.empty()) throw std::invalid_argument("solver '" + spec + "': more than one model");
+      path = eq == std::string::npos ? part : value;
+    } else if (key == "budget") {
+      settings.budget_ms = parse_budget_ms(spec, value);
+    } else {
+      throw std::invalid_argument("solver '" + spec + "': unknown key '" + key + "' (model, budget, decode)");
+    }
   }
-  if (rest.find('=') != std::string::npos) throw std::invalid_argument("solver '" + spec + "': unknown key in '" + rest + "'");
-  std::string path = rest;
   if (path.empty()) {
     const std::string energy_model = shipped_model_path();
     const auto shipped = std::filesystem::path(energy_model).parent_path() / "sudoku-ar.ckpt";
@@ -72,7 +86,6 @@ SolverPtr make_ar_solver(const std::string& spec, const SolverContext& context) 
       throw std::invalid_argument("solver 'ar' needs a checkpoint: ar:MODEL (no shipped models/sudoku-ar.ckpt found)");
     path = shipped.string();
   }
-  ArSolveSettings settings;
   settings.decode = decode.empty() ? "greedy" : decode;
   parse_ar_decode(settings.decode);  // a bad spec fails here, before any solving
   settings.seed = context.seed;

@@ -9,43 +9,62 @@ namespace ebm::sudoku {
 
 namespace {
 
-constexpr int kN = 9;
-constexpr int kCells = 81;
-
-void require_9x9(const Board& b, const char* what) {
-  if (!b.well_formed() || b.box != 3)
-    throw std::invalid_argument(std::string("ar tokens: ") + what + " must be a well-formed 9x9 board");
+void require_board(const Board& b, const char* what) {
+  if (!b.well_formed()) throw std::invalid_argument(std::string("ar tokens: ") + what + " is not a well-formed board");
+  require_ar_box(b.box);
 }
 
-int box_index(int cell) { return (cell / 27) * 3 + (cell % 9) / 3; }
-
-// Row/column/box digit masks of the board (bit d for digit d).
-struct Masks {
-  int row[kN] = {}, col[kN] = {}, box[kN] = {};
-  explicit Masks(const Board& b) {
-    for (int c = 0; c < kCells; ++c)
+// Row/column/box digit masks of a board (bit d for digit d).
+class Masks {
+ public:
+  explicit Masks(const Board& b) : box_(b.box), n_(b.size()), row_(n_), col_(n_), unit_box_(n_) {
+    for (int c = 0; c < n_ * n_; ++c)
       if (b.cells[c] > 0) place(c, b.cells[c]);
   }
   void place(int c, int d) {
-    row[c / 9] |= 1 << d;
-    col[c % 9] |= 1 << d;
-    box[box_index(c)] |= 1 << d;
+    row_[c / n_] |= 1 << d;
+    col_[c % n_] |= 1 << d;
+    unit_box_[box_of(c)] |= 1 << d;
   }
-  int candidates(int c) const { return ~(row[c / 9] | col[c % 9] | box[box_index(c)]) & 0x3FE; }
+  // Digits (as bits 1..N) that no row, column or box of cell c holds yet.
+  int candidates(int c) const {
+    const int all = ((1 << (n_ + 1)) - 1) & ~1;
+    return ~(row_[c / n_] | col_[c % n_] | unit_box_[box_of(c)]) & all;
+  }
+  // Cell k (0..N-1) of unit u (0..3N-1: rows, columns, boxes).
+  int unit_cell(int u, int k) const {
+    if (u < n_) return u * n_ + k;
+    if (u < 2 * n_) return k * n_ + (u - n_);
+    const int b = u - 2 * n_;
+    return ((b / box_) * box_ + k / box_) * n_ + (b % box_) * box_ + k % box_;
+  }
+
+ private:
+  int box_of(int c) const { return (c / n_ / box_) * box_ + (c % n_) / box_; }
+  int box_, n_;
+  std::vector<int> row_, col_, unit_box_;
 };
 
 int popcount(int x) { return __builtin_popcount(static_cast<unsigned>(x)); }
 int lowest_digit(int mask) { return __builtin_ctz(static_cast<unsigned>(mask)); }
 
-// Cell k (0..8) of unit u (0..26: rows, columns, boxes).
-int unit_cell(int u, int k) {
-  if (u < 9) return u * 9 + k;
-  if (u < 18) return k * 9 + (u - 9);
-  const int b = u - 18;
-  return ((b / 3) * 3 + k / 3) * 9 + (b % 3) * 3 + k % 3;
+}  // namespace
+
+void require_ar_box(int box) {
+  if (box != 2 && box != 3)
+    throw std::invalid_argument("ar tokens: the AR baseline handles 4x4 and 9x9 boards (box 2 or 3), got box " +
+                                std::to_string(box));
 }
 
-}  // namespace
+int64_t ar_vocab(int box) {
+  require_ar_box(box);
+  return kArCellBase + int64_t(box) * box * box * box;
+}
+
+int64_t ar_prompt_length(int box) {
+  require_ar_box(box);
+  return int64_t(box) * box * box * box + 1;
+}
 
 ArOrder parse_ar_order(const std::string& name) {
   if (name == "fixed") return ArOrder::fixed;
@@ -55,21 +74,28 @@ ArOrder parse_ar_order(const std::string& name) {
 
 std::string ar_order_name(ArOrder order) { return order == ArOrder::fixed ? "fixed" : "solver"; }
 
-int64_t ar_answer_length(ArOrder order, int blanks) { return order == ArOrder::fixed ? kCells : 2 * blanks; }
+int64_t ar_answer_length(ArOrder order, int box, int blanks) {
+  return order == ArOrder::fixed ? ar_prompt_length(box) - 1 : 2 * int64_t(blanks);
+}
 
-int64_t ar_max_length(ArOrder order) { return kArPromptLength + (order == ArOrder::fixed ? kCells : 2 * kCells); }
+int64_t ar_max_length(ArOrder order, int box) {
+  const int64_t cells = ar_prompt_length(box) - 1;
+  return cells + 1 + (order == ArOrder::fixed ? cells : 2 * cells);
+}
 
 std::vector<int> deductive_order(const Board& puzzle, const Board& solution) {
-  require_9x9(puzzle, "puzzle");
-  require_9x9(solution, "solution");
+  require_board(puzzle, "puzzle");
+  require_board(solution, "solution");
+  if (solution.box != puzzle.box) throw std::invalid_argument("ar tokens: puzzle and solution differ in size");
   if (!solution.complete()) throw std::invalid_argument("ar tokens: solution has blank cells");
-  for (int c = 0; c < kCells; ++c)
+  const int n = puzzle.size(), cells = puzzle.cell_count();
+  for (int c = 0; c < cells; ++c)
     if (puzzle.cells[c] != 0 && puzzle.cells[c] != solution.cells[c])
       throw std::invalid_argument("ar tokens: solution changes the given at cell " + std::to_string(c));
   Board state = puzzle;
   Masks masks(state);
   std::vector<int> order;
-  int blanks = kCells - count_givens(puzzle);
+  const int blanks = cells - count_givens(puzzle);
   order.reserve(blanks);
   auto place = [&](int cell, int digit, bool deduced) {
     if (deduced && digit != solution.cells[cell])
@@ -82,7 +108,7 @@ std::vector<int> deductive_order(const Board& puzzle, const Board& solution) {
   while (static_cast<int>(order.size()) < blanks) {
     bool placed = false;
     // 1. naked singles, lowest index first
-    for (int c = 0; c < kCells && !placed; ++c) {
+    for (int c = 0; c < cells && !placed; ++c) {
       if (state.cells[c] != 0) continue;
       const int cand = masks.candidates(c);
       if (popcount(cand) == 1) {
@@ -90,13 +116,13 @@ std::vector<int> deductive_order(const Board& puzzle, const Board& solution) {
         placed = true;
       }
     }
-    // 2. hidden singles: units rows, columns, boxes; digits 1..9
-    for (int u = 0; u < 27 && !placed; ++u) {
-      for (int d = 1; d <= kN && !placed; ++d) {
+    // 2. hidden singles: units rows, columns, boxes; digits 1..N
+    for (int u = 0; u < 3 * n && !placed; ++u) {
+      for (int d = 1; d <= n && !placed; ++d) {
         int where = -1, count = 0;
         bool present = false;
-        for (int k = 0; k < kN; ++k) {
-          const int c = unit_cell(u, k);
+        for (int k = 0; k < n; ++k) {
+          const int c = masks.unit_cell(u, k);
           if (state.cells[c] == d) present = true;
           if (state.cells[c] == 0 && (masks.candidates(c) >> d & 1)) {
             ++count;
@@ -111,13 +137,13 @@ std::vector<int> deductive_order(const Board& puzzle, const Board& solution) {
     }
     // 3. stuck: fewest candidates (ties lowest index), the known solution's digit
     if (!placed) {
-      int best = -1, best_count = kN + 1;
-      for (int c = 0; c < kCells; ++c) {
+      int best = -1, best_count = n + 1;
+      for (int c = 0; c < cells; ++c) {
         if (state.cells[c] != 0) continue;
-        const int n = popcount(masks.candidates(c));
-        if (n < best_count) {
+        const int count = popcount(masks.candidates(c));
+        if (count < best_count) {
           best = c;
-          best_count = n;
+          best_count = count;
         }
       }
       place(best, solution.cells[best], false);
@@ -127,7 +153,7 @@ std::vector<int> deductive_order(const Board& puzzle, const Board& solution) {
 }
 
 std::vector<int64_t> encode_ar_prompt(const Board& puzzle) {
-  require_9x9(puzzle, "puzzle");
+  require_board(puzzle, "puzzle");
   std::vector<int64_t> tokens(puzzle.cells.begin(), puzzle.cells.end());
   tokens.push_back(kArSep);
   return tokens;
@@ -136,7 +162,8 @@ std::vector<int64_t> encode_ar_prompt(const Board& puzzle) {
 std::vector<int64_t> encode_ar(const Board& puzzle, const Board& solution, ArOrder order) {
   std::vector<int64_t> tokens = encode_ar_prompt(puzzle);
   if (order == ArOrder::fixed) {
-    require_9x9(solution, "solution");
+    require_board(solution, "solution");
+    if (solution.box != puzzle.box) throw std::invalid_argument("ar tokens: puzzle and solution differ in size");
     if (!solution.complete()) throw std::invalid_argument("ar tokens: solution has blank cells");
     tokens.insert(tokens.end(), solution.cells.begin(), solution.cells.end());
   } else {
@@ -154,6 +181,8 @@ ArBatch encode_ar_batch(const std::vector<Board>& puzzles, const std::vector<Boa
   std::vector<std::vector<int64_t>> rows;
   size_t longest = 0;
   for (size_t i = 0; i < puzzles.size(); ++i) {
+    if (puzzles[i].box != puzzles.front().box)
+      throw std::invalid_argument("ar tokens: batch mixes board sizes (puzzle " + std::to_string(i) + ")");
     rows.push_back(encode_ar(puzzles[i], solutions[i], order));
     longest = std::max(longest, rows.back().size());
   }
@@ -172,35 +201,23 @@ ArBatch encode_ar_batch(const std::vector<Board>& puzzles, const std::vector<Boa
 }
 
 Board decode_ar_answer(const Board& puzzle, const std::vector<int64_t>& answer, ArOrder order) {
-  require_9x9(puzzle, "puzzle");
+  require_board(puzzle, "puzzle");
+  const int n = puzzle.size(), cells = puzzle.cell_count();
   Board board = puzzle;
   if (order == ArOrder::fixed) {
-    for (int c = 0; c < kCells; ++c) {
+    for (int c = 0; c < cells; ++c) {
       const int64_t t = c < static_cast<int>(answer.size()) ? answer[c] : 0;
-      board.cells[c] = (t >= 1 && t <= 9) ? static_cast<int>(t) : 0;
+      board.cells[c] = (t >= 1 && t <= n) ? static_cast<int>(t) : 0;
     }
     return board;
   }
   for (size_t i = 0; i + 1 < answer.size(); i += 2) {
     const int64_t cell = answer[i] - kArCellBase, digit = answer[i + 1];
-    if (cell < 0 || cell >= kCells || digit < 1 || digit > 9) continue;
+    if (cell < 0 || cell >= cells || digit < 1 || digit > n) continue;
     if (board.cells[cell] != 0) continue;
     board.cells[cell] = static_cast<int>(digit);
   }
   return board;
-}
-
-torch::Tensor ar_allowed_mask(ArOrder order, int64_t steps) {
-  if (steps < 1) throw std::invalid_argument("ar tokens: allowed mask needs steps >= 1");
-  auto mask = torch::zeros({steps, kArVocab}, torch::kBool);
-  using torch::indexing::Slice;
-  if (order == ArOrder::fixed) {
-    mask.index_put_({Slice(), Slice(1, 10)}, true);
-  } else {
-    mask.index_put_({Slice(0, torch::indexing::None, 2), Slice(kArCellBase, kArVocab)}, true);
-    mask.index_put_({Slice(1, torch::indexing::None, 2), Slice(1, 10)}, true);
-  }
-  return mask;
 }
 
 }  // namespace ebm::sudoku

@@ -4,12 +4,15 @@
 // tokens after SEP; the condition part is given, never predicted), averaged over those positions of
 // the batch. Adam. Data: exactly the EBM trainer's recipe (training_data.h): the same generator
 // calls per tier (seed * 7919 + k, train_puzzles / tiers boards each, Split::Train), so both see the
-// same boards; validation puzzles from the hardest tier of Split::Validation with seed + 1000003.
+// same boards; validation puzzles of Split::Validation with seed + 1000003, `validation_puzzles` of
+// each of `validation_tiers`. 4x4 (box 2) or 9x9 (box 3) boards.
 // The loop is ebm/trainer.h's. Every `validate_every` steps (and at the last step): greedy decoding
-// of the validation puzzles,
-// the exact-verifier solve rate and the per-cell accuracy over their blank cells, then an atomic
-// checkpoint (kind "sudoku-ar", architecture = ArTransformerConfig::to_json() plus "order") and the
-// optimizer state beside it as OUTPUT.optim. `resume` continues from the checkpoint's step.
+// (with ar_masks.h's mask, as at evaluation) of the validation puzzles, per tier the exact-verifier
+// solve rate and the accuracy over their blank cells (metrics validation_TIER_solved,
+// validation_TIER_cell_accuracy; validation_solved and validation_cell_accuracy over all tiers), then
+// an atomic checkpoint (kind "sudoku-ar", architecture = ArTransformerConfig::to_json() plus "order"
+// and "box") and the optimizer state beside it as OUTPUT.optim. `resume` continues from the
+// checkpoint's step.
 #pragma once
 
 #include "ebm/ar_transformer.h"
@@ -28,6 +31,7 @@ namespace ebm::sudoku {
 
 struct ArTrainSettings {
   std::string order = "fixed";        // fixed | solver (ar_tokens.h)
+  int64_t box = 3;                    // board size: 2 (4x4) or 3 (9x9)
   int64_t target_parameters = 0;      // > 0: ArTransformerConfig::matched_to(target, vocab,
                                       //   max_length, layers, heads) picks d_model; 0 = d_model below
   int64_t d_model = 64, layers = 2, heads = 4;
@@ -37,7 +41,8 @@ struct ArTrainSettings {
   int64_t train_puzzles = 4000;       // generated training boards
   std::string tiers = "medium,hard,expert,hardest";  // training tiers (as the EBM trainer)
   int64_t validate_every = 500;       // steps between validation + checkpoint
-  int64_t validation_puzzles = 32;    // hardest-tier puzzles used for validation
+  int64_t validation_puzzles = 32;    // validation puzzles per validation tier
+  std::string validation_tiers = "hardest";  // comma-separated tiers validated (learning curve per tier)
   uint64_t seed = 0;
   std::string output = "sudoku-ar.ckpt";
   bool resume = false;
@@ -57,22 +62,23 @@ struct ArTrainResult {
   int64_t first_step = 0;              // step the run started from (0, or the checkpoint's)
   double final_loss = 0.0;             // mean loss of the last logged window
   std::vector<double> losses;          // this run's loss at every step it took
-  double validation_solved = 0.0;      // exact-verifier solve rate, greedy decoding
+  double validation_solved = 0.0;      // exact-verifier solve rate, greedy decoding, all validation tiers
   double validation_cell_accuracy = 0.0;  // fraction of validation blank cells equal to the solution
   int64_t parameters = 0;
   ArTransformerConfig config;          // the architecture trained
 };
 
-// The transformer config `s` asks for (vocab kArVocab, max_length ar_max_length(order)).
+// The transformer config `s` asks for (vocab ar_vocab(box), max_length ar_max_length(order, box)).
 // Throws std::invalid_argument for a bad order or sizes.
 ArTransformerConfig ar_config_for(const ArTrainSettings& s);
 
-// The kTrainParameter declarations of `ebm train-ar sudoku`: order, params, d-model, layers, heads,
-// train-puzzles, tiers, validation-puzzles (defaults: ArTrainSettings's).
+// The kTrainParameter declarations of `ebm train-ar sudoku`: order, box, params, d-model, layers, heads,
+// validation-tiers, train-puzzles, tiers, validation-puzzles (defaults: ArTrainSettings's).
 std::vector<ParameterInfo> ar_training_parameters();
 
 // The AR baseline's TrainingRecipe for ebm/trainer.h's run_training. The checkpoint's identity is
-// {"kind": "sudoku-ar", "architecture": ArTransformerConfig::to_json() plus "order", "task": "sudoku"}.
+// {"kind": "sudoku-ar", "architecture": ArTransformerConfig::to_json() plus "order" and "box",
+// "task": "sudoku"}.
 // Throws TaskInputError for unreadable parameters and std::invalid_argument for bad values.
 // (ArTrainSettings's learning rate default, 3e-4, is not TrainingOptions's: callers choose.)
 std::unique_ptr<TrainingRecipe> ar_training_recipe(const TrainingOptions& options, const TaskParameters& parameters);

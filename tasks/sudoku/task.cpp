@@ -213,8 +213,9 @@ class SudokuTask : public Task {
     return energy_training_recipe(options, parameters);
   }
   std::string solver_help() const override {
-    return "ar[:MODEL][,decode=greedy|sample:T|beam:W|best-of:N[,verifier]] (the autoregressive baseline; "
-           "default models/sudoku-ar.ckpt)";
+    return "ar[:MODEL][,budget=MS][,decode=greedy|sample:T|beam:W|best-of:N[,verifier]|until-verified:N] (the "
+           "autoregressive baseline; default models/sudoku-ar.ckpt; a 4x4 model for 4x4 puzzles; until-verified "
+           "samples N per puzzle per round until one verifies or the budget, default --budget-ms, is spent)";
   }
 };
 

@@ -4,7 +4,7 @@
 //   problem   SudokuProblem (the givens)           answer   SudokuAnswer (a filled board)
 //   encoding  [B, N*N, N] cell simplices, givens clamped; condition = givens [B, N*N] (encoding.h)
 //   measures  cell_accuracy: fraction of the blank cells equal to the dataset's solution
-//   solvers   ar[:MODEL][,decode=SPEC] (ar_solver.h); reference = DLX (reference_solver.h)
+//   solvers   ar[:MODEL][,budget=MS][,decode=SPEC] (ar_harness_solver.h); reference = DLX (reference_solver.h)
 #pragma once
 
 #include "ebm/task.h"

@@ -34,11 +34,11 @@ std::vector<GeneratedPuzzle> training_boards(int box, int64_t count, const std::
 
 uint64_t validation_seed(uint64_t seed) { return seed + 1000003; }
 
-std::vector<GeneratedPuzzle> validation_boards(int box, int64_t count, uint64_t seed) {
+std::vector<GeneratedPuzzle> validation_boards(int box, int64_t count, uint64_t seed, Tier tier) {
   GeneratorOptions options;
   options.box = box;
   options.count = static_cast<int>(count);
-  options.tier = Tier::hardest;
+  options.tier = tier;
   options.seed = validation_seed(seed);
   options.split = Split::Validation;
   return generate(options);

@@ -26,8 +26,8 @@ std::vector<GeneratedPuzzle> training_boards(int box, int64_t count, const std::
 
 // Generator seed of the validation puzzles for a training seed: seed + 1000003.
 uint64_t validation_seed(uint64_t seed);
-// `count` hardest-tier Split::Validation puzzles from validation_seed(seed).
-std::vector<GeneratedPuzzle> validation_boards(int box, int64_t count, uint64_t seed);
+// `count` Split::Validation puzzles of `tier` from validation_seed(seed).
+std::vector<GeneratedPuzzle> validation_boards(int box, int64_t count, uint64_t seed, Tier tier = Tier::hardest);
 
 // The data settings both trainers share.
 struct DataSettings {
