@@ -1,5 +1,7 @@
 #include "tasks/sudoku/solver.h"
 
+#include "ebm/model_files.h"
+
 #include "ebm/builtin_energies.h"
 #include "samplers/task_solver.h"
 #include "tasks/sudoku/energies.h"
@@ -23,17 +25,7 @@ std::string default_sampler_spec(const std::string& energy) {
          "langevin:mirror=true,step=1.0,noise=0.2,chains=16,verify_every=5,track_best=false";
 }
 
-std::string shipped_model_path() {
-  std::vector<std::string> folders;
-  if (const char* env = std::getenv("EBM_MODEL_DIR")) folders.emplace_back(env);
-  folders.emplace_back(EBM_SOURCE_MODEL_DIR);
-  folders.emplace_back(EBM_INSTALLED_MODEL_DIR);
-  for (const auto& folder : folders) {
-    const auto path = std::filesystem::path(folder) / "sudoku-energy.ckpt";
-    if (std::filesystem::exists(path)) return path.string();
-  }
-  return "";
-}
+std::string shipped_model_path() { return shipped_model_file("sudoku-energy.ckpt"); }
 
 EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
                       EnergyPtr learned) {

@@ -1,6 +1,7 @@
 #include "tasks/tensor/tensor_task.h"
 
 #include "ebm/landscape_energy.h"
+#include "ebm/model_files.h"
 #include "tasks/tensor/models.h"
 #include "tasks/tensor/training.h"
 
@@ -297,7 +298,9 @@ bool TensorTask::same_answer(const Answer& answer, const Answer& solution) const
 }
 
 std::string TensorTask::shipped_model(ModelKind kind) const {
-  return "models/" + name() + "-" + model_kind_name(kind) + ".ckpt";
+  const std::string file = name() + "-" + model_kind_name(kind) + ".ckpt";
+  const std::string found = shipped_model_file(file);
+  return found.empty() ? "models/" + file : found;  // a missing file is then named in the error
 }
 
 std::unique_ptr<Solver> TensorTask::make_solver(const std::string& spec, const SolverContext& context) const {

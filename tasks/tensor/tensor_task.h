@@ -128,7 +128,8 @@ class TensorTask : public Task {
   std::unique_ptr<TrainingRecipe> training_recipe(const TrainingOptions& options,
                                                   const TaskParameters& parameters) const override;
 
-  // The shipped checkpoint of a model kind: models/NAME-energy.ckpt, -feedforward.ckpt, -ar.ckpt.
+  // The shipped checkpoint of a model kind, NAME-energy.ckpt, -feedforward.ckpt or -ar.ckpt, as
+  // shipped_model_file (ebm/model_files.h) finds it; models/FILE when it is nowhere.
   std::string shipped_model(ModelKind kind) const;
   // A problem of this task from a draw (size, condition, answer), with source "generated".
   std::shared_ptr<TensorProblem> make_problem(int64_t size, Draw draw) const;
