@@ -90,8 +90,9 @@ void add_train_commands(CLI::App& app, const std::string& command_line, const st
   for (const auto& task : all_tasks()) {
     if (!trainable(*task)) continue;
     auto* cmd = train->add_subcommand(
-        task->name(), "train the learned " + task->name() +
-                          " energy; validates and checkpoints (atomically) every --validate-every steps, and\n"
+        task->name(), "train a learned model of " + task->name() +
+                          " (its energy; --model, where listed, picks a baseline instead); validates and\n"
+                          "checkpoints (atomically) every --validate-every steps, and\n"
                           "--resume continues from the checkpoint. Data come from the task's train split, validation\n"
                           "from its validation split: never the test problems that eval and bench use.");
     auto f = std::make_shared<TrainFlags>();
