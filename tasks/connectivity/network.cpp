@@ -45,19 +45,15 @@ torch::Tensor PairCore::features(const torch::Tensor& condition, const torch::Te
 
 nlohmann::json default_architecture(bool energy) {
   if (!energy) return {{"kind", kRegressorKind}, {"hidden", 32}, {"layers", 4}};
-  return {{"kind", kEnergyKind}, {"hidden", 32}, {"layers", 4}, {"landscapes", 10}, {"head", "square"}};
+  return {{"kind", kEnergyKind}, {"hidden", 32}, {"layers", 4}, {"landscapes", 10}, {"head", "square"}, {"reconstruct", true}};
 }
 
 std::shared_ptr<tensor::GraphEnergy> make_energy(const nlohmann::json& architecture) {
   tensor::require_architecture_kind(architecture, kEnergyKind);
   const int64_t hidden = tensor::architecture_int(architecture, "hidden");
   const int64_t layers = tensor::architecture_int(architecture, "layers");
-  const int64_t landscapes = tensor::architecture_int(architecture, "landscapes");
-  const EnergyHead head = parse_energy_head(architecture.value("head", ""));
-  nlohmann::json canonical = {{"kind", kEnergyKind}, {"hidden", hidden}, {"layers", layers},
-                              {"landscapes", landscapes}, {"head", energy_head_name(head)}};
-  auto core = std::make_shared<PairCore>(hidden, layers, landscapes);
-  return std::make_shared<tensor::GraphEnergy>(core, landscapes, head, 2, canonical);
+  return tensor::make_graph_energy(architecture, {{"kind", kEnergyKind}, {"hidden", hidden}, {"layers", layers}}, 2,
+                                   [&](int64_t landscapes) { return std::make_shared<PairCore>(hidden, layers, landscapes); });
 }
 
 std::shared_ptr<tensor::GraphRegressor> make_regressor(const nlohmann::json& architecture) {

@@ -2,7 +2,7 @@
 
 #include "tasks/connectivity/network.h"
 #include "tasks/tensor/graphs.h"
-#include "tasks/tensor/tensor_task.h"
+#include "tasks/tensor/graph_task.h"
 
 #include <torch/torch.h>
 
@@ -34,7 +34,7 @@ std::vector<int64_t> upper_triangle_bits(const torch::Tensor& matrix) {
   return bits;
 }
 
-class ConnectivityTask : public tensor::TensorTask {
+class ConnectivityTask : public tensor::GraphTask {
  public:
   std::string name() const override { return "connectivity"; }
   std::string summary() const override {

@@ -95,6 +95,7 @@ nlohmann::json default_architecture(bool energy) {
   if (energy) {
     j["landscapes"] = 10;
     j["head"] = "square";
+    j["reconstruct"] = true;
   }
   return j;
 }
@@ -102,13 +103,9 @@ nlohmann::json default_architecture(bool energy) {
 std::shared_ptr<tensor::GraphEnergy> make_energy(const nlohmann::json& architecture) {
   tensor::require_architecture_kind(architecture, kEnergyKind);
   const PathShape shape(architecture);
-  const int64_t landscapes = tensor::architecture_int(architecture, "landscapes");
-  const EnergyHead head = parse_energy_head(architecture.value("head", ""));
-  auto canonical = shape.to_json(kEnergyKind);
-  canonical["landscapes"] = landscapes;
-  canonical["head"] = energy_head_name(head);
-  auto core = std::make_shared<PathCore>(shape.hidden, shape.layers, shape.plan_layers, landscapes);
-  return std::make_shared<tensor::GraphEnergy>(core, landscapes, head, 1, canonical);
+  return tensor::make_graph_energy(architecture, shape.to_json(kEnergyKind), 1, [&](int64_t landscapes) {
+    return std::make_shared<PathCore>(shape.hidden, shape.layers, shape.plan_layers, landscapes);
+  });
 }
 
 std::shared_ptr<tensor::GraphRegressor> make_regressor(const nlohmann::json& architecture) {

@@ -2,7 +2,7 @@
 
 #include "tasks/shortest_path/network.h"
 #include "tasks/tensor/graphs.h"
-#include "tasks/tensor/tensor_task.h"
+#include "tasks/tensor/graph_task.h"
 
 #include <torch/torch.h>
 
@@ -66,7 +66,7 @@ std::string plan_fault(const Route& route, const std::vector<int64_t>& plan) {
   return "";
 }
 
-class ShortestPathTask : public tensor::TensorTask {
+class ShortestPathTask : public tensor::GraphTask {
  public:
   std::string name() const override { return "shortest-path"; }
   std::string summary() const override {

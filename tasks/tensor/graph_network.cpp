@@ -1,5 +1,7 @@
 #include "tasks/tensor/graph_network.h"
 
+#include "ebm/answer_space.h"
+
 #include <torch/torch.h>
 
 #include <stdexcept>
@@ -45,10 +47,10 @@ void require_architecture_kind(const nlohmann::json& architecture, const std::st
                                 architecture.value("kind", nlohmann::json()).dump());
 }
 
-GraphEnergy::GraphEnergy(GraphCorePtr core, int64_t landscapes, EnergyHead head, int64_t channels,
+GraphEnergy::GraphEnergy(GraphCorePtr core, int64_t landscapes, EnergyHead head, int64_t channels, bool reconstruct,
                          nlohmann::json architecture)
     : LandscapeEnergy("GraphEnergy"), core_(std::move(core)), landscapes_(landscapes), head_(head),
-      architecture_(std::move(architecture)) {
+      reconstruct_(reconstruct && head == EnergyHead::Square), architecture_(std::move(architecture)) {
   if (landscapes < 1) throw std::invalid_argument("graph energy: landscapes must be >= 1");
   register_module("core", core_);
   read_out_ = register_module("read_out", torch::nn::Linear(core_->width(), head == EnergyHead::Square ? channels : 1));
@@ -58,15 +60,31 @@ torch::Tensor GraphEnergy::forward(const torch::Tensor& condition, const torch::
   const int64_t rows = answer.size(0);
   auto level = torch::zeros({rows, landscapes_}, answer.options());
   level.select(1, landscape_).fill_(1.0);
-  auto f = read_out_->forward(core_->features(condition.to(answer.dtype()), answer, level));
+  auto on_simplex = project_to_simplex(answer);
+  auto f = read_out_->forward(core_->features(condition.to(answer.dtype()), on_simplex, level));  // [B, V, X, C]
   if (head_ == EnergyHead::Linear) return f.reshape({rows, -1}).sum(1);
-  return f.pow(2).mean(-1).reshape({rows, -1}).sum(1);
+  if (reconstruct_) f = answer.reshape(f.sizes()) - f;
+  return 0.5 * f.pow(2).reshape({rows, -1}).sum(1);
 }
 
 std::string GraphEnergy::describe() const {
   return architecture_.value("kind", std::string("graph-energy")) + "(hidden " +
          std::to_string(core_->width()) + ", " + std::to_string(landscapes_) + " landscapes, " +
-         energy_head_name(head_) + " head)";
+         energy_head_name(head_) + " head" + (reconstruct_ ? ", f = y - reconstruction" : "") + ")";
+}
+
+std::shared_ptr<GraphEnergy> make_graph_energy(const nlohmann::json& architecture, nlohmann::json canonical,
+                                               int64_t channels,
+                                               const std::function<GraphCorePtr(int64_t landscapes)>& core) {
+  const int64_t landscapes = architecture_int(architecture, "landscapes");
+  const EnergyHead head = parse_energy_head(architecture.value("head", ""));
+  const auto reconstruct = architecture.value("reconstruct", nlohmann::json(false));
+  if (!reconstruct.is_boolean()) throw std::invalid_argument("architecture: 'reconstruct' must be true or false");
+  canonical["landscapes"] = landscapes;
+  canonical["head"] = energy_head_name(head);
+  const bool reconstructs = reconstruct.get<bool>() && head == EnergyHead::Square;  // the linear head has no f
+  canonical["reconstruct"] = reconstructs;
+  return std::make_shared<GraphEnergy>(core(landscapes), landscapes, head, channels, reconstructs, canonical);
 }
 
 GraphRegressor::GraphRegressor(GraphCorePtr core, int64_t outputs, nlohmann::json architecture)

@@ -3,10 +3,19 @@
 // the graph, and, for an energy, from the candidate answer and the landscape; two read-outs turn the
 // same core into the two models the IRED comparison needs:
 //
-//   GraphEnergy     a LandscapeEnergy. f_u = W f(h_u) per unit u (C channels), and
-//                     square head  E = sum_u mean_c f_uc^2     (>= 0, 0 at the minimum: IRED's)
-//                     linear head  E = sum_u w . h_u + b       (unbounded, for contrastive training)
-//                   The sum runs over units (not a mean) so that dE/dy of one answer entry does not
+//   GraphEnergy     a LandscapeEnergy of a categorical answer [B, V, K], a function of y = the answer's
+//                   Euclidean projection onto the simplices (rows): the states a sampler holds on the
+//                   simplices are left as they are, and the training objectives' noisy answers (off
+//                   the simplices) are seen as the simplex points nearest to them, so that training
+//                   and inference see the same kind of input. Square or linear head (as in
+//                   ebm/landscape_energy.h):
+//                     square head  E = 1/2 sum_u sum_c f_uc^2   (>= 0, 0 at the minimum: IRED's), where
+//                                  f_u = W h_u (C channels per unit), or with `reconstruct`
+//                                  f_u = y_u - W h_u: the distance between the candidate and the
+//                                  network's reconstruction D = W h of it, so dE/dy = (y - D)(I - dD/dy)
+//                                  and the denoising target dE/dy = y~ - y* is met by D = y*;
+//                     linear head  E = sum_u w . h_u + b        (unbounded, for contrastive training)
+//                   The sums run over units (not means) so that dE/dy of one answer entry does not
 //                   shrink with the number of units: a step size learned on 12-node graphs still
 //                   fits 18-node ones.
 //   GraphRegressor  the feed-forward baseline: logits_u = W h_u, reshaped to the answer's
@@ -23,6 +32,7 @@
 #include <torch/nn/modules/linear.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -62,9 +72,11 @@ void require_architecture_kind(const nlohmann::json& architecture, const std::st
 
 class GraphEnergy : public LandscapeEnergy {
  public:
-  // `channels`: C of the square head (the answer categories a unit carries). `architecture` is what
-  // architecture() returns (the task's factory rebuilds the core from it).
-  GraphEnergy(GraphCorePtr core, int64_t landscapes, EnergyHead head, int64_t channels, nlohmann::json architecture);
+  // `channels`: C of the square head (the answer entries a unit carries). `reconstruct`: the square
+  // head's f = y - W h (see above; ignored by the linear head). `architecture` is what architecture()
+  // returns (the task's factory rebuilds the core from it).
+  GraphEnergy(GraphCorePtr core, int64_t landscapes, EnergyHead head, int64_t channels, bool reconstruct,
+              nlohmann::json architecture);
   torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
   int64_t landscapes() const override { return landscapes_; }
   nlohmann::json architecture() const override { return architecture_; }
@@ -74,9 +86,18 @@ class GraphEnergy : public LandscapeEnergy {
   GraphCorePtr core_;
   int64_t landscapes_;
   EnergyHead head_;
+  bool reconstruct_;
   torch::nn::Linear read_out_{nullptr};
   nlohmann::json architecture_;
 };
+
+// A GraphEnergy built from an architecture's energy fields: "landscapes" (an integer >= 1), "head"
+// ("square" | "linear") and "reconstruct" (a boolean; missing = false). `canonical` holds the core's
+// fields; it gains the energy fields and becomes architecture(). `core` builds the core for a number
+// of landscapes. Throws std::invalid_argument naming a bad field.
+std::shared_ptr<GraphEnergy> make_graph_energy(const nlohmann::json& architecture, nlohmann::json canonical,
+                                               int64_t channels,
+                                               const std::function<GraphCorePtr(int64_t landscapes)>& core);
 
 class GraphRegressor : public Regressor {
  public:
