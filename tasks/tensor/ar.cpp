@@ -4,11 +4,11 @@
 #include "ebm/landscape_energy.h"
 #include "ebm/training_records.h"
 #include "tasks/tensor/ar_decoding.h"
+#include "tasks/tensor/models.h"
 #include "tasks/tensor/training.h"
 
 #include <torch/torch.h>
 
-#include <chrono>
 #include <ostream>
 
 namespace ebm::tensor {
@@ -132,28 +132,14 @@ class ArSolver : public Solver {
   int64_t parameters() const override { return net_->parameter_count(); }
 
   std::vector<Outcome> solve(const std::vector<ProblemPtr>& batch) override {
-    const auto start = std::chrono::steady_clock::now();
-    std::vector<Outcome> outcomes(batch.size());
-    size_t first = 0;
-    while (first < batch.size()) {
-      size_t last = first + 1;
-      while (last < batch.size() && task_.batchable(*batch[first], *batch[last])) ++last;
-      std::vector<ProblemPtr> group(batch.begin() + first, batch.begin() + last);
-      const auto decoded = decode_group(net_, task_, group, decode_, generator_, device_);
-      synchronize(device_);
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      const double positions = double(decoded.positions);
-      for (size_t i = first; i < last; ++i) {
-        auto answer = std::make_shared<TensorAnswer>();
-        answer->value = decoded.answers[i - first];
-        outcomes[i].answer = answer;
-        outcomes[i].forward_passes = positions;
-        outcomes[i].flops = forward_flops(net_->config(), decoded.positions);
-        outcomes[i].latency_ms = ms;
-      }
-      first = last;
-    }
-    return outcomes;
+    return solve_in_groups(task_, batch, device_, [&](const std::vector<ProblemPtr>& group) {
+      auto decoded = decode_group(net_, task_, group, decode_, generator_, device_);
+      GroupAnswers out;
+      out.answers = std::move(decoded.answers);
+      out.forward_passes = double(decoded.positions);
+      out.flops = forward_flops(net_->config(), decoded.positions);
+      return out;
+    });
   }
 
  private:
