@@ -1,6 +1,7 @@
 #include "tasks/tensor/models.h"
 
 #include "ebm/checkpoint.h"
+#include "ebm/device.h"
 #include "tasks/tensor/ar.h"
 #include "tasks/tensor/training.h"
 
@@ -48,27 +49,15 @@ class FeedforwardSolver : public Solver {
   int64_t parameters() const override { return parameter_count(*net_); }
 
   std::vector<Outcome> solve(const std::vector<ProblemPtr>& batch) override {
-    const auto start = std::chrono::steady_clock::now();
-    std::vector<Outcome> outcomes(batch.size());
-    size_t first = 0;
-    while (first < batch.size()) {
-      size_t last = first + 1;
-      while (last < batch.size() && task_.batchable(*batch[first], *batch[last])) ++last;
-      std::vector<ProblemPtr> group(batch.begin() + first, batch.begin() + last);
+    return solve_in_groups(task_, batch, device_, [&](const std::vector<ProblemPtr>& group) {
       auto encoding = task_.encode(group, device_);
       torch::NoGradGuard no_grad;
       auto answers = answers_from_prediction(encoding.space, net_->forward(encoding.condition)).to(torch::kCPU);
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      for (size_t i = first; i < last; ++i) {
-        auto answer = std::make_shared<TensorAnswer>();
-        answer->value = answers[int64_t(i - first)].clone();
-        outcomes[i].answer = answer;
-        outcomes[i].forward_passes = 1;
-        outcomes[i].latency_ms = ms;
-      }
-      first = last;
-    }
-    return outcomes;
+      GroupAnswers out;
+      for (int64_t i = 0; i < answers.size(0); ++i) out.answers.push_back(answers[i].clone());
+      out.forward_passes = 1;
+      return out;
+    });
   }
 
  private:
@@ -79,6 +68,31 @@ class FeedforwardSolver : public Solver {
 };
 
 }  // namespace
+
+std::vector<Outcome> solve_in_groups(const TensorTask& task, const std::vector<ProblemPtr>& batch,
+                                     const torch::Device& device,
+                                     const std::function<GroupAnswers(const std::vector<ProblemPtr>&)>& answer_group) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<Outcome> outcomes(batch.size());
+  size_t first = 0;
+  while (first < batch.size()) {
+    size_t last = first + 1;
+    while (last < batch.size() && task.batchable(*batch[first], *batch[last])) ++last;
+    const auto group = answer_group(std::vector<ProblemPtr>(batch.begin() + first, batch.begin() + last));
+    synchronize(device);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    for (size_t i = first; i < last; ++i) {
+      auto answer = std::make_shared<TensorAnswer>();
+      answer->value = group.answers.at(i - first);
+      outcomes[i].answer = answer;
+      outcomes[i].forward_passes = group.forward_passes;
+      outcomes[i].flops = group.flops;
+      outcomes[i].latency_ms = ms;
+    }
+    first = last;
+  }
+  return outcomes;
+}
 
 std::shared_ptr<LandscapeEnergy> load_energy(const TensorTask& task, const std::string& path, const torch::Device& device) {
   return load_network<LandscapeEnergy>(task, ModelKind::Energy, path, device,

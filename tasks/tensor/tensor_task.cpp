@@ -125,6 +125,7 @@ std::vector<Example> TensorTask::read(std::istream& in, const std::string& sourc
     const int64_t size = line["size"].get<int64_t>();
     Draw draw;
     draw.condition = tensor_field(line, "condition", condition_shape(size), where);
+    if (const auto error = condition_error(draw.condition); !error.empty()) throw TaskInputError(where + ": " + error);
     const auto space = answer_space(size);
     if (line.contains("answer") && !line["answer"].is_null()) {
       draw.answer = tensor_field(line, "answer", space.shape, where);

@@ -70,6 +70,10 @@ class TensorTask : public Task {
   // Whether the sampler driver may stop a problem when check() accepts a chain: true only where
   // check() needs nothing but the problem itself (never the reference answer).
   virtual bool check_uses_problem_only() const = 0;
+  // Why a condition read from a file is not a problem of this task, or "" when it is (a graph task
+  // refuses an adjacency that is not 0/1, or a start that is not one-hot). read() reports it as
+  // "FILE:LINE: <reason>" before any check(); generated conditions are valid by construction.
+  virtual std::string condition_error(const torch::Tensor& condition) const { return ""; }
 
   // Networks. `architecture` is what default_architecture() returns, possibly edited by flags, and is
   // what checkpoints record. The feed-forward default is sized to the energy's parameter count.

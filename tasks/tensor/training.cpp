@@ -31,15 +31,12 @@ struct StreamSettings {
   int64_t validation_problems = 256;
 };
 
-// The examples of step `step`: the train split's stream, this process's shard of the global batch.
+// The examples of step `step` as tensors on the training device.
 void draw_batch(const StreamSettings& s, int64_t step, torch::Tensor& condition, torch::Tensor& answer) {
-  auto problems = s.task->draw_problems(Split::Train, s.options.batch,
-                                        splitmix64(s.options.seed * 0x632BE59BD9B4E019ULL + uint64_t(step) + 1));
-  const auto [begin, end] = shard_rows(s.options, s.options.batch);
   std::vector<torch::Tensor> xs, ys;
-  for (int64_t i = begin; i < end; ++i) {
-    xs.push_back(problems[i]->condition);
-    ys.push_back(problems[i]->reference);
+  for (const auto& problem : training_batch(*s.task, s.options, step)) {
+    xs.push_back(problem->condition);
+    ys.push_back(problem->reference);
   }
   condition = torch::stack(xs).to(s.options.device);
   answer = torch::stack(ys).to(s.options.device);
@@ -53,27 +50,6 @@ std::function<torch::Tensor(const torch::Tensor&, torch::Generator&)> inference_
   return [space](const torch::Tensor& clean, torch::Generator& generator) {
     return space.random_init(clean.size(0), generator, clean.options()).reshape(clean.sizes());
   };
-}
-
-// Mean measures and solve rate of answers [n, *shape] to `problems`.
-nlohmann::json score(const TensorTask& task, const std::vector<ProblemPtr>& problems, const torch::Tensor& answers) {
-  std::map<std::string, double> sums;
-  int64_t solved = 0;
-  for (size_t i = 0; i < problems.size(); ++i) {
-    TensorAnswer answer;
-    answer.value = answers[int64_t(i)].to(torch::kCPU);
-    solved += task.verify(*problems[i], answer);
-    for (const auto& [name, value] : task.measure(*problems[i], answer, nullptr)) sums[name] += value;
-  }
-  nlohmann::json metrics = {{"solve_rate", double(solved) / double(problems.size())}};
-  for (const auto& [name, sum] : sums) metrics[name] = sum / double(problems.size());
-  return metrics;
-}
-
-void log_metrics(std::ostream& log, int64_t step, const nlohmann::json& metrics) {
-  log << "validation at step " << step << ":";
-  for (const auto& [key, value] : metrics.items()) log << "  " << key << " " << value.dump();
-  log << "\n";
 }
 
 // The shared part of the recipes: identity, data and validation problems.
@@ -169,12 +145,12 @@ class EnergyRecipe : public TensorRecipe {
     auto report = solve_with_energy(*s_.task, validation_, settings);
     std::vector<torch::Tensor> answers;
     for (const auto& solved : report.problems) answers.push_back(answer_value(*solved.answer));
-    auto metrics = score(*s_.task, validation_, torch::stack(answers));
+    auto metrics = score_answers(*s_.task, validation_, torch::stack(answers));
     if (objective_ == "contrastive") {
       metrics["positive_energy"] = last_energies_.first;
       metrics["negative_energy"] = last_energies_.second;
     }
-    log_metrics(log, step, metrics);
+    log_validation(log, step, metrics);
     return metrics;
   }
 
@@ -205,13 +181,18 @@ class EnergyRecipe : public TensorRecipe {
   std::pair<double, double> last_energies_{0.0, 0.0};
 };
 
-// The feed-forward architecture with the hidden width whose parameter count is closest to `target`.
+// The feed-forward architecture with the hidden width in [4, 4096] whose parameter count is closest
+// to `target`. The bracket grows by doubling first, so no network far larger than the target is built.
 nlohmann::json matched_feedforward(const TensorTask& task, nlohmann::json arch, int64_t target) {
-  int64_t low = 4, high = 4096;
   auto count = [&](int64_t hidden) {
     arch["hidden"] = hidden;
     return parameter_count(*task.make_feedforward_network(arch));
   };
+  int64_t low = 4, high = 8;
+  while (high < 4096 && count(high) < target) {
+    low = high;
+    high = std::min<int64_t>(2 * high, 4096);
+  }
   while (high - low > 1) {
     const int64_t mid = (low + high) / 2;
     (count(mid) < target ? low : high) = mid;
@@ -255,8 +236,8 @@ class FeedforwardRecipe : public TensorRecipe {
   }
   nlohmann::json validate(int64_t step, std::ostream& log) override {
     auto answers = answers_from_prediction(space_, net_->forward(validation_conditions()));
-    auto metrics = score(*s_.task, validation_, answers);
-    log_metrics(log, step, metrics);
+    auto metrics = score_answers(*s_.task, validation_, answers);
+    log_validation(log, step, metrics);
     return metrics;
   }
 
@@ -293,6 +274,34 @@ std::vector<ParameterInfo> training_parameters() {
       {"unrolled-steps", "5", "unrolled: gradient steps back-propagated through", kTrainParameter},
       {"unrolled-step", "0.5", "unrolled: gradient step size", kTrainParameter},
   };
+}
+
+std::vector<std::shared_ptr<TensorProblem>> training_batch(const TensorTask& task, const TrainingOptions& options,
+                                                           int64_t step) {
+  auto problems = task.draw_problems(Split::Train, options.batch,
+                                     splitmix64(options.seed * 0x632BE59BD9B4E019ULL + uint64_t(step) + 1));
+  const auto [begin, end] = shard_rows(options, options.batch);
+  return {problems.begin() + begin, problems.begin() + end};
+}
+
+nlohmann::json score_answers(const TensorTask& task, const std::vector<ProblemPtr>& problems, const torch::Tensor& answers) {
+  std::map<std::string, double> sums;
+  int64_t solved = 0;
+  for (size_t i = 0; i < problems.size(); ++i) {
+    TensorAnswer answer;
+    answer.value = answers[int64_t(i)].to(torch::kCPU);
+    solved += task.verify(*problems[i], answer);
+    for (const auto& [name, value] : task.measure(*problems[i], answer, nullptr)) sums[name] += value;
+  }
+  nlohmann::json metrics = {{"solve_rate", double(solved) / double(problems.size())}};
+  for (const auto& [name, sum] : sums) metrics[name] = sum / double(problems.size());
+  return metrics;
+}
+
+void log_validation(std::ostream& log, int64_t step, const nlohmann::json& metrics) {
+  log << "validation at step " << step << ":";
+  for (const auto& [key, value] : metrics.items()) log << "  " << key << " " << value.dump();
+  log << "\n";
 }
 
 std::string checkpoint_kind(const TensorTask& task, ModelKind kind) {

@@ -17,6 +17,7 @@
 #include "ebm/trainer.h"
 #include "tasks/tensor/tensor_task.h"
 
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,17 @@ std::vector<ParameterInfo> training_parameters();
 // Throws TaskInputError for unreadable parameters, std::invalid_argument for bad values.
 std::unique_ptr<TrainingRecipe> make_training_recipe(const TensorTask& task, const TrainingOptions& options,
                                                      const TaskParameters& parameters);
+
+// The problems of training step `step`, the stream every recipe of a task reads: options.batch
+// train-split problems drawn with a seed made of (options.seed, step), this process's shard of them
+// (shard_rows). Equal seeds, steps and batches give equal problems whatever the model kind.
+std::vector<std::shared_ptr<TensorProblem>> training_batch(const TensorTask& task, const TrainingOptions& options,
+                                                           int64_t step);
+// Validation metrics of answers [n, *shape] to `problems`: {"solve_rate": fraction verified, and the
+// mean of each of task.measure()'s measures}.
+nlohmann::json score_answers(const TensorTask& task, const std::vector<ProblemPtr>& problems, const torch::Tensor& answers);
+// "validation at step S:  key value  key value ..." on one line.
+void log_validation(std::ostream& log, int64_t step, const nlohmann::json& metrics);
 
 // The checkpoint kind of a model kind of a task: "addition-energy", "addition-feedforward", ...
 std::string checkpoint_kind(const TensorTask& task, ModelKind kind);
