@@ -38,8 +38,8 @@ ArTransformerConfig ar_config(const TensorTask& task, const TaskParameters& para
     config.layers = layers;
   } else {
     auto energy = task.default_architecture(ModelKind::Energy);
-    energy["landscapes"] = parameter_int(parameters, infos(), "landscapes");
-    energy["head"] = "square";
+    if (parameter_int(parameters, infos(), "landscapes") > 0)
+      energy["landscapes"] = parameter_int(parameters, infos(), "landscapes");
     *matched_to = parameter_count(*task.make_energy_network(energy));
     config = ArTransformerConfig::matched_to(*matched_to, vocab, max_length, layers, kHeads);
   }

@@ -84,9 +84,10 @@ DecodedGroup decode_group(ArTransformer& model, const TensorTask& task, const st
                                 std::to_string(config.max_length) + " and " + std::to_string(config.vocab));
   prompt = prompt.to(device);
   auto mask = allowed.to(device);
-  auto tokens = decode.temperature ? sample_decode(model, prompt, steps, mask, *decode.temperature, generator)
-                                   : greedy_decode(model, prompt, steps, mask);
-  tokens = tokens.to(torch::kCPU).contiguous();
+  auto tokens = (decode.temperature ? sample_decode(model, prompt, steps, mask, *decode.temperature, generator)
+                                    : greedy_decode(model, prompt, steps, mask))
+                    .tokens.to(torch::kCPU)
+                    .contiguous();
   for (size_t i = 0; i < group.size(); ++i) {
     auto row = tokens[int64_t(i)];
     std::vector<int64_t> ids(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + steps);
