@@ -90,7 +90,11 @@ std::vector<ParameterInfo> TensorTask::parameters() const {
   std::vector<ParameterInfo> infos = {
       {"size", "0", "problem size of generated data (matrix order / graph nodes); 0 = the split's size",
        kGenerateParameter}};
-  for (auto& p : training_parameters()) infos.push_back(p);
+  const auto defaults = training_defaults();
+  for (auto p : training_parameters()) {
+    if (auto found = defaults.find(p.name); found != defaults.end()) p.default_value = found->second;
+    infos.push_back(p);
+  }
   return infos;
 }
 

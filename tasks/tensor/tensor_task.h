@@ -80,6 +80,10 @@ class TensorTask : public Task {
   virtual nlohmann::json default_architecture(ModelKind kind) const = 0;
   virtual std::shared_ptr<LandscapeEnergy> make_energy_network(const nlohmann::json& architecture) const = 0;
   virtual std::shared_ptr<Regressor> make_feedforward_network(const nlohmann::json& architecture) const = 0;
+  // The task's own defaults of training parameters (tasks/tensor/training.h), the settings its shipped
+  // models were trained with: `ebm train TASK` uses them unless a flag says otherwise, and --help shows
+  // them. Empty = the generic defaults.
+  virtual TaskParameters training_defaults() const { return {}; }
   // Typical scale of an answer entry (the standard deviation of reference entries): sets the noise
   // levels of the training objectives.
   virtual double answer_scale() const { return 1.0; }

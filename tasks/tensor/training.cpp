@@ -309,7 +309,9 @@ std::string checkpoint_kind(const TensorTask& task, ModelKind kind) {
 }
 
 std::unique_ptr<TrainingRecipe> make_training_recipe(const TensorTask& task, const TrainingOptions& options,
-                                                     const TaskParameters& parameters) {
+                                                     const TaskParameters& given) {
+  TaskParameters parameters = task.training_defaults();  // the task's defaults, then the flags given
+  for (const auto& [name, value] : given) parameters[name] = value;
   StreamSettings stream;
   stream.task = &task;
   stream.options = options;
