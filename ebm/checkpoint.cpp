@@ -262,6 +262,19 @@ struct Problem {
 
 // Mirrors write_module: matches every tensor of `module` with one in `archive`, recording problems
 // instead of touching the module.
+// Whether the storage a tensor was read into holds every element its shape and strides reach: a
+// crafted record shorter than its declared size must be refused before anything reads it.
+bool stored_bytes_cover(const torch::Tensor& t) {
+  if (t.numel() == 0) return true;
+  if (!t.has_storage()) return false;
+  int64_t last = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    if (t.stride(d) < 0) return false;
+    last += (t.size(d) - 1) * t.stride(d);
+  }
+  return (last + 1) * int64_t(t.element_size()) <= int64_t(t.storage().nbytes());
+}
+
 void match_module(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& prefix,
                   std::vector<PendingCopy>& copies, std::vector<Problem>& problems) {
   std::set<std::string> used = {"training"};  // TorchScript modules carry a "training" attribute
@@ -290,6 +303,12 @@ void match_module(torch::nn::Module& module, torch::serialize::InputArchive& arc
       problems.push_back({rank, std::string(what) + " '" + name + "' has dtype " +
                                     c10::toString(source.scalar_type()) + " in the file, " +
                                     c10::toString(target.scalar_type()) + " in the model"});
+    } else if (!stored_bytes_cover(source)) {
+      problems.push_back({rank, std::string(what) + " '" + name + "' holds fewer bytes in the file (" +
+                                    std::to_string(source.storage().nbytes()) + ") than its shape " +
+                                    shape_text(source) + " needs"});
+    } else if (source.is_floating_point() && source.numel() > 0 && !torch::isfinite(source).all().item<bool>()) {
+      problems.push_back({rank, std::string(what) + " '" + name + "' holds non-finite values (NaN or Inf)"});
     } else {
       copies.push_back({target, source});
     }

@@ -19,6 +19,7 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -416,6 +417,23 @@ TEST_SUITE("checkpoint") {
     CHECK_MESSAGE(message.find("parameter 'fc1.weight' has dtype Float in the file, Double in the model") !=
                       std::string::npos,
                   message);
+  }
+
+  TEST_CASE("weights that are NaN or Inf are refused naming the parameter, and the module is untouched") {
+    TempDir dir;
+    const std::string path = dir.file("nan.ckpt");
+    TinyNetImpl poisoned(4, 8, 3);
+    {
+      torch::NoGradGuard no_grad;
+      poisoned.fc2->weight[0][1] = std::numeric_limits<float>::quiet_NaN();
+    }
+    ebm::save_checkpoint(path, poisoned, tiny_metadata(8));
+    TinyNetImpl target(4, 8, 3);
+    auto before = snapshot(target);
+    const std::string message = checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {}); });
+    CHECK_MESSAGE(message.find("parameter 'fc2.weight' holds non-finite values (NaN or Inf)") != std::string::npos,
+                  message);
+    CHECK(same_tensors(before, snapshot(target)));
   }
 
   TEST_CASE("saving is atomic: no temporary files remain, a failed save leaves nothing") {
