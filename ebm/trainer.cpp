@@ -23,7 +23,8 @@ void check_options(const TrainingOptions& o) {
   require(o.steps >= 1, "steps must be >= 1, got " + std::to_string(o.steps));
   require(o.batch >= 1, "batch must be >= 1, got " + std::to_string(o.batch));
   require(o.validate_every >= 1, "validate-every must be >= 1, got " + std::to_string(o.validate_every));
-  require(o.learning_rate > 0, "learning rate must be > 0, got " + std::to_string(o.learning_rate));
+  require(o.learning_rate > 0 && std::isfinite(o.learning_rate),
+          "learning rate must be finite and > 0, got " + std::to_string(o.learning_rate));
   require(!o.output.empty(), "no output checkpoint path");
   require(o.max_seconds >= 0 && std::isfinite(o.max_seconds), "time limit must be >= 0 seconds");
   require(o.world_size < 1 || o.batch % o.world_size == 0,
@@ -126,6 +127,11 @@ TrainingResult run_training(TrainingRecipe& recipe, const TrainingOptions& optio
     torch::Tensor loss = recipe.loss(step);
     loss.backward();
     const StepAgreement agreed = group.average_step(module, loss.item<double>(), out_of_time());
+    // A non-finite loss would write NaN weights into the next checkpoint: stop before the update.
+    if (!std::isfinite(agreed.loss))
+      throw std::runtime_error("train: the loss is " + std::to_string(agreed.loss) + " at step " + std::to_string(step + 1) +
+                               " (non-finite); nothing of this step was applied and the last checkpoint is kept. "
+                               "Try a smaller --lr");
     optimizer.step();
     ++step;
     result.losses.push_back(agreed.loss);

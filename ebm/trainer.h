@@ -94,7 +94,8 @@ struct TrainingResult {
 // "distributed:" line). A rank that dies or stays silent past `distributed_timeout` makes the others
 // throw DistributedError.
 //
-// Runs the loop. Throws std::invalid_argument on bad options (naming the option) and CheckpointError
+// Runs the loop. A non-finite loss stops it with std::runtime_error before that step's update (the
+// last checkpoint stays as it was). Throws std::invalid_argument on bad options (naming the option) and CheckpointError
 // when `resume` finds no usable checkpoint or one of another identity ("cannot resume: ...").
 TrainingResult run_training(TrainingRecipe& recipe, const TrainingOptions& options, std::ostream& log);
 

@@ -12,6 +12,7 @@
 #include "tasks/sudoku/training.h"
 
 #include <filesystem>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -137,6 +138,18 @@ TEST_SUITE("trainer") {
     bad = toy_options(path);
     bad.learning_rate = -1;
     CHECK_THROWS_WITH_AS(run_training(recipe, bad, log), doctest::Contains("learning rate"), std::invalid_argument);
+    bad.learning_rate = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_WITH_AS(run_training(recipe, bad, log), doctest::Contains("finite"), std::invalid_argument);
+    // A learning rate so large that the loss overflows: the loop stops before the update that would
+    // write non-finite weights, and no checkpoint of that step exists.
+    bad = toy_options(path);
+    bad.learning_rate = 1e30;
+    bad.steps = 50;
+    bad.validate_every = 50;
+    std::filesystem::remove(path);
+    LineRecipe exploding;
+    CHECK_THROWS_WITH_AS(run_training(exploding, bad, log), doctest::Contains("non-finite"), std::runtime_error);
+    CHECK_FALSE(std::filesystem::exists(path));
     bad = toy_options("");
     CHECK_THROWS_WITH_AS(run_training(recipe, bad, log), doctest::Contains("output"), std::invalid_argument);
 
