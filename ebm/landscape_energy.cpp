@@ -144,12 +144,4 @@ int64_t parameter_count(const torch::nn::Module& module) {
   return count;
 }
 
-int64_t matched_hidden_width(int64_t input, int64_t output, int64_t layers, int64_t target) {
-  auto count = [&](int64_t h) { return (input + 1) * h + (layers - 1) * (h + 1) * h + (h + 1) * output + input * output; };
-  int64_t best = 8;
-  for (int64_t h = 8; h <= 8192; ++h)
-    if (std::llabs(count(h) - target) < std::llabs(count(best) - target)) best = h;
-  return best;
-}
-
 }  // namespace ebm

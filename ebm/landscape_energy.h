@@ -112,8 +112,5 @@ class MlpRegressor : public Regressor {
 
 // Trainable scalars of a module.
 int64_t parameter_count(const torch::nn::Module& module);
-// The hidden width (>= 8) of an MLP regressor with `layers` hidden layers whose parameter count is
-// closest to `target` (the energy's), so that the two baselines are compared at the same size.
-int64_t matched_hidden_width(int64_t input, int64_t output, int64_t layers, int64_t target);
 
 }  // namespace ebm

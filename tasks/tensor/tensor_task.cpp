@@ -179,8 +179,6 @@ nlohmann::json TensorTask::problem_fields(const Problem& problem) const {
   return {{"size", as_tensor_problem(problem).size}};
 }
 
-int TensorTask::exit_status(size_t verified, size_t total) const { return 0; }
-
 uint64_t TensorTask::fingerprint(const Problem& problem) const {
   const auto& p = as_tensor_problem(problem);
   auto bytes = p.condition.contiguous();

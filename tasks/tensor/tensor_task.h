@@ -112,7 +112,6 @@ class TensorTask : public Task {
   void write_answer(std::ostream& out, const Problem& problem, const Answer* answer) const override;
   nlohmann::json answer_json(const Problem& problem, const Answer& answer) const override;
   nlohmann::json problem_fields(const Problem& problem) const override;
-  int exit_status(size_t verified, size_t total) const override;
   uint64_t fingerprint(const Problem& problem) const override;
 
   bool can_generate() const override { return true; }
