@@ -3,7 +3,7 @@
 
 #include "ebm/builtin_energies.h"
 #include "ebm/device.h"
-#include "samplers/benchmark.h"
+#include "ebm/samplers/benchmark.h"
 
 #include <fstream>
 #include <iomanip>

@@ -3,9 +3,9 @@
 #include "cli/commands.h"
 
 #include "ebm/builtin_energies.h"
-#include "samplers/registry.h"
-#include "tasks/sudoku/generator.h"
-#include "tasks/sudoku/solver.h"
+#include "ebm/samplers/registry.h"
+#include "ebm/tasks/sudoku/generator.h"
+#include "ebm/tasks/sudoku/solver.h"
 
 #include <unistd.h>
 

@@ -7,9 +7,9 @@
 #include "ebm/harness.h"
 #include "ebm/sweep.h"
 #include "ebm/version.h"
-#include "samplers/registry.h"
-#include "samplers/task_solver.h"
-#include "tasks/registry.h"
+#include "ebm/samplers/registry.h"
+#include "ebm/samplers/task_solver.h"
+#include "ebm/tasks/registry.h"
 
 #include <torch/version.h>
 #include <unistd.h>

@@ -3,7 +3,7 @@
 
 #include "ebm/device.h"
 #include "ebm/version.h"
-#include "samplers/registry.h"
+#include "ebm/samplers/registry.h"
 
 #include <torch/version.h>
 

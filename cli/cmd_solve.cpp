@@ -5,8 +5,8 @@
 
 #include "ebm/atomic_file.h"
 #include "ebm/device.h"
-#include "samplers/task_solver.h"
-#include "tasks/registry.h"
+#include "ebm/samplers/task_solver.h"
+#include "ebm/tasks/registry.h"
 
 #include <unistd.h>
 

@@ -6,8 +6,8 @@
 
 #include "ebm/device.h"
 #include "ebm/trainer.h"
-#include "tasks/registry.h"
-#include "tasks/sudoku/ar_training.h"
+#include "ebm/tasks/registry.h"
+#include "ebm/tasks/sudoku/ar_training.h"
 
 #include <iostream>
 

@@ -1,6 +1,6 @@
 #include "cli/task_flags.h"
 
-#include "tasks/registry.h"
+#include "ebm/tasks/registry.h"
 
 #include <fstream>
 #include <iostream>

@@ -35,7 +35,7 @@ class Energy : public torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) = 0;
 
   // Closed-form dE/d(answer), shape of `answer`, or an undefined tensor when autograd must be used.
-  virtual torch::Tensor closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) {
+  virtual torch::Tensor closed_form_gradient(const torch::Tensor& /*condition*/, const torch::Tensor& /*answer*/) {
     return {};
   }
   virtual bool has_closed_form_gradient() const { return false; }

@@ -1,4 +1,4 @@
-// Sampler: the solver side of ebm. One update rule; the shared driver (samplers/driver.h) owns
+// Sampler: the solver side of ebm. One update rule; the shared driver (ebm/samplers/driver.h) owns
 // chains, stopping, budgets, restarts, traces and summaries.
 //
 // Contract of step(): on entry `chains` holds, for every row, the state y (finalized: projected
@@ -59,17 +59,21 @@ class Sampler {
   virtual bool uses_energy_values() const { return true; }
   // Throws std::invalid_argument when the sampler cannot work on this answer space
   // (e.g. a discrete sampler on a real space).
-  virtual void check_space(const AnswerSpace& space) const {}
+  virtual void check_space(const AnswerSpace& /*space*/) const {}
 
   // Called once before the first step, with the initial chains already evaluated.
-  virtual void begin(Target& target, ChainBatch& chains, const StepContext& context) {}
+  virtual void begin(Target& /*target*/, ChainBatch& /*chains*/, const StepContext& /*context*/) {}
   // One update of every row.
   virtual StepStats step(Target& target, ChainBatch& chains, const StepContext& context) = 0;
   // The driver dropped rows: keep only `index` (old row numbers) of any per-row state;
   // `target` is the new, smaller target.
-  virtual void keep_rows(const torch::Tensor& index, Target& target) {}
+  virtual void keep_rows(const torch::Tensor& /*index*/, Target& /*target*/) {}
   // Rows where `mask` [N] is true were restarted: chains already hold their new, evaluated states.
-  virtual void reset_rows(const torch::Tensor& mask, Target& target, ChainBatch& chains) {}
+  virtual void reset_rows(const torch::Tensor& /*mask*/, Target& /*target*/, ChainBatch& /*chains*/) {}
+  // Continuous batching (samplers/pool.h) appended `added` rows at the end of the batch: `target` and
+  // `chains` already hold them, evaluated. Samplers with per-row state extend it here (fresh rows).
+  // Throws std::invalid_argument when the sampler cannot take rows mid-run (parallel tempering).
+  virtual void append_rows(int64_t /*added*/, Target& /*target*/, ChainBatch& /*chains*/) {}
 };
 
 using SamplerPtr = std::shared_ptr<Sampler>;

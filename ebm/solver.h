@@ -1,5 +1,5 @@
 // Solver: what the evaluation harness calls. "Answer this batch of a task's problems within this
-// budget." Implemented by the EBM (energy + sampler, samplers/task_solver.h), by a task's extra
+// budget." Implemented by the EBM (energy + sampler, ebm/samplers/task_solver.h), by a task's extra
 // solvers (the AR baseline), and by the classical reference (reference_solver() below, named as such).
 //
 // Time, the same for every solver:

@@ -2,8 +2,8 @@
 // bench, train) sees it. A task parses and writes its field's standard formats, generates seeded
 // data in disjoint splits, encodes batches for the sampler driver, decodes and verifies answers
 // exactly, offers energies by name with a tuned default sampler, and may name a classical reference
-// solver, quality measures and extra solvers (the AR baseline). Tasks live in tasks/NAME/ and are
-// registered with one line in tasks/registry.cpp; nothing in ebm/ or samplers/ names a task.
+// solver, quality measures and extra solvers (the AR baseline). Tasks live in ebm/tasks/NAME/ and are
+// registered with one line in ebm/tasks/registry.cpp; nothing in ebm/ or samplers/ names a task.
 //
 // Problems and answers are task-defined objects behind the small `Problem` / `Answer` bases; only
 // the task that made them looks inside. Task-specific settings (Sudoku's tier, a colouring's number
@@ -112,7 +112,7 @@ struct GenerateRequest {
   int threads = 0;            // OpenMP threads for generators that use them; 0 = default
 };
 
-// A batch of problems encoded for the sampler driver (samplers/driver.h). A task problem may become
+// A batch of problems encoded for the sampler driver (ebm/samplers/driver.h). A task problem may become
 // several driver problems (a portfolio frontier: one per lambda); `owner` maps them back.
 struct Encoding {
   int64_t problems = 0;        // driver problems

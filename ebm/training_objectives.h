@@ -1,4 +1,4 @@
-// The three training families for conditional energies (task-neutral; tasks/tensor/training.h
+// The three training families for conditional energies (task-neutral; ebm/tasks/tensor/training.h
 // applies them to a task's data stream). Each returns a scalar loss of a batch of (condition x,
 // answer y*) pairs that back-propagates into the energy's parameters.
 //

@@ -2,11 +2,11 @@
 // a Sudoku solved through the task's solver, and a graph coloured through the generic Task
 // interface (any registered task works the same way). Built as build/examples/embedding.
 #include "ebm/energy.h"
-#include "samplers/registry.h"
-#include "samplers/task_solver.h"
-#include "tasks/registry.h"
-#include "tasks/sudoku/board.h"
-#include "tasks/sudoku/solver.h"
+#include "ebm/samplers/registry.h"
+#include "ebm/samplers/task_solver.h"
+#include "ebm/tasks/registry.h"
+#include "ebm/tasks/sudoku/board.h"
+#include "ebm/tasks/sudoku/solver.h"
 
 #include <torch/torch.h>
 

@@ -8,8 +8,8 @@
 #include "ebm/metrics.h"
 #include "ebm/options.h"
 #include "ebm/target.h"
-#include "samplers/registry.h"
-#include "samplers/schedule.h"
+#include "ebm/samplers/registry.h"
+#include "ebm/samplers/schedule.h"
 
 #include <torch/torch.h>
 

@@ -9,9 +9,9 @@
 #include "ebm/checkpoint.h"
 #include "ebm/harness.h"
 #include "ebm/trainer.h"
-#include "samplers/task_solver.h"
-#include "tasks/registry.h"
-#include "tasks/tensor/tensor_task.h"
+#include "ebm/samplers/task_solver.h"
+#include "ebm/tasks/registry.h"
+#include "ebm/tasks/tensor/tensor_task.h"
 
 #include <filesystem>
 #include <set>

@@ -4,8 +4,8 @@
 
 #include "ebm/builtin_energies.h"
 #include "ebm/device.h"
-#include "samplers/parallel_tempering.h"
-#include "samplers/registry.h"
+#include "ebm/samplers/parallel_tempering.h"
+#include "ebm/samplers/registry.h"
 
 #include <torch/torch.h>
 

@@ -4,13 +4,13 @@
 // one small formula solved end to end by energy minimisation.
 #include <doctest/doctest.h>
 
-#include "samplers/task_solver.h"
+#include "ebm/samplers/task_solver.h"
 #include "tests/task_test_helpers.h"
-#include "tasks/sat/encoding.h"
-#include "tasks/sat/energies.h"
-#include "tasks/sat/generator.h"
-#include "tasks/sat/problem.h"
-#include "tasks/sat/task.h"
+#include "ebm/tasks/sat/encoding.h"
+#include "ebm/tasks/sat/energies.h"
+#include "ebm/tasks/sat/generator.h"
+#include "ebm/tasks/sat/problem.h"
+#include "ebm/tasks/sat/task.h"
 
 #include <torch/torch.h>
 

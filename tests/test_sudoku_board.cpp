@@ -2,9 +2,9 @@
 // generator.
 #include <doctest/doctest.h>
 
-#include "tasks/sudoku/board.h"
-#include "tasks/sudoku/generator.h"
-#include "tasks/sudoku/reference_solver.h"
+#include "ebm/tasks/sudoku/board.h"
+#include "ebm/tasks/sudoku/generator.h"
+#include "ebm/tasks/sudoku/reference_solver.h"
 
 #include <algorithm>
 #include <sstream>

@@ -5,9 +5,9 @@
 
 #include "ebm/harness.h"
 #include "ebm/sweep.h"
-#include "samplers/task_solver.h"
-#include "tasks/registry.h"
-#include "tasks/sudoku/task.h"
+#include "ebm/samplers/task_solver.h"
+#include "ebm/tasks/registry.h"
+#include "ebm/tasks/sudoku/task.h"
 
 #include <torch/torch.h>
 

@@ -1,0 +1,30 @@
+// Hamiltonian Monte Carlo with a leapfrog integrator and identity mass, targeting
+// pi(y) ~ exp(-E(y)/T).
+//
+//   p ~ N(0, I) on free entries;  H(y, p) = E(y)/T + |p|^2 / 2
+//   L leapfrog steps of size eps*s:  p -= eps/2 grad E/T;  y += eps p;  p -= eps/2 grad E/T
+//   accept with probability min(1, exp(H(y, p) - H(y', p')))
+// L evaluations per step. A box projection during the trajectory makes the test approximate.
+#pragma once
+
+#include "ebm/samplers/sampler_base.h"
+
+namespace ebm {
+
+struct HmcOptions {
+  double step = 0.1;       // eps, the leapfrog step
+  int64_t leapfrog = 10;   // L, leapfrog steps per proposal
+
+  void bind(OptionSet& o);
+  bool IsValid(std::string* error) const;
+};
+
+class HmcSampler : public SamplerWithOptions<HmcOptions> {
+ public:
+  explicit HmcSampler(HmcOptions options = {}) : SamplerWithOptions(std::move(options), "hmc") {}
+  std::string name() const override { return "hmc"; }
+  void check_space(const AnswerSpace& space) const override { require_continuous(name(), space); }
+  StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;
+};
+
+}  // namespace ebm

@@ -1,0 +1,49 @@
+// Parallel tempering (replica exchange): wraps any sampler. Each chain runs `replicas` copies at
+// temperatures T_r = T * t_max^(r / (replicas - 1)), r = 0 (the chain itself, at the row's T) up to
+// the hottest; all replicas step together in one batch. After each step, neighbouring replicas
+// (alternating even and odd pairs) swap states with probability
+//   min(1, exp((1/T_r - 1/T_{r+1}) * (E_r - E_{r+1})))
+// so states found hot reach the cold chain. Costs `replicas` times the base's evaluations.
+#pragma once
+
+#include "ebm/samplers/sampler_base.h"
+
+namespace ebm {
+
+struct ParallelTemperingOptions {
+  int64_t replicas = 4;   // copies per chain, including the cold one; 1 = no tempering
+  double t_max = 10.0;    // hottest replica's temperature relative to the cold one
+  int64_t swap_every = 1; // steps between swap attempts
+
+  void bind(OptionSet& o);
+  bool IsValid(std::string* error) const;
+};
+
+class ParallelTemperingSampler : public SamplerWithOptions<ParallelTemperingOptions> {
+ public:
+  ParallelTemperingSampler(ParallelTemperingOptions options, SamplerPtr base);
+  std::string name() const override { return "tempering"; }
+  std::string describe() const override;
+  bool needs_gradient() const override { return base_->needs_gradient(); }
+  void check_space(const AnswerSpace& space) const override { base_->check_space(space); }
+  void begin(Target& target, ChainBatch& chains, const StepContext& context) override;
+  StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;
+  void keep_rows(const torch::Tensor& index, Target& target) override;
+  void reset_rows(const torch::Tensor& mask, Target& target, ChainBatch& chains) override;
+  // Replicas are laid out block by block: rows cannot join mid-run (throws).
+  void append_rows(int64_t added, Target& target, ChainBatch& chains) override;
+
+  // Fraction of attempted swaps accepted so far.
+  double swap_acceptance() const { return swaps_attempted_ ? double(swaps_accepted_) / swaps_attempted_ : 0.0; }
+
+ private:
+  torch::Tensor ladder(const Target& target) const;  // [R*N] temperatures, block r = replica r
+  void swap_neighbours(int64_t parity, NoiseSource& noise);
+  SamplerPtr base_;
+  Target replicated_;    // R stacked copies of the driver's rows
+  ChainBatch replicas_;  // [R*N, ...]; block 0 is the driver's chains
+  int64_t rows_ = 0;
+  int64_t swaps_attempted_ = 0, swaps_accepted_ = 0;
+};
+
+}  // namespace ebm

@@ -1,0 +1,217 @@
+// Known-answer tests of continuous batching (samplers/pool.h, samplers/task_pool.h), cancellation
+// and concurrent solves.
+#include <doctest/doctest.h>
+
+#include "ebm/samplers/pool.h"
+#include "ebm/samplers/registry.h"
+#include "ebm/samplers/task_pool.h"
+#include "ebm/samplers/task_solver.h"
+#include "ebm/tasks/registry.h"
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <sstream>
+#include <thread>
+
+using namespace ebm;
+
+namespace {
+
+// E(c, y) = |y - c|^2: the answer of condition c is c itself.
+struct DistanceEnergy : Energy {
+  torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override {
+    return (answer - condition).square().sum(1);
+  }
+};
+
+// Generated 9x9 Sudoku puzzles of the test split, as the task's problems.
+std::vector<ProblemPtr> sudoku_problems(int64_t count, const std::string& tier, uint64_t seed) {
+  auto task = find_task("sudoku");
+  GenerateRequest request;
+  request.count = count;
+  request.seed = seed;
+  request.parameters["tier"] = tier;
+  std::vector<ProblemPtr> problems;
+  for (const auto& example : task->generate(request)) problems.push_back(example.problem);
+  return problems;
+}
+
+struct Collected {
+  std::mutex mutex;
+  std::map<size_t, int> times;  // index -> how often reported
+  std::map<size_t, SolvedProblem> solved;
+  std::map<size_t, PoolStop> why;
+  void add(size_t index, const SolvedProblem& s, PoolStop w) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++times[index];
+    solved[index] = s;
+    why[index] = w;
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("pool") {
+  TEST_CASE("chain pool: groups that join mid-run converge to their own answers, each reported once") {
+    SamplerSpec spec = parse_sampler_spec("gd:step=0.1,chains=2");
+    PoolOptions options = PoolOptions::from_driver(spec.driver);
+    options.energy_tolerance = 1e-10;
+    ChainPool pool(spec.sampler, std::make_shared<DistanceEnergy>(), AnswerSpace::real({2}), options);
+    std::map<std::pair<int, int64_t>, ProblemResult> results;
+    std::map<std::pair<int, int64_t>, int> reports;
+    auto group_of = [&](int id, torch::Tensor condition) {
+      PoolGroup group;
+      group.problems = condition.size(0);
+      group.condition = condition;
+      group.max_steps = 500;
+      group.seed = id;
+      group.on_finished = [&, id](int64_t p, const ProblemResult& r, PoolStop why) {
+        results[{id, p}] = r;
+        ++reports[{id, p}];
+        CHECK(why == PoolStop::STOPPED);  // every chain reached the tolerance
+      };
+      return group;
+    };
+    pool.admit(group_of(0, torch::tensor({{1.0f, 2.0f}, {-3.0f, 0.5f}})));
+    for (int i = 0; i < 5; ++i) CHECK(pool.step());
+    CHECK(pool.stats().running_rows == 4);
+    pool.admit(group_of(1, torch::tensor({{7.0f, -7.0f}})));  // joins a running batch
+    CHECK(pool.step());
+    CHECK(pool.stats().running_rows == 6);
+    while (pool.step()) {
+    }
+    REQUIRE(results.size() == 3);
+    for (const auto& [key, count] : reports) CHECK(count == 1);
+    CHECK(results[{0, 0}].answer[0].item<float>() == doctest::Approx(1.0f).epsilon(1e-3));
+    CHECK(results[{0, 1}].answer[0].item<float>() == doctest::Approx(-3.0f).epsilon(1e-3));
+    CHECK(results[{1, 0}].answer[1].item<float>() == doctest::Approx(-7.0f).epsilon(1e-3));
+    CHECK(results[{1, 0}].steps < results[{0, 0}].steps + 6);  // counted from the step it joined
+    auto stats = pool.stats();
+    CHECK(stats.problems_finished == 3);
+    CHECK(stats.running_rows == 0);
+  }
+
+  TEST_CASE("chain pool: a sampler that cannot take rows mid-run refuses the joining group, reported as failed") {
+    SamplerSpec spec = parse_sampler_spec("pt:replicas=2/langevin");
+    ChainPool pool(spec.sampler, std::make_shared<DistanceEnergy>(), AnswerSpace::real({2}), PoolOptions{});
+    int failed = 0, reported = 0;
+    for (int id = 0; id < 2; ++id) {
+      PoolGroup group;
+      group.condition = torch::tensor({{1.0f, 1.0f}});
+      group.max_steps = 20;
+      group.on_finished = [&](int64_t, const ProblemResult& r, PoolStop) {
+        ++reported;
+        failed += r.failed ? 1 : 0;
+      };
+      pool.admit(std::move(group));
+      pool.step();
+    }
+    while (pool.step()) {
+    }
+    CHECK(reported == 2);
+    CHECK(failed == 1);
+  }
+
+  TEST_CASE("task pool: Sudoku from two threads at once, every problem verified by the task and reported once") {
+    auto task = find_task("sudoku");
+    TaskPool pool(task, TaskPoolSettings{});
+    auto problems = sudoku_problems(6, "easy", 11);
+    Collected collected;
+    auto submit_half = [&](size_t from) {
+      PoolSubmission s;
+      s.problems.assign(problems.begin() + from, problems.begin() + from + 3);
+      s.budget_ms = 20000;
+      s.seed = from;
+      s.on_result = [&collected, from](size_t i, const SolvedProblem& solved, PoolStop why) {
+        collected.add(from + i, solved, why);
+      };
+      pool.submit(std::move(s));
+    };
+    std::thread other(submit_half, 3);
+    submit_half(0);
+    other.join();
+    pool.stop(false);  // drain
+    REQUIRE(collected.times.size() == 6);
+    for (size_t i = 0; i < 6; ++i) {
+      CHECK(collected.times[i] == 1);
+      REQUIRE(collected.solved[i].answer);
+      CHECK(collected.solved[i].verified);
+      CHECK(task->verify(*problems[i], *collected.solved[i].answer));
+      CHECK(collected.why[i] == PoolStop::VERIFIED);
+    }
+  }
+
+  TEST_CASE("task pool: cancellation and deadlines return every problem unverified, never dropped") {
+    auto task = find_task("sudoku");
+    TaskPoolSettings settings;
+    settings.sampler = "langevin:step=0.001,noise=0,chains=2";  // cannot solve: runs until stopped
+    TaskPool pool(task, settings);
+    auto problems = sudoku_problems(3, "hard", 5);
+    Collected cancelled, late;
+    auto token = std::make_shared<CancellationToken>();
+    PoolSubmission a;
+    a.problems = problems;
+    a.budget_ms = 600000;
+    a.cancel = token;
+    a.on_result = [&](size_t i, const SolvedProblem& s, PoolStop w) { cancelled.add(i, s, w); };
+    pool.submit(std::move(a));
+    PoolSubmission b;
+    b.problems = {problems[0]};
+    b.budget_ms = 600000;
+    b.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+    b.on_result = [&](size_t i, const SolvedProblem& s, PoolStop w) { late.add(i, s, w); };
+    pool.submit(std::move(b));
+    while (pool.stats().steps < 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    token->cancel();
+    while (pool.outstanding() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(cancelled.times.size() == 3);
+    for (size_t i = 0; i < 3; ++i) {
+      CHECK(cancelled.times[i] == 1);
+      CHECK(cancelled.why[i] == PoolStop::CANCELLED);
+      CHECK_FALSE(cancelled.solved[i].verified);
+    }
+    REQUIRE(late.times.size() == 1);
+    CHECK(late.why[0] == PoolStop::DEADLINE);
+    CHECK_FALSE(late.solved[0].verified);
+  }
+
+  TEST_CASE("driver: a cancelled token ends the run before the next step") {
+    SamplerSpec spec = parse_sampler_spec("langevin:steps=1000");
+    RunRequest request;
+    request.energy = std::make_shared<DistanceEnergy>();
+    request.condition = torch::zeros({1, 2});
+    request.space = AnswerSpace::real({2});
+    request.cancel = std::make_shared<CancellationToken>();
+    request.callbacks.push_back([&](const IterationInfo& info) {
+      if (info.step == 7) request.cancel->cancel();
+      return CallbackResult::CONTINUE;
+    });
+    RunResult result = run_sampler(*spec.sampler, request, spec.driver);
+    CHECK(result.summary.termination == TerminationType::CANCELLED);
+    CHECK(result.summary.steps == 7);
+  }
+
+  TEST_CASE("solve_with_energy: four threads at once give the answers one thread gives") {
+    auto task = find_task("sudoku");
+    auto problems = sudoku_problems(2, "medium", 3);
+    EbmSettings settings;
+    settings.seed = 9;
+    settings.budget_ms = 60000;
+    settings.sampler = task->default_sampler("constraint") + ",steps=300";
+    auto answers_of = [&] {
+      std::ostringstream out;
+      for (size_t i = 0; i < problems.size(); ++i) {
+        auto report = solve_with_energy(*task, {problems[i]}, settings);
+        task->write_answer(out, *problems[i], report.problems[0].answer.get());
+      }
+      return out.str();
+    };
+    const std::string alone = answers_of();
+    std::vector<std::future<std::string>> runs;
+    for (int t = 0; t < 4; ++t) runs.push_back(std::async(std::launch::async, answers_of));
+    for (auto& run : runs) CHECK(run.get() == alone);
+  }
+}
