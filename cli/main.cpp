@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
       "  ebm solve sat formula.cnf                  SAT competition output: s SATISFIABLE + v lines (exit 10) or s UNKNOWN\n"
       "  ebm samplers                               every sampler, its options, defaults and meaning\n"
       "  ebm bench samplers --chains 64             each sampler's step beside the bare energy+gradient\n"
+      "  ebm serve --port 8080                      a reasoning backend: POST /v1/solve, continuous batching\n"
       "  ebm version                                version, LibTorch, threads, devices\n"
       "\n"
       "Sampler specs are text: name:key=value,... and wrappers compose with '/', e.g.\n"
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   ebm::cli::add_eval_command(app);
   ebm::cli::add_sweep_command(app);
   ebm::cli::add_checkpoint_command(app);
+  ebm::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -95,7 +95,7 @@ TEST_SUITE("pool") {
   }
 
   TEST_CASE("chain pool: a sampler that cannot take rows mid-run refuses the joining group, reported as failed") {
-    SamplerSpec spec = parse_sampler_spec("pt:replicas=2/langevin");
+    SamplerSpec spec = parse_sampler_spec("tempering:replicas=2/langevin");
     ChainPool pool(spec.sampler, std::make_shared<DistanceEnergy>(), AnswerSpace::real({2}), PoolOptions{});
     int failed = 0, reported = 0;
     for (int id = 0; id < 2; ++id) {

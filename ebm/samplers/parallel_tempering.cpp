@@ -107,7 +107,7 @@ void ParallelTemperingSampler::reset_rows(const torch::Tensor& mask, Target& tar
 }
 
 void ParallelTemperingSampler::append_rows(int64_t, Target&, ChainBatch&) {
-  throw std::invalid_argument("pt: parallel tempering cannot admit chains mid-run (continuous batching); "
+  throw std::invalid_argument("tempering: parallel tempering cannot admit chains mid-run (continuous batching); "
                               "use it with `ebm solve`, or serve with an annealed sampler");
 }
 

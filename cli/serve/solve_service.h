@@ -1,0 +1,71 @@
+// SolveService: what `ebm serve` runs behind HTTP and --stdio. One TaskPool (continuous batching,
+// ebm/samplers/task_pool.h) per (task, energy, sampler), made on first use, at most
+// limits.max_pools of them; a bound on the problems in flight over all pools (beyond it: QueueFull,
+// HTTP 503); and the metrics of /metrics. Thread-safe.
+#pragma once
+
+#include "cli/serve/metrics.h"
+#include "cli/serve/solve_request.h"
+#include "ebm/samplers/task_pool.h"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ebm::serve {
+
+// The server cannot take the request now (queue full, shutting down): HTTP 503 with Retry-After.
+class Unavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ServiceSettings {
+  ServeLimits limits;
+  int64_t batch_chains = 512;  // capacity of each running batch in chains (continuous batching)
+  int64_t workers = 1;         // running batches (threads) per (task, energy, sampler); a request joins
+                               // the one with the fewest problems in flight
+  uint64_t seed = 0;           // of the pools' noise
+};
+
+class SolveService {
+ public:
+  explicit SolveService(ServiceSettings settings);
+  ~SolveService();
+
+  using ResultCallback = std::function<void(size_t index, const nlohmann::json& result)>;
+  // Queues every problem of `request`; on_result is called once per problem, on a pool's thread.
+  // Throws Unavailable (queue full, shutting down) or BadRequest (an energy or sampler the task
+  // refuses, naming the field); then nothing was queued.
+  void submit(const SolveRequest& request, const CancellationPtr& cancel, ResultCallback on_result);
+
+  // Stops taking work, waits up to drain_ms for the problems in flight, then cancels the rest
+  // (they are answered as "cancelled"), and returns once every problem has been answered.
+  void shutdown(double drain_ms);
+  bool accepting() const { return accepting_.load(); }
+
+  int64_t outstanding() const { return outstanding_.load(); }
+  PoolGauges gauges() const;
+  Metrics& metrics() { return metrics_; }
+  const ServeLimits& limits() const { return settings_.limits; }
+  // GET /v1/tasks: name, summary, energies, default sampler, input format of each task.
+  nlohmann::json tasks_json() const;
+
+ private:
+  TaskPool& pool_for(const SolveRequest& request);
+
+  ServiceSettings settings_;
+  Metrics metrics_;
+  std::atomic<bool> accepting_{true};
+  std::atomic<int64_t> outstanding_{0};
+  mutable std::mutex mutex_;
+  std::map<std::string, std::vector<std::unique_ptr<TaskPool>>> pools_;
+};
+
+}  // namespace ebm::serve
