@@ -1,11 +1,12 @@
 #include "cli/serve/http_server.h"
 
+#include "cli/serve/request_log.h"
+
 #include <httplib.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <ctime>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -19,13 +20,6 @@ using Clock = std::chrono::steady_clock;
 // Per-thread notes for the request log (httplib serves a request on one thread from start to end).
 thread_local Clock::time_point request_start;
 thread_local std::string request_note;
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
 
 void answer_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
@@ -119,10 +113,10 @@ int run_http_server(SolveService& service, const HttpSettings& settings, double 
   server.set_logger([&service](const httplib::Request& req, const httplib::Response& res) {
     service.metrics().request(req.path, res.status);
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - request_start).count();
-    std::string line = utc_now() + " " + req.remote_addr + " " + req.method + " " + req.path + " " +
-                       std::to_string(res.status) + " " + std::to_string(static_cast<int64_t>(ms)) + "ms";
+    std::string line = req.remote_addr + " " + req.method + " " + req.path + " " + std::to_string(res.status) + " " +
+                       std::to_string(static_cast<int64_t>(ms)) + "ms";
     if (!request_note.empty()) line += " " + request_note;
-    std::cerr << line + "\n" << std::flush;
+    log_line(line);
   });
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
@@ -151,16 +145,15 @@ int run_http_server(SolveService& service, const HttpSettings& settings, double 
     return 1;
   }
   std::thread listener([&] { server.listen_after_bind(); });
-  std::cerr << utc_now() << " ebm serve: listening on http://" << settings.host << ":" << settings.port << "\n"
-            << std::flush;
+  log_line("ebm serve: listening on http://" + settings.host + ":" + std::to_string(settings.port));
   while (!should_stop()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  std::cerr << utc_now() << " ebm serve: stopping: draining for up to " << drain_ms << " ms, then cancelling\n"
-            << std::flush;
+  log_line("ebm serve: stopping: draining for up to " + std::to_string(static_cast<int64_t>(drain_ms)) +
+           " ms, then cancelling");
   service.shutdown(drain_ms);
   while (open_responses.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   server.stop();
   listener.join();
-  std::cerr << utc_now() << " ebm serve: stopped\n" << std::flush;
+  log_line("ebm serve: stopped");
   return 0;
 }
 

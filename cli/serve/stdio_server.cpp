@@ -1,5 +1,7 @@
 #include "cli/serve/stdio_server.h"
 
+#include "cli/serve/request_log.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -42,18 +44,25 @@ void take_request(SolveService& service, LineWriter& writer, const std::string& 
     SolveRequest request = parse_solve_request(line, service.limits());
     auto progress = std::make_shared<Progress>();
     const size_t total = request.problems.size();
-    service.submit(request, nullptr, [&writer, progress, id, total](size_t index, const nlohmann::json& result) {
+    const auto arrival = std::chrono::steady_clock::now();
+    service.submit(request, nullptr, [&writer, progress, id, total, arrival](size_t index, const nlohmann::json& result) {
       writer.write({{"id", id}, {"index", index}, {"result", result}});
       if (result.value("verified", false)) ++progress->verified;
-      if (++progress->done == total)
+      if (++progress->done == total) {
         writer.write({{"id", id}, {"done", true}, {"problems", total}, {"verified", progress->verified.load()}});
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - arrival);
+        log_line("stdio id=" + id.dump() + " 200 " + std::to_string(ms.count()) + "ms problems=" + std::to_string(total) +
+                 " verified=" + std::to_string(progress->verified.load()));
+      }
     });
     service.metrics().request("stdio", 200);
   } catch (const BadRequest& e) {
     writer.write({{"id", id}, {"error", e.what()}, {"status", 400}});
+    log_line("stdio id=" + id.dump() + " 400 " + e.what());
     service.metrics().request("stdio", 400);
   } catch (const Unavailable& e) {
     writer.write({{"id", id}, {"error", e.what()}, {"status", 503}});
+    log_line("stdio id=" + id.dump() + " 503 " + e.what());
     service.metrics().request("stdio", 503);
   }
 }
