@@ -170,11 +170,13 @@ class Task {
   // The answer as JSON (for --json and eval reports, so others can re-check it).
   virtual nlohmann::json answer_json(const Problem& problem, const Answer& answer) const = 0;
   // Fields that describe a problem in per-problem JSON output (Sudoku: {"puzzle": its line}).
-  virtual nlohmann::json problem_fields(const Problem& problem) const { return nlohmann::json::object(); }
+  virtual nlohmann::json problem_fields(const Problem& /*problem*/) const { return nlohmann::json::object(); }
   // Exit status of `ebm solve` given how many problems were verified. Default: 0.
-  virtual int exit_status(size_t verified, size_t total) const { return 0; }
+  virtual int exit_status(size_t /*verified*/, size_t /*total*/) const { return 0; }
   // A drawing of one problem and its answer for a terminal ("" = none): a board, say.
-  virtual std::string render(const Problem& problem, const Answer* answer, bool color) const { return ""; }
+  virtual std::string render(const Problem& /*problem*/, const Answer* /*answer*/, bool /*color*/) const {
+    return "";
+  }
   // Content hash of a problem: dataset identity in reports and sweeps.
   virtual uint64_t fingerprint(const Problem& problem) const = 0;
   // The hash that decides a problem's split (split_of). Default: fingerprint(). A task whose
@@ -202,9 +204,9 @@ class Task {
   virtual EnergyPtr make_energy(const EnergyChoice& choice, const std::vector<ProblemPtr>& problems,
                                 const torch::Device& device) const = 0;
   // Estimated FLOPs of one candidate energy evaluation of `energy` (with gradient); 0 = unknown.
-  virtual double flops_per_evaluation(const Energy& energy, const Problem& problem) const { return 0.0; }
+  virtual double flops_per_evaluation(const Energy& /*energy*/, const Problem& /*problem*/) const { return 0.0; }
   // Whether two problems may share one driver batch (same answer shape). Default: always.
-  virtual bool batchable(const Problem& a, const Problem& b) const { return true; }
+  virtual bool batchable(const Problem& /*a*/, const Problem& /*b*/) const { return true; }
   // Throws std::invalid_argument when the batch cannot be encoded together.
   virtual Encoding encode(const std::vector<ProblemPtr>& batch, const torch::Device& device) const = 0;
   // The answer of one problem from the final states of its driver problems, [k, *shape] on the CPU
@@ -216,17 +218,17 @@ class Task {
   // --- quality (optional) --------------------------------------------------------------------------
   // Named measures of an answer, averaged by the harness: "cell_accuracy" against a known
   // solution, "mpe_percent" against a bound, an objective. Empty = none.
-  virtual std::map<std::string, double> measure(const Problem& problem, const Answer& answer,
-                                                const Answer* solution) const {
+  virtual std::map<std::string, double> measure(const Problem& /*problem*/, const Answer& /*answer*/,
+                                                const Answer* /*solution*/) const {
     return {};
   }
   // Whether `answer` equals the known `solution` (for "valid but different" counts). Default: false.
-  virtual bool same_answer(const Answer& answer, const Answer& solution) const { return false; }
+  virtual bool same_answer(const Answer& /*answer*/, const Answer& /*solution*/) const { return false; }
 
   // --- classical reference (optional; never part of an EBM answer) ----------------------------------
   virtual std::string reference_name() const { return ""; }  // "" = none
   // The reference's answer, or null when it finds none within budget_ms.
-  virtual AnswerPtr solve_reference(const Problem& problem, double budget_ms) const { return nullptr; }
+  virtual AnswerPtr solve_reference(const Problem& /*problem*/, double /*budget_ms*/) const { return nullptr; }
 
   // --- extra solvers (optional): the AR baseline and the like ---------------------------------------
   // A solver for `spec` ("ar:MODEL,decode=greedy"), or null when the spec is not one of this task's.

@@ -1,12 +1,8 @@
 // Embedding ebm as a reasoning backend: one custom energy minimised by a sampler chosen by text,
 // a Sudoku solved through the task's solver, and a graph coloured through the generic Task
 // interface (any registered task works the same way). Built as build/examples/embedding.
-#include "ebm/energy.h"
-#include "ebm/samplers/registry.h"
-#include "ebm/samplers/task_solver.h"
-#include "ebm/tasks/registry.h"
-#include "ebm/tasks/sudoku/board.h"
-#include "ebm/tasks/sudoku/solver.h"
+// The public API is one include (docs/API.md); what it does not reach is internal.
+#include <ebm/ebm.h>
 
 #include <torch/torch.h>
 
