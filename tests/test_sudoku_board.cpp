@@ -266,10 +266,25 @@ TEST_CASE("DLX: solves the hard puzzle, counts, contradictions") {
   CHECK(random_grid(3, a) == random_grid(3, b));
 }
 
+TEST_CASE("DLX effort of published hardest puzzles: the extreme tier's threshold lies below all of them") {
+  // bench/data/published_hardest.txt: Arto Inkala's 2010 puzzle, Easter Monster, AI Escargot.
+  const std::pair<const char*, long> published[] = {
+      {"8..........36......7..9.2...5...7.......457.....1...3...1....68..85...1..9....4..", 160},
+      {"1.......2.9.4...5...6...7...5.9.3.......7.......85..4.7.....6...3...9.8...2.....1", 341},
+      {"1....7.9..3..2...8..96..5....53..9...1..8...26....4...3......1..4......7..7...3..", 71},
+  };
+  for (const auto& [line, guesses] : published) {
+    const SolveResult effort = solve(parse_board(line), 2);
+    CHECK(effort.solutions == 1);
+    CHECK(effort.guesses == guesses);
+    CHECK(effort.guesses >= kExtremeGuesses);
+  }
+}
+
 TEST_CASE("tiers: names parse and print") {
   for (Tier t : all_tiers()) CHECK(parse_tier(tier_name(t)) == t);
   CHECK(parse_tier("HARDEST") == Tier::hardest);
-  CHECK(tier_names() == "easy|medium|hard|expert|hardest");
+  CHECK(tier_names() == "easy|medium|hard|expert|hardest|extreme");
   CHECK_THROWS_AS(parse_tier("impossible"), std::invalid_argument);
   CHECK(describe_tier(Tier::easy).find("36-40 givens") != std::string::npos);
 }
@@ -301,7 +316,7 @@ TEST_CASE("generator: deterministic, unique, within the tier's documented ranges
   const Range ranges[] = {
       {Tier::easy, 3, 6, 36, 40, 0},    {Tier::medium, 3, 6, 29, 32, 0}, {Tier::hard, 3, 6, 17, 81, 0},
       {Tier::expert, 3, 6, 17, 81, 4},  {Tier::hardest, 3, 4, 17, 23, 6}, {Tier::easy, 2, 6, 7, 8, 0},
-      {Tier::hardest, 2, 6, 4, 4, 0},   {Tier::easy, 4, 1, 116, 126, 0},
+      {Tier::hardest, 2, 6, 4, 4, 0},   {Tier::easy, 4, 1, 116, 126, 0},  {Tier::extreme, 3, 1, 17, 81, kExtremeGuesses},
   };
   for (const Range& r : ranges) {
     CAPTURE(tier_name(r.tier));

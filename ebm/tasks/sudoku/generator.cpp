@@ -31,6 +31,7 @@ struct TierSpec {
   int max_attempts = 1;                // ... but at most this many; the best one drawn is kept
   long node_limit = 0;                 // DLX node budget per uniqueness check (0 = none); a check that
                                        // runs out keeps the given, so uniqueness is never assumed
+  int climb_steps = 0;                 // > 0: hill-climb each candidate this many moves (climb() below)
 };
 
 // The calibration of generator.h, per box size.
@@ -67,24 +68,36 @@ TierSpec tier_spec(Tier tier, int box) {
       if (box == 4) s.min_attempts = 3;
       s.max_attempts = box == 4 ? 3 : 400;
       break;
+    case Tier::extreme:
+      if (box == 2) s.max_givens = 4;
+      if (box == 3) {
+        s.min_guesses = kExtremeGuesses;
+        s.climb_steps = 1500;
+        s.max_attempts = 8;
+      }
+      if (box == 4) s.min_attempts = s.max_attempts = 3;  // as hardest: climbing 16x16 is too slow
+      if (box == 2) s.max_attempts = 400;
+      break;
   }
   return s;
 }
 
-// Blanks cells of `solution` in random order while the solution stays unique, down to `target`
-// givens (0: one full pass, which leaves a minimal puzzle).
-Board reduce(const Board& solution, int target, long node_limit, std::mt19937_64& rng) {
-  Board puzzle = solution;
+// Blanks cells of `start` (a solution grid, or a puzzle with a unique solution) in random order
+// while the solution stays unique, down to `target` givens (0: one full pass, which leaves a minimal
+// puzzle).
+Board reduce(const Board& start, int target, long node_limit, std::mt19937_64& rng) {
+  Board puzzle = start;
   std::vector<int> order(puzzle.cell_count());
   for (int i = 0; i < puzzle.cell_count(); ++i) order[i] = i;
   for (size_t k = order.size(); k > 1; --k) std::swap(order[k - 1], order[rng() % k]);
 
-  int givens = puzzle.cell_count();
+  int givens = count_givens(puzzle);
   SolveOptions options;
   options.max_nodes = node_limit;
   for (int cell : order) {
     if (target > 0 && givens <= target) break;
     const int digit = puzzle.cells[cell];
+    if (digit == 0) continue;
     puzzle.cells[cell] = 0;
     // The puzzle stays unique iff no solution puts another digit in the blanked cell.
     options.forbid_cell = cell;
@@ -118,6 +131,37 @@ Board grid_in_split(int box, Split split, std::mt19937_64& rng) {
   }
 }
 
+// The DLX effort of a full uniqueness search on `puzzle`, into p.search_nodes and p.guesses.
+void measure_effort(GeneratedPuzzle& p, long node_limit) {
+  SolveOptions measure;
+  measure.max_solutions = 2;
+  measure.max_nodes = node_limit;
+  const SolveResult effort = solve(p.puzzle, measure);
+  p.search_nodes = effort.nodes;
+  p.guesses = static_cast<int>(effort.guesses);
+}
+
+// Hill-climbs a minimal puzzle towards more DLX guesses without changing its solution grid (so its
+// split stays): each move restores 1-2 of the grid's digits that the puzzle blanks, then removes
+// givens in random order while the solution stays unique (minimal again), and is kept when the
+// guesses do not drop. Stops after `steps` moves or once `goal` guesses are reached.
+void climb(GeneratedPuzzle& p, int steps, int goal, std::mt19937_64& rng) {
+  for (int step = 0; step < steps && p.guesses < goal; ++step) {
+    GeneratedPuzzle candidate = p;
+    const int restore = 1 + static_cast<int>(rng() % 2);
+    for (int k = 0; k < restore; ++k) {
+      int cell;
+      do cell = static_cast<int>(rng() % candidate.puzzle.cell_count());
+      while (candidate.puzzle.cells[cell] != 0);
+      candidate.puzzle.cells[cell] = p.solution.cells[cell];
+    }
+    candidate.puzzle = reduce(candidate.puzzle, 0, 0, rng);
+    measure_effort(candidate, 0);
+    if (candidate.guesses >= p.guesses) p = std::move(candidate);
+  }
+  p.givens = count_givens(p.puzzle);
+}
+
 bool qualifies(const TierSpec& s, const GeneratedPuzzle& p) {
   if (s.max_givens > 0 && p.givens > s.max_givens) return false;
   if (s.min_target > 0 && p.givens > s.max_target) return false;
@@ -135,12 +179,14 @@ std::string tier_name(Tier tier) {
     case Tier::hard: return "hard";
     case Tier::expert: return "expert";
     case Tier::hardest: return "hardest";
+    case Tier::extreme: return "extreme";
   }
   return "unknown";
 }
 
 const std::vector<Tier>& all_tiers() {
-  static const std::vector<Tier> tiers = {Tier::easy, Tier::medium, Tier::hard, Tier::expert, Tier::hardest};
+  static const std::vector<Tier> tiers = {Tier::easy, Tier::medium, Tier::hard, Tier::expert, Tier::hardest,
+                                          Tier::extreme};
   return tiers;
 }
 
@@ -172,6 +218,9 @@ std::string describe_tier(Tier tier, int box) {
   if (s.max_givens > 0) text += ", at most " + std::to_string(s.max_givens) + " givens";
   if (s.min_guesses > 0) text += ", at least " + std::to_string(s.min_guesses) + " DLX guesses";
   if (s.min_attempts > 1) text += ", the hardest of " + std::to_string(s.min_attempts) + " or more candidates";
+  if (s.climb_steps > 0)
+    text += " (the forum-hardest class: AI Escargot 71, Inkala 2010 160, Easter Monster 341), found by hill-climbing "
+            "over which givens of one solution grid to keep";
   return text;
 }
 
@@ -210,12 +259,8 @@ GeneratedPuzzle generate_one(int box, Tier tier, uint64_t seed, long index, Spli
     }
     p.puzzle = reduce(p.solution, target, spec.node_limit, rng);
     p.givens = count_givens(p.puzzle);
-    SolveOptions measure;
-    measure.max_solutions = 2;
-    measure.max_nodes = 10 * spec.node_limit;
-    const SolveResult effort = solve(p.puzzle, measure);
-    p.search_nodes = effort.nodes;
-    p.guesses = static_cast<int>(effort.guesses);
+    measure_effort(p, 10 * spec.node_limit);
+    if (spec.climb_steps > 0) climb(p, spec.climb_steps, spec.min_guesses, rng);
     if (!have_best || rank(p) > rank(best)) {
       best = std::move(p);
       have_best = true;

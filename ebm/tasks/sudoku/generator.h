@@ -21,6 +21,9 @@
 //   hard     minimal puzzle (one full removal pass)
 //   expert   minimal, >= 4 DLX guesses
 //   hardest  minimal, <= 23 givens, >= 6 DLX guesses; the most guesses among at least 24 candidates
+//   extreme  minimal, >= kExtremeGuesses (70) DLX guesses: each candidate is hill-climbed (up to 1500
+//            moves) over which givens of its solution grid to keep, towards more guesses; up to 8
+//            candidates, the hardest kept (calibration: docs/BENCHMARKS.md, "The extreme tier")
 // A tier whose rule no candidate meets within its attempt budget keeps the nearest candidate; at the
 // budgets below that did not happen in the calibration runs (9x9).
 //
@@ -57,9 +60,14 @@
 
 namespace ebm::sudoku {
 
-enum class Tier { easy, medium, hard, expert, hardest };
+enum class Tier { easy, medium, hard, expert, hardest, extreme };
 
-// "easy", "medium", "hard", "expert", "hardest".
+// The DLX guesses (solve(puzzle, 2)) an extreme-tier 9x9 puzzle needs at least: the effort of the
+// easiest of the published hardest puzzles we measured (AI Escargot 71; Inkala 2010 160, Easter
+// Monster 341), so the tier lies in that class by this measure.
+constexpr int kExtremeGuesses = 70;
+
+// "easy", "medium", "hard", "expert", "hardest", "extreme".
 std::string tier_name(Tier tier);
 
 // The tier named `name` (case-insensitive). Throws std::invalid_argument listing the valid names.
@@ -68,7 +76,7 @@ Tier parse_tier(const std::string& name);
 // All tiers, easiest first.
 const std::vector<Tier>& all_tiers();
 
-// "easy|medium|hard|expert|hardest", for help text.
+// "easy|medium|hard|expert|hardest|extreme", for help text.
 std::string tier_names();
 
 // One line saying what a puzzle of `tier` is on a board of box size `box` (2, 3 or 4; otherwise
