@@ -4,9 +4,10 @@
 // (alternating even and odd pairs) swap states with probability
 //   min(1, exp((1/T_r - 1/T_{r+1}) * (E_r - E_{r+1})))
 // so states found hot reach the cold chain. Costs `replicas` times the base's evaluations.
-// The swaps read the energies that the base's step has just returned, so tempering reads stale energy
-// values only when its base does; when a wrapper changes the energy (annealing around tempering),
-// energy_changed() re-evaluates every replica, not only the cold ones the driver sees.
+// The swaps read only the energies that the base's step has just returned, so tempering needs current
+// energies on entry exactly when its base does (uses_energy_values). When a wrapper changes the energy
+// (annealing around tempering), energy_changed() re-evaluates every replica, not only the cold block
+// that the driver sees.
 #pragma once
 
 #include "ebm/samplers/sampler_base.h"
