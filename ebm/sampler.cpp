@@ -32,4 +32,6 @@ void evaluate_chains(const Target& target, ChainBatch& chains, bool want_gradien
   chains.gradient = eg.gradient;
 }
 
+void Sampler::energy_changed(Target& target, ChainBatch& chains) { evaluate_chains(target, chains, needs_gradient()); }
+
 }  // namespace ebm

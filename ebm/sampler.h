@@ -54,8 +54,9 @@ class Sampler {
   virtual std::string describe() const = 0;
   // Whether chains.gradient must be kept current between steps.
   virtual bool needs_gradient() const { return true; }
-  // Whether step() reads chains.energy (accept/reject tests). When false, a wrapper that changes
-  // the energy's term weights need not re-evaluate the chains before the next step.
+  // Whether step() reads chains.energy (accept/reject tests, replica swaps). When false, a wrapper
+  // that changes the energy's term weights need not call energy_changed() before the next step
+  // (the step then uses the gradient of the previous weights once, and returns fresh energies).
   virtual bool uses_energy_values() const { return true; }
   // Throws std::invalid_argument when the sampler cannot work on this answer space
   // (e.g. a discrete sampler on a real space).
@@ -70,6 +71,11 @@ class Sampler {
   virtual void keep_rows(const torch::Tensor& /*index*/, Target& /*target*/) {}
   // Rows where `mask` [N] is true were restarted: chains already hold their new, evaluated states.
   virtual void reset_rows(const torch::Tensor& /*mask*/, Target& /*target*/, ChainBatch& /*chains*/) {}
+  // The energy of `target` changed in place (a term's weight, a landscape; annealing): bring every
+  // chain this sampler holds up to date on `target` as it is now: energies and, when
+  // needs_gradient(), gradients; `chains` included. Default: re-evaluates `chains`. A sampler that
+  // keeps chains of its own (parallel tempering's replicas) re-evaluates those and refreshes `chains`.
+  virtual void energy_changed(Target& target, ChainBatch& chains);
   // Continuous batching (samplers/pool.h) appended `added` rows at the end of the batch: `target` and
   // `chains` already hold them, evaluated. Samplers with per-row state extend it here (fresh rows).
   // Throws std::invalid_argument when the sampler cannot take rows mid-run (parallel tempering).

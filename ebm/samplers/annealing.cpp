@@ -60,48 +60,54 @@ double AnnealingSampler::progress_of(const StepContext& context) const {
   return context.progress;
 }
 
-void AnnealingSampler::apply(Target& target, ChainBatch& chains, double progress) {
-  const int cycles = options_.period > 0 ? 1 : static_cast<int>(options_.cycles);
-  target.set_temperature(options_.temperature().at(progress, cycles));
-  if (options_.landscapes) apply_landscape(target, chains, progress);
-  if (options_.weight_term < 0) return;
+AnnealingSampler::EnergyChange AnnealingSampler::apply(Target& target, double progress) {
+  target.set_temperature(options_.temperature().at(progress, schedule_cycles()));
+  EnergyChange change;
+  if (options_.landscapes) change.landscape = apply_landscape(target, progress);
+  if (options_.weight_term >= 0) change.weight = apply_weight(target, progress);
+  return change;
+}
+
+bool AnnealingSampler::apply_weight(Target& target, double progress) {
   WeightedSumEnergy* sum = target.weighted_sum();
   if (!sum || options_.weight_term >= static_cast<int64_t>(sum->num_terms()))
     throw std::invalid_argument("anneal: weight_term=" + std::to_string(options_.weight_term) +
                                 " needs a weighted-sum energy with that many terms");
-  const double w = options_.weight().at(progress, cycles);
-  if (w == applied_weight_) return;
+  const double w = options_.weight().at(progress, schedule_cycles());
+  if (w == applied_weight_) return false;
   sum->set_weight(options_.weight_term, w);
   applied_weight_ = w;
-  if (base_->uses_energy_values()) evaluate_chains(target, chains, base_->needs_gradient());
+  return true;
 }
 
-void AnnealingSampler::apply_landscape(Target& target, ChainBatch& chains, double progress) {
+bool AnnealingSampler::apply_landscape(Target& target, double progress) {
   auto* energy = dynamic_cast<LandscapeEnergy*>(&target.energy());
   if (!energy)
     throw std::invalid_argument("anneal: landscapes=true needs a learned energy with landscapes, not " +
                                 target.energy().describe());
   const int64_t count = energy->landscapes();
   const int64_t k = std::clamp<int64_t>(count - 1 - static_cast<int64_t>(std::floor(progress * count)), 0, count - 1);
-  if (k == applied_landscape_ && k == energy->landscape()) return;
+  if (k == applied_landscape_ && k == energy->landscape()) return false;
   energy->set_landscape(k);
   applied_landscape_ = k;
-  evaluate_chains(target, chains, base_->needs_gradient());
+  return true;
 }
 
 void AnnealingSampler::begin(Target& target, ChainBatch& chains, const StepContext& context) {
   applied_weight_ = std::nan("");
   applied_landscape_ = -1;
-  apply(target, chains, 0.0);
-  if (options_.weight_term >= 0) evaluate_chains(target, chains, base_->needs_gradient());
+  const EnergyChange change = apply(target, 0.0);
+  // The base has not begun: it holds no chains yet but these.
+  if (change.landscape || change.weight) evaluate_chains(target, chains, base_->needs_gradient());
   base_->begin(target, chains, context);
 }
 
 StepStats AnnealingSampler::step(Target& target, ChainBatch& chains, const StepContext& context) {
   const double progress = progress_of(context);
-  apply(target, chains, progress);
+  const EnergyChange change = apply(target, progress);
+  if (change.landscape || (change.weight && base_->uses_energy_values())) base_->energy_changed(target, chains);
   StepContext inner = context;
-  inner.step_scale = context.step_scale * options_.step_scale().at(progress, options_.period > 0 ? 1 : static_cast<int>(options_.cycles));
+  inner.step_scale = context.step_scale * options_.step_scale().at(progress, schedule_cycles());
   return base_->step(target, chains, inner);
 }
 

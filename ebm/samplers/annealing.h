@@ -10,7 +10,9 @@
 // Neutral values: t_start = t_end = 1, step_start = step_end = 1, weight_term = -1.
 // Progress is the fraction of the run's budget spent (repeated `cycles` times), or, with period > 0,
 // (step mod period) / (period - 1): every `period` steps the schedules start again (re-annealing).
-// After changing a weight it re-evaluates the chains when the base reads energy values (MH tests).
+// After changing the landscape, or a weight when the base reads energy values (MH tests, replica
+// swaps), it calls the base's energy_changed(), which re-evaluates every chain the base holds (all
+// replicas of a tempering base, not only the chains the driver sees).
 #pragma once
 
 #include "ebm/samplers/sampler_base.h"
@@ -54,11 +56,18 @@ class AnnealingSampler : public SamplerWithOptions<AnnealingOptions> {
   void reset_rows(const torch::Tensor& mask, Target& target, ChainBatch& chains) override {
     base_->reset_rows(mask, target, chains);
   }
+  void energy_changed(Target& target, ChainBatch& chains) override { base_->energy_changed(target, chains); }
 
  private:
-  void apply(Target& target, ChainBatch& chains, double progress);
-  void apply_landscape(Target& target, ChainBatch& chains, double progress);
+  struct EnergyChange {
+    bool landscape = false, weight = false;
+  };
+  // Sets the temperature, the landscape and the weight for `progress`; says what of the energy changed.
+  EnergyChange apply(Target& target, double progress);
+  bool apply_landscape(Target& target, double progress);
+  bool apply_weight(Target& target, double progress);
   double progress_of(const StepContext& context) const;
+  int schedule_cycles() const { return options_.period > 0 ? 1 : static_cast<int>(options_.cycles); }
   SamplerPtr base_;
   double applied_weight_ = 0.0;
   int64_t applied_landscape_ = -1;

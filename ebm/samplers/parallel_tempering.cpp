@@ -81,10 +81,18 @@ StepStats ParallelTemperingSampler::step(Target& target, ChainBatch& chains, con
   StepStats stats = base_->step(replicated_, replicas_, context);
   if (options_.replicas > 1 && context.step % options_.swap_every == 0)
     swap_neighbours((context.step / options_.swap_every) % 2, *context.noise);
-  auto cold = torch::arange(rows_, torch::TensorOptions().dtype(torch::kLong).device(chains.y.device()));
-  chains = replicas_.select_rows(cold);
+  chains = cold_block();
   if (stats.acceptance.defined()) stats.acceptance = stats.acceptance.narrow(0, 0, rows_);
   return stats;
+}
+
+ChainBatch ParallelTemperingSampler::cold_block() const {
+  return replicas_.select_rows(torch::arange(rows_, torch::TensorOptions().dtype(torch::kLong).device(replicas_.y.device())));
+}
+
+void ParallelTemperingSampler::energy_changed(Target&, ChainBatch& chains) {
+  base_->energy_changed(replicated_, replicas_);
+  chains = cold_block();
 }
 
 void ParallelTemperingSampler::keep_rows(const torch::Tensor& index, Target& target) {

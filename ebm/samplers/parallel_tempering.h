@@ -4,6 +4,10 @@
 // (alternating even and odd pairs) swap states with probability
 //   min(1, exp((1/T_r - 1/T_{r+1}) * (E_r - E_{r+1})))
 // so states found hot reach the cold chain. Costs `replicas` times the base's evaluations.
+// The swaps read only the energies that the base's step has just returned, so tempering needs current
+// energies on entry exactly when its base does (uses_energy_values). When a wrapper changes the energy
+// (annealing around tempering), energy_changed() re-evaluates every replica, not only the cold block
+// that the driver sees.
 #pragma once
 
 #include "ebm/samplers/sampler_base.h"
@@ -25,6 +29,7 @@ class ParallelTemperingSampler : public SamplerWithOptions<ParallelTemperingOpti
   std::string name() const override { return "tempering"; }
   std::string describe() const override;
   bool needs_gradient() const override { return base_->needs_gradient(); }
+  bool uses_energy_values() const override { return base_->uses_energy_values(); }
   void check_space(const AnswerSpace& space) const override { base_->check_space(space); }
   void begin(Target& target, ChainBatch& chains, const StepContext& context) override;
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;
@@ -32,6 +37,9 @@ class ParallelTemperingSampler : public SamplerWithOptions<ParallelTemperingOpti
   void reset_rows(const torch::Tensor& mask, Target& target, ChainBatch& chains) override;
   // Replicas are laid out block by block: rows cannot join mid-run (throws).
   void append_rows(int64_t added, Target& target, ChainBatch& chains) override;
+  // Re-evaluates all replicas (through the base, which may hold chains of its own), then `chains`
+  // becomes the cold block again.
+  void energy_changed(Target& target, ChainBatch& chains) override;
 
   // Fraction of attempted swaps accepted so far.
   double swap_acceptance() const { return swaps_attempted_ ? double(swaps_accepted_) / swaps_attempted_ : 0.0; }
@@ -39,6 +47,7 @@ class ParallelTemperingSampler : public SamplerWithOptions<ParallelTemperingOpti
  private:
   torch::Tensor ladder(const Target& target) const;  // [R*N] temperatures, block r = replica r
   void swap_neighbours(int64_t parity, NoiseSource& noise);
+  ChainBatch cold_block() const;  // rows 0 .. rows_-1 of replicas_: the driver's chains
   SamplerPtr base_;
   Target replicated_;    // R stacked copies of the driver's rows
   ChainBatch replicas_;  // [R*N, ...]; block 0 is the driver's chains
