@@ -183,7 +183,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
     if (request.condition.size(0) != problems)
       throw std::invalid_argument("driver: condition has " + std::to_string(request.condition.size(0)) +
                                   " rows for " + std::to_string(problems) + " problems");
-    condition = request.condition.to(device).repeat_interleave(per_problem, 0);
+    condition = repeat_each_row(request.condition.to(device), per_problem);
   }
   Clamp clamp;
   if (request.clamp.active()) {
