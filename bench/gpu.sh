@@ -12,9 +12,12 @@
 #                                   nlohmann-json) from /usr/include into DIR/include (default DEPS),
 #                                   for a machine without them; carry DIR along
 # Environment (defaults): DEVICE=cuda  TIER=extreme (hardest when the CLI refuses it)
-#   CHAINS="16 256 4096"  STEPS=2000  COUNT=20  BUDGET_MS=60000  SUITES= (all; doctest suite names)
+#   CHAINS="16 256 4096"  STEPS=1000  COUNT=10  BUDGET_MS=10000  SUITES=samplers,sudoku,pool ("" = all)
+#   (the tier benchmark's worst case is COUNT x (1 + #CHAINS) x BUDGET_MS: 400 s with these; the build
+#   takes a few minutes on 16 cores, the suites about two)
 #   OUT=${OUT:-gpu-results}  BUILD=build-gpu  DEPS=shared/deps  JOBS=$(nproc)
-#   TORCH_PREFIX (python3's torch package)  PYTHON=python3
+#   TORCH_PREFIX (python3's torch package)  PYTHON=python3  CONFIGURE_ONLY= (1: stop after meson setup,
+#   to check that the dependencies resolve)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,8 +38,8 @@ if $dry_run; then
   DEVICE=${DEVICE:-cpu} CHAINS=${CHAINS:-4 16} STEPS=${STEPS:-100} COUNT=${COUNT:-2} BUDGET_MS=${BUDGET_MS:-5000}
   SUITES=${SUITES-samplers} BUILD=${BUILD:-build} TORCH_PREFIX=${TORCH_PREFIX-}
 else
-  DEVICE=${DEVICE:-cuda} CHAINS=${CHAINS:-16 256 4096} STEPS=${STEPS:-2000} COUNT=${COUNT:-20}
-  BUDGET_MS=${BUDGET_MS:-60000} SUITES=${SUITES-} BUILD=${BUILD:-build-gpu}
+  DEVICE=${DEVICE:-cuda} CHAINS=${CHAINS:-16 256 4096} STEPS=${STEPS:-1000} COUNT=${COUNT:-10}
+  BUDGET_MS=${BUDGET_MS:-10000} SUITES=${SUITES-samplers,sudoku,pool} BUILD=${BUILD:-build-gpu}
   TORCH_PREFIX=${TORCH_PREFIX-$("$PYTHON" -c 'import os, torch; print(os.path.dirname(torch.__file__))')}
 fi
 TIER=${TIER:-extreme}
@@ -100,6 +103,7 @@ log "build $BUILD (LibTorch ${TORCH_PREFIX:-Debian}, ${JOBS} jobs)"
 if [[ ! -f $BUILD/build.ninja ]]; then
   meson setup "$BUILD" "${setup_args[@]}" > "$OUT/setup.log" 2>&1 || { tail -n 30 "$OUT/setup.log"; exit 1; }
 fi
+if [[ -n ${CONFIGURE_ONLY:-} ]]; then grep -E 'Run-time dependency|Library|Found pkg-config' "$OUT/setup.log"; exit 0; fi
 ninja -C "$BUILD" -j "$JOBS" > "$OUT/build.log" 2>&1 || { tail -n 40 "$OUT/build.log"; exit 1; }
 ebm="$BUILD/cli/ebm"
 "$ebm" version > "$OUT/version.txt" 2>&1 || true
@@ -146,11 +150,11 @@ print(f"\nms per step on one unsolvable puzzle ({chains['device']}, steps {chain
 print(f"{'chains':>8} {'ms/step':>10} {'us/chain-step':>14}")
 for r in chains["rows"]:
     print(f"{r['chains']:>8} {r['ms_per_step']:>10.3f} {r['us_per_chain_step']:>14.3f}")
-print(f"\n{sys.argv[3]} tier (bench sudoku):")
-print(f"{'solver':<14} {'chains':>7} {'steps':>6} {'solved':>9} {'median ms':>10} {'p95 ms':>10}")
+print(f"\n{sys.argv[3]} tier (bench sudoku; spec = solver, chains and steps; the first EBM row is the tuned default):")
+print(f"{'spec':<44} {'solved':>9} {'median ms':>10} {'p95 ms':>10} {'evals':>10}")
 for r in csv.DictReader(open(sys.argv[2])):
-    print(f"{r['solver'] + ('' if r['solver'] != 'ebm' else ' ' + r['energy']):<14} {r['chains']:>7} {r['max_steps']:>6} "
-          f"{r['solved'] + '/' + r['puzzles']:>9} {float(r['median_ms']):>10.1f} {float(r['p95_ms']):>10.1f}")
+    print(f"{r['spec']:<44} {r['solved'] + '/' + r['problems']:>9} {float(r['median_ms']):>10.1f} "
+          f"{float(r['p95_ms']):>10.1f} {float(r['mean_evaluations']):>10.0f}")
 EOF
 } | tee "$OUT/table.txt"
 [[ $tests == passed ]]
