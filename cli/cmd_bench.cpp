@@ -32,6 +32,7 @@ void add_bench_command(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "benchmarks");
   bench->require_subcommand(1);
   add_bench_task_commands(*bench);
+  add_bench_chains_command(*bench);
   auto* cmd = bench->add_subcommand(
       "samplers",
       "time each sampler's step through the shared driver beside the bare energy+gradient on the same batch.\n"

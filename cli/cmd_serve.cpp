@@ -7,6 +7,7 @@
 #include "cli/task_flags.h"
 
 #include <csignal>
+#include <stdexcept>
 #include <pthread.h>
 
 #include <atomic>
@@ -106,8 +107,14 @@ void add_serve_command(CLI::App& app) {
     watch_signals();
     serve::SolveService service(flags->service);
     auto should_stop = [] { return stop_requested().load(); };
+#if EBM_SERVE_HTTP
     exit_status() = flags->stdio ? serve::run_stdio_server(service, std::cin, std::cout, flags->drain_ms, should_stop)
                                  : serve::run_http_server(service, flags->http, flags->drain_ms, should_stop);
+#else
+    if (!flags->stdio)
+      throw std::runtime_error("this ebm was built without cpp-httplib (meson -Dhttp): use ebm serve --stdio");
+    exit_status() = serve::run_stdio_server(service, std::cin, std::cout, flags->drain_ms, should_stop);
+#endif
   });
 }
 

@@ -24,6 +24,8 @@ void add_checkpoint_command(CLI::App& app);  // checkpoint-diff A B   // eval --
 void add_sweep_command(CLI::App& app);  // sweep --task TASK
 // bench TASK for every task (registered on the `bench` subcommand).
 void add_bench_task_commands(CLI::App& bench);
+// bench chains: time per step as chains per problem grow (registered on the `bench` subcommand).
+void add_bench_chains_command(CLI::App& bench);
 
 // Applies --threads (0 = keep LibTorch's default) and returns the number in force.
 int apply_threads(int threads);

@@ -234,9 +234,16 @@ Clamp Clamp::select_rows(const torch::Tensor& index) const {
   return {mask.index_select(0, index), values.index_select(0, index)};
 }
 
+torch::Tensor repeat_each_row(const torch::Tensor& x, int64_t repeats_each) {
+  std::vector<int64_t> expanded = x.sizes().vec(), merged = x.sizes().vec();
+  expanded.insert(expanded.begin() + 1, repeats_each);
+  merged[0] *= repeats_each;
+  return x.unsqueeze(1).expand(expanded).reshape(merged);
+}
+
 Clamp Clamp::repeat_rows(int64_t repeats_each) const {
   if (!active()) return {};
-  return {mask.repeat_interleave(repeats_each, 0), values.repeat_interleave(repeats_each, 0)};
+  return {repeat_each_row(mask, repeats_each), repeat_each_row(values, repeats_each)};
 }
 
 Clamp Clamp::tile(int64_t copies) const {

@@ -80,6 +80,10 @@ struct AnswerSpace {
 // Euclidean projection of each row (last dimension) onto the probability simplex.
 torch::Tensor project_to_simplex(const torch::Tensor& v);
 
+// x [N, ...] -> [N*r, ...] with row i at rows i*r .. i*r+r-1: repeat_interleave(r, 0) without its
+// host read of the output size (a device sync on a GPU).
+torch::Tensor repeat_each_row(const torch::Tensor& x, int64_t repeats_each);
+
 // Which answer entries are fixed, and to what. Undefined mask = nothing clamped.
 struct Clamp {
   torch::Tensor mask;    // bool [N, *shape], true = fixed

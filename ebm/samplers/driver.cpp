@@ -1,6 +1,7 @@
 #include "ebm/samplers/driver.h"
 
 #include "ebm/device.h"
+#include "ebm/host_sync.h"
 
 #include <torch/torch.h>
 
@@ -108,8 +109,6 @@ double milliseconds_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-bool any_true(const torch::Tensor& mask) { return mask.numel() > 0 && mask.any().item<bool>(); }
-
 // All bookkeeping indexed by original chain id (rows of the full batch).
 struct ChainBook {
   torch::Tensor best_energy;   // [N]
@@ -122,34 +121,42 @@ struct ChainBook {
   std::vector<double> stop_ms; // [N] wall time when each chain stopped
 
   // ids_are_all: ids is still arange(N) (nothing stopped yet), so no gather is needed.
-  // plateau_delta < 0: no plateau test, so no progress bookkeeping.
+  // plateau_delta < 0: no plateau test, so no progress bookkeeping. Masked updates, no host read.
   void record_best(const torch::Tensor& ids, bool ids_are_all, const ChainBatch& chains, const torch::Tensor& finite,
                    int64_t step, double plateau_delta, bool track_best) {
     auto previous = ids_are_all ? best_energy : best_energy.index_select(0, ids);
-    auto improved = chains.energy < previous;  // false for NaN
-    if (finite.defined()) improved = improved & finite;
+    auto improved = (chains.energy < previous) & finite;  // false for NaN
     if (plateau_delta >= 0) {
-      auto significant = chains.energy < previous - plateau_delta;
-      if (finite.defined()) significant = significant & finite;
-      auto progressed = ids.masked_select(significant);
-      if (progressed.numel() > 0) last_progress.index_fill_(0, progressed, step);
+      auto significant = (chains.energy < previous - plateau_delta) & finite;
+      if (ids_are_all) last_progress.masked_fill_(significant, step);
+      else last_progress.index_copy_(0, ids, last_progress.index_select(0, ids).masked_fill(significant, step));
     }
-    if (!track_best) {
-      best_energy.index_copy_(0, ids, torch::where(improved, chains.energy, previous));
-    } else if (auto rows = improved.nonzero().squeeze(1); rows.numel() > 0) {
-      auto chain_rows = ids.index_select(0, rows);
-      best_energy.index_copy_(0, chain_rows, chains.energy.index_select(0, rows));
-      best_state.index_copy_(0, chain_rows, chains.y.index_select(0, rows));
+    if (track_best) {
+      auto state_improved = improved.view(per_row_shape(improved, chains.y.dim()));
+      auto previous_state = ids_are_all ? best_state : best_state.index_select(0, ids);
+      store(best_state, ids, ids_are_all, torch::where(state_improved, chains.y, previous_state));
     }
+    store(best_energy, ids, ids_are_all, torch::where(improved, chains.energy, previous));
   }
 
-  // Without best tracking a chain's result is its last (finite) state: stored when it stops.
+  // Without best tracking a chain's result is its last state: stored when it stops. rows: running
+  // rows whose energy is finite; chain_rows: their chain ids.
   void record_last(const torch::Tensor& chain_rows, const ChainBatch& chains, const torch::Tensor& rows) {
-    auto energy = chains.energy.index_select(0, rows);
-    auto finite_rows = rows.masked_select(torch::isfinite(energy));
-    auto finite_chains = chain_rows.masked_select(torch::isfinite(energy));
-    best_state.index_copy_(0, finite_chains, chains.y.index_select(0, finite_rows));
-    best_energy.index_copy_(0, finite_chains, chains.energy.index_select(0, finite_rows));
+    best_state.index_copy_(0, chain_rows, chains.y.index_select(0, rows));
+    best_energy.index_copy_(0, chain_rows, chains.energy.index_select(0, rows));
+  }
+
+ private:
+  // [n] -> [n, 1, ..., 1] with `dims` dimensions, to broadcast a row mask over states.
+  static std::vector<int64_t> per_row_shape(const torch::Tensor& mask, int64_t dims) {
+    std::vector<int64_t> shape(dims, 1);
+    shape[0] = mask.size(0);
+    return shape;
+  }
+  // book[ids] = values
+  static void store(torch::Tensor& book, const torch::Tensor& ids, bool ids_are_all, const torch::Tensor& values) {
+    if (ids_are_all) book.copy_(values);
+    else book.index_copy_(0, ids, values);
   }
 };
 
@@ -176,7 +183,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
     if (request.condition.size(0) != problems)
       throw std::invalid_argument("driver: condition has " + std::to_string(request.condition.size(0)) +
                                   " rows for " + std::to_string(problems) + " problems");
-    condition = request.condition.to(device).repeat_interleave(per_problem, 0);
+    condition = repeat_each_row(request.condition.to(device), per_problem);
   }
   Clamp clamp;
   if (request.clamp.active()) {
@@ -210,7 +217,10 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
   book.evaluations = torch::full({rows}, 1.0, torch::TensorOptions().dtype(torch::kDouble).device(device));
   book.stop_ms.assign(rows, 0.0);
   torch::Tensor ids = torch::arange(rows, long_options);
-  std::vector<char> problem_verified(problems, 0);
+  std::vector<int64_t> host_ids(rows);  // ids, mirrored on the host (changes only when rows stop)
+  for (int64_t r = 0; r < rows; ++r) host_ids[r] = r;
+  // Chains of each problem verified so far (for stop_problem_on_verified), on the device.
+  torch::Tensor verified_chains_of_problem = torch::zeros({problems}, long_options);
 
   RunResult result;
   Summary& summary = result.summary;
@@ -218,7 +228,8 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
   summary.problems = problems;
   summary.chains = rows;
   summary.seed = options.seed;
-  double acceptance_sum = 0.0;
+  // Sum over steps of the mean acceptance, kept on the device and read once at the end.
+  torch::Tensor acceptance_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
   int64_t acceptance_steps = 0;
 
   NoiseSource noise(options.seed ^ 0x9E3779B97F4A7C15ULL, device);
@@ -247,88 +258,100 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
 
   // Step 0 bookkeeping: the initial states count as candidates too.
   StepStats stats;
-  // After each step: which running rows stop, and why. The common case (all finite, nothing
-  // stops) costs a handful of small ops: status tensors are made only when something happens.
+  // After each step: which running rows stop or restart, and why. Every test runs on the device into
+  // one int8 code per row (0 = running, a ChainStatus = stops, kRestart = restarts); the host reads
+  // that code once (the step's one host synchronisation) and does nothing more when every row is 0.
+  // Otherwise the row lists it holds drive the stop and restart handling.
+  constexpr int8_t kRestart = -1;
   auto settle_rows = [&](bool after_step) {
-    const int64_t step = steps_done;
-    torch::Tensor finite;  // undefined = every energy finite
-    if (!torch::isfinite(chains.energy).all().item<bool>()) finite = torch::isfinite(chains.energy);
-    torch::Tensor new_status;  // int64 [rows], 0 = running; made on first use
-    auto mark = [&](const torch::Tensor& mask, ChainStatus status, bool overrides) {
-      if (!new_status.defined()) new_status = torch::zeros({ids.size(0)}, long_options);
-      new_status.masked_fill_(overrides ? mask : mask & (new_status == 0), static_cast<int64_t>(status));
-    };
-    auto running = [&]() { return new_status.defined() ? new_status == 0 : torch::ones({ids.size(0)}, long_options.dtype(torch::kBool)); };
-    if (finite.defined()) mark(~finite, ChainStatus::NON_FINITE, true);
-    book.record_best(ids, ids.size(0) == rows, chains, finite, step,
+    const int64_t step = steps_done, running_rows = ids.size(0);
+    auto finite = torch::isfinite(chains.energy);
+    book.record_best(ids, running_rows == rows, chains, finite, step,
                      options.plateau_steps > 0 ? options.plateau_delta : -1.0, options.track_best);
-    if (options.energy_tolerance > -std::numeric_limits<double>::infinity()) {
-      auto reached = chains.energy <= options.energy_tolerance;
-      if (finite.defined()) reached = reached & finite;
-      if (any_true(reached)) mark(reached, ChainStatus::TOLERANCE, false);
-    }
+    auto code = torch::zeros({running_rows}, long_options.dtype(torch::kChar));
+    auto mark = [&](const torch::Tensor& mask, int64_t value, bool overrides) {
+      code.masked_fill_(overrides ? mask : mask & (code == 0), value);
+    };
+    mark(~finite, static_cast<int64_t>(ChainStatus::NON_FINITE), true);
+    if (options.energy_tolerance > -std::numeric_limits<double>::infinity())
+      mark((chains.energy <= options.energy_tolerance) & finite, static_cast<int64_t>(ChainStatus::TOLERANCE), false);
     if (request.verifier && step % options.verify_every == 0) {
       auto problem_rows = problem_of_chain.index_select(0, ids);
-      auto accepted = request.verifier(space.decode(chains.y), problem_rows).to(device).to(torch::kBool);
-      if (finite.defined()) accepted = accepted & finite;
-      auto accepted_rows = accepted.nonzero().squeeze(1);
-      if (accepted_rows.numel() > 0) {
-        mark(accepted, ChainStatus::VERIFIED, true);
-        auto chain_rows = ids.index_select(0, accepted_rows);
-        book.best_state.index_copy_(0, chain_rows, chains.y.index_select(0, accepted_rows));
-        book.best_energy.index_copy_(0, chain_rows, chains.energy.index_select(0, accepted_rows));
-        auto solved = problem_rows.index_select(0, accepted_rows).cpu();
-        for (int64_t i = 0; i < solved.size(0); ++i) problem_verified[solved[i].item<int64_t>()] = 1;
-        if (options.stop_problem_on_verified) {
-          auto flags = torch::from_blob(problem_verified.data(), {problems}, torch::kChar).to(device).to(torch::kBool);
-          mark(flags.index_select(0, problem_rows), ChainStatus::SIBLING_VERIFIED, false);
-        }
+      auto accepted = request.verifier(space.decode(chains.y), problem_rows).to(device).to(torch::kBool) & finite;
+      mark(accepted, static_cast<int64_t>(ChainStatus::VERIFIED), true);
+      if (options.stop_problem_on_verified) {
+        verified_chains_of_problem.index_add_(0, problem_rows, accepted.to(torch::kLong));
+        mark(verified_chains_of_problem.index_select(0, problem_rows) > 0,
+             static_cast<int64_t>(ChainStatus::SIBLING_VERIFIED), false);
       }
     }
+    torch::Tensor can_restart;
     if (after_step && options.plateau_steps > 0) {
-      auto stale = (step - book.last_progress.index_select(0, ids) >= options.plateau_steps) & running();
-      if (any_true(stale)) {
-        auto can_restart = stale & (book.restarts_used.index_select(0, ids) < options.restarts);
-        if (any_true(stale & ~can_restart)) mark(stale & ~can_restart, ChainStatus::PLATEAU, false);
-        auto restart_rows = can_restart.nonzero().squeeze(1);
-        if (restart_rows.numel() > 0) {
-          auto chain_rows = ids.index_select(0, restart_rows);
-          Target restarted_target = target.select_rows(restart_rows);
-          ChainBatch fresh;
-          fresh.y = restarted_target.finalize(initial_states(problem_of_chain.index_select(0, chain_rows)));
-          const int64_t before = target.evaluations();
-          evaluate_chains(restarted_target, fresh, want_gradient);
-          book.evaluations.index_add_(0, chain_rows,
-                                      torch::full({restart_rows.size(0)}, double(target.evaluations() - before) / restart_rows.size(0),
-                                                  book.evaluations.options()));
-          chains.y = chains.y.index_copy(0, restart_rows, fresh.y);
-          chains.energy = chains.energy.index_copy(0, restart_rows, fresh.energy);
-          if (chains.gradient.defined()) chains.gradient = chains.gradient.index_copy(0, restart_rows, fresh.gradient);
-          sampler.reset_rows(can_restart, target, chains);
-          book.restarts_used.index_add_(0, chain_rows, torch::ones_like(chain_rows));
-          book.last_progress.index_fill_(0, chain_rows, step);
-          summary.restarts += restart_rows.size(0);
-        }
-      }
+      auto stale = (step - book.last_progress.index_select(0, ids) >= options.plateau_steps) & (code == 0);
+      can_restart = stale & (book.restarts_used.index_select(0, ids) < options.restarts);
+      mark(stale & ~can_restart, static_cast<int64_t>(ChainStatus::PLATEAU), false);
+      mark(can_restart, kRestart, false);
     }
-    if (!new_status.defined()) return;
-    auto stopped = new_status != 0;
-    auto stopped_rows = stopped.nonzero().squeeze(1);
-    if (stopped_rows.numel() > 0) {
-      auto chain_rows = ids.index_select(0, stopped_rows);
-      book.status.index_copy_(0, chain_rows, new_status.index_select(0, stopped_rows));
-      if (!options.track_best) book.record_last(chain_rows, chains, stopped_rows);
-      book.stop_step.index_fill_(0, chain_rows, step);
-      const double now = milliseconds_since(start);
-      auto stopped_ids = chain_rows.to(torch::kCPU);
-      for (int64_t i = 0; i < stopped_ids.size(0); ++i) book.stop_ms[stopped_ids[i].item<int64_t>()] = now;
-      auto keep = (~stopped).nonzero().squeeze(1);
-      flush_evaluations();
-      ids = ids.index_select(0, keep);
-      target = target.select_rows(keep);
-      chains = chains.select_rows(keep);
-      sampler.keep_rows(keep, target);
+
+    const auto host_code = host_copy(code);
+    const int8_t* code_of = host_code.data_ptr<int8_t>();
+    std::vector<int64_t> keep, stopped, stopped_finite, verified, restarted;
+    for (int64_t r = 0; r < running_rows; ++r) {
+      const int8_t c = code_of[r];
+      if (c == 0 || c == kRestart) keep.push_back(r);
+      else stopped.push_back(r);
+      if (c == kRestart) restarted.push_back(r);
+      if (c == static_cast<int8_t>(ChainStatus::VERIFIED)) verified.push_back(r);
+      if (c > 0 && c != static_cast<int8_t>(ChainStatus::NON_FINITE)) stopped_finite.push_back(r);
     }
+    if (stopped.empty() && restarted.empty()) return;
+    auto on_device = [&](const std::vector<int64_t>& v) { return torch::tensor(v, torch::kLong).to(device); };
+
+    if (!verified.empty()) {  // a verified chain's result is the state the verifier accepted
+      auto verified_rows = on_device(verified);
+      auto chain_rows = ids.index_select(0, verified_rows);
+      book.best_state.index_copy_(0, chain_rows, chains.y.index_select(0, verified_rows));
+      book.best_energy.index_copy_(0, chain_rows, chains.energy.index_select(0, verified_rows));
+    }
+    if (!restarted.empty()) {
+      auto restart_rows = on_device(restarted);
+      auto chain_rows = ids.index_select(0, restart_rows);
+      Target restarted_target = target.select_rows(restart_rows);
+      ChainBatch fresh;
+      fresh.y = restarted_target.finalize(initial_states(problem_of_chain.index_select(0, chain_rows)));
+      const int64_t before = target.evaluations();
+      evaluate_chains(restarted_target, fresh, want_gradient);
+      book.evaluations.index_add_(0, chain_rows,
+                                  torch::full({restart_rows.size(0)}, double(target.evaluations() - before) / restart_rows.size(0),
+                                              book.evaluations.options()));
+      chains.y = chains.y.index_copy(0, restart_rows, fresh.y);
+      chains.energy = chains.energy.index_copy(0, restart_rows, fresh.energy);
+      if (chains.gradient.defined()) chains.gradient = chains.gradient.index_copy(0, restart_rows, fresh.gradient);
+      sampler.reset_rows(can_restart, target, chains);
+      book.restarts_used.index_add_(0, chain_rows, torch::ones_like(chain_rows));
+      book.last_progress.index_fill_(0, chain_rows, step);
+      summary.restarts += restart_rows.size(0);
+    }
+    if (stopped.empty()) return;
+    auto stopped_rows = on_device(stopped);
+    auto chain_rows = ids.index_select(0, stopped_rows);
+    book.status.index_copy_(0, chain_rows, code.index_select(0, stopped_rows).to(torch::kLong));
+    if (!options.track_best && !stopped_finite.empty()) {
+      auto finite_rows = on_device(stopped_finite);
+      book.record_last(ids.index_select(0, finite_rows), chains, finite_rows);
+    }
+    book.stop_step.index_fill_(0, chain_rows, step);
+    const double now = milliseconds_since(start);
+    for (int64_t r : stopped) book.stop_ms[host_ids[r]] = now;
+    std::vector<int64_t> kept_ids;
+    for (int64_t r : keep) kept_ids.push_back(host_ids[r]);
+    host_ids = std::move(kept_ids);
+    auto kept_rows = on_device(keep);
+    flush_evaluations();
+    ids = ids.index_select(0, kept_rows);
+    target = target.select_rows(kept_rows);
+    chains = chains.select_rows(kept_rows);
+    sampler.keep_rows(kept_rows, target);
   };
   settle_rows(false);
 
@@ -366,7 +389,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
     ++steps_done;
     pending_evaluations_per_row += double(target.evaluations() - evals_before) / ids.size(0);
     if (stats.acceptance.defined()) {
-      acceptance_sum += stats.acceptance.mean().item<double>();
+      acceptance_sum += stats.acceptance.mean().to(torch::kDouble);
       ++acceptance_steps;
     }
     if (options.trace) {
@@ -375,10 +398,17 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
       row.elapsed_ms = milliseconds_since(start);
       row.evaluations = target.evaluations();
       row.running_chains = ids.size(0);
-      row.mean_energy = chains.energy.mean().item<double>();
-      row.min_energy = chains.energy.min().item<double>();
-      if (chains.gradient.defined()) row.mean_gradient_norm = chains.gradient.flatten(1).norm(2, 1).mean().item<double>();
-      if (stats.acceptance.defined()) row.mean_acceptance = stats.acceptance.mean().item<double>();
+      // One host read for the row's figures (NaN where a figure does not apply).
+      const auto not_applicable = torch::full({}, std::numeric_limits<double>::quiet_NaN(), chains.energy.options());
+      auto figures = host_copy(torch::stack({chains.energy.mean(), chains.energy.min(),
+                                             chains.gradient.defined() ? chains.gradient.flatten(1).norm(2, 1).mean() : not_applicable,
+                                             stats.acceptance.defined() ? stats.acceptance.mean() : not_applicable})
+                                   .to(torch::kDouble));
+      const double* figure = figures.data_ptr<double>();
+      row.mean_energy = figure[0];
+      row.min_energy = figure[1];
+      row.mean_gradient_norm = figure[2];
+      row.mean_acceptance = figure[3];
       result.trace.push_back(row);
     }
     IterationInfo info;
@@ -412,29 +442,32 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
   synchronize(device);
   if (ids.size(0) > 0) {
     book.stop_step.index_fill_(0, ids, steps_done);
-    if (!options.track_best) book.record_last(ids, chains, torch::arange(ids.size(0), long_options));
+    if (!options.track_best) {
+      auto finite_rows = torch::isfinite(chains.energy).nonzero().squeeze(1);
+      book.record_last(ids.index_select(0, finite_rows), chains, finite_rows);
+    }
     const double now = milliseconds_since(start);
-    auto running_ids = ids.to(torch::kCPU);
-    for (int64_t i = 0; i < running_ids.size(0); ++i) book.stop_ms[running_ids[i].item<int64_t>()] = now;
+    for (int64_t id : host_ids) book.stop_ms[id] = now;
   }
 
   // Per-problem results, on the CPU.
-  auto best_energy = book.best_energy.to(torch::kCPU).to(torch::kDouble);
-  auto status = book.status.to(torch::kCPU);
-  auto stop_step = book.stop_step.to(torch::kCPU);
-  auto chain_evals = book.evaluations.to(torch::kCPU);
+  // One host read of the per-chain records, as doubles (the integers are far below 2^53).
+  const auto records = host_copy(torch::stack({book.best_energy.to(torch::kDouble), book.status.to(torch::kDouble),
+                                               book.stop_step.to(torch::kDouble), book.evaluations}));
+  const auto record = records.accessor<double, 2>();
+  auto best_energy = record[0], status = record[1], stop_step = record[2], chain_evals = record[3];
   result.problems.resize(problems);
   std::vector<int64_t> unverified_best;
   for (int64_t p = 0; p < problems; ++p) {
     ProblemResult& r = result.problems[p];
     bool all_failed = true;
     for (int64_t c = p * per_problem; c < (p + 1) * per_problem; ++c) {
-      const auto s = static_cast<ChainStatus>(status[c].item<int64_t>());
+      const auto s = static_cast<ChainStatus>(static_cast<int64_t>(status[c]));
       all_failed = all_failed && s == ChainStatus::NON_FINITE;
-      r.steps = std::max(r.steps, stop_step[c].item<int64_t>());
+      r.steps = std::max(r.steps, static_cast<int64_t>(stop_step[c]));
       r.elapsed_ms = std::max(r.elapsed_ms, book.stop_ms[c]);
-      r.evaluations += static_cast<int64_t>(std::llround(chain_evals[c].item<double>()));
-      const double e = best_energy[c].item<double>();
+      r.evaluations += static_cast<int64_t>(std::llround(chain_evals[c]));
+      const double e = best_energy[c];
       if (s == ChainStatus::VERIFIED && !r.verified) {
         r.verified = true;
         r.best_chain = c;
@@ -453,13 +486,14 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
     std::vector<torch::Tensor> answers;
     for (int64_t p : unverified_best) answers.push_back(result.problems[p].answer);
     auto index = torch::tensor(unverified_best, long_options);
-    auto accepted = request.verifier(space.decode(torch::stack(answers)), index).to(torch::kCPU).to(torch::kBool);
+    auto accepted = host_copy(request.verifier(space.decode(torch::stack(answers)), index).to(torch::kBool));
+    const bool* accepted_of = accepted.data_ptr<bool>();
     for (size_t i = 0; i < unverified_best.size(); ++i)
-      if (accepted[i].item<bool>()) result.problems[unverified_best[i]].verified = true;
+      if (accepted_of[i]) result.problems[unverified_best[i]].verified = true;
   }
 
   for (int64_t c = 0; c < rows; ++c) {
-    switch (static_cast<ChainStatus>(status[c].item<int64_t>())) {
+    switch (static_cast<ChainStatus>(static_cast<int64_t>(status[c]))) {
       case ChainStatus::VERIFIED: ++summary.chains_verified; break;
       case ChainStatus::TOLERANCE: ++summary.chains_at_tolerance; break;
       case ChainStatus::PLATEAU: ++summary.chains_plateaued; break;
@@ -479,7 +513,7 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
   summary.steps = steps_done;
   summary.evaluations = target.evaluations();
   summary.elapsed_ms = milliseconds_since(start);
-  if (acceptance_steps > 0) summary.mean_acceptance = acceptance_sum / acceptance_steps;
+  if (acceptance_steps > 0) summary.mean_acceptance = acceptance_sum.item<double>() / acceptance_steps;
   result.best_states = book.best_state;
   result.best_energies = book.best_energy;
   result.chain_status = book.status;

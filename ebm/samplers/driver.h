@@ -10,6 +10,17 @@
 // turns NaN/Inf (a failure). Stopped chains leave the batch, so solved problems cost nothing more.
 // The run ends when no chain runs, a budget is spent, a callback says so, or the request's
 // cancellation token is cancelled (checked before every step, so within one step).
+//
+// Host synchronisations (the CPU waiting for a GPU's queue): the driver's own bookkeeping reads from
+// the device once per step, whether rows stop, restart or not. Every stopping test (non-finite
+// energy, tolerance, verifier, sibling verified, plateau) runs on the device into one small code per
+// running row; the host copies those codes and acts only when one is not "running". Best-so-far
+// energies and states, plateau progress, acceptance sums and evaluation counts stay on the device.
+// Extras: `trace` reads its row's figures once per step; set-up and the end of the run read a
+// fixed handful (final records, acceptance, the verifier's last word). A sampler's step, energy or
+// verifier that reads from the device adds its own reads; gd, langevin, mala, hmc, annealed mirror
+// Langevin and the Sudoku verifier do not: tests/test_host_sync.cpp holds this with the counter of
+// ebm/host_sync.h.
 #pragma once
 
 #include "ebm/answer_space.h"

@@ -26,8 +26,14 @@ std::vector<Board> decode_boards(const torch::Tensor& decoded, int box);
 // One-hot answers [B, N*N, N] of complete boards.
 torch::Tensor one_hot_boards(const std::vector<Board>& boards, const torch::TensorOptions& options);
 
-// Exact batched check: row n is true when decoded[n] fills every unit with each digit once and keeps
-// every given of givens[n]. decoded, givens: [B, N*N] int64.
+// decoded [B, N*N] digits 0..N-1 -> float [B, N*N, N] with 1 at each cell's digit: torch::one_hot
+// without its range check, which reads the tensor's min and max on the host (a device sync). A value
+// outside 0..N-1 gives an all-zero row.
+torch::Tensor digit_indicators(const torch::Tensor& decoded, int64_t digits);
+
+// Exact batched check, on decoded's device with no host read: row n is true when decoded[n] fills
+// every unit with each digit once and keeps every given of givens[n]. decoded, givens: [B, N*N]
+// int64; a digit outside 0..N-1 makes its row false.
 torch::Tensor valid_completions(const torch::Tensor& decoded, const torch::Tensor& givens, int box);
 
 // Digit counts per unit: states [B, N*N, N] -> [B, 3N, N] (rows, then columns, then boxes).

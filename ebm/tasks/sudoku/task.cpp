@@ -162,7 +162,7 @@ class SudokuTask : public Task {
       return valid_completions(decoded, givens.index_select(0, problem), box);
     };
     e.violations = [box](const torch::Tensor& decoded, const torch::Tensor&) {
-      auto counts = unit_digit_sums(torch::one_hot(decoded, box * box).to(torch::kFloat), box);
+      auto counts = unit_digit_sums(digit_indicators(decoded, box * box), box);
       return (counts - 1.0).abs().sum({1, 2});  // sum over units and digits of |count - 1|
     };
     e.describe = [box](const torch::Tensor& decoded) {

@@ -1,0 +1,113 @@
+// `ebm bench chains`: time per sampler step as the batch of chains grows, on one problem.
+//
+// The problem must outlast the budget (an unsolvable one, such as bench/unsolvable_sudoku.txt), so
+// every chain runs every step and the task's verifier checks them at its usual cadence. The time
+// per step is (t(steps) - t(steps / 5)) / (steps - steps / 5), medians over --repeats runs, so the
+// driver's set-up and final reads cancel out.
+#include "cli/commands.h"
+#include "cli/task_flags.h"
+
+#include "ebm/device.h"
+#include "ebm/samplers/task_solver.h"
+#include "ebm/tasks/registry.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace ebm::cli {
+
+namespace {
+
+struct ChainsFlags {
+  std::string task = "sudoku", input, sampler, device = "cpu", json;
+  std::vector<int64_t> chains = {16, 64, 256, 1024, 4096};
+  int64_t steps = 50, repeats = 3;
+  int threads = 1;
+};
+
+// Milliseconds of one solve of `problem` with `steps` steps; throws when it stopped early.
+double solve_ms(const Task& task, const ProblemPtr& problem, EbmSettings settings, int64_t chains, int64_t steps) {
+  settings.sampler += ",chains=" + std::to_string(chains) + ",steps=" + std::to_string(steps);
+  const SolveReport report = solve_with_energy(task, {problem}, settings);
+  const SolvedProblem& solved = report.problems.front();
+  if (solved.steps != steps)
+    throw std::runtime_error("the problem stopped after " + std::to_string(solved.steps) + " of " +
+                             std::to_string(steps) + " steps (" + (solved.verified ? "solved" : "every chain stopped") +
+                             "): give one the sampler cannot finish, e.g. bench/unsolvable_sudoku.txt");
+  return solved.ms;
+}
+
+double median_solve_ms(const Task& task, const ProblemPtr& problem, const EbmSettings& settings, int64_t chains,
+                       int64_t steps, int64_t repeats) {
+  std::vector<double> ms;
+  for (int64_t r = 0; r < repeats; ++r) ms.push_back(solve_ms(task, problem, settings, chains, steps));
+  std::nth_element(ms.begin(), ms.begin() + ms.size() / 2, ms.end());
+  return ms[ms.size() / 2];
+}
+
+}  // namespace
+
+void add_bench_chains_command(CLI::App& bench) {
+  auto* cmd = bench.add_subcommand(
+      "chains",
+      "time per sampler step as chains per problem grow (one problem that outlasts the budget, the task's\n"
+      "verifier in the loop): ms per step and microseconds per chain-step, which stay flat while the batch\n"
+      "scales linearly. Per step = (t(steps) - t(steps/5)) / (4 steps/5), medians of --repeats runs.");
+  auto f = std::make_shared<ChainsFlags>();
+  cmd->add_option("--task", f->task, "task name")->capture_default_str();
+  cmd->add_option("-i,--input", f->input, "file whose first problem is used (one the sampler cannot finish)")->required();
+  cmd->add_option("--chains", f->chains, "chains per problem to time")->capture_default_str();
+  cmd->add_option("--steps", f->steps, "steps of the longer timed run (>= 5)")->capture_default_str();
+  cmd->add_option("--repeats", f->repeats, "runs per budget (median)")->capture_default_str();
+  cmd->add_option("--sampler", f->sampler, "sampler spec (default: the task's tuned one)");
+  cmd->add_option("--device", f->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--threads", f->threads, "LibTorch intra-op threads (0 = LibTorch default)")->capture_default_str();
+  cmd->add_option("--json", f->json, "also write the rows as JSON to this file");
+  cmd->callback([f] {
+    if (f->steps < 5) throw std::runtime_error("--steps must be >= 5");
+    if (f->repeats < 1) throw std::runtime_error("--repeats must be >= 1");
+    const TaskPtr task = find_task(f->task);
+    const int threads = apply_threads(f->threads);
+    auto examples = read_problems(*task, f->input, TaskParameters{});
+    if (examples.empty()) throw std::runtime_error(f->input + ": no problems");
+    EbmSettings settings;
+    settings.device = resolve_device(f->device);
+    settings.sampler = f->sampler.empty() ? task->default_sampler(task->energy_names().front()) : f->sampler;
+    settings.budget_ms = 1e9;  // the step budget decides
+    settings.batch = 1;
+    const int64_t short_steps = f->steps / 5;
+
+    std::cout << task->name() << ", " << f->input << " (first problem), " << device_description(settings.device)
+              << ", threads " << threads << ", steps " << short_steps << " and " << f->steps << ", median of "
+              << f->repeats << "\nsampler " << settings.sampler << "\n\n"
+              << std::setw(8) << "chains" << std::setw(12) << "ms/step" << std::setw(18) << "us/chain-step"
+              << std::setw(16) << "x chains" << std::setw(16) << "x ms/step" << "\n";
+    nlohmann::json rows = nlohmann::json::array();
+    double first_ms_per_step = 0.0;
+    for (size_t i = 0; i < f->chains.size(); ++i) {
+      const int64_t chains = f->chains[i];
+      (void)solve_ms(*task, examples.front().problem, settings, chains, short_steps);  // warm-up
+      const double longer = median_solve_ms(*task, examples.front().problem, settings, chains, f->steps, f->repeats);
+      const double shorter = median_solve_ms(*task, examples.front().problem, settings, chains, short_steps, f->repeats);
+      const double ms_per_step = (longer - shorter) / double(f->steps - short_steps);
+      const double us_per_chain_step = ms_per_step * 1000.0 / double(chains);
+      if (i == 0) first_ms_per_step = ms_per_step;
+      std::cout << std::setw(8) << chains << std::fixed << std::setprecision(3) << std::setw(12) << ms_per_step
+                << std::setprecision(2) << std::setw(18) << us_per_chain_step << std::setprecision(1)
+                << std::setw(16) << double(chains) / double(f->chains.front()) << std::setw(16)
+                << ms_per_step / first_ms_per_step << std::endl;
+      rows.push_back({{"chains", chains}, {"ms_per_step", ms_per_step}, {"us_per_chain_step", us_per_chain_step}});
+    }
+    if (!f->json.empty()) {
+      nlohmann::json out{{"task", task->name()}, {"input", f->input}, {"device", device_description(settings.device)},
+                         {"threads", threads}, {"sampler", settings.sampler}, {"steps", {short_steps, f->steps}},
+                         {"repeats", f->repeats}, {"rows", rows}};
+      std::ofstream(f->json) << out.dump(2) << "\n";
+    }
+  });
+}
+
+}  // namespace ebm::cli
