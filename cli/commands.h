@@ -19,6 +19,7 @@ void add_task_commands(CLI::App& app);         // solve TASK, generate TASK, tas
 // arguments (argv) are what --local-processes starts its ranks with.
 void add_train_commands(CLI::App& app, const std::string& command_line, const std::vector<std::string>& arguments);
 void add_eval_command(CLI::App& app);
+void add_info_command(CLI::App& app);      // info FILE...: what a checkpoint holds, and whether it is sound
 void add_serve_command(CLI::App& app);     // serve: HTTP or --stdio, continuous batching
 void add_checkpoint_command(CLI::App& app);  // checkpoint-diff A B   // eval --task TASK
 void add_sweep_command(CLI::App& app);  // sweep --task TASK

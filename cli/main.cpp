@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
       "  ebm samplers                               every sampler, its options, defaults and meaning\n"
       "  ebm bench samplers --chains 64             each sampler's step beside the bare energy+gradient\n"
       "  ebm serve --port 8080                      a reasoning backend: POST /v1/solve, continuous batching\n"
+      "  ebm info models/sudoku-energy.ckpt         what a checkpoint holds and whether it is sound\n"
       "  ebm version                                version, LibTorch, threads, devices\n"
       "\n"
       "Sampler specs are text: name:key=value,... and wrappers compose with '/', e.g.\n"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   ebm::cli::add_sweep_command(app);
   ebm::cli::add_checkpoint_command(app);
   ebm::cli::add_serve_command(app);
+  ebm::cli::add_info_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -127,4 +127,16 @@ grep -q "bad.txt:3" "$dir/bad.err" || fail "portfolio: error must name line 3: $
 grep -q "tempering" "$dir/samplers.txt" || fail "ebm samplers must list tempering"
 "$ebm" version > "$dir/version.txt"
 grep -q "LibTorch" "$dir/version.txt" || fail "ebm version must print the LibTorch version"
+
+# `ebm info`: a shipped checkpoint is sound (exit 0); a file that is not a checkpoint exits 1, named.
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$ebm" info "$root/models/sudoku-energy.ckpt" > "$dir/info.txt" || fail "ebm info on the shipped energy exited $?"
+grep -q "kind          sudoku-energy" "$dir/info.txt" || fail "ebm info does not name the kind"
+grep -q "sound         yes" "$dir/info.txt" || fail "ebm info does not call the shipped energy sound"
+set +e
+"$ebm" info "$root/README.md" > "$dir/info.txt" 2>&1
+status=$?
+set -e
+[[ $status -eq 1 ]] || fail "ebm info on a non-checkpoint exited $status, expected 1"
+grep -q "NOT SOUND: .*not an ebm checkpoint" "$dir/info.txt" || fail "ebm info does not say why: $(cat "$dir/info.txt")"
 echo "cli contract: ok"

@@ -1,6 +1,7 @@
 // Checkpoints: round trip, refusal of damaged or mismatched files, atomic writes.
 #include "ebm/atomic_file.h"
 #include "ebm/checkpoint.h"
+#include "ebm/checkpoint_soundness.h"
 
 #include <doctest/doctest.h>
 #include <torch/cuda.h>
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <regex>
@@ -434,6 +436,27 @@ TEST_SUITE("checkpoint") {
     CHECK_MESSAGE(message.find("parameter 'fc2.weight' holds non-finite values (NaN or Inf)") != std::string::npos,
                   message);
     CHECK(same_tensors(before, snapshot(target)));
+  }
+
+  TEST_CASE("weight_problems (ebm info): NaN, all-zero and implausibly large tensors are named; a trained-like net is sound") {
+    TempDir dir;
+    auto problems_of = [&](const std::function<void(TinyNetImpl&)>& poison) {
+      TinyNetImpl net(4, 8, 3);
+      {
+        torch::NoGradGuard no_grad;
+        poison(net);
+      }
+      const std::string path = dir.file("poisoned.ckpt");
+      ebm::save_checkpoint(path, net, tiny_metadata(8));
+      return ebm::weight_problems(ebm::read_checkpoint_tensors(path));
+    };
+    CHECK(problems_of([](TinyNetImpl&) {}).empty());
+    CHECK(problems_of([](TinyNetImpl& n) { n.fc2->weight[0][1] = std::numeric_limits<float>::infinity(); }) ==
+          std::vector<std::string>{"tensor 'fc2.weight' holds NaN or Inf"});
+    CHECK(problems_of([](TinyNetImpl& n) { n.fc1->weight.zero_(); }) ==
+          std::vector<std::string>{"tensor 'fc1.weight' is all zero"});
+    CHECK(problems_of([](TinyNetImpl& n) { n.fc1->bias[2] = 1e30f; }) ==
+          std::vector<std::string>{"tensor 'fc1.bias' has |w| up to 1e+30 (> 1e4)"});
   }
 
   TEST_CASE("saving is atomic: no temporary files remain, a failed save leaves nothing") {
