@@ -46,15 +46,6 @@ bool AnnealingOptions::IsValid(std::string* error) const {
   return true;
 }
 
-AnnealingSampler::AnnealingSampler(AnnealingOptions options, SamplerPtr base)
-    : SamplerWithOptions(std::move(options), "anneal"), base_(std::move(base)) {
-  if (!base_) throw std::invalid_argument("anneal: needs a base sampler, e.g. anneal:t_start=5/langevin");
-}
-
-std::string AnnealingSampler::describe() const {
-  return SamplerWithOptions::describe() + "/" + base_->describe();
-}
-
 double AnnealingSampler::progress_of(const StepContext& context) const {
   if (options_.period > 0) return double(context.step % options_.period) / double(options_.period - 1);
   return context.progress;

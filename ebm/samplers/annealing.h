@@ -39,14 +39,11 @@ struct AnnealingOptions {
   Schedule weight() const { return {parse_schedule(weight_schedule), weight_start, weight_end}; }
 };
 
-class AnnealingSampler : public SamplerWithOptions<AnnealingOptions> {
+class AnnealingSampler : public WrappingSampler<AnnealingOptions> {
  public:
-  AnnealingSampler(AnnealingOptions options, SamplerPtr base);
+  AnnealingSampler(AnnealingOptions options, SamplerPtr base)
+      : WrappingSampler(std::move(options), "anneal", std::move(base), "anneal:t_start=5/langevin") {}
   std::string name() const override { return "anneal"; }
-  std::string describe() const override;
-  bool needs_gradient() const override { return base_->needs_gradient(); }
-  bool uses_energy_values() const override { return base_->uses_energy_values(); }
-  void check_space(const AnswerSpace& space) const override { base_->check_space(space); }
   void begin(Target& target, ChainBatch& chains, const StepContext& context) override;
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;
   void keep_rows(const torch::Tensor& index, Target& target) override { base_->keep_rows(index, target); }
@@ -68,7 +65,6 @@ class AnnealingSampler : public SamplerWithOptions<AnnealingOptions> {
   bool apply_weight(Target& target, double progress);
   double progress_of(const StepContext& context) const;
   int schedule_cycles() const { return options_.period > 0 ? 1 : static_cast<int>(options_.cycles); }
-  SamplerPtr base_;
   double applied_weight_ = 0.0;
   int64_t applied_landscape_ = -1;
 };

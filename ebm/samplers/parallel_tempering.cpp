@@ -32,15 +32,6 @@ bool ParallelTemperingOptions::IsValid(std::string* error) const {
   return true;
 }
 
-ParallelTemperingSampler::ParallelTemperingSampler(ParallelTemperingOptions options, SamplerPtr base)
-    : SamplerWithOptions(std::move(options), "tempering"), base_(std::move(base)) {
-  if (!base_) throw std::invalid_argument("tempering: needs a base sampler, e.g. tempering:replicas=8/mala");
-}
-
-std::string ParallelTemperingSampler::describe() const {
-  return SamplerWithOptions::describe() + "/" + base_->describe();
-}
-
 torch::Tensor ParallelTemperingSampler::ladder(const Target& target) const {
   const int64_t r = options_.replicas;
   auto exponent = r > 1 ? torch::arange(r, target.temperature().options()) / double(r - 1)

@@ -23,14 +23,11 @@ struct ParallelTemperingOptions {
   bool IsValid(std::string* error) const;
 };
 
-class ParallelTemperingSampler : public SamplerWithOptions<ParallelTemperingOptions> {
+class ParallelTemperingSampler : public WrappingSampler<ParallelTemperingOptions> {
  public:
-  ParallelTemperingSampler(ParallelTemperingOptions options, SamplerPtr base);
+  ParallelTemperingSampler(ParallelTemperingOptions options, SamplerPtr base)
+      : WrappingSampler(std::move(options), "tempering", std::move(base), "tempering:replicas=8/mala") {}
   std::string name() const override { return "tempering"; }
-  std::string describe() const override;
-  bool needs_gradient() const override { return base_->needs_gradient(); }
-  bool uses_energy_values() const override { return base_->uses_energy_values(); }
-  void check_space(const AnswerSpace& space) const override { base_->check_space(space); }
   void begin(Target& target, ChainBatch& chains, const StepContext& context) override;
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;
   void keep_rows(const torch::Tensor& index, Target& target) override;
@@ -48,7 +45,6 @@ class ParallelTemperingSampler : public SamplerWithOptions<ParallelTemperingOpti
   torch::Tensor ladder(const Target& target) const;  // [R*N] temperatures, block r = replica r
   void swap_neighbours(int64_t parity, NoiseSource& noise);
   ChainBatch cold_block() const;  // rows 0 .. rows_-1 of replicas_: the driver's chains
-  SamplerPtr base_;
   Target replicated_;    // R stacked copies of the driver's rows
   ChainBatch replicas_;  // [R*N, ...]; block 0 is the driver's chains
   int64_t rows_ = 0;

@@ -31,6 +31,25 @@ class SamplerWithOptions : public Sampler {
   Options options_;
 };
 
+// Base for a sampler that wraps another (annealing, tempering): owns the wrapped `base_`, refuses a
+// null one with `usage` as the example, and forwards what the base decides (gradient, energy values,
+// space). describe() = "name:options/base's describe()".
+template <typename Options>
+class WrappingSampler : public SamplerWithOptions<Options> {
+ public:
+  WrappingSampler(Options options, const std::string& name, SamplerPtr base, const std::string& usage)
+      : SamplerWithOptions<Options>(std::move(options), name), base_(std::move(base)) {
+    if (!base_) throw std::invalid_argument(name + ": needs a base sampler, e.g. " + usage);
+  }
+  std::string describe() const override { return SamplerWithOptions<Options>::describe() + "/" + base_->describe(); }
+  bool needs_gradient() const override { return base_->needs_gradient(); }
+  bool uses_energy_values() const override { return base_->uses_energy_values(); }
+  void check_space(const AnswerSpace& space) const override { base_->check_space(space); }
+
+ protected:
+  SamplerPtr base_;
+};
+
 // Reshapes a per-row tensor [N] so it broadcasts against [N, *shape] of `like`.
 torch::Tensor per_row(const torch::Tensor& values, const torch::Tensor& like);
 // Sum over every dimension but the first: [N, ...] -> [N].

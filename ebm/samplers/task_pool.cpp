@@ -34,8 +34,7 @@ struct TaskPool::Submitted {
   };
   PoolSubmission submission;
   Clock::time_point submitted;
-  std::vector<Pending> problems;
-  std::mutex mutex;  // results arrive on the worker thread only, but keep the record consistent
+  std::vector<Pending> problems;  // written only on the pool's worker thread, where results arrive
 };
 
 TaskPool::TaskPool(TaskPtr task, TaskPoolSettings settings) : task_(std::move(task)), settings_(std::move(settings)) {
