@@ -2,7 +2,7 @@
 BUILD ?= build
 MESON_ARGS ?=
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test demo bench reliability clean
 
 all: build
 
@@ -28,6 +28,11 @@ bench: build
 	@scripts/install-deps.sh python3-torch
 	$(BUILD)/cli/ebm bench samplers --chains 64 --threads 1
 	/usr/bin/python3 bench/langevin_pytorch.py --chains 64 --threads 1
+
+# How ebm treats bad input: hundreds of cases per input surface through the real CLI; writes
+# docs/results/reliability.csv and the table in docs/RELIABILITY.md.
+reliability: build
+	/usr/bin/python3 bench/reliability/probe.py --ebm $(BUILD)/cli/ebm
 
 clean:
 	rm -rf $(BUILD)
