@@ -104,8 +104,8 @@ def other_models():
         report = "report" if command == "info" else ""
         yield Case(SURFACE, "%s/missing-file" % command, [a.replace("m.ckpt", "none.ckpt") for a in args],
                    token="none.ckpt", io_error=True, stdout_protocol=report)
-        yield Case(SURFACE, "%s/directory" % command, [a.replace("m.ckpt", "d") for a in args], token="'d'",
-                   io_error=True, files={"d/x": b""}, stdout_protocol=report)
+        yield Case(SURFACE, "%s/directory" % command, [a.replace("m.ckpt", "modeldir") for a in args],
+                   token="modeldir", io_error=True, files={"modeldir/x": b""}, stdout_protocol=report)
 
 
 def controls():

@@ -75,10 +75,14 @@ SOLVER_SPECS = (
 )
 
 
-def option_token(option):
-    """A refusal names an option by its flag or in words: '--time-limit' or 'time limit'."""
+def option_token(option, value):
+    """A refusal names an option by its flag or in words ('--time-limit', 'time limit'), or quotes a
+    bad word given to it ('tpu')."""
     words = option.lstrip("-")
-    return "|".join({option, words, words.replace("-", " ")} | ({"learning rate"} if words == "lr" else set()))
+    names = {option, words, words.replace("-", " ")} | ({"learning rate"} if words == "lr" else set())
+    if len(value) >= 3 and value.isalpha():
+        names.add("'%s'" % value)
+    return "|".join(sorted(names))
 
 
 def option_cases():
@@ -86,7 +90,7 @@ def option_cases():
         for value in values:
             case_id = "%s%s=%s" % (command, option, value or "empty")
             check = sudoku_lines_check([EASY]) if command == "solve" else None
-            yield Case(SURFACE, case_id, base + [option, value], token=option_token(option), check=check)
+            yield Case(SURFACE, case_id, base + [option, value], token=option_token(option, value), check=check)
 
 
 def solver_spec_cases():

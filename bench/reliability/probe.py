@@ -47,7 +47,9 @@ def all_cases():
 def commit():
     def git(*args):
         return subprocess.run(["git", "-C", REPO] + list(args), capture_output=True, text=True).stdout.strip()
-    dirty = git("status", "--porcelain", "--untracked-files=no")
+    # The probe's own outputs do not count as changes.
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/RELIABILITY.md",
+                ":!docs/results/reliability.csv")
     return (git("rev-parse", "--short", "HEAD") or "unknown") + (" (with uncommitted changes)" if dirty else "")
 
 
@@ -93,7 +95,7 @@ def main():
     report.write_csv(args.csv, rows)
     if args.no_doc:
         return
-    report.update_doc(args.doc, header + "\n\n" + table + "\n\n" + report.remaining(rows))
+    report.update_doc(args.doc, header + "\n\n" + table + "\n\n" + report.remaining(rows, surfaces))
     print("probe: wrote %s and the table in %s" % (os.path.relpath(args.csv, REPO), os.path.relpath(args.doc, REPO)))
 
 
