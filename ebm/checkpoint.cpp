@@ -2,6 +2,7 @@
 
 #include "ebm/atomic_file.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <torch/serialize.h>
 
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -558,19 +560,72 @@ void collect_tensors(torch::serialize::InputArchive& archive, const std::string&
   }
 }
 
+// The byte length of every tensor record ("data/<k>") of a weights archive, by k.
+std::map<int64_t, std::uint64_t> record_lengths(const std::string& weights) {
+  std::istringstream in(weights);
+  caffe2::serialize::PyTorchStreamReader reader(&in);
+  std::map<int64_t, std::uint64_t> lengths;
+  for (const auto& name : reader.getAllRecords()) {
+    const auto at = name.rfind("data/");
+    if (at == std::string::npos || at + 5 == name.size() || (at > 0 && name[at - 1] != '/')) continue;
+    const std::string index = name.substr(at + 5);
+    if (index.size() > 18 || index.find_first_not_of("0123456789") != std::string::npos) continue;
+    lengths[std::stoll(index)] = std::get<1>(reader.getRecord(name));
+  }
+  return lengths;
+}
+
+// Torch sizes a tensor's storage from the count its pickle declares, whatever the record holds: a
+// crafted record shorter than that would be read past its end. Storages are written as records
+// data/0, data/1, ... in the order the tensors are first met, which is collect_tensors' order, so each
+// storage is checked against its own record here, before anything reads a value. "" when all fit.
+std::string record_problem(const std::string& weights, const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
+  const std::map<int64_t, std::uint64_t> lengths = record_lengths(weights);
+  std::map<const void*, int64_t> storage_index;  // storage -> its record, in order of first use
+  for (const auto& [name, tensor] : tensors) {
+    if (!tensor.has_storage()) continue;
+    const void* storage = tensor.storage().unsafeGetStorageImpl();
+    if (storage_index.count(storage) != 0) continue;
+    const int64_t index = static_cast<int64_t>(storage_index.size());
+    storage_index[storage] = index;
+    const auto record = lengths.find(index);
+    const std::uint64_t needed = tensor.storage().nbytes();
+    if (record == lengths.end()) return "tensor '" + name + "' has no record data/" + std::to_string(index);
+    if (record->second != needed) {
+      std::ostringstream text;
+      text << "tensor '" << name << "' is stored in " << record->second << " bytes, its shape " << tensor.sizes()
+           << " of " << c10::toString(tensor.scalar_type()) << " needs " << needed;
+      return text.str();
+    }
+  }
+  if (lengths.size() != storage_index.size())
+    return std::to_string(lengths.size()) + " tensor records for " + std::to_string(storage_index.size()) + " tensors";
+  return "";
+}
+
+// Deserialises the weights blob into `archive`, lists its tensors in file order, and refuses (with
+// CheckpointError) a blob torch cannot read or whose records do not hold what the tensors declare.
+std::vector<std::pair<std::string, torch::Tensor>> open_weights(const std::string& path, const std::string& weights,
+                                                                torch::serialize::InputArchive& archive) {
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  std::string problem;
+  try {
+    archive.load_from(weights.data(), weights.size(), torch::Device(torch::kCPU));
+    collect_tensors(archive, "", tensors);
+    problem = record_problem(weights, tensors);
+  } catch (const std::exception& e) {
+    throw CheckpointError(path, "weights are unreadable: " + first_line(e.what()));
+  }
+  if (!problem.empty()) throw CheckpointError(path, "corrupt weights: " + problem);
+  return tensors;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, torch::Tensor>> read_checkpoint_tensors(const std::string& path) {
   const RawCheckpoint raw = Reader(path).read(/*keep_weights=*/true);
-  std::vector<std::pair<std::string, torch::Tensor>> tensors;
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(raw.weights.data(), raw.weights.size(), torch::Device(torch::kCPU));
-    collect_tensors(archive, "", tensors);
-  } catch (const std::exception& e) {
-    throw CheckpointError(path, "weights are unreadable: " + first_line(e.what()));
-  }
-  return tensors;
+  torch::serialize::InputArchive archive;
+  return open_weights(path, raw.weights, archive);
 }
 
 json read_checkpoint_metadata(const std::string& path) {
@@ -621,11 +676,7 @@ json load_checkpoint(const std::string& path, torch::nn::Module& module, const C
 
   // Everything is read and checked before the module is touched.
   torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(raw.weights.data(), raw.weights.size(), torch::Device(torch::kCPU));
-  } catch (const std::exception& e) {
-    throw CheckpointError(path, "weights are unreadable: " + first_line(e.what()));
-  }
+  (void)open_weights(path, raw.weights, archive);
   std::vector<PendingCopy> copies;
   std::vector<Problem> problems;
   try {

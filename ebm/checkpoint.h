@@ -54,8 +54,10 @@
 //   "architecture mismatch: field 'hidden' is 64 in the file, 128 expected"
 //   "weights do not fit the model: parameter 'fc1.weight' has shape [8, 4] in the file, [16, 4] in
 //    the model (and 3 more problems)" (also: a parameter or buffer missing from the file, an entry
-//    the model lacks, a dtype mismatch, "is stored in 12 bytes, its shape [4] of Float needs 16",
-//    "holds non-finite values (NaN or Inf)"); "cannot use device cuda: <torch reason>"
+//    the model lacks, a dtype mismatch, "holds non-finite values (NaN or Inf)");
+//   "corrupt weights: tensor 'fc2.weight' is stored in 80 bytes, its shape [3, 8] of Float needs 96"
+//    (a record whose length differs from what its tensor declares, refused before any value is read;
+//    also by read_checkpoint_tensors); "cannot use device cuda: <torch reason>"
 // CheckpointError is a std::invalid_argument: the file is bad input (the CLI exits 2). Saving fails
 // with CheckpointWriteError instead ("cannot write: <atomic write error>"), a std::runtime_error: the
 // disk, not the input, is at fault (exit 1).

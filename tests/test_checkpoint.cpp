@@ -591,7 +591,7 @@ TEST_SUITE("checkpoint") {
       TinyNetImpl target(4, 8, 3);
       const auto before = snapshot(target);
       const std::string message = checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", nullptr}); });
-      CHECK_MESSAGE(message.find("parameter 'fc2.weight' is stored in " + label + " bytes, its shape [3, 8] of Float needs 96") !=
+      CHECK_MESSAGE(message.find("corrupt weights: tensor 'fc2.weight' is stored in " + label + " bytes, its shape [3, 8] of Float needs 96") !=
                         std::string::npos,
                     message);
       CHECK(same_tensors(before, snapshot(target)));
