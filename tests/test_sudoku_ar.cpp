@@ -210,9 +210,14 @@ TEST_CASE("an untrained model's decoded answers never change a given and never w
         CAPTURE(decode);
         ArSolveSettings settings;
         settings.decode = decode;
-        settings.budget_ms = 1;
+        settings.budget_ms = 500;  // ample for one round; until-verified spends it (an untrained model never verifies)
         const auto solved = solve_ar(net, order, box, puzzles, settings);
         for (size_t i = 0; i < puzzles.size(); ++i) {
+          if (solved[i].out_of_budget) {  // only a machine too loaded to decode one round in 500 ms
+            CHECK(solved[i].answer == puzzles[i]);
+            CHECK_FALSE(solved[i].verified);
+            continue;
+          }
           for (size_t c = 0; c < puzzles[i].cells.size(); ++c)
             if (puzzles[i].cells[c] != 0) CHECK(solved[i].answer.cells[c] == puzzles[i].cells[c]);
           // Fixed order writes a digit everywhere; solver order writes each blank exactly once (as
