@@ -532,8 +532,9 @@ void save_checkpoint(const std::string& path, torch::nn::Module& module, const j
 
   try {
     AtomicFileWriter out(path);
-    for (const std::string* part : std::initializer_list<const std::string*>{&head, &metadata_text, &weights_length, &weights, &state_length, &training_state, &trailer})
-      out.write(*part);
+    const std::initializer_list<const std::string*> parts = {
+        &head, &metadata_text, &weights_length, &weights, &state_length, &training_state, &trailer};
+    for (const std::string* part : parts) out.write(*part);
     out.commit();
   } catch (const std::runtime_error& e) {
     throw CheckpointWriteError("checkpoint '" + path + "': cannot write: " + e.what());
@@ -579,7 +580,8 @@ std::map<int64_t, std::uint64_t> record_lengths(const std::string& weights) {
 // crafted record shorter than that would be read past its end. Storages are written as records
 // data/0, data/1, ... in the order the tensors are first met, which is collect_tensors' order, so each
 // storage is checked against its own record here, before anything reads a value. "" when all fit.
-std::string record_problem(const std::string& weights, const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
+std::string record_problem(const std::string& weights,
+                           const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
   const std::map<int64_t, std::uint64_t> lengths = record_lengths(weights);
   std::map<const void*, int64_t> storage_index;  // storage -> its record, in order of first use
   for (const auto& [name, tensor] : tensors) {
