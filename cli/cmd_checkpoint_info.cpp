@@ -22,6 +22,7 @@ int report_checkpoint(const std::string& path, bool json) {
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   try {
     out["metadata"] = read_checkpoint_metadata(path);
+    out["optimizer_state_bytes"] = read_checkpoint_training_state(path).size();
     tensors = read_checkpoint_tensors(path);
   } catch (const std::exception& error) {
     out["sound"] = false;
@@ -53,7 +54,11 @@ int report_checkpoint(const std::string& path, bool json) {
               << "  architecture  " << field("architecture") << "\n"
               << "  training      " << field("training") << "\n"
               << "  metrics       " << field("metrics") << "\n"
-              << "  weights       " << tensors.size() << " tensors, " << parameters << " values\n";
+              << "  weights       " << tensors.size() << " tensors, " << parameters << " values\n"
+              << "  optimizer     "
+              << (out["optimizer_state_bytes"] == 0 ? std::string("none (not resumable)")
+                                                    : out["optimizer_state_bytes"].dump() + " bytes of state, same step")
+              << "\n";
     if (problems.empty()) std::cout << "  sound         yes (intact file; every weight finite, no tensor all zero, none above 1e4)\n";
     for (const auto& p : problems) std::cout << "  NOT SOUND     " << p << "\n";
   }

@@ -30,8 +30,8 @@ void add_loop_flags(CLI::App* cmd, TrainFlags& f) {
   cmd->add_option("--batch", o.batch, "examples per step")->capture_default_str();
   cmd->add_option("--lr", o.learning_rate, "Adam learning rate")->capture_default_str();
   cmd->add_option("--validate-every", o.validate_every, "steps between validation and checkpoint")->capture_default_str();
-  cmd->add_option("--seed", o.seed, "seed of data and training")->capture_default_str();
-  cmd->add_option("-o,--output", o.output, "checkpoint path (OUTPUT.optim holds the optimizer)")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "seed of data, weight initialisation and training (the same seed gives the same weights)")->capture_default_str();
+  cmd->add_option("-o,--output", o.output, "checkpoint path (weights, metadata and optimizer state in one file)")->capture_default_str();
   cmd->add_flag("--resume", o.resume, "continue from the checkpoint at --output");
   cmd->add_option("--time-limit", o.max_seconds,
                   "stop after this many seconds of training (validates and checkpoints there); 0 = none.\n"

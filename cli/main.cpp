@@ -2,10 +2,14 @@
 #include "cli/commands.h"
 #include "cli/task_flags.h"
 
+#include <csignal>
 #include <exception>
 #include <iostream>
 
 int main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported like a full disk, instead of
+  // killing the process with SIGXFSZ halfway through a write.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{
       "ebm - energy-based reasoning: an energy says how wrong an answer is; samplers minimise it.\n"
       "\n"

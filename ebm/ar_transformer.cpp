@@ -1,5 +1,7 @@
 #include "ebm/ar_transformer.h"
 
+#include "ebm/checkpoint.h"
+
 #include <torch/nn/modules/dropout.h>
 #include <torch/utils.h>
 
@@ -56,6 +58,22 @@ bool ArTransformerConfig::IsValid(std::string* error) const {
   if (d_ff < 0) return fail("d_ff", "must be >= 0, 0 = 4 * d_model (got " + std::to_string(d_ff) + ")");
   if (!(dropout >= 0.0 && dropout < 1.0))
     return fail("dropout", "must lie in [0, 1) (got " + std::to_string(dropout) + ")");
+  // Absurd sizes are refused here, before anything is allocated for them.
+  const std::pair<const char*, int64_t> sizes[] = {
+      {"vocab", vocab}, {"max_length", max_length}, {"d_model", d_model}, {"layers", layers}, {"d_ff", d_ff}};
+  for (const auto& [field, value] : sizes)
+    if (value > kMaxArchitectureInteger)
+      return fail(field, "is " + std::to_string(value) + ", above the limit of " + std::to_string(kMaxArchitectureInteger));
+  const double d = double(d_model), f = double(ff_width());
+  const double parameters =
+      double(vocab) * d * 2 + double(max_length) * d + double(layers) * (4 * d * d + 2 * d * f + f + 9 * d) + 2 * d +
+      double(vocab);
+  if (parameters > double(kMaxModelParameters)) {
+    if (error)
+      *error = std::string(kOwner) + ": the config needs " + std::to_string(static_cast<long long>(parameters)) +
+               " parameters, above the limit of " + std::to_string(kMaxModelParameters);
+    return false;
+  }
   return true;
 }
 
@@ -404,7 +422,7 @@ void require_some_token(const char* who, const torch::Tensor& mask, int64_t s) {
 // (mask: bool [B, V] or [V] or undefined), accumulating log_softmax(logits) of each chosen token.
 template <typename Choose>
 Decoded decode(const char* who, ArTransformer& model, const torch::Tensor& prompt, int64_t steps,
-               const torch::Tensor& allowed, const StepMask& step_mask, Choose choose) {
+               const torch::Tensor& allowed, const StepMask& step_mask, const DecodeStop& stop, Choose choose) {
   const int64_t vocab = model->config().vocab;
   KvCache cache;
   torch::Tensor logits = model->forward_step(prompt, cache).select(1, -1);
@@ -412,11 +430,13 @@ Decoded decode(const char* who, ArTransformer& model, const torch::Tensor& promp
   out.tokens = torch::zeros({prompt.size(0), steps}, prompt.options());
   out.log_probs = torch::zeros({prompt.size(0)}, logits.options());
   for (int64_t s = 0; s < steps; ++s) {
+    if (s > 0 && stop && stop()) return out;
     const torch::Tensor mask = allowed_at(allowed, step_mask, s, out.tokens.narrow(1, 0, s), vocab);
     require_some_token(who, mask, s);
     const torch::Tensor token = choose(logits, mask);
     out.tokens.select(1, s).copy_(token);
     out.log_probs += torch::log_softmax(logits, -1).gather(1, token.unsqueeze(1)).squeeze(1);
+    out.steps_done = s + 1;
     if (s + 1 < steps) logits = model->forward_step(token.unsqueeze(1), cache).select(1, -1);
   }
   return out;
@@ -425,22 +445,23 @@ Decoded decode(const char* who, ArTransformer& model, const torch::Tensor& promp
 }  // namespace
 
 Decoded greedy_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps, const torch::Tensor& allowed,
-                      const StepMask& step_mask) {
+                      const StepMask& step_mask, const DecodeStop& stop) {
   torch::NoGradGuard no_grad;
   EvalScope eval(*model);
   const torch::Tensor mask = prepare_decoding("greedy_decode", model->config(), prompt, steps, allowed);
-  return decode("greedy_decode", model, prompt, steps, mask, step_mask,
+  return decode("greedy_decode", model, prompt, steps, mask, step_mask, stop,
                 [&](const torch::Tensor& logits, const torch::Tensor& m) { return restrict(logits, m).argmax(-1); });
 }
 
 Decoded sample_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps, const torch::Tensor& allowed,
-                      double temperature, torch::Generator& gen, const StepMask& step_mask) {
+                      double temperature, torch::Generator& gen, const StepMask& step_mask,
+                      const DecodeStop& stop) {
   torch::NoGradGuard no_grad;
   EvalScope eval(*model);
   const torch::Tensor mask = prepare_decoding("sample_decode", model->config(), prompt, steps, allowed);
   if (!(temperature > 0.0) || !std::isfinite(temperature))
     throw std::invalid_argument("sample_decode: temperature must be > 0 (got " + std::to_string(temperature) + ")");
-  return decode("sample_decode", model, prompt, steps, mask, step_mask,
+  return decode("sample_decode", model, prompt, steps, mask, step_mask, stop,
                 [&](const torch::Tensor& logits, const torch::Tensor& m) {
                   const torch::Tensor probs = torch::softmax(restrict(logits.to(torch::kFloat) / temperature, m), -1);
                   return torch::multinomial(probs, 1, /*replacement=*/false, gen).squeeze(1);
@@ -448,7 +469,8 @@ Decoded sample_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t
 }
 
 BeamResult beam_search(ArTransformer& model, const torch::Tensor& prompt, int64_t steps,
-                       const torch::Tensor& allowed, int64_t width, const StepMask& step_mask) {
+                       const torch::Tensor& allowed, int64_t width, const StepMask& step_mask,
+                       const DecodeStop& stop) {
   torch::NoGradGuard no_grad;
   EvalScope eval(*model);
   const torch::Tensor mask = prepare_decoding("beam_search", model->config(), prompt, steps, allowed);
@@ -469,6 +491,7 @@ BeamResult beam_search(ArTransformer& model, const torch::Tensor& prompt, int64_
 
   torch::Tensor tokens = torch::zeros({batch, width, 0}, long_options);  // [B, width, s]
   for (int64_t s = 0; s < steps; ++s) {
+    if (s > 0 && stop && stop()) return BeamResult{tokens, scores, s};
     torch::Tensor step_allowed = allowed_at(mask, step_mask, s, tokens.reshape({batch * width, s}), vocab);
     if (step_allowed.defined() && step_allowed.dim() == 2) step_allowed = step_allowed.view({batch, width, vocab});
     const torch::Tensor candidates = (scores.unsqueeze(2) + restrict(log_probs, step_allowed)).reshape({batch, -1});
@@ -484,7 +507,7 @@ BeamResult beam_search(ArTransformer& model, const torch::Tensor& prompt, int64_
       log_probs = torch::log_softmax(logits, -1).view({batch, width, vocab});
     }
   }
-  return BeamResult{tokens, scores};
+  return BeamResult{tokens, scores, steps};
 }
 
 torch::Tensor sequence_log_prob(ArTransformer& model, const torch::Tensor& prompt,

@@ -141,28 +141,38 @@ TORCH_MODULE(ArTransformer);
 // Tokens are returned on the prompt's device.
 using StepMask = std::function<torch::Tensor(int64_t step, const torch::Tensor& generated)>;
 
+// stop (optional): asked before every generated position after the first; when it returns true
+// (a time budget spent, a cancellation) decoding ends there: `steps_done` < steps, the tokens from
+// steps_done on are 0 and the log-probs cover only what was generated. The answer is then
+// incomplete and must not be used as one.
+using DecodeStop = std::function<bool()>;
+
 struct Decoded {
   torch::Tensor tokens;     // int64 [B, steps]
   torch::Tensor log_probs;  // float [B]: sum_s log p(tokens[:, s] | prompt, tokens[:, :s]) under the model's
                             // full-vocabulary softmax at temperature 1 (masks and temperature change which
                             // token is chosen, not how it is scored), accumulated while decoding, so equal
                             // up to rounding to sequence_log_prob(model, prompt, tokens) without its pass
+  int64_t steps_done = 0;   // positions generated: `steps` unless `stop` ended decoding early
+  bool complete(int64_t steps) const { return steps_done == steps; }
 };
 
 // At each step the allowed token of highest logit.
 Decoded greedy_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps,
-                      const torch::Tensor& allowed = {}, const StepMask& step_mask = {});
+                      const torch::Tensor& allowed = {}, const StepMask& step_mask = {}, const DecodeStop& stop = {});
 
 // At each step a token drawn from softmax(logits / temperature) restricted to (and renormalised over)
 // the allowed tokens. temperature > 0. `gen` must live on the model's device
 // (e.g. at::make_generator<at::CPUGeneratorImpl>(seed) for CPU); the same seed gives the same tokens.
 Decoded sample_decode(ArTransformer& model, const torch::Tensor& prompt, int64_t steps, const torch::Tensor& allowed,
-                      double temperature, torch::Generator& gen, const StepMask& step_mask = {});
+                      double temperature, torch::Generator& gen, const StepMask& step_mask = {},
+                      const DecodeStop& stop = {});
 
 struct BeamResult {
   torch::Tensor tokens;     // int64 [B, width, steps]
   torch::Tensor log_probs;  // float [B, width], sorted best first; -inf for filler beams when fewer
                             // than `width` allowed sequences exist
+  int64_t steps_done = 0;   // as Decoded::steps_done (tokens is then [B, width, steps_done])
 };
 
 // Beam search of `width` >= 1 beams per batch row, scoring a sequence by the sum of the model's
@@ -170,7 +180,8 @@ struct BeamResult {
 // candidates, they do not renormalise), so log_probs[b, w] == sequence_log_prob(model,
 // prompt[b], tokens[b, w]). width 1 is greedy decoding.
 BeamResult beam_search(ArTransformer& model, const torch::Tensor& prompt, int64_t steps,
-                       const torch::Tensor& allowed, int64_t width, const StepMask& step_mask = {});
+                       const torch::Tensor& allowed, int64_t width, const StepMask& step_mask = {},
+                       const DecodeStop& stop = {});
 
 // sum_{s} log p(continuation[:, s] | prompt, continuation[:, :s]) -> float [B], computed by one full
 // forward() pass of cat(prompt, continuation)[:, :-1] (teacher forcing, no cache), under NoGradGuard

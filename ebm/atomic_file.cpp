@@ -1,6 +1,8 @@
 #include "ebm/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,12 +26,46 @@ std::string directory_of(const std::string& path) {
   return path.substr(0, slash);
 }
 
+std::string base_name_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The writer's pid when `name` is "<base>.tmp-<pid>-<n>", else 0.
+long temp_owner(const std::string& name, const std::string& base) {
+  const std::string prefix = base + ".tmp-";
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return 0;
+  const std::string rest = name.substr(prefix.size());
+  const auto dash = rest.find('-');
+  if (dash == 0 || dash == std::string::npos || dash + 1 == rest.size() || dash > 9) return 0;
+  for (std::size_t i = 0; i < rest.size(); ++i)
+    if (i != dash && (rest[i] < '0' || rest[i] > '9')) return 0;
+  return std::stol(rest.substr(0, dash));
+}
+
 }  // namespace
+
+int remove_stale_temporaries(const std::string& path) {
+  const std::string base = base_name_of(path);
+  const std::string dir = directory_of(path);
+  DIR* listing = ::opendir(dir.c_str());
+  if (listing == nullptr) return 0;
+  int removed = 0;
+  while (const dirent* entry = ::readdir(listing)) {
+    const long pid = temp_owner(entry->d_name, base);
+    if (pid <= 0 || pid == static_cast<long>(::getpid())) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // its writer may still run
+    if (::unlink((dir + "/" + entry->d_name).c_str()) == 0) ++removed;
+  }
+  ::closedir(listing);
+  return removed;
+}
 
 AtomicFileWriter::AtomicFileWriter(std::string path) : path_(std::move(path)) {
   if (path_.empty() || path_.back() == '/') {
     throw std::runtime_error("atomic write of '" + path_ + "': not a file path");
   }
+  remove_stale_temporaries(path_);
   // Keep the permissions of a file being replaced; otherwise 0666 & ~umask like a plain create.
   mode_t mode = 0666;
   bool keep_mode = false;

@@ -9,6 +9,9 @@
 //   Any failure before the rename removes the temporary and throws std::runtime_error whose message
 //   names the path, the step that failed and strerror(errno); `path` is then untouched.
 //   Not for paths whose directory part does not exist (that is an error, not created for you).
+//   A writer killed before its rename (SIGKILL, power loss) leaves its temporary behind; the next
+//   writer of the same path removes every such "<path>.tmp-<pid>-<n>" whose process no longer
+//   exists (remove_stale_temporaries) before it creates its own.
 #pragma once
 
 #include <cstddef>
@@ -53,6 +56,11 @@ class AtomicFileWriter {
   std::FILE* file_ = nullptr;
   bool committed_ = false;
 };
+
+// Removes the temporaries "<path>.tmp-<pid>-<n>" beside `path` whose writing process is gone (no
+// process of that pid; never this process's own). Returns how many it removed. Best effort: a
+// directory that cannot be listed is left alone.
+int remove_stale_temporaries(const std::string& path);
 
 // One-shot form: replaces `path` with `contents`. Throws std::runtime_error as above.
 void write_file_atomically(const std::string& path, std::string_view contents);

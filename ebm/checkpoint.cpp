@@ -2,15 +2,20 @@
 
 #include "ebm/atomic_file.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <torch/serialize.h>
 
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cmath>
+#include <iomanip>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -74,8 +79,45 @@ std::string short_dump(const json& value) {
 
 struct RawCheckpoint {
   json metadata;
-  std::string weights;  // empty unless asked for
+  std::string weights;         // empty unless asked for
+  std::uint64_t weights_length = 0;
+  std::string training_state;  // empty unless asked for (or none in the file)
 };
+
+// What a file that is not a checkpoint looks like, from its first bytes: "" when nothing obvious.
+std::string kind_of_foreign_file(const unsigned char* head, std::uint64_t have) {
+  const auto starts = [&](const char* magic, std::size_t n) { return have >= n && std::memcmp(head, magic, n) == 0; };
+  if (starts("PK\x03\x04", 4)) return "it is a zip archive, e.g. a PyTorch torch.save or TorchScript file";
+  if (head[0] == 0x80 && have >= 2 && head[1] >= 2 && head[1] <= 5) return "it is a Python pickle";
+  if (starts("\x89HDF", 4)) return "it is an HDF5 file";
+  if (starts("\x1f\x8b", 2)) return "it is a gzip stream";
+  if (starts("\x93NUMPY", 6)) return "it is a NumPy .npy file";
+  bool text = true;
+  for (std::uint64_t i = 0; i < have; ++i) {
+    const unsigned char c = head[i];
+    if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') text = false;
+  }
+  if (!text) return "";
+  std::uint64_t first = 0;
+  while (first < have && std::isspace(head[first])) ++first;
+  if (first < have && (head[first] == '{' || head[first] == '[')) return "it is JSON text";
+  return "it is text";
+}
+
+// Every integer of the architecture within kMaxArchitectureInteger, before anyone sizes a module by it.
+void check_architecture_integers(const json& value, const std::string& field, std::string* problem) {
+  if (!problem->empty()) return;
+  if (value.is_object()) {
+    for (const auto& item : value.items())
+      check_architecture_integers(item.value(), field.empty() ? item.key() : field + "." + item.key(), problem);
+  } else if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i)
+      check_architecture_integers(value[i], field + "[" + std::to_string(i) + "]", problem);
+  } else if (value.is_number() && !(std::abs(value.get<double>()) <= double(kMaxArchitectureInteger))) {
+    *problem = "architecture field '" + field + "' is " + value.dump() + ", above the limit of " +
+               std::to_string(kMaxArchitectureInteger) + " for any size";
+  }
+}
 
 class Reader {
  public:
@@ -86,7 +128,7 @@ class Reader {
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 
-  RawCheckpoint read(bool keep_weights) {
+  RawCheckpoint read(bool keep_weights, bool keep_state = false) {
     open();
     RawCheckpoint raw;
 
@@ -95,11 +137,16 @@ class Reader {
     const std::uint64_t have = std::min<std::uint64_t>(size_, kHeaderBytes);
     read_exact(header, have);
     if (std::memcmp(header, kMagic, std::min<std::uint64_t>(have, sizeof kMagic)) != 0) {
-      fail("not an ebm checkpoint (bad magic)");
+      unsigned char head[256];
+      const std::uint64_t seen = std::min<std::uint64_t>(size_, sizeof head);
+      std::fseek(file_, 0, SEEK_SET);
+      const bool got = seen == 0 || std::fread(head, 1, seen, file_) == seen;
+      const std::string looks = got ? kind_of_foreign_file(head, seen) : "";
+      fail("not an ebm checkpoint (bad magic)" + (looks.empty() ? "" : ": " + looks));
     }
     if (have < kHeaderBytes) {
       fail("truncated: file ends inside the header (" + std::to_string(have) + " of " +
-           std::to_string(kHeaderBytes) + " bytes)");
+           std::to_string(kHeaderBytes) + " bytes)" + (have == 0 ? ": the file is empty" : ""));
     }
     const auto version = static_cast<std::uint32_t>(get_le(header + 8, 4));
     if (version == 0 || version > kCheckpointFormatVersion) {
@@ -119,17 +166,17 @@ class Reader {
     unsigned char length_field[kLengthBytes];
     read_exact(length_field, kLengthBytes);
     const std::uint64_t weights_length = get_le(length_field, 8);
-    check_section_fits("weights", weights_length);
-    if (keep_weights) {
-      raw.weights.resize(weights_length);
-      read_exact(raw.weights.data(), weights_length);
-    } else {
-      std::vector<unsigned char> chunk(std::min<std::uint64_t>(weights_length, 1 << 20));
-      for (std::uint64_t left = weights_length; left > 0;) {
-        const std::uint64_t n = std::min<std::uint64_t>(left, chunk.size());
-        read_exact(chunk.data(), n);
-        left -= n;
+    raw.weights_length = weights_length;
+    read_section("weights", weights_length, keep_weights ? &raw.weights : nullptr);
+
+    // Training state (format version 2).
+    if (version >= 2) {
+      if (size_ - offset_ < kLengthBytes) {
+        fail("truncated: file ends inside the training state length field (" + std::to_string(size_ - offset_) +
+             " of " + std::to_string(kLengthBytes) + " bytes)");
       }
+      read_exact(length_field, kLengthBytes);
+      read_section("training state", get_le(length_field, 8), keep_state ? &raw.training_state : nullptr);
     }
 
     // Trailer.
@@ -169,6 +216,14 @@ class Reader {
       fail("corrupt: header says format version " + std::to_string(version) + ", metadata says " +
            short_dump(format_version));
     }
+    std::string problem;
+    check_architecture_integers(raw.metadata.value("architecture", json()), "", &problem);
+    if (!problem.empty()) fail(problem);
+    const json parameters = raw.metadata.value("parameters", json());
+    if (parameters.is_number() && parameters.get<double>() > double(kMaxModelParameters)) {
+      fail("metadata 'parameters' is " + parameters.dump() + ", above the limit of " +
+           std::to_string(kMaxModelParameters));
+    }
     return raw;
   }
 
@@ -182,6 +237,22 @@ class Reader {
     file_ = std::fopen(path_.c_str(), "rb");
     if (file_ == nullptr) fail(std::string("cannot open: ") + std::strerror(errno));
     size_ = static_cast<std::uint64_t>(st.st_size);
+  }
+
+  // A length-prefixed section: kept in *out, or read in chunks only for the checksum.
+  void read_section(const std::string& what, std::uint64_t length, std::string* out) {
+    check_section_fits(what, length);
+    if (out != nullptr) {
+      out->resize(length);
+      read_exact(out->data(), length);
+      return;
+    }
+    std::vector<unsigned char> chunk(std::min<std::uint64_t>(length, 1 << 20));
+    for (std::uint64_t left = length; left > 0;) {
+      const std::uint64_t n = std::min<std::uint64_t>(left, chunk.size());
+      read_exact(chunk.data(), n);
+      left -= n;
+    }
   }
 
   // Reads n bytes that the file size says are there, and feeds them to the checksum.
@@ -260,20 +331,29 @@ struct Problem {
   std::string text;
 };
 
+// "" when the record a tensor was read from holds exactly the bytes its shape and dtype need (as
+// write_module writes them: contiguous, from offset 0); otherwise the problem. A crafted record
+// shorter than its declared size must be refused before anything reads it, a longer one is not ours.
+std::string stored_bytes_problem(const torch::Tensor& t) {
+  const double needed = double(t.numel()) * double(t.element_size());
+  const double stored = t.has_storage() ? double(t.storage().nbytes()) : 0.0;
+  bool covered = t.numel() == 0 || (t.has_storage() && t.storage_offset() >= 0);
+  int64_t last = t.storage_offset();
+  for (int64_t d = 0; covered && d < t.dim(); ++d) {
+    if (t.stride(d) < 0) covered = false;
+    else last += (t.size(d) - 1) * t.stride(d);
+  }
+  if (covered && t.numel() > 0) covered = double(last + 1) * double(t.element_size()) <= stored;
+  const bool exact = t.storage_offset() == 0 && t.is_contiguous() && stored == needed;
+  if (covered && (exact || t.numel() == 0)) return "";
+  std::ostringstream text;
+  text << "is stored in " << static_cast<long long>(stored) << " bytes, its shape " << t.sizes() << " of "
+       << c10::toString(t.scalar_type()) << " needs " << static_cast<long long>(needed);
+  return text.str();
+}
+
 // Mirrors write_module: matches every tensor of `module` with one in `archive`, recording problems
 // instead of touching the module.
-// Whether the storage a tensor was read into holds every element its shape and strides reach: a
-// crafted record shorter than its declared size must be refused before anything reads it.
-bool stored_bytes_cover(const torch::Tensor& t) {
-  if (t.numel() == 0) return true;
-  if (!t.has_storage()) return false;
-  int64_t last = t.storage_offset();
-  for (int64_t d = 0; d < t.dim(); ++d) {
-    if (t.stride(d) < 0) return false;
-    last += (t.size(d) - 1) * t.stride(d);
-  }
-  return (last + 1) * int64_t(t.element_size()) <= int64_t(t.storage().nbytes());
-}
 
 void match_module(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& prefix,
                   std::vector<PendingCopy>& copies, std::vector<Problem>& problems) {
@@ -303,10 +383,8 @@ void match_module(torch::nn::Module& module, torch::serialize::InputArchive& arc
       problems.push_back({rank, std::string(what) + " '" + name + "' has dtype " +
                                     c10::toString(source.scalar_type()) + " in the file, " +
                                     c10::toString(target.scalar_type()) + " in the model"});
-    } else if (!stored_bytes_cover(source)) {
-      problems.push_back({rank, std::string(what) + " '" + name + "' holds fewer bytes in the file (" +
-                                    std::to_string(source.storage().nbytes()) + ") than its shape " +
-                                    shape_text(source) + " needs"});
+    } else if (const std::string stored = stored_bytes_problem(source); !stored.empty()) {
+      problems.push_back({rank, std::string(what) + " '" + name + "' " + stored});
     } else if (source.is_floating_point() && source.numel() > 0 && !torch::isfinite(source).all().item<bool>()) {
       problems.push_back({rank, std::string(what) + " '" + name + "' holds non-finite values (NaN or Inf)"});
     } else {
@@ -404,7 +482,7 @@ std::string architecture_difference(const json& in_file, const json& expected) {
 }
 
 void save_checkpoint(const std::string& path, torch::nn::Module& module, const json& metadata,
-                     const std::string& library_version) {
+                     const std::string& library_version, const std::string& training_state) {
   if (!metadata.is_object()) throw CheckpointError(path, "cannot save: metadata must be a JSON object");
   if (!metadata.contains("kind") || !metadata["kind"].is_string() || metadata["kind"].get<std::string>().empty()) {
     throw CheckpointError(path, "cannot save: metadata needs a non-empty string 'kind'");
@@ -412,9 +490,10 @@ void save_checkpoint(const std::string& path, torch::nn::Module& module, const j
   if (!metadata.contains("architecture") || !metadata["architecture"].is_object()) {
     throw CheckpointError(path, "cannot save: metadata needs an object 'architecture'");
   }
+  const std::uint32_t version = training_state.empty() ? 1 : 2;
   json meta = metadata;
   meta["format"] = kCheckpointFormat;
-  meta["format_version"] = kCheckpointFormatVersion;
+  meta["format_version"] = version;
   meta["created"] = utc_now_iso8601();
   if (library_version != "unknown" || !meta.contains("library_version")) meta["library_version"] = library_version;
   for (const char* key : {"task", "training", "metrics"}) {
@@ -435,28 +514,30 @@ void save_checkpoint(const std::string& path, torch::nn::Module& module, const j
   }
 
   std::string head(kMagic, sizeof kMagic);
-  put_le(head, kCheckpointFormatVersion, 4);
+  put_le(head, version, 4);
   put_le(head, metadata_text.size(), 8);
   std::string weights_length;
   put_le(weights_length, weights.size(), 8);
+  std::string state_length;
+  if (version >= 2) put_le(state_length, training_state.size(), 8);
   std::uint64_t hash = fnv1a64(head.data(), head.size());
   hash = fnv1a64(metadata_text.data(), metadata_text.size(), hash);
   hash = fnv1a64(weights_length.data(), weights_length.size(), hash);
   hash = fnv1a64(weights.data(), weights.size(), hash);
+  hash = fnv1a64(state_length.data(), state_length.size(), hash);
+  hash = fnv1a64(training_state.data(), training_state.size(), hash);
   std::string trailer;
   put_le(trailer, hash, 8);
   trailer.append(kEndMagic, sizeof kEndMagic);
 
   try {
     AtomicFileWriter out(path);
-    out.write(head);
-    out.write(metadata_text);
-    out.write(weights_length);
-    out.write(weights);
-    out.write(trailer);
+    const std::initializer_list<const std::string*> parts = {
+        &head, &metadata_text, &weights_length, &weights, &state_length, &training_state, &trailer};
+    for (const std::string* part : parts) out.write(*part);
     out.commit();
   } catch (const std::runtime_error& e) {
-    throw CheckpointError(path, std::string("cannot write: ") + e.what());
+    throw CheckpointWriteError("checkpoint '" + path + "': cannot write: " + e.what());
   }
 }
 
@@ -469,6 +550,8 @@ void collect_tensors(torch::serialize::InputArchive& archive, const std::string&
     c10::IValue value;
     archive.read(key, value);
     if (value.isTensor()) {
+      const std::string stored = stored_bytes_problem(value.toTensor());
+      if (!stored.empty()) throw std::invalid_argument("tensor '" + prefix + key + "' " + stored);
       tensors.emplace_back(prefix + key, value.toTensor());
     } else if (value.isObject()) {
       torch::serialize::InputArchive child;
@@ -478,23 +561,107 @@ void collect_tensors(torch::serialize::InputArchive& archive, const std::string&
   }
 }
 
+// The byte length of every tensor record ("data/<k>") of a weights archive, by k.
+std::map<int64_t, std::uint64_t> record_lengths(const std::string& weights) {
+  std::istringstream in(weights);
+  caffe2::serialize::PyTorchStreamReader reader(&in);
+  std::map<int64_t, std::uint64_t> lengths;
+  for (const auto& name : reader.getAllRecords()) {
+    const auto at = name.rfind("data/");
+    if (at == std::string::npos || at + 5 == name.size() || (at > 0 && name[at - 1] != '/')) continue;
+    const std::string index = name.substr(at + 5);
+    if (index.size() > 18 || index.find_first_not_of("0123456789") != std::string::npos) continue;
+    lengths[std::stoll(index)] = std::get<1>(reader.getRecord(name));
+  }
+  return lengths;
+}
+
+// Torch sizes a tensor's storage from the count its pickle declares, whatever the record holds: a
+// crafted record shorter than that would be read past its end. Storages are written as records
+// data/0, data/1, ... in the order the tensors are first met, which is collect_tensors' order, so each
+// storage is checked against its own record here, before anything reads a value. "" when all fit.
+std::string record_problem(const std::string& weights,
+                           const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
+  const std::map<int64_t, std::uint64_t> lengths = record_lengths(weights);
+  std::map<const void*, int64_t> storage_index;  // storage -> its record, in order of first use
+  for (const auto& [name, tensor] : tensors) {
+    if (!tensor.has_storage()) continue;
+    const void* storage = tensor.storage().unsafeGetStorageImpl();
+    if (storage_index.count(storage) != 0) continue;
+    const int64_t index = static_cast<int64_t>(storage_index.size());
+    storage_index[storage] = index;
+    const auto record = lengths.find(index);
+    const std::uint64_t needed = tensor.storage().nbytes();
+    if (record == lengths.end()) return "tensor '" + name + "' has no record data/" + std::to_string(index);
+    if (record->second != needed) {
+      std::ostringstream text;
+      text << "tensor '" << name << "' is stored in " << record->second << " bytes, its shape " << tensor.sizes()
+           << " of " << c10::toString(tensor.scalar_type()) << " needs " << needed;
+      return text.str();
+    }
+  }
+  if (lengths.size() != storage_index.size())
+    return std::to_string(lengths.size()) + " tensor records for " + std::to_string(storage_index.size()) + " tensors";
+  return "";
+}
+
+// Deserialises the weights blob into `archive`, lists its tensors in file order, and refuses (with
+// CheckpointError) a blob torch cannot read or whose records do not hold what the tensors declare.
+std::vector<std::pair<std::string, torch::Tensor>> open_weights(const std::string& path, const std::string& weights,
+                                                                torch::serialize::InputArchive& archive) {
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  std::string problem;
+  try {
+    archive.load_from(weights.data(), weights.size(), torch::Device(torch::kCPU));
+    collect_tensors(archive, "", tensors);
+    problem = record_problem(weights, tensors);
+  } catch (const std::exception& e) {
+    throw CheckpointError(path, "weights are unreadable: " + first_line(e.what()));
+  }
+  if (!problem.empty()) throw CheckpointError(path, "corrupt weights: " + problem);
+  return tensors;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, torch::Tensor>> read_checkpoint_tensors(const std::string& path) {
   const RawCheckpoint raw = Reader(path).read(/*keep_weights=*/true);
-  std::vector<std::pair<std::string, torch::Tensor>> tensors;
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(raw.weights.data(), raw.weights.size(), torch::Device(torch::kCPU));
-    collect_tensors(archive, "", tensors);
-  } catch (const std::exception& e) {
-    throw CheckpointError(path, "weights are unreadable: " + first_line(e.what()));
-  }
-  return tensors;
+  torch::serialize::InputArchive archive;
+  return open_weights(path, raw.weights, archive);
 }
 
 json read_checkpoint_metadata(const std::string& path) {
   return Reader(path).read(/*keep_weights=*/false).metadata;
+}
+
+std::string read_checkpoint_training_state(const std::string& path) {
+  return Reader(path).read(/*keep_weights=*/false, /*keep_state=*/true).training_state;
+}
+
+void require_checkpoint_kind(const std::string& path, const json& metadata, const std::string& kind) {
+  const json found = metadata.value("kind", json());
+  if (found.is_string() && found.get<std::string>() == kind) return;
+  throw CheckpointError(path, "kind mismatch: file holds " +
+                                  (found.is_string() ? "'" + found.get<std::string>() + "'" : short_dump(found)) +
+                                  ", expected '" + kind + "'");
+}
+
+void require_weights_fit(const std::string& path, double parameters) {
+  const auto show = [](double v) {
+    std::ostringstream text;
+    text << std::setprecision(12) << v;
+    return text.str();
+  };
+  if (!(parameters <= double(kMaxModelParameters))) {
+    throw CheckpointError(path, "the architecture needs " + show(parameters) + " parameters, above the limit of " +
+                                    std::to_string(kMaxModelParameters));
+  }
+  const std::uint64_t stored = Reader(path).read(/*keep_weights=*/false).weights_length;
+  if (2.0 * parameters > double(stored)) {
+    throw CheckpointError(path, "the architecture needs " + show(parameters) + " parameters (" + show(4.0 * parameters) +
+                                    " bytes as float32), the file holds " + std::to_string(stored) +
+                                    " bytes of weights");
+  }
 }
 
 json load_checkpoint(const std::string& path, torch::nn::Module& module, const CheckpointExpectation& expect,
@@ -502,14 +669,7 @@ json load_checkpoint(const std::string& path, torch::nn::Module& module, const C
   RawCheckpoint raw = Reader(path).read(/*keep_weights=*/true);
   const json& meta = raw.metadata;
 
-  if (!expect.kind.empty()) {
-    const json kind = meta.value("kind", json());
-    if (!kind.is_string() || kind.get<std::string>() != expect.kind) {
-      throw CheckpointError(path, "kind mismatch: file holds " +
-                                      (kind.is_string() ? "'" + kind.get<std::string>() + "'" : short_dump(kind)) +
-                                      ", expected '" + expect.kind + "'");
-    }
-  }
+  if (!expect.kind.empty()) require_checkpoint_kind(path, meta, expect.kind);
   if (!expect.architecture.is_null()) {
     if (!meta.contains("architecture")) throw CheckpointError(path, "architecture mismatch: the file records none");
     const std::string diff = architecture_difference(meta["architecture"], expect.architecture);
@@ -518,11 +678,7 @@ json load_checkpoint(const std::string& path, torch::nn::Module& module, const C
 
   // Everything is read and checked before the module is touched.
   torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(raw.weights.data(), raw.weights.size(), torch::Device(torch::kCPU));
-  } catch (const std::exception& e) {
-    throw CheckpointError(path, "weights are unreadable: " + first_line(e.what()));
-  }
+  (void)open_weights(path, raw.weights, archive);
   std::vector<PendingCopy> copies;
   std::vector<Problem> problems;
   try {

@@ -7,12 +7,14 @@
 // moves a clamped entry: it passes every state it keeps through target.finalize().
 #pragma once
 
+#include "ebm/cancellation.h"
 #include "ebm/noise.h"
 #include "ebm/options.h"
 #include "ebm/target.h"
 
 #include <torch/types.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -37,6 +39,16 @@ struct StepContext {
   double progress = 0.0;    // fraction of the budget spent, in [0, 1] (steps, evaluations or time)
   double step_scale = 1.0;  // multiplier on the sampler's step size (annealing of the step size)
   NoiseSource* noise = nullptr;  // the run's seeded noise (normals, uniforms); never null inside step()
+  // When the run's time budget ends (max() = no time budget) and its cancellation token (may be
+  // null). A sampler whose step runs many evaluations (HMC's leapfrog loop) checks interrupted()
+  // between them and abandons the step, keeping the chains as they were, so the budget bounds it.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  const CancellationToken* cancel = nullptr;
+
+  bool interrupted() const {
+    return (cancel != nullptr && cancel->cancelled()) ||
+           (deadline != std::chrono::steady_clock::time_point::max() && std::chrono::steady_clock::now() >= deadline);
+  }
 };
 
 struct StepStats {

@@ -105,7 +105,7 @@ TrainingResult run_training(TrainingRecipe& recipe, const TrainingOptions& optio
   if (options.resume) {
     group.run_on_lead("resume", [&] {
       result.first_step = resume_step(options.output, module, identity, options.device);
-      load_optimizer_if_present(optimizer, options.output);
+      load_optimizer_state(optimizer, options.output);
       log << "resumed " << options.output << " at step " << result.first_step << "\n";
     });
   }

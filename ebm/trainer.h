@@ -1,6 +1,6 @@
 // The shared training loop (`ebm train TASK`, `ebm train-ar sudoku`): Adam over a task's module,
-// progress lines, validation and an atomic checkpoint (weights + metadata, the optimizer state beside
-// it as OUTPUT.optim) every `validate_every` steps and at the last step, and `resume` from there.
+// progress lines, validation and an atomic checkpoint (weights + metadata + the optimizer state, one
+// file) every `validate_every` steps and at the last step, and `resume` from there.
 // What is learned, from which data and how it is validated is the task's TrainingRecipe.
 #pragma once
 

@@ -15,26 +15,34 @@
 
 namespace ebm {
 
-std::string optimizer_path(const std::string& checkpoint) { return checkpoint + ".optim"; }
-
-void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& checkpoint) {
+std::string optimizer_state(torch::optim::Optimizer& optimizer) {
   std::ostringstream state;
   torch::save(optimizer, state);
-  write_file_atomically(optimizer_path(checkpoint), state.str());
+  return state.str();
 }
 
-bool load_optimizer_if_present(torch::optim::Optimizer& optimizer, const std::string& checkpoint) {
-  if (!std::filesystem::exists(optimizer_path(checkpoint))) return false;
-  torch::load(optimizer, optimizer_path(checkpoint));
-  return true;
+void load_optimizer_state(torch::optim::Optimizer& optimizer, const std::string& checkpoint) {
+  const std::string state = read_checkpoint_training_state(checkpoint);
+  if (state.empty())
+    throw CheckpointError(checkpoint, "cannot resume: the file holds no optimizer state (format version 1: written by "
+                                      "an older ebm or not by `ebm train`); start a new run instead");
+  try {
+    std::istringstream in(state);
+    torch::load(optimizer, in);
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    throw CheckpointError(checkpoint, "cannot resume: its optimizer state does not fit this model: " +
+                                          what.substr(0, what.find('\n')));
+  }
 }
 
 void seed_initialisation(uint64_t seed) { torch::manual_seed(seed); }
 
 void save_training_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& metadata,
                               torch::optim::Optimizer& optimizer, std::ostream& log) {
-  save_checkpoint(path, module, metadata, EBM_VERSION);
-  save_optimizer(optimizer, path);
+  save_checkpoint(path, module, metadata, EBM_VERSION, optimizer_state(optimizer));
+  std::error_code ignored;
+  std::filesystem::remove(path + ".optim", ignored);
   log << "checkpoint written: " << path << "\n" << std::flush;
 }
 

@@ -1,5 +1,5 @@
 // What a training run keeps and prints, whatever it trains (ebm/trainer.h's loop uses these):
-// the optimizer state beside a checkpoint, the checkpoint write itself, the loop's part of the
+// the optimizer state inside a checkpoint, the checkpoint write itself, the loop's part of the
 // "training" metadata record, and the periodic loss line.
 #pragma once
 
@@ -17,19 +17,22 @@ namespace ebm {
 
 struct TrainingOptions;  // ebm/trainer.h
 
-// The optimizer state lives beside the checkpoint, at CHECKPOINT.optim, written atomically.
-std::string optimizer_path(const std::string& checkpoint);
-void save_optimizer(torch::optim::Optimizer& optimizer, const std::string& checkpoint);
-// Loads CHECKPOINT.optim when it exists; returns whether it did.
-bool load_optimizer_if_present(torch::optim::Optimizer& optimizer, const std::string& checkpoint);
+// The optimizer state travels inside the checkpoint file (ebm/checkpoint.h, format version 2), so
+// weights and optimizer are written by one rename and always belong to the same step.
+std::string optimizer_state(torch::optim::Optimizer& optimizer);
+// Restores the optimizer from the checkpoint's state. Throws CheckpointError ("cannot resume: ...")
+// when the file holds no optimizer state (a file of format version 1: written by an older ebm or
+// not by training) or one that does not fit `optimizer`.
+void load_optimizer_state(torch::optim::Optimizer& optimizer, const std::string& checkpoint);
 
 // Seeds torch's default generators (CPU, and CUDA where present) with `seed`. Module initialisation
 // draws from them, and Debian's LibTorch seeds them at random in every process, so a recipe calls
 // this with TrainingOptions::seed before it builds its module.
 void seed_initialisation(uint64_t seed);
 
-// The checkpoint (atomic, this library's version recorded) and the optimizer state beside it, then
-// the log line "checkpoint written: PATH".
+// The checkpoint (atomic, this library's version recorded) with the optimizer state in it, then
+// the log line "checkpoint written: PATH". A stale PATH.optim beside it (written by ebm versions
+// that kept the optimizer apart) is removed so that nothing mistakes it for this step's.
 void save_training_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& metadata,
                               torch::optim::Optimizer& optimizer, std::ostream& log);
 

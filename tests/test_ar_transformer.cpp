@@ -393,3 +393,32 @@ TEST_SUITE("ar") {
     CHECK(ebm::forward_flops(c, 0) == 0.0);
   }
 }
+
+TEST_SUITE("ar") {
+  TEST_CASE("decoding stops where `stop` says so, and reports how far it got") {
+    ArTransformer model = sharp_model(small_config(), 5);
+    const torch::Tensor prompt = torch::tensor({1, 2}, torch::kLong).unsqueeze(0);
+    int asked = 0;
+    const ebm::DecodeStop after_three = [&asked] { return ++asked >= 3; };  // asked before positions 1, 2, 3
+    const ebm::Decoded cut = ebm::greedy_decode(model, prompt, 8, {}, {}, after_three);
+    CHECK(cut.steps_done == 3);
+    CHECK_FALSE(cut.complete(8));
+    const ebm::Decoded whole = ebm::greedy_decode(model, prompt, 8);
+    CHECK(whole.complete(8));
+    CHECK(torch::equal(cut.tokens.narrow(1, 0, 3), whole.tokens.narrow(1, 0, 3)));
+    CHECK(cut.tokens.narrow(1, 3, 5).eq(0).all().item<bool>());
+    asked = 0;
+    CHECK(ebm::beam_search(model, prompt, 8, {}, 2, {}, after_three).steps_done == 3);
+    CHECK(ebm::beam_search(model, prompt, 8, {}, 2).steps_done == 8);
+  }
+
+  TEST_CASE("absurd sizes are refused before anything is allocated, naming the field") {
+    ArTransformerConfig deep = small_config();
+    deep.layers = 2147483648LL;
+    CHECK(message_of([&] { ArTransformer m(deep); }).find("field 'layers' is 2147483648, above the limit of 1048576") !=
+          std::string::npos);
+    ArTransformerConfig wide = small_config();
+    wide.d_model = 65536;  // within the per-field limit, but 4 * 65536^2 * 2 layers is far beyond 1e9 parameters
+    CHECK(message_of([&] { ArTransformer m(wide); }).find("above the limit of 1000000000") != std::string::npos);
+  }
+}

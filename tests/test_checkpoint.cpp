@@ -3,6 +3,7 @@
 #include "ebm/checkpoint.h"
 #include "ebm/checkpoint_soundness.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <doctest/doctest.h>
 #include <torch/cuda.h>
 #include <torch/nn/module.h>
@@ -10,6 +11,7 @@
 #include <torch/serialize.h>
 #include <torch/types.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -149,6 +151,65 @@ std::string checkpoint_error_of(F&& f) {
   return "";
 }
 
+// Runs f, which must throw CheckpointWriteError (a runtime failure, not bad input); returns its message.
+template <typename F>
+std::string write_error_of(F&& f) {
+  try {
+    f();
+  } catch (const ebm::CheckpointError& e) {
+    FAIL("a write failure reported as bad input: " << e.what());
+  } catch (const ebm::CheckpointWriteError& e) {
+    return e.what();
+  }
+  FAIL("no CheckpointWriteError thrown");
+  return "";
+}
+
+// The parts of a format-1 file: metadata text and weights blob.
+std::pair<std::string, std::string> split_file(const std::string& bytes) {
+  const std::uint64_t m = le64(bytes, 12);
+  const std::uint64_t w = le64(bytes, 20 + m);
+  return {bytes.substr(20, m), bytes.substr(28 + m, w)};
+}
+
+// The weights blob (a torch zip archive) rebuilt record by record, with `edit` applied to each
+// record's bytes: how a crafted file lies about a tensor's size while its checksum stays right.
+std::string rewrite_records(const std::string& weights,
+                            const std::function<void(const std::string&, std::string&)>& edit) {
+  std::istringstream in(weights);
+  caffe2::serialize::PyTorchStreamReader reader(&in);
+  std::string out;
+  caffe2::serialize::PyTorchStreamWriter writer([&out](const void* data, std::size_t size) {
+    out.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  for (const auto& name : reader.getAllRecords()) {
+    auto [data, size] = reader.getRecord(name);
+    std::string bytes(static_cast<const char*>(data.get()), size);
+    edit(name, bytes);
+    writer.writeRecord(name, bytes.data(), bytes.size());
+  }
+  writer.writeEndOfFile();
+  return out;
+}
+
+// A TinyNet checkpoint whose records of exactly `size` bytes are replaced by `resized` ones, its
+// checksum recomputed: only the tensor checks can tell.
+std::string crafted_checkpoint(const TempDir& dir, std::size_t size, std::size_t resized) {
+  const std::string path = dir.file("crafted.ckpt");
+  TinyNetImpl net(4, 8, 3);
+  ebm::save_checkpoint(path, net, tiny_metadata(8));
+  auto [metadata, weights] = split_file(read_bytes(path));
+  int edited = 0;
+  weights = rewrite_records(weights, [&](const std::string& name, std::string& bytes) {
+    if (name.find("data/") == std::string::npos || bytes.size() != size) return;
+    bytes.resize(resized, '\x01');
+    ++edited;
+  });
+  REQUIRE(edited == 1);
+  write_bytes(path, assemble(1, metadata, weights, weights.size()));
+  return path;
+}
 }  // namespace
 
 TEST_SUITE("checkpoint") {
@@ -354,7 +415,7 @@ TEST_SUITE("checkpoint") {
     CHECK(problem_of(assemble(1, "[1, 2]", "", 0)) == "metadata is not a JSON object");
     CHECK(problem_of(assemble(1, "{\"format\": \"other\", \"format_version\": 1}", "", 0)) ==
           "metadata 'format' is \"other\", expected \"ebm-checkpoint\"");
-    CHECK(problem_of(assemble(7, "{}", "", 0)) == "unsupported format version 7 (this build reads up to 1)");
+    CHECK(problem_of(assemble(7, "{}", "", 0)) == "unsupported format version 7 (this build reads up to 2)");
     CHECK(problem_of(assemble(1, "{\"format\": \"ebm-checkpoint\", \"format_version\": 1}", "", 0)) == "no error");
   }
 
@@ -468,7 +529,7 @@ TEST_SUITE("checkpoint") {
     CHECK(dir.entries() == std::vector<std::string>{"net.ckpt"});
 
     const std::string nowhere = dir.file("no_such_dir/net.ckpt");
-    const std::string message = checkpoint_error_of([&] { ebm::save_checkpoint(nowhere, net, tiny_metadata(8)); });
+    const std::string message = write_error_of([&] { ebm::save_checkpoint(nowhere, net, tiny_metadata(8)); });
     CHECK(message.find("cannot write") != std::string::npos);
     CHECK(message.find("No such file or directory") != std::string::npos);
     CHECK(message.find(nowhere) != std::string::npos);
@@ -476,7 +537,7 @@ TEST_SUITE("checkpoint") {
 
     // The rename fails (the target is a non-empty directory): the temporary must be gone.
     fs::create_directories(dir.path() / "occupied" / "child");
-    CHECK(checkpoint_error_of([&] { ebm::save_checkpoint(dir.file("occupied"), net, tiny_metadata(8)); })
+    CHECK(write_error_of([&] { ebm::save_checkpoint(dir.file("occupied"), net, tiny_metadata(8)); })
               .find("cannot rename temporary file") != std::string::npos);
     CHECK(dir.entries() == std::vector<std::string>{"net.ckpt", "occupied"});
   }
@@ -518,6 +579,155 @@ TEST_SUITE("checkpoint") {
       CHECK(message.find(dir.file("absent/x.txt")) != std::string::npos);
       CHECK(message.find("No such file or directory") != std::string::npos);
     }
+  }
+
+  TEST_CASE("a weight record shorter or longer than its shape and dtype is refused before it is read") {
+    TempDir dir;
+    // fc2.weight [3, 8] float is the only 96-byte record of TinyNet(4, 8, 3).
+    for (const auto& [resized, label] : {std::pair<std::size_t, std::string>{80, "80"}, {4, "4"}, {112, "112"}}) {
+      CAPTURE(label);
+      const std::string path = crafted_checkpoint(dir, 96, resized);
+      CHECK_NOTHROW(ebm::read_checkpoint_metadata(path));  // the container is intact
+      TinyNetImpl target(4, 8, 3);
+      const auto before = snapshot(target);
+      const std::string message = checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", nullptr}); });
+      CHECK_MESSAGE(message.find("corrupt weights: tensor 'fc2.weight' is stored in " + label + " bytes, its shape [3, 8] of Float needs 96") !=
+                        std::string::npos,
+                    message);
+      CHECK(same_tensors(before, snapshot(target)));
+      // `ebm info` reads the tensors without a model: refused there too, never read past the record.
+      const std::string listed = checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); });
+      CHECK_MESSAGE(listed.find("tensor 'fc2.weight' is stored in " + label + " bytes") != std::string::npos, listed);
+    }
+  }
+
+  TEST_CASE("metadata sizes beyond the limits are refused before anything is built") {
+    TempDir dir;
+    const std::string path = dir.file("huge.ckpt");
+    const auto problem_of = [&](const json& extra) {
+      json meta = {{"format", "ebm-checkpoint"}, {"format_version", 1}, {"kind", "toy-net"}};
+      meta.update(extra);
+      write_bytes(path, assemble(1, meta.dump(), "", 0));
+      return checkpoint_error_of([&] { ebm::read_checkpoint_metadata(path); });
+    };
+    CHECK(problem_of({{"architecture", {{"layers", 2147483648LL}, {"hidden", 64}}}})
+              .find("architecture field 'layers' is 2147483648, above the limit of 1048576 for any size") != std::string::npos);
+    CHECK(problem_of({{"architecture", {{"dims", {4, -5000000}}}}}).find("field 'dims[1]' is -5000000") != std::string::npos);
+    CHECK(problem_of({{"architecture", {{"width", 1e300}}}}).find("field 'width'") != std::string::npos);
+    CHECK(problem_of({{"architecture", {{"hidden", 64}}}, {"parameters", 5000000000LL}})
+              .find("metadata 'parameters' is 5000000000, above the limit of 1000000000") != std::string::npos);
+    write_bytes(path, assemble(1, json({{"format", "ebm-checkpoint"}, {"format_version", 1}, {"architecture", {{"hidden", 1048576}}}}).dump(), "", 0));
+    CHECK_NOTHROW(ebm::read_checkpoint_metadata(path));  // at the limit: accepted
+
+    // An architecture within the integer limits that still claims more parameters than the file stores.
+    TinyNetImpl net(4, 8, 3);
+    ebm::save_checkpoint(path, net, tiny_metadata(8));
+    CHECK_NOTHROW(ebm::require_weights_fit(path, 4 * 8 + 8 + 8 * 3 + 3 + 8));
+    CHECK(checkpoint_error_of([&] { ebm::require_weights_fit(path, 2e6); })
+              .find("the architecture needs 2000000 parameters (8000000 bytes as float32), the file holds") != std::string::npos);
+    CHECK(checkpoint_error_of([&] { ebm::require_weights_fit(path, 3e12); })
+              .find("above the limit of 1000000000") != std::string::npos);
+  }
+
+  TEST_CASE("a file of another kind is refused saying what it looks like") {
+    TempDir dir;
+    const std::string path = dir.file("other.ckpt");
+    const auto problem_of = [&](const std::string& bytes) {
+      write_bytes(path, bytes);
+      return checkpoint_error_of([&] { ebm::read_checkpoint_metadata(path); });
+    };
+    CHECK(problem_of("").find("inside the header (0 of 20 bytes): the file is empty") != std::string::npos);
+    std::string zip;
+    {
+      torch::serialize::OutputArchive archive;
+      archive.write("w", torch::ones({2}));
+      archive.save_to([&zip](const void* data, std::size_t size) {
+        zip.append(static_cast<const char*>(data), size);
+        return size;
+      });
+    }
+    CHECK(problem_of(zip).find("it is a zip archive, e.g. a PyTorch torch.save or TorchScript file") != std::string::npos);
+    CHECK(problem_of(std::string("\x80\x04\x95\x10\x00", 5)).find("it is a Python pickle") != std::string::npos);
+    CHECK(problem_of("step,loss\n1,0.5\n").find("(bad magic): it is text") != std::string::npos);
+    CHECK(problem_of("  {\"kind\": \"sudoku-energy\"}\n").find("it is JSON text") != std::string::npos);
+    CHECK(problem_of(std::string("\x01\x02\x03\x00\xff", 5)) ==
+          "checkpoint '" + path + "': not an ebm checkpoint (bad magic)");
+    // A checkpoint is bad input, not a runtime failure: the CLI maps it to exit status 2.
+    CHECK_THROWS_AS(ebm::read_checkpoint_metadata(path), std::invalid_argument);
+  }
+
+  TEST_CASE("a checkpoint of another kind or architecture is refused, naming both") {
+    TempDir dir;
+    const std::string path = dir.file("ar.ckpt");
+    TinyNetImpl net(4, 8, 3);
+    json meta = tiny_metadata(8);
+    meta["kind"] = "sudoku-ar";
+    ebm::save_checkpoint(path, net, meta);
+    const json read = ebm::read_checkpoint_metadata(path);
+    CHECK_NOTHROW(ebm::require_checkpoint_kind(path, read, "sudoku-ar"));
+    CHECK(checkpoint_error_of([&] { ebm::require_checkpoint_kind(path, read, "sudoku-energy"); }) ==
+          "checkpoint '" + path + "': kind mismatch: file holds 'sudoku-ar', expected 'sudoku-energy'");
+    TinyNetImpl target(4, 8, 3);
+    CHECK(checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"sat-energy", nullptr}); })
+              .find("kind mismatch: file holds 'sudoku-ar', expected 'sat-energy'") != std::string::npos);
+    CHECK(checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"sudoku-ar", tiny_architecture(16)}); })
+              .find("architecture mismatch: field 'hidden' is 8 in the file, 16 expected") != std::string::npos);
+    // Metadata that describes another shape than the weights hold: the module built from the
+    // metadata does not fit, and the message names the parameter and both shapes.
+    TinyNetImpl wide(4, 16, 3);
+    ebm::save_checkpoint(path, wide, meta);  // metadata says hidden 8, weights are hidden 16
+    TinyNetImpl built_from_metadata(4, 8, 3);
+    CHECK(checkpoint_error_of([&] { ebm::load_checkpoint(path, built_from_metadata, {"sudoku-ar", tiny_architecture(8)}); })
+              .find("parameter 'fc1.weight' has shape [16, 4] in the file, [8, 4] in the model") != std::string::npos);
+  }
+
+  TEST_CASE("the training state is stored in the same file (format 2) and checked with it") {
+    TempDir dir;
+    const std::string path = dir.file("train.ckpt");
+    TinyNetImpl net(4, 8, 3);
+    ebm::save_checkpoint(path, net, tiny_metadata(8), "unknown", std::string("optimizer\0state", 15));
+    CHECK(ebm::read_checkpoint_metadata(path)["format_version"] == 2);
+    CHECK(ebm::read_checkpoint_training_state(path) == std::string("optimizer\0state", 15));
+    TinyNetImpl back(4, 8, 3);
+    ebm::load_checkpoint(path, back, {"toy-net", tiny_architecture(8)});
+    CHECK(torch::equal(back.fc1->weight, net.fc1->weight));
+    // Weights and state are one checksummed unit: a byte of the state changed is caught.
+    std::string bytes = read_bytes(path);
+    bytes[bytes.size() - 16 - 3] ^= 0x20;
+    write_bytes(path, bytes);
+    CHECK(checkpoint_error_of([&] { ebm::read_checkpoint_training_state(path); }).find("checksum mismatch") !=
+          std::string::npos);
+    // Cut inside the state: truncated.
+    ebm::save_checkpoint(path, net, tiny_metadata(8), "unknown", std::string(1000, 's'));
+    bytes = read_bytes(path);
+    write_bytes(path, bytes.substr(0, bytes.size() - 500));
+    CHECK(checkpoint_error_of([&] { ebm::read_checkpoint_metadata(path); })
+              .find("truncated: expected 1000 bytes of training state") != std::string::npos);
+    // Without a state the file stays format 1 and holds none.
+    ebm::save_checkpoint(path, net, tiny_metadata(8));
+    CHECK(ebm::read_checkpoint_metadata(path)["format_version"] == 1);
+    CHECK(ebm::read_checkpoint_training_state(path).empty());
+  }
+
+  TEST_CASE("a writer's stale temporaries (its process gone) are removed by the next write of that path") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    REQUIRE(child > 0);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);  // `child` is now a pid with no process
+    const std::string dead = "net.ckpt.tmp-" + std::to_string(child) + "-3";
+    const std::string mine = "net.ckpt.tmp-" + std::to_string(::getpid()) + "-999";
+    const std::string other_target = "other.ckpt.tmp-" + std::to_string(child) + "-0";
+    const std::string not_ours = "net.ckpt.tmp-notes";
+    for (const auto& name : {dead, mine, other_target, not_ours}) write_bytes(dir.file(name), "half a file");
+    CHECK(ebm::remove_stale_temporaries(dir.file("absent-dir/x")) == 0);
+    ebm::write_file_atomically(path, "complete\n");
+    std::vector<std::string> expected = {"net.ckpt", mine, not_ours, other_target};
+    std::sort(expected.begin(), expected.end());
+    CHECK(dir.entries() == expected);
+    CHECK(read_bytes(path) == "complete\n");
   }
 
   TEST_CASE("a module on CUDA is saved from CPU copies and loads onto CPU") {

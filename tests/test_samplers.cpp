@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <tuple>
 
@@ -443,5 +444,41 @@ TEST_SUITE("samplers") {
     request.space = AnswerSpace::one_hot(2, 3);
     CHECK_THROWS_WITH_AS(run("mixed", request), doctest::Contains("mixed samples mixed answers"),
                          std::invalid_argument);
+  }
+}
+
+TEST_SUITE("samplers") {
+  TEST_CASE("the time budget bounds a step: HMC abandons a long leapfrog trajectory when time runs out") {
+    RunRequest request;
+    request.energy = std::make_shared<DoubleWellEnergy>(1.0);
+    request.space = AnswerSpace::real({2});
+    request.problems = 2;
+    const auto started = std::chrono::steady_clock::now();
+    // One trajectory of 10^6 leapfrog steps takes many seconds; the budget is 200 ms.
+    auto result = run("hmc:leapfrog=1000000,chains=2,ms=200,steps=0", request);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    CHECK(seconds < 1.5);
+    CHECK(result.summary.termination == TerminationType::NO_CONVERGENCE);
+    CHECK(result.summary.message == "time budget spent");
+    CHECK(result.summary.evaluations < 1000000.0 * 4);
+    // The abandoned trajectory moved nothing: every state is finite and no chain failed.
+    for (const auto& p : result.problems) CHECK(torch::isfinite(p.answer).all().item<bool>());
+  }
+
+  TEST_CASE("the same seed gives bit-identical results") {
+    RunRequest request;
+    request.energy = std::make_shared<DoubleWellEnergy>(1.0);
+    request.space = AnswerSpace::real({3});
+    request.problems = 2;
+    for (const std::string spec : {"hmc:leapfrog=3,chains=3,steps=40", "langevin:chains=3,steps=40"}) {
+      CAPTURE(spec);
+      const auto a = run(spec, request, 11), b = run(spec, request, 11), c = run(spec, request, 12);
+      bool differs = false;
+      for (size_t i = 0; i < a.problems.size(); ++i) {
+        CHECK(torch::equal(a.problems[i].answer, b.problems[i].answer));
+        differs = differs || !torch::equal(a.problems[i].answer, c.problems[i].answer);
+      }
+      CHECK(differs);
+    }
   }
 }

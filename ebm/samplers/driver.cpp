@@ -235,6 +235,9 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
   NoiseSource noise(options.seed ^ 0x9E3779B97F4A7C15ULL, device);
   StepContext context;
   context.noise = &noise;
+  context.cancel = request.cancel.get();
+  if (options.max_ms > 0)
+    context.deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(options.max_ms));
   sampler.begin(target, chains, context);
 
   int64_t steps_done = 0;

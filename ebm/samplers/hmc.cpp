@@ -23,6 +23,8 @@ StepStats HmcSampler::step(Target& target, ChainBatch& chains, const StepContext
 
   ChainBatch proposal = chains;
   for (int64_t l = 0; l < options_.leapfrog; ++l) {
+    // Out of time or cancelled mid-trajectory: abandon it (every row keeps its state, acceptance 0).
+    if (l > 0 && context.interrupted()) return {torch::zeros_like(chains.energy)};
     momentum = momentum - proposal.gradient * inverse_t * (0.5 * eps);
     proposal.y = target.finalize(proposal.y + momentum * eps);
     evaluate_chains(target, proposal, true);

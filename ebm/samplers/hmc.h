@@ -5,6 +5,8 @@
 //   L leapfrog steps of size eps*s:  p -= eps/2 grad E/T;  y += eps p;  p -= eps/2 grad E/T
 //   accept with probability min(1, exp(H(y, p) - H(y', p')))
 // L evaluations per step. A box projection during the trajectory makes the test approximate.
+// A run's time budget or cancellation (StepContext::interrupted) is checked between leapfrog steps:
+// an interrupted trajectory is abandoned (every chain keeps its state, acceptance 0).
 #pragma once
 
 #include "ebm/samplers/sampler_base.h"

@@ -47,26 +47,29 @@ bool better(const Candidate& a, const Candidate& best, bool verifier_ranks) {
 // Decoding of one group of puzzles that share a board size and an answer length.
 class GroupDecoder {
  public:
-  GroupDecoder(ArTransformer& model, ArOrder order, int64_t steps, const torch::Device& device)
-      : model_(model), order_(order), steps_(steps), device_(device) {}
+  // `stop` ends decoding when the budget is spent: the puzzles then get no candidate at all.
+  GroupDecoder(ArTransformer& model, ArOrder order, int64_t steps, const torch::Device& device, DecodeStop stop)
+      : model_(model), order_(order), steps_(steps), device_(device), stop_(std::move(stop)) {}
 
   // Each puzzle `copies` times in a row, sampled at `temperature` -> candidates[puzzle][copy].
   std::vector<std::vector<Candidate>> sample(const std::vector<Board>& puzzles, int64_t copies, double temperature,
                                              torch::Generator& gen) const {
     const auto rows = repeated(puzzles, copies);
     const Decoded d = sample_decode(model_, prompt_of(rows), steps_, {}, temperature, gen,
-                                    ar_step_mask(order_, rows, device_));
-    return candidates(puzzles, copies, d.tokens, d.log_probs);
+                                    ar_step_mask(order_, rows, device_), stop_);
+    return candidates(puzzles, copies, d.tokens, d.log_probs, d.steps_done);
   }
   std::vector<std::vector<Candidate>> greedy(const std::vector<Board>& puzzles) const {
-    const Decoded d = greedy_decode(model_, prompt_of(puzzles), steps_, {}, ar_step_mask(order_, puzzles, device_));
-    return candidates(puzzles, 1, d.tokens, d.log_probs);
+    const Decoded d =
+        greedy_decode(model_, prompt_of(puzzles), steps_, {}, ar_step_mask(order_, puzzles, device_), stop_);
+    return candidates(puzzles, 1, d.tokens, d.log_probs, d.steps_done);
   }
   // The best beam of each puzzle.
   std::vector<std::vector<Candidate>> beam(const std::vector<Board>& puzzles, int64_t width) const {
     const BeamResult r = beam_search(model_, prompt_of(puzzles), steps_, {}, width,
-                                     ar_step_mask(order_, repeated(puzzles, width), device_));
-    return candidates(puzzles, 1, r.tokens.select(1, 0), r.log_probs.select(1, 0));
+                                     ar_step_mask(order_, repeated(puzzles, width), device_), stop_);
+    if (r.steps_done < steps_) return std::vector<std::vector<Candidate>>(puzzles.size());
+    return candidates(puzzles, 1, r.tokens.select(1, 0), r.log_probs.select(1, 0), r.steps_done);
   }
 
  private:
@@ -84,9 +87,12 @@ class GroupDecoder {
     }
     return torch::tensor(flat, torch::kLong).reshape({static_cast<int64_t>(rows.size()), -1}).to(device_);
   }
-  // tokens [puzzles * copies, steps], log_probs [puzzles * copies] -> candidates, verified exactly.
+  // tokens [puzzles * copies, steps], log_probs [puzzles * copies] -> candidates, verified exactly;
+  // none when decoding stopped before the last position (an incomplete answer is no answer).
   std::vector<std::vector<Candidate>> candidates(const std::vector<Board>& puzzles, int64_t copies,
-                                                 const torch::Tensor& tokens, const torch::Tensor& log_probs) const {
+                                                 const torch::Tensor& tokens, const torch::Tensor& log_probs,
+                                                 int64_t steps_done) const {
+    if (steps_done < steps_) return std::vector<std::vector<Candidate>>(puzzles.size());
     const torch::Tensor t = tokens.to(torch::kCPU).contiguous();
     const torch::Tensor lp = log_probs.to(torch::kCPU, torch::kDouble).contiguous();
     std::vector<std::vector<Candidate>> out(puzzles.size());
@@ -107,6 +113,7 @@ class GroupDecoder {
   ArOrder order_;
   int64_t steps_;
   torch::Device device_;
+  DecodeStop stop_;
 };
 
 }  // namespace
@@ -163,9 +170,7 @@ ArDecodeSpec parse_ar_decode(const std::string& spec) {
 
 std::shared_ptr<ArModel> load_ar_model(const std::string& path, const torch::Device& device) {
   nlohmann::json metadata = read_checkpoint_metadata(path);
-  if (metadata.value("kind", std::string()) != kArCheckpointKind)
-    throw CheckpointError(path, "kind mismatch: file holds '" + metadata.value("kind", std::string()) +
-                                    "', expected '" + kArCheckpointKind + "'");
+  require_checkpoint_kind(path, metadata, kArCheckpointKind);
   const nlohmann::json architecture = metadata.at("architecture");
   if (!architecture.contains("order") || !architecture.at("order").is_string())
     throw std::invalid_argument("ar model '" + path + "': architecture has no string field 'order'");
@@ -178,7 +183,9 @@ std::shared_ptr<ArModel> load_ar_model(const std::string& path, const torch::Dev
   nlohmann::json config = architecture;
   config.erase("order");
   config.erase("box");
-  model->net = ArTransformer(ArTransformerConfig::from_json(config));
+  const ArTransformerConfig net_config = ArTransformerConfig::from_json(config);
+  require_weights_fit(path, double(net_config.parameter_count()));
+  model->net = ArTransformer(net_config);
   model->metadata = load_checkpoint(path, *model->net, {kArCheckpointKind, architecture}, device);
   return model;
 }
@@ -224,10 +231,11 @@ std::vector<ArSolved> solve_ar(ArTransformer& model, ArOrder order, int box, con
       }
       continue;
     }
-    const GroupDecoder decoder(model, order, steps, settings.device);
     const int64_t per_sequence = P + steps - 1;
     for (size_t start = 0; start < members.size(); start += static_cast<size_t>(settings.batch)) {
       const auto t0 = Clock::now();
+      const GroupDecoder decoder(model, order, steps, settings.device,
+                                 [&t0, &settings] { return ms_since(t0) >= settings.budget_ms; });
       const size_t end = std::min(members.size(), start + static_cast<size_t>(settings.batch));
       std::vector<Board> batch;
       for (size_t k = start; k < end; ++k) batch.push_back(puzzles[members[k]]);
@@ -285,7 +293,8 @@ std::vector<ArSolved> solve_ar(ArTransformer& model, ArOrder order, int box, con
       const double ms = ms_since(t0), latency = ms_since(call_start);
       for (size_t b = 0; b < batch.size(); ++b) {
         ArSolved& r = results[members[start + b]];
-        r.answer = best[b].answer;
+        r.out_of_budget = !decoded[b];
+        r.answer = decoded[b] ? best[b].answer : batch[b];  // out of budget: unanswered, the puzzle as given
         // The verdict is always the exact verifier's on the returned board.
         r.verified = is_valid_solution(batch[b], r.answer);
         r.log_prob = best[b].log_prob;

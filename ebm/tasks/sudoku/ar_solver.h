@@ -58,14 +58,17 @@ struct ArSolveSettings {
   std::string decode = "greedy";  // see above
   uint64_t seed = 0;              // sampling seed (sample, best-of, until-verified); batch k uses seed + 1000003 * k
   int64_t batch = 32;             // puzzles decoded together (best-of, until-verified: times N rows), >= 1
-  double budget_ms = 10000.0;     // until-verified: wall-clock bound of each batch's sampling rounds, ms > 0
-                                  // (the harness passes the EBM's budget per batch run); other specs ignore it
+  double budget_ms = 10000.0;     // wall-clock bound of each batch, ms > 0 (the harness passes the EBM's budget
+                                  // per batch run): decoding stops at the first position after it is spent and
+                                  // the batch's puzzles without a complete answer stay unanswered
+                                  // (ArSolved::out_of_budget); until-verified: also bounds its rounds
   torch::Device device = torch::kCPU;
 };
 
 struct ArSolved {
-  Board answer;                // decoded generated tokens, never repaired
+  Board answer;                // decoded generated tokens, never repaired; the puzzle as given when out_of_budget
   bool verified = false;       // is_valid_solution(puzzle, answer)
+  bool out_of_budget = false;  // the budget ran out before any complete answer was decoded (never verified)
   double log_prob = 0.0;       // log-prob of the chosen token sequence (see above)
   int64_t sequences = 0;       // answer sequences decoded for this puzzle (beam: W; until-verified: N per round)
   int64_t forward_passes = 0;  // decoder positions computed for this puzzle with the KV cache: P + steps - 1

@@ -11,7 +11,7 @@
 // solve rate and the accuracy over their blank cells (metrics validation_TIER_solved,
 // validation_TIER_cell_accuracy; validation_solved and validation_cell_accuracy over all tiers), then
 // an atomic checkpoint (kind "sudoku-ar", architecture = ArTransformerConfig::to_json() plus "order"
-// and "box") and the optimizer state beside it as OUTPUT.optim. `resume` continues from the
+// and "box") holding the optimizer state too. `resume` continues from the
 // checkpoint's step.
 #pragma once
 

@@ -81,6 +81,7 @@ int64_t SudokuEnergyNet::parameter_count() const {
 
 std::shared_ptr<SudokuEnergyNet> load_learned_energy(const std::string& path, const torch::Device& device) {
   auto metadata = read_checkpoint_metadata(path);
+  require_checkpoint_kind(path, metadata, kLearnedEnergyKind);
   LearnedEnergyConfig config;
   try {
     config = LearnedEnergyConfig::from_json(metadata.at("architecture"));

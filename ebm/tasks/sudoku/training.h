@@ -17,8 +17,8 @@
 // Data: the project's generator (seeded), a mix of tiers, Split::Train; validation puzzles come from
 // the hardest tier of Split::Validation (training_data.h). The loop is ebm/trainer.h's: every
 // `validate_every` steps the loss, the validation solve rate of the learned energy alone and combined
-// with the constraints, and an atomic checkpoint (weights + metadata; the optimizer state beside it
-// as OUTPUT.optim). `resume` continues from there.
+// with the constraints, and an atomic checkpoint (weights + metadata + the optimizer state, one
+// file). `resume` continues from there.
 #pragma once
 
 #include "ebm/task.h"

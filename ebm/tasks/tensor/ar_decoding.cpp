@@ -112,6 +112,7 @@ ArTransformer load_ar_model(const TensorTask& task, const std::string& path, con
   if (config.vocab != task.token_vocabulary())
     throw CheckpointError(path, "a vocabulary of " + std::to_string(config.vocab) + " tokens, the task has " +
                                     std::to_string(task.token_vocabulary()));
+  require_weights_fit(path, double(config.parameter_count()));
   ArTransformer model(config);
   load_checkpoint(path, *model, {expected, config.to_json()}, device);
   model->eval();
