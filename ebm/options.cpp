@@ -49,7 +49,6 @@ std::string RealRange::text() const {
 std::string IntegerRange::text() const { return "[" + std::to_string(low) + ", " + std::to_string(high) + "]"; }
 
 void OptionSet::add(const std::string& key, double* field, const std::string& meaning, RealRange range) {
-  if (!range.contains(*field)) throw std::logic_error(owner_ + ": default of '" + key + "' outside " + range.text());
   const std::string kind = std::isfinite(range.low) && std::isfinite(range.high) ? "a finite real" : "a real";
   add_binding({{key, "real", "", meaning, range.text()},
                [owner = owner_, key, field, range, kind](const std::string& v) {
@@ -82,8 +81,6 @@ bool parse_decimal(const std::string& text, bool allow_sign, unsigned long long&
 }  // namespace
 
 void OptionSet::add(const std::string& key, int64_t* field, const std::string& meaning, IntegerRange range) {
-  if (*field < range.low || *field > range.high)
-    throw std::logic_error(owner_ + ": default of '" + key + "' outside " + range.text());
   add_binding({{key, "integer", "", meaning, range.text()},
                [owner = owner_, key, field, range](const std::string& v) {
                  unsigned long long magnitude = 0;

@@ -17,7 +17,7 @@ struct OptionInfo {
   std::string type;           // "real", "integer", "bool", "text" or "a|b|c"
   std::string default_value;  // as text, read when bound (i.e. the struct's in-class default)
   std::string meaning;
-  std::string range;          // numeric options: "[1, 1048576]", "(0, 1e+06]"; else ""
+  std::string range;          // numeric options: "[1, 1048576]", "(0, 1000000]"; else ""
 };
 
 // The values a real option accepts: low..high, each end closed unless marked open. Both ends are
@@ -26,7 +26,7 @@ struct RealRange {
   double low, high;
   bool low_open = false, high_open = false;
   bool contains(double x) const;
-  std::string text() const;  // "(0, 1e+06]"
+  std::string text() const;  // "(0, 1000000]"
 };
 // The values an integer option accepts: [low, high].
 struct IntegerRange {
@@ -38,8 +38,9 @@ class OptionSet {
  public:
   explicit OptionSet(std::string owner) : owner_(std::move(owner)) {}
 
-  // Numeric options carry their range: a value outside it is refused when parsed, naming the range
-  // ("langevin: option 'step' must be a finite real in (0, 1e+06], got 'inf'").
+  // Numeric options carry their range: text outside it is refused when parsed, naming the range
+  // ("langevin: option 'step' must be a finite real in (0, 1000000], got 'inf'"). The range bounds what
+  // a spec may ask; a program may still set a field beyond it (bench chains: ms = 1e9, "no limit").
   void add(const std::string& key, double* field, const std::string& meaning, RealRange range);
   void add(const std::string& key, int64_t* field, const std::string& meaning, IntegerRange range);
   // An unsigned 64-bit value (seeds): decimal digits only, so "-1" is refused rather than wrapped.

@@ -174,8 +174,9 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
   const auto start = Clock::now();
   const int64_t problems = request.problems, per_problem = options.chains, rows = problems * per_problem;
   // Each chain holds its state, gradient, best state, a proposal and noise of the answer's size, and
-  // the energy's intermediates: about kStateCopies copies of the state, all chains together.
-  constexpr double kStateCopies = 8.0;
+  // the energy's autograd intermediates: about kStateCopies copies of the state, all chains together
+  // (an estimate, on the high side, so that a run the machine cannot hold is refused, not swapped).
+  constexpr double kStateCopies = 16.0;
   require_memory(kStateCopies * double(problems) * double(per_problem) * double(request.space.numel()) *
                      double(c10::elementSize(request.dtype)),
                  "sampling " + std::to_string(problems) + " problem(s) x " + std::to_string(per_problem) +
