@@ -1,11 +1,13 @@
 // `ebm bench samplers`: steps per second of each sampler beside the bare energy + gradient.
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 
+#include "ebm/atomic_file.h"
 #include "ebm/builtin_energies.h"
 #include "ebm/device.h"
+#include "ebm/memory_limit.h"
 #include "ebm/samplers/benchmark.h"
 
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -39,19 +41,35 @@ void add_bench_command(CLI::App& app) {
       "Energy: mlp, E(y) = w^T tanh(W y + c) + |y|^2/2 with autograd gradient. Continuous samplers run on\n"
       "real(V*K), discrete ones on one-hot(V x K).");
   auto flags = std::make_shared<BenchFlags>();
-  cmd->add_option("--chains", flags->chains, "chains in the batch")->capture_default_str();
-  cmd->add_option("--variables", flags->variables, "V: answer variables")->capture_default_str();
-  cmd->add_option("--categories", flags->categories, "K: categories per variable (dimension = V*K)")->capture_default_str();
-  cmd->add_option("--hidden", flags->hidden, "hidden width of the MLP energy")->capture_default_str();
-  cmd->add_option("--steps", flags->steps, "timed steps per run")->capture_default_str();
-  cmd->add_option("--threads", flags->threads, "LibTorch intra-op threads (0 = LibTorch default)")->capture_default_str();
+  cmd->add_option("--chains", flags->chains, "chains in the batch")->capture_default_str()->check(integer_in(1, 1 << 20));
+  cmd->add_option("--variables", flags->variables, "V: answer variables")
+      ->capture_default_str()
+      ->check(integer_in(1, 1000000));
+  cmd->add_option("--categories", flags->categories, "K: categories per variable (dimension = V*K)")
+      ->capture_default_str()
+      ->check(integer_in(2, 10000));
+  cmd->add_option("--hidden", flags->hidden, "hidden width of the MLP energy")
+      ->capture_default_str()
+      ->check(integer_in(1, 65536));
+  cmd->add_option("--steps", flags->steps, "timed steps per run")->capture_default_str()->check(integer_in(1, 10000000));
+  cmd->add_option("--threads", flags->threads, "LibTorch intra-op threads (0 = LibTorch default)")
+      ->capture_default_str()
+      ->check(thread_count());
   cmd->add_option("--device", flags->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("--sampler", flags->samplers, "sampler specs to time (repeatable)")->capture_default_str();
-  cmd->add_option("--json", flags->json, "also write the rows as JSON to this file");
+  cmd->add_option("--sampler", flags->samplers, "sampler specs to time (repeatable)")
+      ->capture_default_str()
+      ->check(non_empty());
+  cmd->add_option("--json", flags->json, "also write the rows as JSON to this file (atomically)")
+      ->check(writable_output());
   cmd->callback([flags] {
+    const int64_t dimension = flags->variables * flags->categories;
+    // The chains' states and the sampler's copies of them, and the MLP's weights and activations.
+    require_memory(8.0 * 4.0 * double(flags->chains) * double(dimension) +
+                       4.0 * 4.0 * double(flags->hidden) * double(dimension + flags->chains),
+                   "bench samplers with " + std::to_string(flags->chains) + " chains of dimension " +
+                       std::to_string(dimension) + " and hidden width " + std::to_string(flags->hidden));
     const int threads = apply_threads(flags->threads);
     const auto device = resolve_device(flags->device);
-    const int64_t dimension = flags->variables * flags->categories;
     BenchmarkSetup setup;
     setup.energy = std::make_shared<MlpEnergy>(dimension, flags->hidden, 0);
     setup.energy->to(device);
@@ -86,7 +104,7 @@ void add_bench_command(CLI::App& app) {
       nlohmann::json out{{"device", device_description(device)}, {"threads", threads}, {"chains", flags->chains},
                          {"dimension", dimension}, {"hidden", flags->hidden}, {"bare_us_real", bare},
                          {"bare_us_one_hot", bare_discrete}, {"rows", rows}};
-      std::ofstream(flags->json) << out.dump(2) << "\n";
+      write_file_atomically(flags->json, out.dump(2) + "\n");
     }
   });
 }

@@ -5,14 +5,16 @@
 // per step is (t(steps) - t(steps / 5)) / (steps - steps / 5), medians over --repeats runs, so the
 // driver's set-up and final reads cancel out.
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/option_checks.h"
 #include "cli/task_flags.h"
 
+#include "ebm/atomic_file.h"
 #include "ebm/device.h"
 #include "ebm/samplers/task_solver.h"
 #include "ebm/tasks/registry.h"
 
 #include <algorithm>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -34,7 +36,7 @@ double solve_ms(const Task& task, const ProblemPtr& problem, EbmSettings setting
   const SolveReport report = solve_with_energy(task, {problem}, settings);
   const SolvedProblem& solved = report.problems.front();
   if (solved.steps != steps)
-    throw std::runtime_error("the problem stopped after " + std::to_string(solved.steps) + " of " +
+    throw InputError("the problem stopped after " + std::to_string(solved.steps) + " of " +
                              std::to_string(steps) + " steps (" + (solved.verified ? "solved" : "every chain stopped") +
                              "): give one the sampler cannot finish, e.g. bench/unsolvable_sudoku.txt");
   return solved.ms;
@@ -59,20 +61,24 @@ void add_bench_chains_command(CLI::App& bench) {
   auto f = std::make_shared<ChainsFlags>();
   cmd->add_option("--task", f->task, "task name")->capture_default_str();
   cmd->add_option("-i,--input", f->input, "file whose first problem is used (one the sampler cannot finish)")->required();
-  cmd->add_option("--chains", f->chains, "chains per problem to time")->capture_default_str();
-  cmd->add_option("--steps", f->steps, "steps of the longer timed run (>= 5)")->capture_default_str();
-  cmd->add_option("--repeats", f->repeats, "runs per budget (median)")->capture_default_str();
-  cmd->add_option("--sampler", f->sampler, "sampler spec (default: the task's tuned one)");
+  cmd->add_option("--chains", f->chains, "chains per problem to time")
+      ->capture_default_str()
+      ->check(integer_in(1, kMaxChains));
+  cmd->add_option("--steps", f->steps, "steps of the longer timed run")
+      ->capture_default_str()
+      ->check(integer_in(5, 10000000));
+  cmd->add_option("--repeats", f->repeats, "runs per budget (median)")->capture_default_str()->check(integer_in(1, 1000));
+  cmd->add_option("--sampler", f->sampler, "sampler spec (default: the task's tuned one)")->check(non_empty());
   cmd->add_option("--device", f->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("--threads", f->threads, "LibTorch intra-op threads (0 = LibTorch default)")->capture_default_str();
-  cmd->add_option("--json", f->json, "also write the rows as JSON to this file");
+  cmd->add_option("--threads", f->threads, "LibTorch intra-op threads (0 = LibTorch default)")
+      ->capture_default_str()
+      ->check(thread_count());
+  cmd->add_option("--json", f->json, "also write the rows as JSON to this file (atomically)")->check(writable_output());
   cmd->callback([f] {
-    if (f->steps < 5) throw std::runtime_error("--steps must be >= 5");
-    if (f->repeats < 1) throw std::runtime_error("--repeats must be >= 1");
     const TaskPtr task = find_task(f->task);
     const int threads = apply_threads(f->threads);
     auto examples = read_problems(*task, f->input, TaskParameters{});
-    if (examples.empty()) throw std::runtime_error(f->input + ": no problems");
+    if (examples.empty()) throw InputError(f->input + ": no problems");
     EbmSettings settings;
     settings.device = resolve_device(f->device);
     settings.sampler = f->sampler.empty() ? task->default_sampler(task->energy_names().front()) : f->sampler;
@@ -105,7 +111,7 @@ void add_bench_chains_command(CLI::App& bench) {
       nlohmann::json out{{"task", task->name()}, {"input", f->input}, {"device", device_description(settings.device)},
                          {"threads", threads}, {"sampler", settings.sampler}, {"steps", {short_steps, f->steps}},
                          {"repeats", f->repeats}, {"rows", rows}};
-      std::ofstream(f->json) << out.dump(2) << "\n";
+      write_file_atomically(f->json, out.dump(2) + "\n");
     }
   });
 }

@@ -1,6 +1,8 @@
 // `ebm checkpoint-diff A B`: how far apart the weights of two checkpoints are (e.g. a data-parallel
 // run and a one-process run of the same recipe, docs/TRAINING.md).
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/option_checks.h"
 #include "cli/task_flags.h"
 
 #include "ebm/checkpoint.h"
@@ -20,12 +22,12 @@ struct WeightDifference {
   std::string largest_in;   // the tensor that holds it
 };
 
-// Throws std::runtime_error when the two files do not hold the same tensors (names, shapes, dtypes).
+// Throws InputError when the two files do not hold the same tensors (names, shapes, dtypes).
 WeightDifference weight_difference(const std::string& a_path, const std::string& b_path) {
   const auto a = read_checkpoint_tensors(a_path);
   const auto b = read_checkpoint_tensors(b_path);
   auto refuse = [&](const std::string& problem) {
-    throw std::runtime_error("checkpoint-diff: '" + a_path + "' and '" + b_path + "' " + problem);
+    throw InputError("checkpoint-diff: '" + a_path + "' and '" + b_path + "' " + problem);
   };
   if (a.size() != b.size())
     refuse("hold different numbers of tensors (" + std::to_string(a.size()) + " and " + std::to_string(b.size()) + ")");
@@ -59,8 +61,7 @@ void add_checkpoint_command(CLI::App& app) {
   auto tolerance = std::make_shared<double>(0.0);
   cmd->add_option("A", *a, "first checkpoint")->required()->check(CLI::ExistingFile);
   cmd->add_option("B", *b, "second checkpoint")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--tolerance", *tolerance, "largest difference accepted")->capture_default_str()->check(
-      CLI::NonNegativeNumber);
+  cmd->add_option("--tolerance", *tolerance, "largest difference accepted")->capture_default_str()->check(real_in(0, 1e30));
   cmd->callback([a, b, tolerance] {
     const WeightDifference d = weight_difference(*a, *b);
     const bool within = d.largest <= *tolerance;

@@ -2,6 +2,7 @@
 // tensors) and whether it is sound: the file is intact (magic, lengths, checksum, metadata) and its
 // weights look like a model (ebm/checkpoint_soundness.h).
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "cli/task_flags.h"
 
 #include "ebm/checkpoint.h"
@@ -16,7 +17,7 @@ namespace ebm::cli {
 
 namespace {
 
-// 0 sound, 2 unsound weights, 1 unreadable.
+// 0 sound; 2 (bad input) unsound weights, or a file unreadable or not a checkpoint.
 int report_checkpoint(const std::string& path, bool json) {
   nlohmann::json out{{"file", path}};
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
@@ -29,7 +30,7 @@ int report_checkpoint(const std::string& path, bool json) {
     out["problems"] = {error.what()};
     if (json) std::cout << out.dump() << "\n";
     else std::cout << path << ": NOT SOUND: " << error.what() << "\n";
-    return 1;
+    return kExitBadInput;
   }
   int64_t parameters = 0;
   const std::vector<std::string> problems = weight_problems(tensors);
@@ -62,7 +63,7 @@ int report_checkpoint(const std::string& path, bool json) {
     if (problems.empty()) std::cout << "  sound         yes (intact file; every weight finite, no tensor all zero, none above 1e4)\n";
     for (const auto& p : problems) std::cout << "  NOT SOUND     " << p << "\n";
   }
-  return problems.empty() ? 0 : 2;
+  return problems.empty() ? kExitOk : kExitBadInput;
 }
 
 }  // namespace
@@ -74,16 +75,11 @@ void add_info_command(CLI::App& app) {
       "info",
       "what a checkpoint holds (kind, task, architecture, training command, metrics, tensors) and whether it is\n"
       "sound: an intact file whose weights are all finite, no tensor all zero, none above 1e4 in magnitude.\n"
-      "Exit status: 0 every file sound, 2 some file's weights unsound, 1 some file unreadable or not a checkpoint.");
+      "Exit status: 0 every file sound, 2 some file unsound, unreadable or not a checkpoint.");
   cmd->add_option("FILE", *files, "checkpoint files (.ckpt)")->required()->check(CLI::ExistingFile);
   cmd->add_flag("--json", *json, "one JSON object per file");
   cmd->callback([files, json] {
-    int status = 0;
-    for (const auto& path : *files) {
-      const int s = report_checkpoint(path, *json);
-      status = s == 1 || status == 1 ? 1 : std::max(status, s);
-    }
-    exit_status() = status;
+    for (const auto& path : *files) raise_exit_status(report_checkpoint(path, *json));
   });
 }
 

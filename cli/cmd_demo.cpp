@@ -1,6 +1,7 @@
 // `ebm demo`: the showcase. Solves a hard generated Sudoku with the default EBM settings (board,
 // verified flag, energy trace, time), then minimises a built-in two-well energy with two samplers.
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 
 #include "ebm/builtin_energies.h"
 #include "ebm/samplers/registry.h"
@@ -73,9 +74,11 @@ void add_demo_command(CLI::App& app) {
   auto seed = std::make_shared<uint64_t>(2);
   auto energy = std::make_shared<std::string>("constraint");
   auto model = std::make_shared<std::string>();
-  cmd->add_option("--seed", *seed, "seed of the puzzle and the samplers")->capture_default_str();
-  cmd->add_option("--energy", *energy, "constraint | learned | combined")->capture_default_str();
-  cmd->add_option("--model", *model, "learned energy checkpoint (learned, combined)");
+  cmd->add_option("--seed", *seed, "seed of the puzzle and the samplers")->capture_default_str()->check(unsigned_seed());
+  cmd->add_option("--energy", *energy, "constraint | learned | combined")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"constraint", "learned", "combined"}));
+  cmd->add_option("--model", *model, "learned energy checkpoint (learned, combined)")->check(non_empty());
   cmd->callback([seed, energy, model] {
     sudoku_demo(*seed, *energy, *model);
     sampler_demo(*seed);

@@ -1,5 +1,7 @@
 // `ebm eval`, `ebm sweep` and `ebm bench TASK`: the evaluation harness on any task.
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/option_checks.h"
 #include "cli/task_flags.h"
 
 #include "ebm/atomic_file.h"
@@ -31,16 +33,18 @@ struct RunFlags {
 };
 
 void add_run_flags(CLI::App* cmd, RunFlags& f) {
-  cmd->add_option("--budget-ms", f.budget_ms, "time budget per problem for EBM solvers")->capture_default_str();
-  cmd->add_option("--batch", f.batch, "problems per solver call")->capture_default_str();
-  cmd->add_option("--seed", f.seed, "seed of every solver")->capture_default_str();
+  cmd->add_option("--budget-ms", f.budget_ms, "time budget per problem for EBM solvers")
+      ->capture_default_str()
+      ->check(real_in(0, kMaxBudgetMs, true));
+  cmd->add_option("--batch", f.batch, "problems per solver call")->capture_default_str()->check(integer_in(1, kMaxBatch));
+  cmd->add_option("--seed", f.seed, "seed of every solver")->capture_default_str()->check(unsigned_seed());
   cmd->add_option("--device", f.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  cmd->add_option("--threads", f.threads, "LibTorch threads")->capture_default_str();
+  cmd->add_option("--threads", f.threads, "LibTorch threads (0 = LibTorch default)")
+      ->capture_default_str()
+      ->check(thread_count());
 }
 
 SolverContext context_of(const RunFlags& f) {
-  if (f.batch < 1) throw std::runtime_error("--batch must be >= 1");
-  if (!(f.budget_ms > 0)) throw std::runtime_error("--budget-ms must be > 0");
   SolverContext c;
   c.budget_ms = f.budget_ms;
   c.batch = f.batch;
@@ -119,14 +123,29 @@ std::string rows_csv(const nlohmann::json& rows, uint64_t seed) {
   return csv.str();
 }
 
-// A solver that claimed an answer the exact verifier rejects is a failed run.
-void fail_on_wrong_claims(const EvalReport& report) {
-  for (const auto& e : report.solvers)
+// The exit status of a harness run: 4 when a solver claimed an answer that the exact verifier
+// rejects (named on stderr), else 3 when some solver left some problem unsolved, else 0.
+void set_harness_exit_status(const EvalReport& report) {
+  for (const auto& e : report.solvers) {
     if (e.wrong_claimed > 0) {
       std::cerr << "ebm: error: solver '" << e.spec << "' claimed " << e.wrong_claimed
                 << " answer(s) verified that the exact verifier rejects\n";
-      exit_status() = 3;
+      raise_exit_status(kExitWrongClaim);
     }
+    if (e.unsolved > 0) raise_exit_status(kExitUnsolved);
+  }
+}
+
+// A dataset file's known answers must solve their problems (givens kept, accepted by the exact
+// verifier): a harness that scored against a wrong column would report nonsense. Generated data
+// are right by construction and not re-checked.
+void check_known_answers(const Task& task, const std::vector<Example>& examples, const DatasetFlags& data) {
+  if (data.inputs.empty()) return;
+  for (const auto& e : examples) {
+    std::string why;
+    if (e.solution && !task.verify(*e.problem, *e.solution, &why))
+      throw InputError(e.problem->source + ": the dataset's solution does not solve its problem: " + why);
+  }
 }
 
 struct EvalFlags {
@@ -153,10 +172,12 @@ void add_eval_command(CLI::App& app) {
       "[budget=MS,][sampler=SPEC]\n  | reference (the task's classical solver, named as such) | task-specific ones:" +
           solver_help_for_all_tasks() +
           "\nReports solve rate with 95% Wilson interval, the task's measures, valid-but-different, unsolved,\n"
-          "wrong-but-claimed (must be 0: otherwise exit 3), latency and amortised ms per problem, problems/s,\n"
+          "wrong-but-claimed (must be 0: otherwise exit 4), latency and amortised ms per problem, problems/s,\n"
           "evaluations or decoder positions, FLOPs, peak memory per solver, parameters, and whether the solver used\n"
           "the verifier inside its search ('in loop': EBM chains stopping on it, AR until-verified / best-of ranked by\n"
-          "it) or only as the final judge ('judge'). --json holds every answer.");
+          "it) or only as the final judge ('judge'). --json holds every answer. A dataset's known answers are\n"
+          "checked first (givens kept, accepted by the verifier). Exit status: 0 every solver solved every\n"
+          "problem, 3 some problem unsolved by some solver, 4 a wrong claim, 2 bad input.");
   auto f = std::make_shared<EvalFlags>();
   auto parameters = std::make_shared<TaskParameters>();
   cmd->add_option("--task", f->task, "task: " + task_names())->capture_default_str();
@@ -164,14 +185,16 @@ void add_eval_command(CLI::App& app) {
   add_parameter_flags(cmd, all_task_parameters(), kGenerateParameter | kProblemParameter, parameters);
   cmd->add_option("--solver", f->solvers, "solver spec (repeatable); default: ebm and reference");
   add_run_flags(cmd, f->run);
-  cmd->add_option("--json", f->json, "write every field, the configuration and every answer as JSON (atomically)");
-  cmd->add_option("--csv", f->csv, "write one row per solver as CSV (atomically)");
+  cmd->add_option("--json", f->json, "write every field, the configuration and every answer as JSON (atomically)")
+      ->check(writable_output());
+  cmd->add_option("--csv", f->csv, "write one row per solver as CSV (atomically)")->check(writable_output());
   cmd->callback([f, parameters] {
     const TaskPtr task = find_task(f->task);
     const SolverContext context = context_of(f->run);
     const int threads = set_threads(f->run.threads);
     auto examples = load_dataset(*task, f->data, *parameters);
-    if (examples.empty()) throw std::runtime_error("no problems in the dataset");
+    if (examples.empty()) throw InputError("no problems in the dataset");
+    check_known_answers(*task, examples, f->data);
     auto specs = f->solvers;
     if (specs.empty()) {
       specs = {"ebm"};
@@ -205,7 +228,7 @@ void add_eval_command(CLI::App& app) {
                        {"solvers", rows}};
     if (!f->json.empty()) write_file_atomically(f->json, out.dump(2) + "\n");
     if (!f->csv.empty()) write_file_atomically(f->csv, rows_csv(rows, f->run.seed));
-    fail_on_wrong_claims(report);
+    set_harness_exit_status(report);
   });
 }
 
@@ -216,7 +239,9 @@ void add_sweep_command(CLI::App& app) {
       "(solver, setting) written as it finishes. EBM: --energy x --chains x --steps; AR (tasks with one): --ar MODEL\n"
       "with --decode specs (greedy, beam:W, best-of:N, sample:T, until-verified:N within --budget-ms); --solver adds\n"
       "any other spec. Resumable: rerun the same command and the rows already in --output are skipped; a different\n"
-      "dataset, budget, batch or seed is refused. Plot with notebooks/accuracy_vs_compute.ipynb.");
+      "dataset, budget, batch or seed is refused (exit 2), naming each difference. Plot with\n"
+      "notebooks/accuracy_vs_compute.ipynb. Exit status: 0 (rows with unsolved problems are the measurement, not\n"
+      "a failure), 4 when a solver claimed a wrong answer, 2 bad input.");
   auto f = std::make_shared<EvalFlags>();
   auto parameters = std::make_shared<TaskParameters>();
   auto energies = std::make_shared<std::vector<std::string>>();
@@ -230,18 +255,20 @@ void add_sweep_command(CLI::App& app) {
   add_dataset_flags(cmd, f->data, "problems");
   add_parameter_flags(cmd, all_task_parameters(), kGenerateParameter | kProblemParameter, parameters);
   cmd->add_option("--energy", *energies, "EBM energies (default: the task's default energy)");
-  cmd->add_option("--chains", *chains, "EBM chains per problem (grid)");
-  cmd->add_option("--steps", *steps, "EBM step budgets (grid)");
+  cmd->add_option("--chains", *chains, "EBM chains per problem (grid)")->check(integer_in(1, kMaxChains));
+  cmd->add_option("--steps", *steps, "EBM step budgets (grid)")->check(integer_in(1, 1000000000));
   cmd->add_option("--ar", *ar, "AR checkpoint for AR rows");
   cmd->add_option("--decode", *decodes, "AR decode specs (grid)");
   cmd->add_option("--solver", f->solvers, "further solver specs, one row each");
   cmd->add_flag("--no-reference", *no_reference, "leave out the classical reference row");
   add_run_flags(cmd, f->run);
-  cmd->add_option("-o,--output", *output, "sweep CSV (appended row by row; resumed if it exists)")->capture_default_str();
+  cmd->add_option("-o,--output", *output, "sweep CSV (appended row by row; resumed if it exists)")
+      ->capture_default_str()
+      ->check(writable_output());
   cmd->callback([=] {
     const TaskPtr task = find_task(f->task);
     const SolverContext context = context_of(f->run);
-    if (chains->empty() != steps->empty()) throw std::runtime_error("--chains and --steps go together");
+    if (chains->empty() != steps->empty()) throw InputError("--chains and --steps go together");
     set_threads(f->run.threads);
     std::vector<std::string> specs;
     if (!*no_reference && !task->reference_name().empty()) specs.push_back("reference");
@@ -256,16 +283,23 @@ void add_sweep_command(CLI::App& app) {
         specs.push_back("ar:" + *ar + ",decode=" + d);
     specs.insert(specs.end(), f->solvers.begin(), f->solvers.end());
     auto examples = load_dataset(*task, f->data, *parameters);
+    check_known_answers(*task, examples, f->data);
     SweepSettings settings;
     settings.task = task->name();
     settings.budget_ms = context.budget_ms;
     settings.harness.batch = context.batch;
     settings.harness.device = context.device;
     settings.seed = context.seed;
-    const size_t ran = run_sweep(
+    const SweepOutcome outcome = run_sweep(
         *task, examples, specs, [&](const std::string& spec) { return make_solver(task, spec, context); }, settings,
         *output, std::cerr);
-    std::cout << "sweep: " << ran << " row(s) run now, " << completed_specs(*output).size() << " in " << *output << "\n";
+    std::cout << "sweep: " << outcome.ran << " row(s) run now, " << completed_specs(*output).size() << " in "
+              << *output << "\n";
+    if (outcome.wrong_claimed > 0) {
+      std::cerr << "ebm: error: " << outcome.wrong_claimed
+                << " answer(s) claimed verified that the exact verifier rejects (see the wrong_claimed column)\n";
+      raise_exit_status(kExitWrongClaim);
+    }
   });
 }
 
@@ -293,7 +327,8 @@ void add_bench_task_commands(CLI::App& bench) {
         "problem, then a grid of compute (--chains x --steps), per --energy; the classical reference (" +
             (task->reference_name().empty() ? std::string("none for this task") : task->reference_name()) +
             ") timed on the same problems first, never part of an EBM answer. Problems: --input FILE(s), or generated\n"
-            "(--count, --data-seed, --split and the task's generator flags). Each problem alone by default (--batch 1).");
+            "(--count, --data-seed, --split and the task's generator flags). Each problem alone by default (--batch 1).\n"
+            "Exit status: 0 every problem solved by every row, 3 some unsolved, 4 a wrong claim, 2 bad input.");
     auto f = std::make_shared<BenchFlags>();
     f->run.batch = 1;
     auto parameters = std::make_shared<TaskParameters>();
@@ -301,17 +336,20 @@ void add_bench_task_commands(CLI::App& bench) {
     add_parameter_flags(cmd, task->parameters(), kGenerateParameter | kProblemParameter, parameters);
     cmd->add_option("--energy", f->energies, "energies to compare (default: " + task->energy_names().front() + ")");
     cmd->add_option("--model", f->model, "learned energy checkpoint (for learned energies)");
-    cmd->add_option("--chains", f->chains, "grid: chains per problem (e.g. 1 4 16)");
-    cmd->add_option("--steps", f->steps, "grid: step budgets per problem (e.g. 100 400 1600)");
+    cmd->add_option("--chains", f->chains, "grid: chains per problem (e.g. 1 4 16)")->check(integer_in(1, kMaxChains));
+    cmd->add_option("--steps", f->steps, "grid: step budgets per problem (e.g. 100 400 1600)")
+        ->check(integer_in(1, 1000000000));
     add_run_flags(cmd, f->run);
-    cmd->add_option("--csv", f->csv, "write rows as CSV (atomically)");
-    cmd->add_option("--json", f->json, "write rows, setup and every answer as JSON (atomically)");
+    cmd->add_option("--csv", f->csv, "write rows as CSV (atomically)")->check(writable_output());
+    cmd->add_option("--json", f->json, "write rows, setup and every answer as JSON (atomically)")
+        ->check(writable_output());
     cmd->callback([task, f, parameters] {
-      if (f->chains.empty() != f->steps.empty()) throw std::runtime_error("--chains and --steps go together");
+      if (f->chains.empty() != f->steps.empty()) throw InputError("--chains and --steps go together");
       const SolverContext context = context_of(f->run);
       const int threads = set_threads(f->run.threads);
       auto examples = load_dataset(*task, f->data, *parameters);
-      if (examples.empty()) throw std::runtime_error("no problems to benchmark");
+      if (examples.empty()) throw InputError("no problems to benchmark");
+      check_known_answers(*task, examples, f->data);
       std::vector<std::string> specs;
       if (!task->reference_name().empty()) specs.push_back("reference");
       for (const auto& energy : f->energies.empty() ? std::vector<std::string>{task->energy_names().front()} : f->energies) {
@@ -343,7 +381,7 @@ void add_bench_task_commands(CLI::App& bench) {
                            {"rows", rows}};
         write_file_atomically(f->json, out.dump(2) + "\n");
       }
-      fail_on_wrong_claims(report);
+      set_harness_exit_status(report);
     });
   }
 }

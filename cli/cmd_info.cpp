@@ -32,13 +32,13 @@ namespace {
 void print_options(const std::vector<OptionInfo>& options) {
   for (const auto& o : options)
     std::cout << "    " << std::left << std::setw(16) << o.key << std::setw(12) << ("= " + o.default_value) << "  "
-              << o.meaning << "  [" << o.type << "]\n";
+              << o.meaning << "  [" << o.type << (o.range.empty() ? "" : " in " + o.range) << "]\n";
 }
 
 nlohmann::json options_json(const std::vector<OptionInfo>& options) {
   auto out = nlohmann::json::array();
   for (const auto& o : options)
-    out.push_back({{"key", o.key}, {"type", o.type}, {"default", o.default_value}, {"meaning", o.meaning}});
+    out.push_back({{"key", o.key}, {"type", o.type}, {"default", o.default_value}, {"meaning", o.meaning}, {"range", o.range}});
   return out;
 }
 }  // namespace

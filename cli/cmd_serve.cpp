@@ -2,6 +2,7 @@
 // continuous batching. The endpoints and formats are in cli/serve/http_server.h, stdio_server.h and
 // solve_request.h; the batching in ebm/samplers/pool.h.
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "cli/serve/http_server.h"
 #include "cli/serve/stdio_server.h"
 #include "cli/task_flags.h"
@@ -97,7 +98,7 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(1, 4096));
   cmd->add_option("--drain-ms", flags->drain_ms, "on SIGTERM: time to finish in-flight work before cancelling it")
       ->capture_default_str()->check(CLI::Range(0.0, 3.6e6));
-  cmd->add_option("--seed", flags->service.seed, "seed of the batches' noise")->capture_default_str();
+  cmd->add_option("--seed", flags->service.seed, "seed of the batches' noise")->capture_default_str()->check(unsigned_seed());
   cmd->add_option("--threads", flags->threads, "LibTorch intra-op threads (1 is safest on a shared machine)")
       ->capture_default_str()->check(CLI::Range(1, 256));
   cmd->callback([flags] {

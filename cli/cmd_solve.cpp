@@ -1,6 +1,8 @@
 // `ebm solve TASK`, `ebm generate TASK` and `ebm tasks`: one subcommand per registered task, built
 // from the Task interface alone.
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/option_checks.h"
 #include "cli/task_flags.h"
 
 #include "ebm/atomic_file.h"
@@ -27,7 +29,7 @@ struct SolveFlags {
   int64_t batch = 8;
   int threads = 1;
   uint64_t seed = 0;
-  bool json = false, quiet = false, no_board = false;
+  bool json = false, quiet = false, no_board = false, competition_exit_codes = false;
 };
 
 // Positional arguments are files for one-problem-per-file tasks, else problems written inline.
@@ -79,7 +81,7 @@ std::string sparkline(const std::vector<TraceRow>& trace) {
 void run_solve(const TaskPtr& task, const SolveFlags& f, const TaskParameters& parameters) {
   set_threads(f.threads);
   auto examples = solve_input(*task, f, parameters);
-  if (examples.empty()) throw std::runtime_error("no problems in the input");
+  if (examples.empty()) throw InputError("no problems in the input");
   std::vector<ProblemPtr> problems;
   for (const auto& e : examples) problems.push_back(e.problem);
   EbmSettings settings;
@@ -133,7 +135,9 @@ void run_solve(const TaskPtr& task, const SolveFlags& f, const TaskParameters& p
     std::cerr << "verified " << verified << "/" << problems.size() << " in " << std::fixed << std::setprecision(0)
               << report.total_ms << " ms (" << std::setprecision(1) << report.total_ms / problems.size()
               << " ms per problem); sampler " << report.sampler << "\n";
-  exit_status() = task->exit_status(verified, problems.size());
+  exit_status() = f.competition_exit_codes ? task->exit_status(verified, problems.size())
+                  : verified == problems.size()  ? kExitOk
+                                                 : kExitUnsolved;
 }
 
 // Continuation lines indented under a label of `width` characters.
@@ -163,25 +167,40 @@ void add_solve_task(CLI::App* solve, const TaskPtr& task) {
   cmd->add_option("-i,--input", f->inputs, "file(s) of problems ('-' = stdin)");
   add_parameter_flags(cmd, task->parameters(), kProblemParameter, parameters);
   cmd->add_flag("--json", f->json, "one JSON object per problem");
-  cmd->add_option("--budget-ms", f->budget_ms, "wall-clock bound per problem (per batch run)")->capture_default_str();
-  cmd->add_option("--sampler", f->sampler, "sampler spec (see `ebm samplers`); default: the task's tuned spec");
-  cmd->add_option("--energy", f->energy, energy_list(*task) + " (default: " + task->energy_names().front() + ")");
-  cmd->add_option("--model", f->model, "checkpoint of a learned energy (default: the shipped one)");
+  cmd->add_option("--budget-ms", f->budget_ms, "wall-clock bound per problem (per batch run)")
+      ->capture_default_str()
+      ->check(real_in(0, kMaxBudgetMs, true));
+  cmd->add_option("--sampler", f->sampler, "sampler spec (see `ebm samplers`); default: the task's tuned spec")
+      ->check(non_empty());
+  cmd->add_option("--energy", f->energy, energy_list(*task) + " (default: " + task->energy_names().front() + ")")
+      ->check(non_empty());
+  cmd->add_option("--model", f->model, "checkpoint of a learned energy (default: the shipped one)")->check(non_empty());
   cmd->add_option("--device", f->device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  cmd->add_option("--threads", f->threads, "LibTorch threads (0 = LibTorch default)")->capture_default_str();
-  cmd->add_option("--seed", f->seed, "seed of the sampler")->capture_default_str();
-  cmd->add_option("--batch", f->batch, "problems solved together in one batch")->capture_default_str();
-  cmd->add_option("--trace", f->trace_csv, "write the first batch's per-step energy trace as CSV");
+  cmd->add_option("--threads", f->threads, "LibTorch threads (0 = LibTorch default)")
+      ->capture_default_str()
+      ->check(thread_count());
+  cmd->add_option("--seed", f->seed, "seed of the sampler")->capture_default_str()->check(unsigned_seed());
+  cmd->add_option("--batch", f->batch, "problems solved together in one batch")
+      ->capture_default_str()
+      ->check(integer_in(1, kMaxBatch));
+  cmd->add_option("--trace", f->trace_csv, "write the first batch's per-step energy trace as CSV")
+      ->check(writable_output());
   cmd->add_option("--trace-chains", f->chains_csv,
                   "write every running chain of the first batch (energy, rule violations of its decoded state, the\n"
-                  "best chain's state) every --trace-every steps as CSV (notebooks/energy_landscape.ipynb)");
-  cmd->add_option("--trace-every", f->chains_every, "steps between --trace-chains records")->capture_default_str();
+                  "best chain's state) every --trace-every steps as CSV (notebooks/energy_landscape.ipynb)")
+      ->check(writable_output());
+  cmd->add_option("--trace-every", f->chains_every, "steps between --trace-chains records")
+      ->capture_default_str()
+      ->check(integer_in(1, 1000000000));
+  if (task->exit_status(1, 1) != kExitOk)
+    cmd->add_flag("--competition-exit-codes", f->competition_exit_codes,
+                  "exit as a competition solver does: " + std::to_string(task->exit_status(1, 1)) +
+                      " when every problem is solved, 0 otherwise (default: 0 solved, 3 some unsolved)");
   cmd->add_flag("--no-board", f->no_board, "print the answer in the task's format even for one problem on a terminal");
   cmd->add_flag("-q,--quiet", f->quiet, "no progress or summary on stderr");
   cmd->callback([task, f, parameters] {
     if (f->arguments.empty() && f->inputs.empty())
-      throw std::runtime_error("give problems as arguments or --input FILE (see --help)");
-    if (f->chains_every < 1) throw std::runtime_error("--trace-every must be >= 1");
+      throw InputError("give problems as arguments or --input FILE (see --help)");
     run_solve(task, *f, *parameters);
   });
 }
@@ -204,16 +223,20 @@ void add_generate_task(CLI::App* generate, const TaskPtr& task) {
                         "three streams never overlap whatever the seeds.");
   auto f = std::make_shared<GenerateFlags>();
   auto parameters = std::make_shared<TaskParameters>();
-  cmd->add_option("--count", f->count, "number of problems")->capture_default_str();
+  cmd->add_option("--count", f->count, "number of problems")->capture_default_str()->check(integer_in(0, kMaxProblems));
   cmd->add_option("--seed", f->seed, "seed; the output depends only on the seed, split and parameters")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(unsigned_seed());
   cmd->add_option("--split", f->split, "test | validation | train | harder (the out-of-distribution split, where the task has one)")->capture_default_str();
   add_parameter_flags(cmd, task->parameters(), kGenerateParameter | kProblemParameter, parameters);
   cmd->add_option("--threads", f->threads, "generator threads (0 = all); the output does not depend on it")
-      ->capture_default_str();
-  cmd->add_option("-o,--output", f->output, per_file ? "output folder" : "output file (written atomically)");
+      ->capture_default_str()
+      ->check(thread_count());
+  auto* output = cmd->add_option("-o,--output", f->output, per_file ? "output folder" : "output file (written atomically)");
+  if (!per_file) output->check(writable_output());
   cmd->callback([task, f, parameters, per_file] {
-    if (f->count < 0) throw std::runtime_error("--count must be >= 0");
+    if (f->count >= 10000 && !f->output.empty())
+      std::cerr << "generating " << f->count << " " << task->name() << " problems ...\n" << std::flush;
     GenerateRequest request;
     request.count = f->count;
     request.seed = f->seed;
@@ -243,7 +266,8 @@ void add_generate_task(CLI::App* generate, const TaskPtr& task) {
 }  // namespace
 
 void add_task_commands(CLI::App& app) {
-  auto* solve = app.add_subcommand("solve", "solve task instances with an energy-based model (see `ebm tasks`)");
+  auto* solve = app.add_subcommand("solve", "solve task instances with an energy-based model (see `ebm tasks`);\n"
+                                            "exit 0 every problem verified, 3 some unsolved, 2 bad input");
   solve->require_subcommand(1);
   auto* generate = app.add_subcommand("generate", "generate task data in disjoint train/validation/test splits");
   generate->require_subcommand(1);

@@ -2,6 +2,7 @@
 // loop (ebm/trainer.h) over the task's recipe.
 #include "cli/commands.h"
 #include "cli/local_launcher.h"
+#include "cli/option_checks.h"
 #include "cli/task_flags.h"
 
 #include "ebm/device.h"
@@ -26,33 +27,43 @@ constexpr const char* kLocalProcessesFlag = "--local-processes";
 
 void add_loop_flags(CLI::App* cmd, TrainFlags& f) {
   auto& o = f.options;
-  cmd->add_option("--steps", o.steps, "optimizer steps in total")->capture_default_str();
-  cmd->add_option("--batch", o.batch, "examples per step")->capture_default_str();
-  cmd->add_option("--lr", o.learning_rate, "Adam learning rate")->capture_default_str();
-  cmd->add_option("--validate-every", o.validate_every, "steps between validation and checkpoint")->capture_default_str();
-  cmd->add_option("--seed", o.seed, "seed of data, weight initialisation and training (the same seed gives the same weights)")->capture_default_str();
+  cmd->add_option("--steps", o.steps, "optimizer steps in total")
+      ->capture_default_str()
+      ->check(integer_in(1, kMaxTrainSteps));
+  cmd->add_option("--batch", o.batch, "examples per step")->capture_default_str()->check(integer_in(1, kMaxBatch));
+  cmd->add_option("--lr", o.learning_rate, "Adam learning rate")->capture_default_str()->check(real_in(0, 10, true));
+  cmd->add_option("--validate-every", o.validate_every, "steps between validation and checkpoint")
+      ->capture_default_str()
+      ->check(integer_in(1, kMaxTrainSteps));
+  cmd->add_option("--seed", o.seed, "seed of data, weight initialisation and training (the same seed gives the same weights)")->capture_default_str()->check(unsigned_seed());
   cmd->add_option("-o,--output", o.output, "checkpoint path (weights, metadata and optimizer state in one file)")->capture_default_str();
   cmd->add_flag("--resume", o.resume, "continue from the checkpoint at --output");
   cmd->add_option("--time-limit", o.max_seconds,
                   "stop after this many seconds of training (validates and checkpoints there); 0 = none.\n"
                   "Give every model the same limit to compare them at equal training time")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(real_in(0, 3.6e6));
   cmd->add_option("--device", f.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  cmd->add_option("--threads", f.threads, "LibTorch threads (0 = LibTorch default)")->capture_default_str();
+  cmd->add_option("--threads", f.threads, "LibTorch threads (0 = LibTorch default)")
+      ->capture_default_str()
+      ->check(thread_count());
   auto* world = cmd->add_option("--world-size", o.world_size,
                                 "data-parallel processes in all (docs/TRAINING.md); each computes batch / world-size\n"
                                 "rows of every batch and gradients are averaged; 1 = not distributed")
-                    ->capture_default_str();
+                    ->capture_default_str()
+                    ->check(integer_in(1, 1024));
   auto* rank = cmd->add_option("--rank", o.rank, "this process, 0 .. world-size - 1; rank 0 validates and checkpoints")
-                   ->capture_default_str();
+                   ->capture_default_str()
+                   ->check(integer_in(0, 1023));
   auto* master = cmd->add_option("--master", o.master, "HOST:PORT where rank 0 serves the rendezvous (world-size > 1)");
   cmd->add_option("--dist-timeout", o.distributed_timeout,
                   "seconds a rank may stay silent (or take to join) before the run fails")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(real_in(0, 86400, true));
   cmd->add_option(kLocalProcessesFlag, f.local_processes,
                   "start N ranks of this command on this machine (a free 127.0.0.1 port), each with\n"
                   "--world-size N --rank R --master; stops them all when one fails")
-      ->check(CLI::PositiveNumber)
+      ->check(integer_in(1, 64))
       ->excludes(world)
       ->excludes(rank)
       ->excludes(master);

@@ -1,5 +1,8 @@
 #include "cli/task_flags.h"
 
+#include "cli/exit_codes.h"
+#include "cli/option_checks.h"
+
 #include "ebm/tasks/registry.h"
 
 #include <fstream>
@@ -35,14 +38,14 @@ void check_parameters(const Task& task, const TaskParameters& values) {
   for (const auto& [name, value] : values) {
     bool known = false;
     for (const auto& info : infos) known = known || info.name == name;
-    if (!known) throw std::runtime_error("--" + name + " is not a parameter of task '" + task.name() + "'");
+    if (!known) throw InputError("--" + name + " is not a parameter of task '" + task.name() + "'");
   }
 }
 
 void add_dataset_flags(CLI::App* cmd, DatasetFlags& flags, const std::string& noun) {
   cmd->add_option("-i,--input", flags.inputs, "dataset file(s) in the task's format ('-' = stdin); else generated");
-  cmd->add_option("--count", flags.count, "generated " + noun)->capture_default_str();
-  cmd->add_option("--data-seed", flags.data_seed, "generator seed")->capture_default_str();
+  cmd->add_option("--count", flags.count, "generated " + noun)->capture_default_str()->check(integer_in(1, kMaxProblems));
+  cmd->add_option("--data-seed", flags.data_seed, "generator seed")->capture_default_str()->check(unsigned_seed());
   cmd->add_option("--split", flags.split, "generated split: test | validation | train (disjoint by construction) | harder (out of distribution, where the task has one)")
       ->capture_default_str();
 }
@@ -63,8 +66,7 @@ std::vector<Example> load_dataset(const Task& task, const DatasetFlags& flags, c
     return examples;
   }
   if (!task.can_generate())
-    throw std::runtime_error("task '" + task.name() + "' has no generator: give --input FILE");
-  if (flags.count < 1) throw std::runtime_error("--count must be >= 1, got " + std::to_string(flags.count));
+    throw InputError("task '" + task.name() + "' has no generator: give --input FILE");
   GenerateRequest request;
   request.count = flags.count;
   request.seed = flags.data_seed;
@@ -89,8 +91,22 @@ std::string dataset_text(const DatasetFlags& flags, size_t problems) {
 }
 
 int& exit_status() {
-  static int status = 0;
+  static int status = kExitOk;
   return status;
+}
+
+void raise_exit_status(int status) {
+  auto rank = [](int s) {
+    switch (s) {
+      case kExitOk: return 0;
+      case kExitUnsolved: return 1;
+      case kExitRuntimeFailure: return 2;
+      case kExitBadInput: return 3;
+      case kExitWrongClaim: return 5;
+      default: return 4;
+    }
+  };
+  if (rank(status) > rank(exit_status())) exit_status() = status;
 }
 
 }  // namespace ebm::cli

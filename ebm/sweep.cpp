@@ -66,7 +66,13 @@ std::string row_of(const SolverEvaluation& e, const std::vector<std::string>& id
   return row + "\n";
 }
 
-// Refuses a file whose rows belong to another experiment.
+// The option that sets each identity column, for refusals.
+const std::vector<std::string> kIdentityOptions = {
+    "--task", "the dataset (--input, --count, --data-seed, --split, task parameters)", "--budget-ms", "--batch",
+    "--seed"};
+
+// Refuses a file whose rows belong to another experiment, naming every setting that differs
+// ("--budget-ms: file has 1000, this run 2000").
 void check_identity(const std::string& contents, const std::vector<std::string>& identity, const std::string& path) {
   std::istringstream in(contents);
   std::string line;
@@ -81,12 +87,14 @@ void check_identity(const std::string& contents, const std::vector<std::string>&
       throw std::invalid_argument("sweep: " + path + ":" + std::to_string(row) + ": expected " +
                                   std::to_string(first + kIdentityColumns.size()) + " fields, got " +
                                   std::to_string(fields.size()));
+    std::string differences;
     for (size_t k = 0; k < kIdentityColumns.size(); ++k)
       if (fields[first + k] != identity[k])
-        throw std::invalid_argument("sweep: " + path + " holds rows with " + kIdentityColumns[k] + " = " +
-                                    fields[first + k] + ", this run has " + kIdentityColumns[k] + " = " + identity[k] +
-                                    "; resume only with the same task, dataset, budget, batch and seed, or choose "
-                                    "another --output");
+        differences += (differences.empty() ? "" : "; ") + kIdentityOptions[k] + ": file has " + fields[first + k] +
+                       ", this run " + identity[k];
+    if (!differences.empty())
+      throw std::invalid_argument("sweep: " + path + " was written with other settings (" + differences +
+                                  "); resume only with the same settings, or choose another --output");
   }
 }
 
@@ -139,7 +147,7 @@ std::vector<std::string> completed_specs(const std::string& csv_path) {
   return specs;
 }
 
-size_t run_sweep(const Task& task, const std::vector<Example>& examples, const std::vector<std::string>& specs,
+SweepOutcome run_sweep(const Task& task, const std::vector<Example>& examples, const std::vector<std::string>& specs,
                  const SolverFactory& make, const SweepSettings& settings, const std::string& csv_path,
                  std::ostream& log) {
   const auto identity = identity_of(settings, dataset_fingerprint(task, examples));
@@ -158,7 +166,7 @@ size_t run_sweep(const Task& task, const std::vector<Example>& examples, const s
   }
   for (const auto& spec : specs) make(spec);  // a bad spec fails before anything runs
   const auto done = completed_specs(csv_path);
-  size_t ran = 0;
+  SweepOutcome outcome;
   for (size_t i = 0; i < specs.size(); ++i) {
     const auto& spec = specs[i];
     if (std::find(done.begin(), done.end(), spec) != done.end()) {
@@ -171,12 +179,14 @@ size_t run_sweep(const Task& task, const std::vector<Example>& examples, const s
     const auto& e = report.solvers.front();
     contents += row_of(e, identity);
     write_file_atomically(csv_path, contents);
-    ++ran;
+    ++outcome.ran;
+    outcome.unsolved += e.unsolved;
+    outcome.wrong_claimed += e.wrong_claimed;
     log << "[" << i + 1 << "/" << specs.size() << "] " << spec << ": solved " << e.solved << "/" << e.problems
         << ", mean " << e.mean_ms << " ms\n"
         << std::flush;
   }
-  return ran;
+  return outcome;
 }
 
 }  // namespace ebm

@@ -26,10 +26,19 @@ struct SweepSettings {
 // Builds the solver of one spec (throws std::invalid_argument for a bad spec).
 using SolverFactory = std::function<SolverPtr(const std::string& spec)>;
 
-// Runs the specs not yet in `csv_path` and appends their rows. Returns the number of rows run now.
-// Progress lines go to `log`. Throws std::invalid_argument when the file is not a sweep CSV of this
-// version or holds rows of another task, dataset or setting.
-size_t run_sweep(const Task& task, const std::vector<Example>& examples, const std::vector<std::string>& specs,
+// What one call of run_sweep did: rows run now, and over those rows the problems left unsolved and
+// the answers claimed that the exact verifier rejected (which must be 0).
+struct SweepOutcome {
+  size_t ran = 0;
+  int64_t unsolved = 0;
+  int64_t wrong_claimed = 0;
+};
+
+// Runs the specs not yet in `csv_path` and appends their rows. Progress lines go to `log`. Throws
+// std::invalid_argument when the file is not a sweep CSV of this version, or holds rows of another
+// task, dataset or setting (the message names each difference and the option that sets it:
+// "--budget-ms: file has 1000, this run 2000").
+SweepOutcome run_sweep(const Task& task, const std::vector<Example>& examples, const std::vector<std::string>& specs,
                  const SolverFactory& make, const SweepSettings& settings, const std::string& csv_path,
                  std::ostream& log);
 

@@ -214,20 +214,33 @@ TEST_SUITE("core") {
   }
 
   TEST_CASE("sampler specs: invalid options are refused naming the field") {
-    CHECK(contains(error_of([] { parse_sampler_spec("langevin:step=-1"); }), "step must be > 0"));
+    CHECK(contains(error_of([] { parse_sampler_spec("langevin:step=-1"); }), "option 'step' must be a finite real in (0, 1000000], got '-1'"));
     CHECK(contains(error_of([] { parse_sampler_spec("mala:stepp=1"); }), "unknown option 'stepp'"));
-    CHECK(contains(error_of([] { parse_sampler_spec("hmc:leapfrog=abc"); }), "'leapfrog' expects an integer"));
-    CHECK(contains(error_of([] { parse_sampler_spec("gd:momentum=1.5"); }), "momentum must be in [0, 1)"));
+    CHECK(contains(error_of([] { parse_sampler_spec("hmc:leapfrog=abc"); }), "'leapfrog' must be an integer in [1, 10000]"));
+    CHECK(contains(error_of([] { parse_sampler_spec("gd:momentum=1.5"); }), "'momentum' must be a finite real in [0, 1)"));
     CHECK(contains(error_of([] { parse_sampler_spec("anneal:t_schedule=wavy/langevin"); }), "t_schedule"));
     CHECK(contains(error_of([] { parse_sampler_spec("anneal:t_start=0/langevin"); }), "t_start"));
-    CHECK(contains(error_of([] { parse_sampler_spec("tempering:replicas=0/mala"); }), "replicas must be >= 1"));
+    CHECK(contains(error_of([] { parse_sampler_spec("tempering:replicas=0/mala"); }), "'replicas' must be an integer in [1, 1024]"));
     CHECK(contains(error_of([] { parse_sampler_spec("anneal"); }), "wraps a base sampler"));
     CHECK(contains(error_of([] { parse_sampler_spec("mala/langevin"); }), "base sampler and wraps nothing"));
     CHECK(contains(error_of([] { parse_sampler_spec("bogus"); }), "unknown sampler 'bogus'"));
-    CHECK(contains(error_of([] { parse_sampler_spec("langevin:chains=0"); }), "chains must be >= 1"));
+    CHECK(contains(error_of([] { parse_sampler_spec("langevin:chains=0"); }), "'chains' must be an integer in [1, 1048576]"));
     CHECK(contains(error_of([] { parse_sampler_spec("langevin:steps=0"); }), "no budget"));
     CHECK(contains(error_of([] { parse_sampler_spec("langevin:restarts=2"); }), "plateau"));
     CHECK(contains(error_of([] { parse_sampler_spec("gwg:scale"); }), "expected key=value"));
+    // Every numeric option has a finite range, checked when parsed; messages are one line.
+    CHECK(error_of([] { parse_sampler_spec("langevin:step=inf"); }) ==
+          "sampler spec 'langevin:step=inf': langevin: option 'step' must be a finite real in (0, 1000000], got 'inf'");
+    CHECK(contains(error_of([] { parse_sampler_spec("gd:step=1e38"); }), "(0, 1000000], got '1e38'"));
+    CHECK(contains(error_of([] { parse_sampler_spec("langevin:chains=1000000000"); }), "[1, 1048576]"));
+    CHECK(contains(error_of([] { parse_sampler_spec("hmc:leapfrog=1000000000"); }), "[1, 10000]"));
+    CHECK(contains(error_of([] { parse_sampler_spec("langevin:seed=-1"); }), "'seed' must be an unsigned integer"));
+    CHECK(contains(error_of([] { parse_sampler_spec("langevin:steps=9223372036854775808"); }), "[0, 1000000000]"));
+    CHECK(parse_sampler_spec("langevin:seed=18446744073709551615").driver.seed == 18446744073709551615ULL);
+    const std::string huge = "langevin:" + std::string(100000, 'x');
+    const std::string refused = error_of([&] { parse_sampler_spec(huge); });
+    CHECK(contains(refused, "longer than 4096 characters"));
+    CHECK(refused.size() < 200);
   }
 
   TEST_CASE("catalogue lists every sampler with documented options") {

@@ -420,11 +420,11 @@ TEST_SUITE("samplers") {
   }
 
   TEST_CASE("mixed options are validated naming the field") {
-    CHECK_THROWS_WITH_AS(parse_sampler_spec("mixed:step=0"), doctest::Contains("step must be > 0"),
+    CHECK_THROWS_WITH_AS(parse_sampler_spec("mixed:step=0"), doctest::Contains("'step' must be a finite real in (0, 1000000]"),
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(parse_sampler_spec("mixed:moves=0,value_steps=0"), doctest::Contains("nothing would move"),
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(parse_sampler_spec("mixed:moves=-1"), doctest::Contains("moves must be >= 0"),
+    CHECK_THROWS_WITH_AS(parse_sampler_spec("mixed:moves=-1"), doctest::Contains("'moves' must be an integer in [0, 10000]"),
                          std::invalid_argument);
   }
 

@@ -99,7 +99,7 @@ def test_solves_in_request_order_with_the_known_answer(server):
     ({"task": "sudoku", "problems": [EASY[0]], "budget_ms": 70000}, "budget_ms: 70000 exceeds"),
     ({"task": "sudoku", "problems": [EASY[0]], "budget_ms": -1}, "budget_ms: must be > 0"),
     ({"task": "sudoku", "problems": [EASY[0]], "seed": -1}, "seed: expected an integer >= 0"),
-    ({"task": "sudoku", "problems": [EASY[0]], "sampler": "nope"}, "sampler: unknown sampler 'nope'"),
+    ({"task": "sudoku", "problems": [EASY[0]], "sampler": "nope"}, "sampler: sampler spec 'nope': unknown sampler 'nope'"),
     ({"task": "sudoku", "problems": [EASY[0]], "budget": 5}, "budget: unknown field"),
 ])
 def test_bad_requests_answer_400_naming_the_field(server, body, field):

@@ -171,13 +171,17 @@ TEST_SUITE("tasks") {
     SweepSettings settings;
     settings.task = "sudoku";
     std::ostringstream log;
-    CHECK(run_sweep(*task, examples, {"reference"}, make, settings, path, log) == 1);
-    CHECK(run_sweep(*task, examples, {"reference"}, make, settings, path, log) == 0);
+    CHECK(run_sweep(*task, examples, {"reference"}, make, settings, path, log).ran == 1);
+    CHECK(run_sweep(*task, examples, {"reference"}, make, settings, path, log).ran == 0);
     CHECK(completed_specs(path) == std::vector<std::string>{"reference"});
     settings.seed = 9;
     CHECK_THROWS_WITH_AS(run_sweep(*task, examples, {"reference"}, make, settings, path, log),
-                         doctest::Contains("seed"), std::invalid_argument);
+                         doctest::Contains("--seed: file has 0, this run 9"), std::invalid_argument);
     settings.seed = 0;
+    settings.budget_ms = 2000;
+    CHECK_THROWS_WITH_AS(run_sweep(*task, examples, {"reference"}, make, settings, path, log),
+                         doctest::Contains("--budget-ms: file has 10000, this run 2000"), std::invalid_argument);
+    settings.budget_ms = 10000;
     CHECK_THROWS_WITH_AS(run_sweep(*task, easy_sudoku(3), {"reference"}, make, settings, path, log),
                          doctest::Contains("dataset"), std::invalid_argument);
     std::filesystem::remove(path);

@@ -12,17 +12,17 @@ namespace ebm {
 void AnnealingOptions::bind(OptionSet& o) {
   const auto& kinds = schedule_names();
   o.add("t_schedule", &t_schedule, "temperature schedule", kinds);
-  o.add("t_start", &t_start, "temperature at p = 0 (multiplies each row's T)");
-  o.add("t_end", &t_end, "temperature at p = 1");
+  o.add("t_start", &t_start, "temperature at p = 0 (multiplies each row's T)", RealRange{0, 1e6, true});
+  o.add("t_end", &t_end, "temperature at p = 1", RealRange{0, 1e6, true});
   o.add("step_schedule", &step_schedule, "step-size scale schedule", kinds);
-  o.add("step_start", &step_start, "step-size multiplier at p = 0");
-  o.add("step_end", &step_end, "step-size multiplier at p = 1");
-  o.add("weight_term", &weight_term, "term of a weighted-sum energy whose weight is annealed (-1 = none)");
+  o.add("step_start", &step_start, "step-size multiplier at p = 0", RealRange{0, 1e6, true});
+  o.add("step_end", &step_end, "step-size multiplier at p = 1", RealRange{0, 1e6, true});
+  o.add("weight_term", &weight_term, "term of a weighted-sum energy whose weight is annealed (-1 = none)", IntegerRange{-1, 1000});
   o.add("weight_schedule", &weight_schedule, "energy-weight schedule", kinds);
-  o.add("weight_start", &weight_start, "weight of that term at p = 0");
-  o.add("weight_end", &weight_end, "weight of that term at p = 1");
-  o.add("cycles", &cycles, "the schedules repeat this many times over the budget");
-  o.add("period", &period, "> 0: the schedules restart every `period` steps instead of following the budget");
+  o.add("weight_start", &weight_start, "weight of that term at p = 0", RealRange{-1e6, 1e6});
+  o.add("weight_end", &weight_end, "weight of that term at p = 1", RealRange{-1e6, 1e6});
+  o.add("cycles", &cycles, "the schedules repeat this many times over the budget", IntegerRange{1, 1000000});
+  o.add("period", &period, "> 0: the schedules restart every `period` steps instead of following the budget", IntegerRange{0, 1000000000});
   o.add("landscapes", &landscapes, "walk a learned energy's landscapes from the smoothest to the sharpest (IRED)");
 }
 

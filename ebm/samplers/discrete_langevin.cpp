@@ -9,7 +9,7 @@
 namespace ebm {
 
 void DiscreteLangevinOptions::bind(OptionSet& o) {
-  o.add("step", &step, "alpha: q(y'_v = k) ~ exp(gain/2 - [k != current]/alpha); larger moves more variables");
+  o.add("step", &step, "alpha: q(y'_v = k) ~ exp(gain/2 - [k != current]/alpha); larger moves more variables", RealRange{0, 1e6, true});
 }
 
 bool DiscreteLangevinOptions::IsValid(std::string* error) const {

@@ -2,31 +2,32 @@
 
 #include "ebm/device.h"
 #include "ebm/host_sync.h"
+#include "ebm/memory_limit.h"
 
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
 namespace ebm {
 
 void DriverOptions::bind(OptionSet& o) {
-  o.add("chains", &chains, "chains per problem, run together in one batch");
-  o.add("steps", &max_steps, "budget: sampler steps (0 = unlimited)");
-  o.add("evals", &max_evaluations, "budget: candidate energy evaluations, all chains together (0 = unlimited)");
-  o.add("ms", &max_ms, "budget: wall-clock milliseconds (0 = unlimited)");
-  o.add("tol", &energy_tolerance, "a chain stops once E <= tol (-inf = never)");
-  o.add("verify_every", &verify_every, "run the task's verifier every this many steps");
+  o.add("chains", &chains, "chains per problem, run together in one batch", IntegerRange{1, kMaxChains});
+  o.add("steps", &max_steps, "budget: sampler steps (0 = unlimited)", IntegerRange{0, 1000000000});
+  o.add("evals", &max_evaluations, "budget: candidate energy evaluations, all chains together (0 = unlimited)", IntegerRange{0, 1000000000000000});
+  o.add("ms", &max_ms, "budget: wall-clock milliseconds (0 = unlimited)", RealRange{0, 8.64e7});
+  o.add("tol", &energy_tolerance, "a chain stops once E <= tol (-inf = never)", RealRange{-std::numeric_limits<double>::infinity(), 1e30});
+  o.add("verify_every", &verify_every, "run the task's verifier every this many steps", IntegerRange{1, 1000000});
   o.add("stop_verified", &stop_problem_on_verified, "stop a problem's other chains once one is verified");
-  o.add("plateau", &plateau_steps, "steps without the best energy dropping by plateau_delta before a restart or stop (0 = never)");
-  o.add("plateau_delta", &plateau_delta, "improvement that counts as progress for the plateau test");
-  o.add("restarts", &restarts, "restarts per chain from a fresh initial state after a plateau (0 = none)");
+  o.add("plateau", &plateau_steps, "steps without the best energy dropping by plateau_delta before a restart or stop (0 = never)", IntegerRange{0, 1000000000});
+  o.add("plateau_delta", &plateau_delta, "improvement that counts as progress for the plateau test", RealRange{0, 1e30});
+  o.add("restarts", &restarts, "restarts per chain from a fresh initial state after a plateau (0 = none)", IntegerRange{0, 1000000});
   o.add("trace", &trace, "record energy, gradient norm and acceptance per step");
   o.add("track_best", &track_best, "keep each chain's lowest-energy state (false: its last state)");
-  int64_t* seed_field = reinterpret_cast<int64_t*>(&seed);
-  o.add("seed", seed_field, "seed of the run's generator (initial states, noise, proposals)");
+  o.add("seed", &seed, "seed of the run's generator (initial states, noise, proposals)");
 }
 
 bool DriverOptions::IsValid(std::string* error) const {
@@ -172,6 +173,14 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
 
   const auto start = Clock::now();
   const int64_t problems = request.problems, per_problem = options.chains, rows = problems * per_problem;
+  // Each chain holds its state, gradient, best state, a proposal and noise of the answer's size, and
+  // the energy's autograd intermediates: about kStateCopies copies of the state, all chains together
+  // (an estimate, on the high side, so that a run the machine cannot hold is refused, not swapped).
+  constexpr double kStateCopies = 16.0;
+  require_memory(kStateCopies * double(problems) * double(per_problem) * double(request.space.numel()) *
+                     double(c10::elementSize(request.dtype)),
+                 "sampling " + std::to_string(problems) + " problem(s) x " + std::to_string(per_problem) +
+                     " chains of " + std::to_string(request.space.numel()) + " values");
   const auto device = request.device;
   const auto float_options = torch::TensorOptions().dtype(request.dtype).device(device);
   const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(device);

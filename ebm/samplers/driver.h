@@ -39,6 +39,10 @@
 
 namespace ebm {
 
+// The most chains per problem a spec may ask for (the driver also refuses a run whose chain
+// states would not fit in this machine's memory, naming the size).
+constexpr int64_t kMaxChains = int64_t{1} << 20;
+
 struct DriverOptions {
   // Chains per problem, run in one batch.
   int64_t chains = 1;

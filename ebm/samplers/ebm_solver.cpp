@@ -102,8 +102,8 @@ std::pair<std::vector<std::string>, std::string> split_solver_spec(const std::st
 double parse_budget_ms(const std::string& spec, const std::string& text) {
   char* end = nullptr;
   const double ms = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !(ms > 0) || !std::isfinite(ms))
-    throw std::invalid_argument("solver '" + spec + "': budget must be milliseconds > 0, got '" + text + "'");
+  if (text.empty() || *end != '\0' || !(ms > 0) || !(ms <= 8.64e7))
+    throw std::invalid_argument("solver " + excerpt(spec, 80) + ": budget must be milliseconds > 0 (at most 8.64e7, a day), got " + excerpt(text));
   return ms;
 }
 
@@ -134,19 +134,19 @@ SolverPtr make_ebm_solver(const TaskPtr& task, const std::string& spec, const So
       else if (key == "steps") steps = value;
       else if (key == "budget") settings.budget_ms = parse_budget_ms(spec, value);
       else
-        throw std::invalid_argument("solver '" + spec + "': unknown key '" + key +
+        throw std::invalid_argument("solver " + excerpt(spec, 80) + ": unknown key '" + key +
                                     "' (energy, model, chains, steps, budget, sampler)");
     }
     if (settings.energy.name.empty() && !settings.energy.model.empty())
       settings.energy.name = has_energy(*task, "combined") ? "combined" : "learned";
   } else if (spec != "ebm") {
-    throw std::invalid_argument("unknown solver '" + spec + "'");
+    throw std::invalid_argument("unknown solver " + excerpt(spec, 80) + "");
   }
   if (settings.energy.name.empty()) settings.energy.name = task->energy_names().front();
   if (!has_energy(*task, settings.energy.name)) {
     std::string names;
     for (const auto& n : task->energy_names()) names += (names.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("solver '" + spec + "': task '" + task->name() + "' has no energy '" +
+    throw std::invalid_argument("solver " + excerpt(spec, 80) + ": task '" + task->name() + "' has no energy '" +
                                 settings.energy.name + "' (" + names + ")");
   }
   if (!chains.empty() || !steps.empty()) {
@@ -170,7 +170,7 @@ SolverPtr make_solver(const TaskPtr& task, const std::string& spec, const Solver
   if (auto solver = task->make_solver(spec, context)) return solver;
   std::string choices = "ebm, ebm-ENERGY, ebm:KEY=VALUE,...,sampler=SPEC, reference";
   if (!task->solver_help().empty()) choices += ", " + task->solver_help();
-  throw std::invalid_argument("unknown solver '" + spec + "' for task '" + task->name() + "' (" + choices + ")");
+  throw std::invalid_argument("unknown solver " + excerpt(spec, 80) + " for task '" + task->name() + "' (" + choices + ")");
 }
 
 }  // namespace ebm

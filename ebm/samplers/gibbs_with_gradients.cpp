@@ -8,7 +8,7 @@
 namespace ebm {
 
 void GibbsWithGradientsOptions::bind(OptionSet& o) {
-  o.add("scale", &scale, "proposal q(v,k) ~ exp(scale * first-order gain of -E/T); 0.5 = locally balanced");
+  o.add("scale", &scale, "proposal q(v,k) ~ exp(scale * first-order gain of -E/T); 0.5 = locally balanced", RealRange{0, 1e6});
 }
 
 bool GibbsWithGradientsOptions::IsValid(std::string* error) const {

@@ -5,8 +5,8 @@
 namespace ebm {
 
 void GradientDescentOptions::bind(OptionSet& o) {
-  o.add("step", &step, "eta: v <- mu*v - eta*grad E; y <- y + v");
-  o.add("momentum", &momentum, "mu in [0,1); 0 = plain gradient descent");
+  o.add("step", &step, "eta: v <- mu*v - eta*grad E; y <- y + v", RealRange{0, 1e6, true});
+  o.add("momentum", &momentum, "mu in [0,1); 0 = plain gradient descent", RealRange{0, 1, false, true});
   o.add("nesterov", &nesterov, "Nesterov look-ahead: y <- y + mu*v - eta*grad E");
   o.add("mirror", &mirror, "entropic mirror descent on simplices: update log p, then softmax (probability spaces)");
 }

@@ -5,8 +5,8 @@
 namespace ebm {
 
 void HmcOptions::bind(OptionSet& o) {
-  o.add("step", &step, "eps, leapfrog step: p -= eps/2*grad E/T; y += eps*p; p -= eps/2*grad E/T");
-  o.add("leapfrog", &leapfrog, "L, leapfrog steps per proposal (L evaluations per step)");
+  o.add("step", &step, "eps, leapfrog step: p -= eps/2*grad E/T; y += eps*p; p -= eps/2*grad E/T", RealRange{0, 1e6, true});
+  o.add("leapfrog", &leapfrog, "L, leapfrog steps per proposal (L evaluations per step)", IntegerRange{1, 10000});
 }
 
 bool HmcOptions::IsValid(std::string* error) const {

@@ -9,8 +9,8 @@
 namespace ebm {
 
 void LangevinOptions::bind(OptionSet& o) {
-  o.add("step", &step, "eta: y <- y - eta*grad E + sigma*xi");
-  o.add("noise", &noise, "sigma; < 0 = sqrt(2*eta*T), exact Langevin at temperature T; 0 = no noise");
+  o.add("step", &step, "eta: y <- y - eta*grad E + sigma*xi", RealRange{0, 1e6, true});
+  o.add("noise", &noise, "sigma; < 0 = sqrt(2*eta*T), exact Langevin at temperature T; 0 = no noise", RealRange{-1, 1e6});
   o.add("mirror", &mirror, "step on log-probabilities, then softmax (probability spaces)");
 }
 

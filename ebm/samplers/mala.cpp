@@ -7,7 +7,7 @@
 namespace ebm {
 
 void MalaOptions::bind(OptionSet& o) {
-  o.add("step", &step, "eta: proposal y' = y - eta*grad E + sqrt(2*eta*T)*xi, then Metropolis-Hastings");
+  o.add("step", &step, "eta: proposal y' = y - eta*grad E + sqrt(2*eta*T)*xi, then Metropolis-Hastings", RealRange{0, 1e6, true});
 }
 
 bool MalaOptions::IsValid(std::string* error) const {

@@ -8,11 +8,11 @@
 namespace ebm {
 
 void MixedOptions::bind(OptionSet& o) {
-  o.add("scale", &scale, "choice proposal q(v,k) ~ exp(scale * first-order gain of -E/T); 0.5 = locally balanced");
-  o.add("moves", &moves, "MH-tested choice moves per step; 0 = choices fixed");
-  o.add("value_steps", &value_steps, "projected gradient steps on the values per step; 0 = values fixed");
-  o.add("step", &step, "eta: value <- clamp(value - eta*dE/dvalue + sigma*xi)");
-  o.add("noise", &noise, "sigma; 0 = projected gradient descent; < 0 = sqrt(2*eta*T), Langevin at T");
+  o.add("scale", &scale, "choice proposal q(v,k) ~ exp(scale * first-order gain of -E/T); 0.5 = locally balanced", RealRange{0, 1e6});
+  o.add("moves", &moves, "MH-tested choice moves per step; 0 = choices fixed", IntegerRange{0, 10000});
+  o.add("value_steps", &value_steps, "projected gradient steps on the values per step; 0 = values fixed", IntegerRange{0, 10000});
+  o.add("step", &step, "eta: value <- clamp(value - eta*dE/dvalue + sigma*xi)", RealRange{0, 1e6, true});
+  o.add("noise", &noise, "sigma; 0 = projected gradient descent; < 0 = sqrt(2*eta*T), Langevin at T", RealRange{-1, 1e6});
 }
 
 bool MixedOptions::IsValid(std::string* error) const {

@@ -20,9 +20,9 @@ ChainBatch tile_chains(const ChainBatch& chains, int64_t copies) {
 }  // namespace
 
 void ParallelTemperingOptions::bind(OptionSet& o) {
-  o.add("replicas", &replicas, "copies per chain including the cold one: T_r = T * t_max^(r/(replicas-1))");
-  o.add("t_max", &t_max, "hottest replica's temperature relative to the cold one");
-  o.add("swap_every", &swap_every, "steps between swap attempts of neighbouring replicas");
+  o.add("replicas", &replicas, "copies per chain including the cold one: T_r = T * t_max^(r/(replicas-1))", IntegerRange{1, 1024});
+  o.add("t_max", &t_max, "hottest replica's temperature relative to the cold one", RealRange{1, 1e6});
+  o.add("swap_every", &swap_every, "steps between swap attempts of neighbouring replicas", IntegerRange{1, 1000000});
 }
 
 bool ParallelTemperingOptions::IsValid(std::string* error) const {

@@ -109,7 +109,7 @@ const Registration& find(const std::string& name) {
     if (r.entry.name == name) return r;
   std::ostringstream known;
   for (const auto& r : registrations()) known << (known.tellp() > 0 ? ", " : "") << r.entry.name;
-  throw std::invalid_argument("unknown sampler '" + name + "' (known: " + known.str() + ")");
+  throw std::invalid_argument("unknown sampler " + excerpt(name) + " (known: " + known.str() + ")");
 }
 
 std::string trim(const std::string& s) {
@@ -129,7 +129,9 @@ std::vector<std::string> split(const std::string& text, char separator) {
 
 }  // namespace
 
-SamplerSpec parse_sampler_spec(const std::string& text, const DriverOptions& driver_defaults) {
+namespace {
+
+SamplerSpec parse_checked_spec(const std::string& text, const DriverOptions& driver_defaults) {
   SamplerSpec spec;
   spec.driver = driver_defaults;
   OptionSet driver_keys("driver");
@@ -140,7 +142,7 @@ SamplerSpec parse_sampler_spec(const std::string& text, const DriverOptions& dri
   std::vector<std::pair<const Registration*, KeyValues>> parsed;
   for (const auto& raw : segments) {
     const std::string segment = trim(raw);
-    if (segment.empty()) throw std::invalid_argument("sampler spec '" + text + "' has an empty segment");
+    if (segment.empty()) throw std::invalid_argument("empty segment between '/'");
     const auto colon = segment.find(':');
     const std::string name = trim(segment.substr(0, colon));
     const Registration& registration = find(name);
@@ -150,7 +152,7 @@ SamplerSpec parse_sampler_spec(const std::string& text, const DriverOptions& dri
         if (trim(item).empty()) continue;
         const auto eq = item.find('=');
         if (eq == std::string::npos)
-          throw std::invalid_argument(name + ": expected key=value, got '" + trim(item) + "'");
+          throw std::invalid_argument(name + ": expected key=value, got " + excerpt(trim(item)));
         const std::string key = trim(item.substr(0, eq)), value = trim(item.substr(eq + 1));
         if (driver_keys.has(key)) driver_keys.set(key, value);
         else own.emplace_back(key, value);
@@ -165,6 +167,19 @@ SamplerSpec parse_sampler_spec(const std::string& text, const DriverOptions& dri
   spec.sampler = inner;
   spec.text = inner->describe();
   return spec;
+}
+
+}  // namespace
+
+SamplerSpec parse_sampler_spec(const std::string& text, const DriverOptions& driver_defaults) {
+  if (text.size() > kMaxSamplerSpecLength)
+    throw std::invalid_argument("sampler spec " + excerpt(text) + ": longer than " +
+                                std::to_string(kMaxSamplerSpecLength) + " characters");
+  try {
+    return parse_checked_spec(text, driver_defaults);
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument("sampler spec " + excerpt(text, 80) + ": " + error.what());
+  }
 }
 
 std::string with_driver_keys(const std::string& spec, const std::string& keys) {

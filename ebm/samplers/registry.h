@@ -24,8 +24,12 @@ struct SamplerSpec {
   std::string text;  // the canonical text: every option spelled out
 };
 
-// Parses `text`; driver keys override `driver_defaults`. Throws std::invalid_argument naming the
-// sampler, the key and the problem (unknown sampler, unknown key, bad value, invalid option).
+// The longest spec text parse_sampler_spec accepts.
+constexpr size_t kMaxSamplerSpecLength = 4096;
+
+// Parses `text`; driver keys override `driver_defaults`. Throws std::invalid_argument, one line
+// starting "sampler spec 'TEXT': ", naming the sampler, the key and the problem (unknown sampler,
+// unknown key, a value outside the option's range, invalid option, text over kMaxSamplerSpecLength).
 SamplerSpec parse_sampler_spec(const std::string& text, const DriverOptions& driver_defaults = {});
 
 // Appends keys to the last segment of a spec: ("a/b:x=1", "steps=5") -> "a/b:x=1,steps=5",

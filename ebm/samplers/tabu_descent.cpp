@@ -9,10 +9,10 @@
 namespace ebm {
 
 void TabuDescentOptions::bind(OptionSet& o) {
-  o.add("tenure", &tenure, "base tabu steps before a variable may return to the category it left");
-  o.add("tenure_random", &tenure_random, "plus U{0..tenure_random-1} steps; 0 = no random part");
-  o.add("tenure_energy", &tenure_energy, "plus floor(tenure_energy * E) steps");
-  o.add("noise", &noise, "Gumbel noise scale on the first-order gains (tie breaking); 0 = none");
+  o.add("tenure", &tenure, "base tabu steps before a variable may return to the category it left", IntegerRange{0, 1000000});
+  o.add("tenure_random", &tenure_random, "plus U{0..tenure_random-1} steps; 0 = no random part", IntegerRange{0, 1000000});
+  o.add("tenure_energy", &tenure_energy, "plus floor(tenure_energy * E) steps", RealRange{0, 1e6});
+  o.add("noise", &noise, "Gumbel noise scale on the first-order gains (tie breaking); 0 = none", RealRange{0, 1e6});
   o.add("aspiration", &aspiration, "allow a tabu change whose estimated energy beats the row's best");
 }
 

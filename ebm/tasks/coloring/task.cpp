@@ -38,7 +38,8 @@ class ColoringTask : public Task {
   }
   std::string output_format() const override {
     return "The DIMACS challenge solution form: 's col K', then 'l VERTEX COLOUR' per vertex (1-based), or "
-           "'s UNKNOWN' when no verified colouring was found. Exit status 10 when every graph was coloured, else 0.";
+           "'s UNKNOWN' when no verified colouring was found. Exit status 0 when every graph was coloured, else 3;\n"
+           "with --competition-exit-codes 10, else 0.";
   }
   std::vector<ParameterInfo> parameters() const override {
     return {

@@ -43,7 +43,7 @@ class PortfolioTask : public Task {
   }
   std::string output_format() const override {
     return "CSV 'lambda,variance,mean_return,w_1,...,w_N', one row per lambda (P rows), weights of unheld assets 0; "
-           "'# unsolved' when no verified frontier. Exit status 0.";
+           "'# unsolved' when no verified frontier. Exit status 0, or 3 when some market has no verified frontier.";
   }
   std::vector<ParameterInfo> parameters() const override { return portfolio_parameters(); }
   bool one_problem_per_file() const override { return true; }

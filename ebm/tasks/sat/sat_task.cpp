@@ -53,8 +53,8 @@ class SatTask : public Task {
   std::string output_format() const override {
     return "SAT competition format: 'c' comment lines, then 's SATISFIABLE' and 'v' lines with every "
            "variable's literal ending in 0 when a verified model was found, else 's UNKNOWN' (an energy "
-           "minimiser never proves unsatisfiability). Exit status 10 when every formula got a verified "
-           "model, else 0.";
+           "minimiser never proves unsatisfiability). Exit status 0 when every formula got a verified "
+           "model, else 3; with --competition-exit-codes 10, else 0.";
   }
   std::vector<ParameterInfo> parameters() const override {
     return {{"variables", "100", "generated formulas: number of variables n", kGenerateParameter},

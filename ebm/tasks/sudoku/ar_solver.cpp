@@ -1,5 +1,7 @@
 #include "ebm/tasks/sudoku/ar_solver.h"
 
+#include "ebm/options.h"
+
 #include "ebm/checkpoint.h"
 #include "ebm/device.h"
 #include "ebm/tasks/sudoku/ar_masks.h"
@@ -19,12 +21,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool parse_positive_int(const std::string& text, int64_t* value) {
+// Beam widths and sample counts: each costs a decoder pass per position, so they are bounded.
+constexpr int64_t kMaxBeamWidth = 256;
+constexpr int64_t kMaxSamples = 4096;
+
+// An integer in [1, most] written in decimal digits.
+bool parse_count(const std::string& text, int64_t most, int64_t* value) {
   if (text.empty() || text.size() > 9) return false;
   for (char c : text)
     if (c < '0' || c > '9') return false;
   *value = std::stoll(text);
-  return *value >= 1;
+  return *value >= 1 && *value <= most;
 }
 
 double ms_since(Clock::time_point start) {
@@ -120,7 +127,7 @@ class GroupDecoder {
 
 ArDecodeSpec parse_ar_decode(const std::string& spec) {
   auto fail = [&](const std::string& why) -> std::invalid_argument {
-    return std::invalid_argument("ar decode '" + spec + "': " + why);
+    return std::invalid_argument("ar decode " + excerpt(spec) + ": " + why);
   };
   ArDecodeSpec d;
   const auto colon = spec.find(':');
@@ -138,12 +145,13 @@ ArDecodeSpec parse_ar_decode(const std::string& spec) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (arg.empty() || used != arg.size() || !(t > 0) || !std::isfinite(t))
-      throw fail("temperature must be a number > 0 (sample:T)");
+    if (arg.empty() || used != arg.size() || !(t > 0) || !(t <= 1000))
+      throw fail("temperature must be a number in (0, 1000] (sample:T)");
     d.temperature = t;
   } else if (kind == "beam") {
     d.kind = ArDecodeSpec::Kind::beam;
-    if (!parse_positive_int(arg, &d.width)) throw fail("beam width must be an integer >= 1 (beam:W)");
+    if (!parse_count(arg, kMaxBeamWidth, &d.width))
+      throw fail("beam width must be an integer in [1, " + std::to_string(kMaxBeamWidth) + "] (beam:W)");
   } else if (kind == "best-of") {
     d.kind = ArDecodeSpec::Kind::best_of;
     std::string n = arg;
@@ -154,15 +162,16 @@ ArDecodeSpec parse_ar_decode(const std::string& spec) {
         throw fail("unknown best-of option '" + arg.substr(comma + 1) + "' (only 'verifier')");
       d.verifier = true;
     }
-    if (!parse_positive_int(n, &d.samples))
-      throw fail("sample count must be an integer >= 1 (best-of:N or best-of:N,verifier)");
+    if (!parse_count(n, kMaxSamples, &d.samples))
+      throw fail("sample count must be an integer in [1, " + std::to_string(kMaxSamples) +
+                 "] (best-of:N or best-of:N,verifier)");
   } else if (kind == "until-verified") {
     d.kind = ArDecodeSpec::Kind::until_verified;
     d.verifier = true;
-    if (!parse_positive_int(arg, &d.samples))
-      throw fail("samples per round must be an integer >= 1 (until-verified:N)");
+    if (!parse_count(arg, kMaxSamples, &d.samples))
+      throw fail("samples per round must be an integer in [1, " + std::to_string(kMaxSamples) + "] (until-verified:N)");
   } else {
-    throw fail("unknown decoder '" + kind +
+    throw fail("unknown decoder " + excerpt(kind) +
                "' (greedy, sample:T, beam:W, best-of:N, best-of:N,verifier, until-verified:N)");
   }
   return d;

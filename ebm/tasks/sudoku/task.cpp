@@ -52,7 +52,7 @@ class SudokuTask : public Task {
   }
   std::string output_format() const override {
     return "one line per puzzle, in order: the filled board as one line if the exact verifier accepts it,\n"
-           "else 'unsolved'. Exit status 0.";
+           "else 'unsolved'. Exit status 0 when every puzzle is verified, else 3.";
   }
   std::vector<ParameterInfo> parameters() const override {
     auto infos = generate_parameters();

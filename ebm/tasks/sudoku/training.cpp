@@ -173,6 +173,9 @@ std::unique_ptr<TrainingRecipe> energy_training_recipe(const TrainingOptions& op
 }
 
 std::unique_ptr<TrainingRecipe> energy_training_recipe(const TrainSettings& settings) {
+  // Only an architecture that a checkpoint may hold (what `solve --model` reads back) is trained:
+  // throws std::invalid_argument naming the field and its range otherwise.
+  (void)LearnedEnergyConfig::from_json(settings.architecture.to_json());
   return std::make_unique<EnergyRecipe>(settings);
 }
 
