@@ -2,7 +2,7 @@
 BUILD ?= build
 MESON_ARGS ?=
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test demo bench fuzz clean
 
 all: build
 
@@ -28,6 +28,12 @@ bench: build
 	@scripts/install-deps.sh python3-torch
 	$(BUILD)/cli/ebm bench samplers --chains 64 --threads 1
 	/usr/bin/python3 bench/langevin_pytorch.py --chains 64 --threads 1
+
+# libFuzzer harnesses (fuzz/; clang, ASan + UBSan, in build-fuzz), each run FUZZ_SECONDS; docs/RELIABILITY.md.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh build-fuzz
 
 clean:
 	rm -rf $(BUILD)

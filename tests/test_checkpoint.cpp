@@ -421,6 +421,33 @@ TEST_SUITE("checkpoint") {
                   message);
   }
 
+  // Regression (fuzz/checkpoint.cpp): LibTorch's TorchScript importer segfaulted on a weights archive
+  // whose class definition holds a constant Module::save never writes. Now refused before it runs.
+  TEST_CASE("a weights archive with code Module::save does not write is refused, not handed to LibTorch") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    TinyNetImpl saved(4, 8, 3);
+    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    std::string bytes = read_bytes(path);
+    const auto at = bytes.find("__parameters__ = [");
+    REQUIRE(at != std::string::npos);  // the zip stores its records uncompressed
+    bytes.replace(at, 14, "__parameter3__");
+    bytes.resize(bytes.size() - 16);  // re-seal: checksum and closing magic
+    put_le(bytes, ebm::fnv1a64(bytes.data(), bytes.size()), 8);
+    bytes += "\nEBMEND\n";
+    write_bytes(path, bytes);
+
+    TinyNetImpl target(4, 8, 3);
+    const auto before = snapshot(target);
+    for (const std::string& message :
+         {checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", nullptr}); }),
+          checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); })}) {
+      CHECK_MESSAGE(message.find("weights are unreadable: code/") != std::string::npos, message);
+      CHECK_MESSAGE(message.find("is not a form Module::save writes: '  __parameter3__ = [") != std::string::npos, message);
+    }
+    CHECK(same_tensors(before, snapshot(target)));
+  }
+
   TEST_CASE("weights that are NaN or Inf are refused naming the parameter, and the module is untouched") {
     TempDir dir;
     const std::string path = dir.file("nan.ckpt");

@@ -1,0 +1,26 @@
+// What a checkpoint's weights blob may hold before LibTorch's importer reads it.
+//
+// torch::serialize::InputArchive::load_from() runs the TorchScript importer over the archive's code
+// records (code/__torch__/*.py, the class definitions Module::save writes), and LibTorch 1.13's
+// importer crashes (SIGSEGV) on some malformed definitions instead of throwing: found by fuzzing,
+// e.g. a class constant `__parameter3__ = ["weight", "bias", ]` (fuzz/corpus/checkpoint/). So every
+// code record is checked, line by line, against the forms that OutputArchive writes:
+//   class Module(Module):
+//     __parameters__ = ["weight", "bias", ]          (also __buffers__; the list may be empty)
+//     __annotations__ = []
+//     __annotations__["0"] = __torch__.___torch_mangle_3.Module
+//     NAME : Tensor                                  or  NAME : __torch__.___torch_mangle_3.Module
+// and blank lines. The data records (data.pkl, data/N) are left to LibTorch's unpickler, which checks
+// them itself.
+#pragma once
+
+#include <string>
+
+namespace ebm {
+
+// Throws std::runtime_error naming the record and line ("code/__torch__/x.py line 2 is not a form
+// Module::save writes: '...'") when a code record strays from the forms above, or when the blob is not
+// a zip archive LibTorch can open.
+void check_weights_archive_code(const std::string& weights);
+
+}  // namespace ebm
