@@ -1,8 +1,9 @@
 #include "ebm/weights_archive.h"
 
-#include <caffe2/serialize/in_memory_adapter.h>
 #include <caffe2/serialize/inline_container.h>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <regex>
 #include <sstream>
@@ -11,6 +12,23 @@
 namespace ebm {
 
 namespace {
+
+// The blob as LibTorch's zip reader sees it. (caffe2's own MemoryReadAdapter does not clamp reads past
+// the end: the zip reader probes the last 4 KB, a heap overflow on a short blob, found by fuzzing.)
+class BlobReader final : public caffe2::serialize::ReadAdapterInterface {
+ public:
+  explicit BlobReader(const std::string& blob) : blob_(blob) {}
+  size_t size() const override { return blob_.size(); }
+  size_t read(uint64_t pos, void* buf, size_t n, const char* /*what*/) const override {
+    if (pos >= blob_.size()) return 0;
+    const size_t count = std::min<size_t>(n, blob_.size() - pos);
+    std::memcpy(buf, blob_.data() + pos, count);
+    return count;
+  }
+
+ private:
+  const std::string& blob_;
+};
 
 bool is_code_record(const std::string& name) {
   const std::string suffix = ".py";
@@ -32,8 +50,7 @@ bool is_module_save_line(const std::string& line) {
 }  // namespace
 
 void check_weights_archive_code(const std::string& weights) {
-  caffe2::serialize::PyTorchStreamReader reader(
-      std::make_shared<caffe2::serialize::MemoryReadAdapter>(weights.data(), static_cast<off_t>(weights.size())));
+  caffe2::serialize::PyTorchStreamReader reader(std::make_shared<BlobReader>(weights));
   for (const auto& name : reader.getAllRecords()) {
     if (!is_code_record(name)) continue;
     const auto [data, size] = reader.getRecord(name);

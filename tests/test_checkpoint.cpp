@@ -448,6 +448,19 @@ TEST_SUITE("checkpoint") {
     CHECK(same_tensors(before, snapshot(target)));
   }
 
+  // Regression (fuzz/checkpoint.cpp, under ASan): a weights blob without a zip directory made the zip
+  // reader probe past the blob's end (a heap overflow) through the archive check's read adapter.
+  TEST_CASE("a weights blob that is no zip archive is refused as unreadable") {
+    TempDir dir;
+    const std::string path = dir.file("junk.ckpt");
+    const std::string metadata = R"({"format": "ebm-checkpoint", "format_version": 1, "kind": "toy-net", "architecture": {}})";
+    for (const std::string& junk : {std::string(5000, 'x'), std::string("PK\x03\x04") + std::string(7000, '\0'), std::string("PK")}) {
+      write_bytes(path, assemble(1, metadata, junk, junk.size()));
+      const std::string message = checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); });
+      CHECK_MESSAGE(message.find("weights are unreadable: ") != std::string::npos, message);
+    }
+  }
+
   TEST_CASE("weights that are NaN or Inf are refused naming the parameter, and the module is untouched") {
     TempDir dir;
     const std::string path = dir.file("nan.ckpt");
