@@ -485,7 +485,7 @@ std::vector<std::pair<std::string, torch::Tensor>> read_checkpoint_tensors(const
   const RawCheckpoint raw = Reader(path).read(/*keep_weights=*/true);
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   try {
-    check_weights_archive_code(raw.weights);
+    check_weights_archive(raw.weights);
     torch::serialize::InputArchive archive;
     archive.load_from(raw.weights.data(), raw.weights.size(), torch::Device(torch::kCPU));
     collect_tensors(archive, "", tensors);
@@ -521,7 +521,7 @@ json load_checkpoint(const std::string& path, torch::nn::Module& module, const C
   // Everything is read and checked before the module is touched.
   torch::serialize::InputArchive archive;
   try {
-    check_weights_archive_code(raw.weights);
+    check_weights_archive(raw.weights);
     archive.load_from(raw.weights.data(), raw.weights.size(), torch::Device(torch::kCPU));
   } catch (const std::exception& e) {
     throw CheckpointError(path, "weights are unreadable: " + first_line(e.what()));

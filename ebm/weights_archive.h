@@ -10,8 +10,10 @@
 //     __annotations__ = []
 //     __annotations__["0"] = __torch__.___torch_mangle_3.Module
 //     NAME : Tensor                                  or  NAME : __torch__.___torch_mangle_3.Module
-// and blank lines. The data records (data.pkl, data/N) are left to LibTorch's unpickler, which checks
-// them itself.
+// and blank lines. In the pickles (data.pkl, code/*.debug_pkl) every length-prefixed opcode argument
+// must fit in the record: LibTorch's unpickler reserves the declared length before reading, so a
+// 4-byte length of 2^31 in a 1 KB record asked for 2 GB (found by fuzzing). Everything else in the
+// pickles is left to the unpickler, which refuses it with an exception.
 #pragma once
 
 #include <string>
@@ -19,8 +21,9 @@
 namespace ebm {
 
 // Throws std::runtime_error naming the record and line ("code/__torch__/x.py line 2 is not a form
-// Module::save writes: '...'") when a code record strays from the forms above, or when the blob is not
-// a zip archive LibTorch can open.
-void check_weights_archive_code(const std::string& weights);
+// Module::save writes: '...'", "data.pkl: the pickle's opcode at byte 40 declares more bytes than the
+// record holds (1852)") when a record strays from the above, or when the blob is not a zip archive
+// LibTorch can open.
+void check_weights_archive(const std::string& weights);
 
 }  // namespace ebm
