@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <iomanip>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -557,6 +559,18 @@ json load_checkpoint(const std::string& path, torch::nn::Module& module, const C
   }
   module.to(device);
   return raw.metadata;
+}
+
+void check_parameters_fit(const std::string& path, double parameters) {
+  std::error_code error;
+  const auto bytes = std::filesystem::file_size(path, error);
+  if (error) throw CheckpointError(path, "cannot open: " + error.message());
+  if (parameters * 4.0 > static_cast<double>(bytes)) {
+    std::ostringstream message;
+    message << "architecture declares " << std::setprecision(3) << parameters << " parameters, more than the file's "
+            << bytes << " bytes can hold";
+    throw CheckpointError(path, message.str());
+  }
 }
 
 }  // namespace ebm

@@ -110,6 +110,12 @@ std::vector<std::pair<std::string, torch::Tensor>> read_checkpoint_tensors(const
 // that want to report differences without loading.
 std::string architecture_difference(const nlohmann::json& in_file, const nlohmann::json& expected);
 
+// For loaders that build the module a file's metadata describes: throws CheckpointError
+// ("architecture declares 3.2e+10 parameters, more than the file's 17419 bytes can hold") when that many
+// float32 parameters cannot be in the file, before the module is built. Stops a doctored architecture
+// ("layers": 2147483648) from making the loader allocate without bound or build for hours.
+void check_parameters_fit(const std::string& path, double parameters);
+
 // FNV-1a 64-bit hash, continuing from `state` (start with the default offset basis). This is the
 // checksum of the file format: fnv1a64("", 0) == 0xcbf29ce484222325, fnv1a64("a", 1) ==
 // 0xaf63dc4c8601ec8c.

@@ -178,7 +178,9 @@ std::shared_ptr<ArModel> load_ar_model(const std::string& path, const torch::Dev
   nlohmann::json config = architecture;
   config.erase("order");
   config.erase("box");
-  model->net = ArTransformer(ArTransformerConfig::from_json(config));
+  const ArTransformerConfig net_config = ArTransformerConfig::from_json(config);
+  check_parameters_fit(path, static_cast<double>(net_config.parameter_count()));
+  model->net = ArTransformer(net_config);
   model->metadata = load_checkpoint(path, *model->net, {kArCheckpointKind, architecture}, device);
   return model;
 }
@@ -216,7 +218,11 @@ std::vector<ArSolved> solve_ar(ArTransformer& model, ArOrder order, int box, con
   torch::NoGradGuard no_grad;
   const auto call_start = Clock::now();
   uint64_t batch_counter = 0;
-  for (const auto& [steps, members] : groups) {
+  for (const auto& group : groups) {
+    // Named copies, not a structured binding: the lambdas below use `members`, which C++17 (and clang)
+    // does not allow for a binding.
+    const int64_t steps = group.first;
+    const auto& members = group.second;
     if (steps == 0) {  // nothing to generate: the puzzle is complete already
       for (size_t i : members) {
         results[i].answer = puzzles[i];
