@@ -2,7 +2,7 @@
 BUILD ?= build
 MESON_ARGS ?=
 
-.PHONY: all deps configure build test demo bench reliability clean
+.PHONY: all deps configure build test demo bench reliability fuzz clean
 
 all: build
 
@@ -33,6 +33,12 @@ bench: build
 # docs/results/reliability.csv and the table in docs/RELIABILITY.md.
 reliability: build
 	/usr/bin/python3 bench/reliability/probe.py --ebm $(BUILD)/cli/ebm
+
+# libFuzzer harnesses (fuzz/; clang, ASan + UBSan, in build-fuzz), each run FUZZ_SECONDS; docs/RELIABILITY.md.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh build-fuzz
 
 clean:
 	rm -rf $(BUILD)

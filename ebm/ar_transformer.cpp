@@ -126,11 +126,14 @@ ArTransformerConfig ArTransformerConfig::from_json(const nlohmann::json& j) {
 }
 
 int64_t ArTransformerConfig::parameter_count() const {
-  const int64_t d = d_model, f = ff_width();
-  const int64_t per_block = 4 * d * d + 4 * d  // q, k, v, o
-                            + 2 * d * f + f + d  // fc1, fc2
-                            + 4 * d;             // ln1, ln2
-  return vocab * d + max_length * d + layers * per_block + 2 * d + d * vocab + vocab;
+  // In double (exact below 2^53), so that an absurd config saturates instead of overflowing.
+  const double d = static_cast<double>(d_model), f = d_ff > 0 ? static_cast<double>(d_ff) : 4.0 * d;
+  const double v = static_cast<double>(vocab), n = static_cast<double>(max_length);
+  const double per_block = 4 * d * d + 4 * d  // q, k, v, o
+                           + 2 * d * f + f + d  // fc1, fc2
+                           + 4 * d;             // ln1, ln2
+  const double count = v * d + n * d + static_cast<double>(layers) * per_block + 2 * d + d * v + v;
+  return count >= 9.2e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(count);
 }
 
 ArTransformerConfig ArTransformerConfig::matched_to(int64_t target_parameters, int64_t vocab, int64_t max_length,

@@ -67,7 +67,7 @@ struct ArTransformerConfig {
   //          + 2*d*f + f + d                           fc1, fc2 (with bias)
   //          + 4*d)                                    ln1, ln2 (weight and bias)
   //   + 2*d + d*V + V                                  ln_f, output projection (with bias)
-  // with V = vocab, N = max_length, d = d_model, L = layers, f = ff_width().
+  // with V = vocab, N = max_length, d = d_model, L = layers, f = ff_width(). Saturates at INT64_MAX.
   int64_t parameter_count() const;
 
   // The config with d_ff = 0 (i.e. 4*d_model) and d_model a multiple of `heads` (>= heads) whose

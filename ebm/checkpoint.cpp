@@ -1,6 +1,7 @@
 #include "ebm/checkpoint.h"
 
 #include "ebm/atomic_file.h"
+#include "ebm/weights_archive.h"
 
 #include <caffe2/serialize/inline_container.h>
 #include <torch/serialize.h>
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <iomanip>
 #include <map>
 #include <memory>
 #include <set>
@@ -612,6 +614,7 @@ std::vector<std::pair<std::string, torch::Tensor>> open_weights(const std::strin
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   std::string problem;
   try {
+    check_weights_archive(weights);
     archive.load_from(weights.data(), weights.size(), torch::Device(torch::kCPU));
     collect_tensors(archive, "", tensors);
     problem = record_problem(weights, tensors);

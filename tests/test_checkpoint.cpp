@@ -123,6 +123,13 @@ std::string assemble(std::uint32_t version, const std::string& metadata, const s
   return body;
 }
 
+// A whole checkpoint file edited in place, with its checksum recomputed (and the closing magic kept).
+std::string resealed(std::string bytes) {
+  bytes.resize(bytes.size() - 16);
+  put_le(bytes, ebm::fnv1a64(bytes.data(), bytes.size()), 8);
+  return bytes + "\nEBMEND\n";
+}
+
 std::map<std::string, torch::Tensor> snapshot(const torch::nn::Module& m) {
   std::map<std::string, torch::Tensor> out;
   for (const auto& p : m.named_parameters()) out[p.key()] = p.value().detach().clone();
@@ -480,6 +487,64 @@ TEST_SUITE("checkpoint") {
     CHECK_MESSAGE(message.find("parameter 'fc1.weight' has dtype Float in the file, Double in the model") !=
                       std::string::npos,
                   message);
+  }
+
+  // Regression (fuzz/checkpoint.cpp): LibTorch's TorchScript importer segfaulted on a weights archive
+  // whose class definition holds a constant Module::save never writes. Now refused before it runs.
+  TEST_CASE("a weights archive with code Module::save does not write is refused, not handed to LibTorch") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    TinyNetImpl saved(4, 8, 3);
+    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    std::string bytes = read_bytes(path);
+    const auto at = bytes.find("__parameters__ = [");
+    REQUIRE(at != std::string::npos);  // the zip stores its records uncompressed
+    bytes.replace(at, 14, "__parameter3__");
+    write_bytes(path, resealed(bytes));
+
+    TinyNetImpl target(4, 8, 3);
+    const auto before = snapshot(target);
+    for (const std::string& message :
+         {checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", nullptr}); }),
+          checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); })}) {
+      CHECK_MESSAGE(message.find("weights are unreadable: code/") != std::string::npos, message);
+      CHECK_MESSAGE(message.find("is not a form Module::save writes: '  __parameter3__ = [") != std::string::npos, message);
+    }
+    CHECK(same_tensors(before, snapshot(target)));
+  }
+
+  // Regression (fuzz/checkpoint.cpp, under ASan): a weights blob without a zip directory made the zip
+  // reader probe past the blob's end (a heap overflow) through the archive check's read adapter.
+  TEST_CASE("a weights blob that is no zip archive is refused as unreadable") {
+    TempDir dir;
+    const std::string path = dir.file("junk.ckpt");
+    const std::string metadata = R"({"format": "ebm-checkpoint", "format_version": 1, "kind": "toy-net", "architecture": {}})";
+    for (const std::string& junk : {std::string(5000, 'x'), std::string("PK\x03\x04") + std::string(7000, '\0'), std::string("PK")}) {
+      write_bytes(path, assemble(1, metadata, junk, junk.size()));
+      const std::string message = checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); });
+      CHECK_MESSAGE(message.find("weights are unreadable: ") != std::string::npos, message);
+    }
+  }
+
+  // Regression (fuzz/checkpoint.cpp): a pickle string length of 2^31 in data.pkl made LibTorch's
+  // unpickler reserve 2 GB before finding the record 1 KB long.
+  TEST_CASE("a pickle length longer than its record is refused before LibTorch reserves it") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    TinyNetImpl saved(4, 8, 3);
+    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    std::string bytes = read_bytes(path);
+    const std::string weight_key("X\x06\0\0\0weight", 11);  // BINUNICODE, length 6, "weight"
+    const auto at = bytes.find(weight_key);
+    REQUIRE(at != std::string::npos);
+    bytes.replace(at + 1, 4, std::string("\0\0\0\x80", 4));
+    write_bytes(path, resealed(bytes));
+    TinyNetImpl target(4, 8, 3);
+    for (const std::string& message :
+         {checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", nullptr}); }),
+          checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); })})
+      CHECK_MESSAGE(message.find("weights are unreadable: data.pkl: the pickle's opcode at byte ") != std::string::npos,
+                    message);
   }
 
   TEST_CASE("weights that are NaN or Inf are refused naming the parameter, and the module is untouched") {

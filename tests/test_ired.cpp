@@ -106,6 +106,11 @@ TEST_SUITE("ired") {
     CHECK_THROWS_WITH_AS(read_text(task, "{\"size\": 1, \"condition\": [1, 2], \"answer\": [4]}\n"),
                          doctest::Contains("the given answer does not solve the problem"), TaskInputError);
     CHECK_THROWS_WITH_AS(read_text(task, "# only a comment\n"), doctest::Contains("no problems found"), TaskInputError);
+    // Regression (fuzz/task_read.cpp, matrix-inverse): a finite double beyond float's range became inf,
+    // which write_problems() wrote as null and read() then refused.
+    CHECK_THROWS_WITH_AS(read_text(task, "{\"size\": 1, \"condition\": [1, 1.8e307]}\n"),
+                         doctest::Contains("data.jsonl:1: \"condition\" holds 1.8e+307, beyond the float range"),
+                         TaskInputError);
     auto examples = read_text(task, "{\"size\": 1, \"condition\": [1, 2], \"answer\": [3]}\n");
     REQUIRE(examples.size() == 1);
     CHECK(task.verify(*examples[0].problem, *examples[0].solution));

@@ -101,6 +101,15 @@ TEST_SUITE("portfolio") {
     CHECK(read_error(assets + "1 1 1\n1 2 0.5 7\n2 2 1\n").find("m.txt:5: expected 'i j correlation'") == 0);
   }
 
+  // Regression (fuzz/task_read.cpp, portfolio): the first line alone sized two N x N matrices, so
+  // N = 100000 over 100000 asset lines (700 KB) asked for 80 GB before any pair was read.
+  TEST_CASE("parser: a large N with its pairs missing is refused without an N x N allocation") {
+    std::string text = "100000\n";
+    for (int i = 0; i < 100000; ++i) text += "0.1 1\n";
+    CHECK(read_error(text).find("m.txt:100001: missing diagonal: no line '1 1 1' for asset 1") == 0);
+    CHECK(read_error(text + "1 1 1\n").find("m.txt:100002: missing diagonal: no line '2 2 1' for asset 2") == 0);
+  }
+
   TEST_CASE("parameters: bad settings are refused naming the flag") {
     CHECK(read_error(kFourAssets, {{"assets", "5"}}).find("m.txt: --assets 5 exceeds the 4 assets") == 0);
     CHECK(read_error(kFourAssets, {{"assets", "3"}, {"min-weight", "0.5"}}).find("--assets 3 times --min-weight") == 0);

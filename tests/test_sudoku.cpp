@@ -123,6 +123,27 @@ TEST_SUITE("sudoku") {
     std::filesystem::remove(path);
   }
 
+  // Regression (fuzz/checkpoint.cpp): an architecture of hidden 4096 x 64 layers in a file of 8 KB had
+  // the loader build a 17-GB network before looking at the weights.
+  TEST_CASE("learned energy: an architecture larger than the file's weights is refused before it is built") {
+    LearnedEnergyConfig config;
+    config.box = 2;
+    config.hidden = 2;
+    config.layers = 1;
+    SudokuEnergyNet net(config);
+    CHECK(config.parameter_count() == net.parameter_count());
+    LearnedEnergyConfig huge = config;
+    huge.hidden = 4096;
+    huge.layers = 64;
+    CHECK(huge.parameter_count() == 9 * 4096 + 4096 + 64 * (8 * 4096LL * 4096 + 2 * 4096 + 2 * 4096LL * 4096 + 4096) + 4097);
+    auto path = (std::filesystem::temp_directory_path() / "ebm_test_sudoku_energy_huge.ckpt").string();
+    save_checkpoint(path, net, {{"kind", kLearnedEnergyKind}, {"architecture", huge.to_json()}}, "test");
+    CHECK_THROWS_WITH_AS(load_learned_energy(path, torch::kCPU),
+                         doctest::Contains("parameters, above the limit of 1000000000"),
+                         CheckpointError);
+    std::filesystem::remove(path);
+  }
+
   TEST_CASE("training: checkpoints with its recipe and metrics, and resumes where it stopped") {
     TrainSettings settings;
     settings.architecture.hidden = 8;

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -51,6 +52,34 @@ double mean(const std::vector<double>& v, size_t from, size_t to) {
 }  // namespace
 
 TEST_SUITE("ar") {
+
+// Regression (fuzz/checkpoint.cpp): "layers": 2147483648 (or 100000) in a 17 KB file had the loader
+// build transformer blocks until memory or patience ran out.
+TEST_CASE("load_ar_model refuses an architecture larger than the file's weights before building it") {
+  ebm::ArTransformerConfig config;
+  config.vocab = ar_vocab(2);
+  config.max_length = ar_max_length(ArOrder::fixed, 2);
+  config.d_model = 2;
+  config.heads = 1;
+  config.layers = 1;
+  config.d_ff = 2;
+  ebm::ArTransformer net(config);
+  const std::string path = temp_dir("huge") + "/ar.ckpt";
+  for (const int64_t layers : {int64_t{100000}, int64_t{2147483648}}) {
+    nlohmann::json architecture = config.to_json();
+    architecture["layers"] = layers;
+    architecture["order"] = "fixed";
+    architecture["box"] = 2;
+    ebm::save_checkpoint(path, *net, {{"kind", kArCheckpointKind}, {"architecture", architecture}}, "test");
+    CHECK_THROWS_WITH_AS(load_ar_model(path, torch::kCPU), doctest::Contains("parameters, more than the file's"),
+                         ebm::CheckpointError);
+  }
+  ebm::ArTransformerConfig absurd = config;
+  absurd.d_model = int64_t{1} << 40;
+  absurd.layers = int64_t{1} << 40;
+  CHECK(absurd.parameter_count() == std::numeric_limits<int64_t>::max());  // saturates, no overflow
+}
+
 
 TEST_CASE("fixed order: 163 tokens, prompt layout, decode gives the solution back") {
   const auto g = sample_puzzle();

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <istream>
 #include <sstream>
+#include <unordered_map>
 
 namespace ebm::portfolio {
 
@@ -122,9 +123,9 @@ MarketPtr read_market(std::istream& in, const std::string& source) {
     if (!(stddev[i] > 0)) reader.fail("standard deviation of asset " + std::to_string(i + 1) + " must be > 0, got " + tokens[1]);
   }
 
-  Eigen::MatrixXd correlation = Eigen::MatrixXd::Zero(n, n);
-  Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic> seen = Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(n, n, false);
-  int64_t pairs = 0;
+  // The pairs are gathered before the N x N matrix is allocated, so the memory follows the file's
+  // length and not its first line (N = 100000 over 100000 asset lines once asked for 80 GB).
+  std::unordered_map<int64_t, double> given;  // (i - 1) * n + (j - 1) -> correlation, i <= j
   while (reader.next(tokens)) {
     if (tokens.size() != 3) reader.fail("expected 'i j correlation', got " + std::to_string(tokens.size()) + " fields");
     const int64_t i = reader.integer(tokens[0], "first asset index");
@@ -135,21 +136,23 @@ MarketPtr read_market(std::istream& in, const std::string& source) {
     if (i > j) reader.fail("expected i <= j, got " + tokens[0] + " " + tokens[1]);
     if (!(rho >= -1.0 && rho <= 1.0)) reader.fail("correlation must lie in [-1, 1], got " + tokens[2]);
     if (i == j && rho != 1.0) reader.fail("correlation of asset " + tokens[0] + " with itself must be 1, got " + tokens[2]);
-    if (seen(i - 1, j - 1)) reader.fail("correlation of assets " + tokens[0] + " and " + tokens[1] + " given twice");
-    seen(i - 1, j - 1) = true;
-    correlation(i - 1, j - 1) = correlation(j - 1, i - 1) = rho;
-    ++pairs;
+    if (!given.emplace((i - 1) * n + (j - 1), rho).second)
+      reader.fail("correlation of assets " + tokens[0] + " and " + tokens[1] + " given twice");
   }
+  const auto pairs = static_cast<int64_t>(given.size());
   const std::string end = source + ":" + std::to_string(reader.line_number) + ": ";
   for (int64_t i = 0; i < n; ++i)
-    if (!seen(i, i)) throw TaskInputError(end + "missing diagonal: no line '" + std::to_string(i + 1) + " " +
-                                          std::to_string(i + 1) + " 1' for asset " + std::to_string(i + 1));
+    if (!given.count(i * n + i)) throw TaskInputError(end + "missing diagonal: no line '" + std::to_string(i + 1) + " " +
+                                                      std::to_string(i + 1) + " 1' for asset " + std::to_string(i + 1));
+  // Stops at the first missing pair, so it visits at most as many pairs as the file gave.
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = i + 1; j < n; ++j)
-      if (!seen(i, j))
+      if (!given.count(i * n + j))
         throw TaskInputError(end + "correlation of assets " + std::to_string(i + 1) + " and " + std::to_string(j + 1) +
                              " is missing (expected " + std::to_string(n * (n + 1) / 2) + " pair lines, got " +
                              std::to_string(pairs) + ")");
+  Eigen::MatrixXd correlation(n, n);
+  for (const auto& [key, rho] : given) correlation(key / n, key % n) = correlation(key % n, key / n) = rho;
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(correlation, Eigen::EigenvaluesOnly);
   if (eigen.eigenvalues().minCoeff() < -1e-9)
     throw TaskInputError(end + "the correlation matrix is not positive semi-definite (smallest eigenvalue " +

@@ -232,7 +232,11 @@ std::vector<ArSolved> solve_ar(ArTransformer& model, ArOrder order, int box, con
   torch::NoGradGuard no_grad;
   const auto call_start = Clock::now();
   uint64_t batch_counter = 0;
-  for (const auto& [steps, members] : groups) {
+  for (const auto& group : groups) {
+    // Named copies, not a structured binding: the lambdas below use `members`, which C++17 (and clang)
+    // does not allow for a binding.
+    const int64_t steps = group.first;
+    const auto& members = group.second;
     if (steps == 0) {  // nothing to generate: the puzzle is complete already
       for (size_t i : members) {
         results[i].answer = puzzles[i];

@@ -29,6 +29,13 @@ LearnedEnergyConfig LearnedEnergyConfig::from_json(const nlohmann::json& j) {
   return c;
 }
 
+int64_t LearnedEnergyConfig::parameter_count() const {
+  const int64_t n = box * box, d = hidden;
+  return (2 * n + 1) * d + d                               // input
+         + layers * ((4 * d * 2 * d + 2 * d) + (2 * d * d + d))  // first, second
+         + d + 1;                                          // readout
+}
+
 SudokuEnergyNet::SudokuEnergyNet(const LearnedEnergyConfig& config) : Energy("SudokuEnergyNet"), config_(config) {
   const int64_t n = config.box * config.box, d = config.hidden;
   input_ = register_module("input", torch::nn::Linear(2 * n + 1, d));
@@ -88,6 +95,7 @@ std::shared_ptr<SudokuEnergyNet> load_learned_energy(const std::string& path, co
   } catch (const std::exception& e) {
     throw CheckpointError(path, e.what());
   }
+  require_weights_fit(path, double(config.parameter_count()));
   auto net = std::make_shared<SudokuEnergyNet>(config);
   load_checkpoint(path, *net, {kLearnedEnergyKind, config.to_json()}, device);
   net->eval();

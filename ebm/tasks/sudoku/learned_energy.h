@@ -23,6 +23,8 @@ struct LearnedEnergyConfig {
 
   nlohmann::json to_json() const;
   static LearnedEnergyConfig from_json(const nlohmann::json& j);  // throws naming a bad field
+  // Closed form of SudokuEnergyNet(config).parameter_count(), for checks before building it.
+  int64_t parameter_count() const;
 };
 
 class SudokuEnergyNet : public Energy {

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <istream>
+#include <limits>
 #include <numeric>
 #include <ostream>
 #include <stdexcept>
@@ -41,6 +42,9 @@ torch::Tensor tensor_field(const nlohmann::json& line, const char* key, const st
     if (!v.is_number()) throw TaskInputError(where + ": \"" + key + "\" holds a non-number: " + v.dump());
     const double x = v.get<double>();
     if (!std::isfinite(x)) throw TaskInputError(where + ": \"" + key + "\" holds a non-finite number");
+    // Stored as float: a finite double beyond float's range (1.8e307) would become inf.
+    if (std::fabs(x) > std::numeric_limits<float>::max())
+      throw TaskInputError(where + ": \"" + key + "\" holds " + v.dump() + ", beyond the float range");
     values.push_back(static_cast<float>(x));
   }
   return torch::tensor(values, torch::kFloat).reshape(shape);
