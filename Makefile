@@ -2,7 +2,7 @@
 BUILD ?= build
 MESON_ARGS ?=
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test demo bench sanitize clean
 
 all: build
 
@@ -28,6 +28,12 @@ bench: build
 	@scripts/install-deps.sh python3-torch
 	$(BUILD)/cli/ebm bench samplers --chains 64 --threads 1
 	/usr/bin/python3 bench/langevin_pytorch.py --chains 64 --threads 1
+
+# AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer) build in build-asan, tests under them;
+# any report fails. SANITIZE_SUITES=ci: the core and parser-heavy tests only (docs/RELIABILITY.md).
+SANITIZE_SUITES ?= all
+sanitize: deps
+	@scripts/sanitize.sh $(SANITIZE_SUITES)
 
 clean:
 	rm -rf $(BUILD)
