@@ -2,7 +2,7 @@
 BUILD ?= build
 MESON_ARGS ?=
 
-.PHONY: all deps configure build test demo bench reliability fuzz clean
+.PHONY: all deps configure build test demo bench reliability sanitize fuzz clean
 
 all: build
 
@@ -34,11 +34,19 @@ bench: build
 reliability: build
 	/usr/bin/python3 bench/reliability/probe.py --ebm $(BUILD)/cli/ebm
 
-# libFuzzer harnesses (fuzz/; clang, ASan + UBSan, in build-fuzz), each run FUZZ_SECONDS; docs/RELIABILITY.md.
+# The sanitizer build (build-sanitize: clang, AddressSanitizer + UndefinedBehaviorSanitizer +
+# LeakSanitizer, libFuzzer coverage) serves both targets below; docs/RELIABILITY.md.
+# sanitize: the Meson tests under the sanitizers; any report fails. SANITIZE_SUITES=ci: the core and
+# parser-heavy tests only.
+SANITIZE_BUILD ?= build-sanitize
+SANITIZE_SUITES ?= all
+sanitize: deps
+	@SANITIZE_BUILD=$(SANITIZE_BUILD) scripts/sanitize.sh $(SANITIZE_SUITES)
+
+# libFuzzer harnesses (fuzz/), each run FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
-fuzz:
-	@scripts/install-deps.sh
-	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh build-fuzz
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(SANITIZE_BUILD)
 
 clean:
 	rm -rf $(BUILD)

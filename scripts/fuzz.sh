@@ -4,23 +4,18 @@
 # written). One line per harness: name, executions, exec/s, corpus size at the end, result. Exit 1
 # when any harness found a crash, a sanitizer report, a timeout or an out-of-memory (the line names
 # the input file that reproduces it: BUILD/fuzz/NAME FILE).
-# Usage: scripts/fuzz.sh [BUILD]   (default build-fuzz)
+# Usage: scripts/fuzz.sh [BUILD]   (default build-sanitize, shared with `make sanitize`: scripts/sanitizer_build.sh)
 # Environment: FUZZ_SECONDS (60), FUZZ_JOBS (2), FUZZ_ONLY ("fuzz_checkpoint fuzz_sampler_spec": a subset),
 #              FUZZ_WORK (scratch folder; default a new one under $TMPDIR or /tmp, kept for inspection).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-build-fuzz}
+build=${1:-build-sanitize}
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-2}
 work=${FUZZ_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/ebm-fuzz.XXXXXX")}
 cd "$root"
 
-if [[ ! -f "$build/build.ninja" ]]; then
-  CC=clang CXX=clang++ meson setup "$build" -Dfuzz=true -Dtests=false -Dpython=disabled \
-    -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 -Ddebug=false \
-    -Dcpp_args=-gline-tables-only -Dpkgconfig.relocatable=true >/dev/null
-fi
-nice ninja -C "$build" fuzzers >/dev/null
+scripts/sanitizer_build.sh "$build" fuzzers >/dev/null
 
 # Sanitizer reports end the run (UBSan would otherwise print and go on); leaks of LibTorch's own
 # static state are suppressed (fuzz/lsan.supp), ours are not.
