@@ -71,36 +71,36 @@ void add_serve_command(CLI::App& app) {
       "  curl -s localhost:8080/v1/solve -d '{\"task\":\"sudoku\",\"problems\":[\"..83...9..94...3..5....9......5.3.......2...63..7.1.2.......5.......69.1657......\"]}'\n"
       "  echo '{\"id\":1,\"task\":\"sudoku\",\"problems\":[\"...\"]}' | ebm serve --stdio\n");
   cmd->add_option("--host", flags->http.host, "address to listen on")->capture_default_str();
-  cmd->add_option("--port", flags->http.port, "TCP port")->capture_default_str()->check(CLI::Range(1, 65535));
+  cmd->add_option("--port", flags->http.port, "TCP port")->capture_default_str()->check(integer_in(1, 65535));
   cmd->add_flag("--stdio", flags->stdio, "JSON lines on stdin/stdout instead of HTTP");
   cmd->add_option("--batch-chains", flags->service.batch_chains,
                   "capacity of each running batch in chains (problems x chains); more waits in the queue")
-      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+      ->capture_default_str()->check(integer_in(1, int64_t{1} << 20));
   cmd->add_option("--workers", flags->service.workers,
                   "running batches (one thread each) per (task, energy, sampler); requests go to the least busy")
-      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{256}));
+      ->capture_default_str()->check(integer_in(1, 256));
   cmd->add_option("--max-queue", flags->service.limits.max_queue,
-                  "problems in flight over all clients before 503")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+                  "problems in flight over all clients before 503")->capture_default_str()->check(integer_in(1, int64_t{1} << 24));
   cmd->add_option("--max-problems", flags->service.limits.max_problems, "problems per request")
-      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+      ->capture_default_str()->check(integer_in(1, int64_t{1} << 20));
   cmd->add_option("--max-body", flags->service.limits.max_body_bytes, "largest request body in bytes (413 beyond)")
-      ->capture_default_str()->check(CLI::Range(int64_t{64}, int64_t{1} << 30));
+      ->capture_default_str()->check(integer_in(64, int64_t{1} << 30));
   cmd->add_option("--budget-ms", flags->service.limits.default_budget_ms, "sampler time per problem when a request gives none")
-      ->capture_default_str()->check(CLI::Range(1.0, 3.6e6));
+      ->capture_default_str()->check(real_in(1.0, 3.6e6));
   cmd->add_option("--max-budget-ms", flags->service.limits.max_budget_ms, "largest budget_ms a request may ask")
-      ->capture_default_str()->check(CLI::Range(1.0, 3.6e6));
+      ->capture_default_str()->check(real_in(1.0, 3.6e6));
   cmd->add_option("--deadline-ms", flags->service.limits.default_deadline_ms,
                   "a request's deadline from arrival when it gives none (queue wait included)")
-      ->capture_default_str()->check(CLI::Range(1.0, 3.6e7));
+      ->capture_default_str()->check(real_in(1.0, 3.6e7));
   cmd->add_option("--max-pools", flags->service.limits.max_pools, "distinct (task, energy, sampler) batches")
-      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1024}));
+      ->capture_default_str()->check(integer_in(1, 1024));
   cmd->add_option("--http-threads", flags->http.threads, "HTTP connections served at once")
-      ->capture_default_str()->check(CLI::Range(1, 4096));
+      ->capture_default_str()->check(integer_in(1, 4096));
   cmd->add_option("--drain-ms", flags->drain_ms, "on SIGTERM: time to finish in-flight work before cancelling it")
-      ->capture_default_str()->check(CLI::Range(0.0, 3.6e6));
+      ->capture_default_str()->check(real_in(0.0, 3.6e6));
   cmd->add_option("--seed", flags->service.seed, "seed of the batches' noise")->capture_default_str()->check(unsigned_seed());
   cmd->add_option("--threads", flags->threads, "LibTorch intra-op threads (1 is safest on a shared machine)")
-      ->capture_default_str()->check(CLI::Range(1, 256));
+      ->capture_default_str()->check(integer_in(1, 256));
   cmd->callback([flags] {
     if (flags->service.limits.default_budget_ms > flags->service.limits.max_budget_ms)
       throw CLI::ValidationError("--budget-ms", "larger than --max-budget-ms");

@@ -37,6 +37,9 @@ export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:check_initialization_order=1
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/report"
 export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0"
 
+# Tests that give a run a time budget it must solve within scale it by this (tests/cli_contract.sh).
+export EBM_TEST_TIME_SCALE=${EBM_TEST_TIME_SCALE:-6}
+
 status=0
 nice meson test -C "$build" --print-errorlogs --num-processes 1 --timeout-multiplier 3 "${tests[@]}" || status=$?
 found=$(find "$reports" -type f | sort)

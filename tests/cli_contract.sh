@@ -6,6 +6,9 @@ ebm=$1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+# Budgets of runs that must solve, in ms, times EBM_TEST_TIME_SCALE (scripts/sanitize.sh sets it:
+# instrumented code runs several times slower).
+ms() { echo $(( $1 * ${EBM_TEST_TIME_SCALE:-1} )); }
 # status_of CMD...: runs CMD (stdout to $dir/last.out, stderr to $dir/last.err) and prints its exit status.
 status_of() { set +e; "$@" > "$dir/last.out" 2> "$dir/last.err"; echo $?; set -e; }
 
@@ -23,7 +26,7 @@ status_of() { set +e; "$@" > "$dir/last.out" 2> "$dir/last.err"; echo $?; set -e
   echo "12345678.........9..............................................................."  # unsolvable
 } > "$dir/in.txt"
 # Exit 3: ran fine, but one puzzle is unsolved.
-status=$(status_of "$ebm" solve sudoku --input "$dir/in.txt" --budget-ms 3000 -q); cp "$dir/last.out" "$dir/out.txt"
+status=$(status_of "$ebm" solve sudoku --input "$dir/in.txt" --budget-ms $(ms 3000) -q); cp "$dir/last.out" "$dir/out.txt"
 [[ $status -eq 3 ]] || fail "solve with an unsolvable puzzle must exit 3, got $status"
 [[ $(wc -l < "$dir/out.txt") -eq 4 ]] || fail "expected 4 output lines, got $(wc -l < "$dir/out.txt")"
 for i in 1 2 3; do
@@ -33,10 +36,10 @@ for i in 1 2 3; do
 done
 [[ $(sed -n 4p "$dir/out.txt") == "unsolved" ]] || fail "the unsolvable puzzle must print 'unsolved'"
 
-status=$(status_of "$ebm" solve sudoku --input "$dir/in.txt" --budget-ms 3000 --json -q); cp "$dir/last.out" "$dir/out.jsonl"
+status=$(status_of "$ebm" solve sudoku --input "$dir/in.txt" --budget-ms $(ms 3000) --json -q); cp "$dir/last.out" "$dir/out.jsonl"
 [[ $status -eq 3 ]] || fail "solve --json with an unsolvable puzzle must exit 3, got $status"
 # Exit 0: every puzzle verified.
-"$ebm" solve sudoku --input "$dir/gen.csv" --budget-ms 20000 -q > /dev/null || fail "solving solvable puzzles must exit 0, got $?"
+"$ebm" solve sudoku --input "$dir/gen.csv" --budget-ms $(ms 20000) -q > /dev/null || fail "solving solvable puzzles must exit 0, got $?"
 [[ $(grep -c '"verified":true' "$dir/out.jsonl") -eq 3 ]] || fail "--json: expected 3 verified objects"
 grep -q '"answer":null' "$dir/out.jsonl" || fail "--json: the unsolved puzzle needs answer null"
 for key in energy steps energy_evaluations milliseconds chains; do
@@ -50,7 +53,7 @@ fi
 grep -q "bad.txt:2: expected 81 cells, got 4" "$dir/bad.err" || fail "error must name line 2: $(cat "$dir/bad.err")"
 
 # The harness: every answer re-verified; the EBM and the reference solve easy puzzles; CSV and JSON written.
-"$ebm" eval --tier easy --count 3 --solver ebm --solver reference --budget-ms 3000 --csv "$dir/eval.csv" --json "$dir/eval.json" > "$dir/eval.txt"
+"$ebm" eval --tier easy --count 3 --solver ebm --solver reference --budget-ms $(ms 3000) --csv "$dir/eval.csv" --json "$dir/eval.json" > "$dir/eval.txt"
 [[ $(wc -l < "$dir/eval.csv") -eq 3 ]] || fail "eval CSV: expected a header and 2 rows"
 grep -q '"wrong_claimed": 0' "$dir/eval.json" || fail "eval JSON: wrong_claimed must be 0"
 [[ $(grep -c '"solved": 3' "$dir/eval.json") -eq 2 ]] || fail "eval: both solvers must solve the 3 easy puzzles"
@@ -59,7 +62,7 @@ if "$ebm" eval --tier easy --count 1 --solver bogus > /dev/null 2>&1; then fail 
 # The AR baseline (shipped 4x4 checkpoint) in the EBM's mode: samples until the verifier accepts, within
 # the budget; the harness reports that it used the verifier, and the EBM's chains likewise.
 models=$(cd "$(dirname "$0")/.." && pwd)/models
-status=$(status_of "$ebm" eval --box 2 --tier easy --count 4 --solver ebm --solver "ar:$models/sudoku4-ar.ckpt,budget=3000,decode=until-verified:8" \
+status=$(status_of "$ebm" eval --box 2 --tier easy --count 4 --solver ebm --solver "ar:$models/sudoku4-ar.ckpt,budget=$(ms 3000),decode=until-verified:8" \
   --json "$dir/ar4.json"); cp "$dir/last.out" "$dir/ar4.txt"
 [[ $status -eq 0 || $status -eq 3 ]] || fail "eval (EBM and AR) exited $status: $(cat "$dir/last.err")"
 [[ $(grep -c '"uses_verifier": true' "$dir/ar4.json") -eq 2 ]] || fail "eval: EBM and until-verified AR must report uses_verifier"
@@ -128,7 +131,7 @@ grep -q "bad.col:2: vertex 9 out of range" "$dir/bad.err" || fail "coloring: err
 
 # Portfolio: an OR-Library market in, the frontier as CSV out (lambda,variance,mean_return,w_1..w_N).
 "$ebm" generate portfolio --count 1 --market-assets 10 --seed 2 -o "$dir/pf" 2> /dev/null
-"$ebm" solve portfolio "$dir/pf/portfolio-0001.txt" --assets 3 --points 3 --budget-ms 5000 > "$dir/pf.csv"
+"$ebm" solve portfolio "$dir/pf/portfolio-0001.txt" --assets 3 --points 3 --budget-ms $(ms 5000) > "$dir/pf.csv"
 [[ $(head -1 "$dir/pf.csv") == "lambda,variance,mean_return,w_1,w_2,w_3,w_4,w_5,w_6,w_7,w_8,w_9,w_10" ]] || fail "portfolio: CSV header"
 [[ $(wc -l < "$dir/pf.csv") -eq 4 ]] || fail "portfolio: expected a header and 3 frontier rows"
 status=$(status_of "$ebm" eval --task portfolio --input "$dir/pf/portfolio-0001.txt" --assets 3 --points 3 --json "$dir/pf.json")

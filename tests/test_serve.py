@@ -191,3 +191,26 @@ def test_stdio_streams_results_and_reports_bad_lines():
     done = [o for o in out if o.get("done")]
     assert done == [{"id": "a", "done": True, "problems": 2, "verified": 2}]
     assert out.index(done[0]) > max(out.index(r) for r in results)  # results stream before "done"
+
+
+def test_stdio_answers_a_task_name_that_is_not_utf8_with_a_400():
+    # The probe's crash: the parse error quotes the bytes it read, and writing that reply threw
+    # (SIGABRT). Now the bytes are replaced and the client gets its 400; the next line is served.
+    request = b'{"task": "\xff\xfe"}\n{"id": 2, "task": "nope", "problems": ["x"]}\n'
+    run = subprocess.run([EBM, "serve", "--stdio"], input=request, capture_output=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    out = [json.loads(line) for line in run.stdout.decode().splitlines()]
+    assert [o["status"] for o in out] == [400, 400]
+    assert "UTF-8" in out[0]["error"] and "\ufffd" in out[0]["error"]
+    assert out[1]["id"] == 2 and "unknown task 'nope'" in out[1]["error"]
+
+
+def test_stdio_refuses_a_line_over_max_body_with_a_413():
+    big = json.dumps({"id": 1, "task": "sudoku", "problems": [EASY[0]] * 20})
+    small = json.dumps({"id": 2, "task": "nope", "problems": ["x"]})
+    run = subprocess.run([EBM, "serve", "--stdio", "--max-body", "512"], input=big + "\n" + small + "\n",
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    out = [json.loads(line) for line in run.stdout.splitlines()]
+    assert out[0]["status"] == 413 and "over --max-body 512" in out[0]["error"]
+    assert out[1]["status"] == 400 and out[1]["id"] == 2

@@ -23,7 +23,7 @@ thread_local std::string request_note;
 
 void answer_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump() + "\n", "application/json");
+  res.set_content(json_text(body) + "\n", "application/json");
 }
 
 // The results of one solve request as they arrive from the pools.
@@ -72,7 +72,7 @@ void handle_solve(SolveService& service, std::atomic<int>& open_responses, const
         std::unique_lock<std::mutex> lock(exchange->mutex);
         exchange->arrived.wait_for(lock, std::chrono::milliseconds(50), [&] { return exchange->done == total; });
         if (exchange->done == total) {
-          const std::string body = nlohmann::json{{"results", exchange->results}}.dump() + "\n";
+          const std::string body = json_text(nlohmann::json{{"results", exchange->results}}) + "\n";
           request_note = "problems=" + std::to_string(total) + " verified=" + std::to_string(exchange->verified);
           lock.unlock();
           if (!sink.write(body.data(), body.size())) return false;
@@ -123,7 +123,7 @@ int run_http_server(SolveService& service, const HttpSettings& settings, double 
     const char* what = res.status == 413 ? "the body is larger than this server's limit"
                        : res.status == 404 ? "no such endpoint (POST /v1/solve, GET /v1/tasks, /healthz, /metrics)"
                                            : "request refused";
-    res.set_content(nlohmann::json{{"error", what}}.dump() + "\n", "application/json");
+    res.set_content(json_text(nlohmann::json{{"error", what}}) + "\n", "application/json");
   });
   server.Post("/v1/solve", [&](const httplib::Request& req, httplib::Response& res) {
     handle_solve(service, open_responses, req, res);

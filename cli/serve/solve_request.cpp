@@ -112,4 +112,8 @@ nlohmann::json result_json(const Task& task, const Problem& problem, const Solve
   return result;
 }
 
+std::string json_text(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace ebm::serve

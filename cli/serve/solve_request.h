@@ -58,4 +58,8 @@ SolveRequest parse_solve_request(const std::string& body, const ServeLimits& lim
 // One problem's result object (see above).
 nlohmann::json result_json(const Task& task, const Problem& problem, const SolvedProblem& solved, PoolStop why);
 
+// `value` as one line of JSON text for a client or the log. Never throws: bytes that are not UTF-8
+// (a client's malformed task name echoed in an error, say) become U+FFFD.
+std::string json_text(const nlohmann::json& value);
+
 }  // namespace ebm::serve

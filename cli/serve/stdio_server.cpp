@@ -19,7 +19,7 @@ class LineWriter {
  public:
   explicit LineWriter(std::ostream& out) : out_(out) {}
   void write(const nlohmann::json& line) {
-    const std::string text = line.dump() + "\n";
+    const std::string text = json_text(line) + "\n";
     std::lock_guard<std::mutex> lock(mutex_);
     out_ << text << std::flush;
   }
@@ -37,6 +37,14 @@ struct Progress {
 // One input line: submitted, or answered with an error line.
 void take_request(SolveService& service, LineWriter& writer, const std::string& line) {
   if (line.find_first_not_of(" \t\r") == std::string::npos) return;
+  const auto max_body = static_cast<size_t>(service.limits().max_body_bytes);
+  if (line.size() > max_body) {  // as HTTP's 413: not even parsed
+    writer.write({{"id", nullptr}, {"error", "request line of " + std::to_string(line.size()) + " bytes is over --max-body " +
+                                                 std::to_string(max_body)}, {"status", 413}});
+    log_line("stdio 413 " + std::to_string(line.size()) + " bytes");
+    service.metrics().request("stdio", 413);
+    return;
+  }
   nlohmann::json id = nullptr;
   try {
     auto probe = nlohmann::json::parse(line, nullptr, false);
@@ -51,18 +59,18 @@ void take_request(SolveService& service, LineWriter& writer, const std::string& 
       if (++progress->done == total) {
         writer.write({{"id", id}, {"done", true}, {"problems", total}, {"verified", progress->verified.load()}});
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - arrival);
-        log_line("stdio id=" + id.dump() + " 200 " + std::to_string(ms.count()) + "ms problems=" + std::to_string(total) +
+        log_line("stdio id=" + json_text(id) + " 200 " + std::to_string(ms.count()) + "ms problems=" + std::to_string(total) +
                  " verified=" + std::to_string(progress->verified.load()));
       }
     });
     service.metrics().request("stdio", 200);
   } catch (const BadRequest& e) {
     writer.write({{"id", id}, {"error", e.what()}, {"status", 400}});
-    log_line("stdio id=" + id.dump() + " 400 " + e.what());
+    log_line("stdio id=" + json_text(id) + " 400 " + e.what());
     service.metrics().request("stdio", 400);
   } catch (const Unavailable& e) {
     writer.write({{"id", id}, {"error", e.what()}, {"status", 503}});
-    log_line("stdio id=" + id.dump() + " 503 " + e.what());
+    log_line("stdio id=" + json_text(id) + " 503 " + e.what());
     service.metrics().request("stdio", 503);
   }
 }
