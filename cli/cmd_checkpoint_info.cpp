@@ -33,7 +33,8 @@ int report_checkpoint(const std::string& path, bool json) {
     return kExitBadInput;
   }
   int64_t parameters = 0;
-  const std::vector<std::string> problems = weight_problems(tensors);
+  std::vector<std::string> problems = metadata_problems(out["metadata"]);
+  for (auto& problem : weight_problems(tensors)) problems.push_back(std::move(problem));
   nlohmann::json tensor_rows = nlohmann::json::array();
   for (const auto& [name, tensor] : tensors) {
     parameters += tensor.numel();

@@ -81,7 +81,7 @@ std::string sparkline(const std::vector<TraceRow>& trace) {
 void run_solve(const TaskPtr& task, const SolveFlags& f, const TaskParameters& parameters) {
   set_threads(f.threads);
   auto examples = solve_input(*task, f, parameters);
-  if (examples.empty()) throw InputError("no problems in the input");
+  if (examples.empty()) throw InputError("no problems in the command line's arguments");
   std::vector<ProblemPtr> problems;
   for (const auto& e : examples) problems.push_back(e.problem);
   EbmSettings settings;

@@ -97,8 +97,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::RuntimeError& e) {  // a command's chosen exit status
     return e.get_exit_code();
   } catch (const CLI::ParseError& e) {  // usage: unknown flag, missing argument, value out of range
-    return report(std::string(e.what()) + " (see ebm " + command_path(app) + (command_path(app).empty() ? "" : " ") +
-                      "--help)",
+    std::string what = e.what();
+    // "ebm frobnicate", "ebm solve nosuchtask": CLI11 says only that a subcommand is required.
+    const CLI::App* chosen = &app;
+    while (!chosen->get_subcommands().empty()) chosen = chosen->get_subcommands().front();
+    const auto rest = chosen->remaining();
+    if (e.get_name() == "RequiredError" && !rest.empty() && !chosen->get_subcommands({}).empty())
+      what = "unknown command '" + rest.front() + "'";
+    return report(what + " (see ebm " + command_path(app) + (command_path(app).empty() ? "" : " ") + "--help)",
                   kExitBadInput);
   } catch (const c10::Error& e) {  // LibTorch: its first line, never the backtrace
     const std::string text = e.what_without_backtrace();

@@ -90,12 +90,12 @@ CLI::Validator writable_output() {
         namespace fs = std::filesystem;
         const fs::path folder = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
         std::error_code error;
-        if (!fs::is_directory(folder, error)) return "folder '" + folder.string() + "' does not exist";
+        if (!fs::is_directory(folder, error)) return "'" + path + "': folder '" + folder.string() + "' does not exist";
         if (fs::is_directory(fs::path(path), error)) return "'" + path + "' is a folder, not a file";
         const fs::path probe = folder / (".ebm-write-check-" + std::to_string(getpid()));
         const bool writable = static_cast<bool>(std::ofstream(probe));
         fs::remove(probe, error);
-        if (!writable) return "cannot write in folder '" + folder.string() + "'";
+        if (!writable) return "'" + path + "': cannot write in folder '" + folder.string() + "'";
         return "";
       },
       "");

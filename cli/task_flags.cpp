@@ -5,7 +5,9 @@
 
 #include "ebm/tasks/registry.h"
 
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 #include <set>
 
@@ -51,10 +53,23 @@ void add_dataset_flags(CLI::App* cmd, DatasetFlags& flags, const std::string& no
 }
 
 std::vector<Example> read_problems(const Task& task, const std::string& path, const TaskParameters& parameters) {
-  if (path == "-") return task.read(std::cin, "stdin", parameters);
-  std::ifstream in(path);
-  if (!in) throw TaskInputError("cannot open input file '" + path + "'");
-  return task.read(in, path, parameters);
+  const std::string name = path == "-" ? "stdin" : path;
+  std::ostringstream text;
+  if (path == "-") {
+    text << std::cin.rdbuf();
+  } else {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) throw TaskInputError("input '" + path + "' is a folder, not a file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw TaskInputError("cannot open input file '" + path + "'");
+    text << in.rdbuf();
+  }
+  std::string content = text.str();
+  if (content.rfind("\xEF\xBB\xBF", 0) == 0) content.erase(0, 3);  // a UTF-8 byte-order mark, as some editors write
+  std::istringstream in(content);
+  auto examples = task.read(in, name, parameters);
+  if (examples.empty()) throw TaskInputError(name + ": no problems in it (only blank lines, comments or a header)");
+  return examples;
 }
 
 std::vector<Example> load_dataset(const Task& task, const DatasetFlags& flags, const TaskParameters& parameters) {

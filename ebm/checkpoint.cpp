@@ -1,6 +1,7 @@
 #include "ebm/checkpoint.h"
 
 #include "ebm/atomic_file.h"
+#include "ebm/checkpoint_soundness.h"
 #include "ebm/weights_archive.h"
 
 #include <caffe2/serialize/inline_container.h>
@@ -12,7 +13,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
-#include <iomanip>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -324,6 +324,7 @@ void write_module(const torch::nn::Module& module, torch::serialize::OutputArchi
 struct PendingCopy {
   torch::Tensor target;  // the module's own tensor
   torch::Tensor source;  // read from the file, CPU
+  bool is_buffer = false;
 };
 
 // A problem found while matching; reported parameters first (in named_parameters() order), then
@@ -389,8 +390,10 @@ void match_module(torch::nn::Module& module, torch::serialize::InputArchive& arc
       problems.push_back({rank, std::string(what) + " '" + name + "' " + stored});
     } else if (source.is_floating_point() && source.numel() > 0 && !torch::isfinite(source).all().item<bool>()) {
       problems.push_back({rank, std::string(what) + " '" + name + "' holds non-finite values (NaN or Inf)"});
+    } else if (const std::string size = implausible_magnitude(source); !size.empty()) {
+      problems.push_back({rank, std::string(what) + " '" + name + "' " + size + ": not a model of this project"});
     } else {
-      copies.push_back({target, source});
+      copies.push_back({target, source, is_buffer});
     }
   };
   for (const auto& p : module.named_parameters(/*recurse=*/false)) {
@@ -689,6 +692,12 @@ json load_checkpoint(const std::string& path, torch::nn::Module& module, const C
   } catch (const std::exception& e) {
     problems.push_back({0, first_line(e.what())});
   }
+  // Every learned parameter zero (buffers aside) is no trained model, whatever its checksum says.
+  const bool any_parameter = std::any_of(copies.begin(), copies.end(), [](const PendingCopy& c) { return !c.is_buffer; });
+  const bool all_zero = any_parameter && std::all_of(copies.begin(), copies.end(), [](const PendingCopy& c) {
+    return c.is_buffer || !c.source.is_floating_point() || c.source.numel() == 0 || !c.source.any().item<bool>();
+  });
+  if (all_zero) problems.push_back({0, "every weight is zero: not a trained model"});
   if (!problems.empty()) {
     std::stable_sort(problems.begin(), problems.end(),
                      [](const Problem& a, const Problem& b) { return a.rank < b.rank; });

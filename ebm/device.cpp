@@ -22,10 +22,10 @@ torch::Device resolve_device(const std::string& text) {
       throw std::invalid_argument("device '" + text + "' is not auto, cpu, cuda or cuda:N");
     }
     if (!at::hasCUDA())
-      throw std::runtime_error("device '" + text + "': this build of LibTorch has no CUDA support (build with -Dtorch_prefix=<CUDA LibTorch>)");
-    if (!cuda_available()) throw std::runtime_error("device '" + text + "': no CUDA GPU is visible");
+      throw std::invalid_argument("device '" + text + "': this build of LibTorch has no CUDA support (build with -Dtorch_prefix=<CUDA LibTorch>)");
+    if (!cuda_available()) throw std::invalid_argument("device '" + text + "': no CUDA GPU is visible");
     if (device.has_index() && device.index() >= cuda_device_count())
-      throw std::runtime_error("device '" + text + "': only " + std::to_string(cuda_device_count()) + " GPU(s) visible");
+      throw std::invalid_argument("device '" + text + "': only " + std::to_string(cuda_device_count()) + " GPU(s) visible");
     return device;
   }
   throw std::invalid_argument("device '" + text + "' is not auto, cpu, cuda or cuda:N");

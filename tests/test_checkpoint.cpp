@@ -564,6 +564,39 @@ TEST_SUITE("checkpoint") {
     CHECK(same_tensors(before, snapshot(target)));
   }
 
+  TEST_CASE("loaders refuse weights that are all zero or implausibly large (the probe's silent acceptances)") {
+    TempDir dir;
+    const auto load_error_of = [&](const std::function<void(TinyNetImpl&)>& poison) {
+      TinyNetImpl poisoned(4, 8, 3);
+      {
+        torch::NoGradGuard no_grad;
+        poison(poisoned);
+      }
+      const std::string path = dir.file("poisoned.ckpt");
+      ebm::save_checkpoint(path, poisoned, tiny_metadata(8));
+      TinyNetImpl target(4, 8, 3);
+      return checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {}); });
+    };
+    const std::string zero = load_error_of([](TinyNetImpl& n) {
+      for (auto& p : n.parameters()) p.zero_();
+    });
+    CHECK_MESSAGE(zero.find("every weight is zero: not a trained model") != std::string::npos, zero);
+    const std::string huge = load_error_of([](TinyNetImpl& n) { n.fc1->bias[2] = 1e30; });
+    CHECK_MESSAGE(huge.find("parameter 'fc1.bias' has |w| up to 1e+30 (> 1e4): not a model of this project") !=
+                      std::string::npos,
+                  huge);
+    // One zero tensor among others is a model (an untrained bias), not a refusal.
+    TinyNetImpl zero_bias(4, 8, 3);
+    {
+      torch::NoGradGuard no_grad;
+      zero_bias.fc1->bias.zero_();
+    }
+    const std::string path = dir.file("zero-bias.ckpt");
+    ebm::save_checkpoint(path, zero_bias, tiny_metadata(8));
+    TinyNetImpl target(4, 8, 3);
+    CHECK_NOTHROW(ebm::load_checkpoint(path, target, {}));
+  }
+
   TEST_CASE("weight_problems (ebm info): NaN, all-zero and implausibly large tensors are named; a trained-like net is sound") {
     TempDir dir;
     auto problems_of = [&](const std::function<void(TinyNetImpl&)>& poison) {

@@ -49,6 +49,17 @@ double mean(const std::vector<double>& v, size_t from, size_t to) {
   return s / static_cast<double>(to - from);
 }
 
+// A one-layer transformer config for box x box Sudoku in the fixed order (untrained tests).
+ebm::ArTransformerConfig tiny_ar_config(int box, int64_t d_model, int64_t heads, ArOrder order = ArOrder::fixed) {
+  ebm::ArTransformerConfig config;
+  config.vocab = ar_vocab(box);
+  config.max_length = ar_max_length(order, box);
+  config.d_model = d_model;
+  config.heads = heads;
+  config.layers = 1;
+  return config;
+}
+
 }  // namespace
 
 TEST_SUITE("ar") {
@@ -56,12 +67,7 @@ TEST_SUITE("ar") {
 // Regression (fuzz/checkpoint.cpp): "layers": 2147483648 (or 100000) in a 17 KB file had the loader
 // build transformer blocks until memory or patience ran out.
 TEST_CASE("load_ar_model refuses an architecture larger than the file's weights before building it") {
-  ebm::ArTransformerConfig config;
-  config.vocab = ar_vocab(2);
-  config.max_length = ar_max_length(ArOrder::fixed, 2);
-  config.d_model = 2;
-  config.heads = 1;
-  config.layers = 1;
+  ebm::ArTransformerConfig config = tiny_ar_config(2, 2, 1);
   config.d_ff = 2;
   ebm::ArTransformer net(config);
   const std::string path = temp_dir("huge") + "/ar.ckpt";
@@ -228,12 +234,7 @@ TEST_CASE("an untrained model's decoded answers never change a given and never w
       CAPTURE(box);
       CAPTURE(ar_order_name(order));
       torch::manual_seed(5);
-      ebm::ArTransformerConfig config;
-      config.vocab = ar_vocab(box);
-      config.max_length = ar_max_length(order, box);
-      config.d_model = 16;
-      config.heads = 2;
-      config.layers = 1;
+      const ebm::ArTransformerConfig config = tiny_ar_config(box, 16, 2, order);
       ebm::ArTransformer net(config);
       std::vector<Board> puzzles;
       for (long i = 0; i < 3; ++i) puzzles.push_back(generate_one(box, Tier::medium, 8, i).puzzle);
@@ -437,12 +438,7 @@ TEST_CASE("until-verified samples until the verifier accepts, within the budget;
   // 4 samples find a solution long before a 20 s budget ends; a nearly empty 9x9 board is not solved
   // by chance, so there the budget ends the rounds.
   torch::manual_seed(2);
-  ebm::ArTransformerConfig config;
-  config.vocab = ar_vocab(2);
-  config.max_length = ar_max_length(ArOrder::fixed, 2);
-  config.d_model = 16;
-  config.heads = 2;
-  config.layers = 1;
+  const ebm::ArTransformerConfig config = tiny_ar_config(2, 16, 2);
   ebm::ArTransformer net(config);
   std::vector<Board> easy;
   for (long i = 0; i < 3; ++i) {
@@ -529,12 +525,7 @@ TEST_CASE("matched parameter count") {
 TEST_SUITE("ar") {
 TEST_CASE("solve_ar: a budget spent mid-decoding leaves the puzzle unanswered, never half-filled") {
   torch::manual_seed(3);
-  ebm::ArTransformerConfig config;
-  config.vocab = ar_vocab(3);
-  config.max_length = ar_max_length(ArOrder::fixed, 3);
-  config.d_model = 16;
-  config.heads = 2;
-  config.layers = 1;
+  const ebm::ArTransformerConfig config = tiny_ar_config(3, 16, 2);
   ebm::ArTransformer net(config);
   const Board puzzle = sample_puzzle().puzzle;
   ArSolveSettings settings;

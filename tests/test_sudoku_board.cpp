@@ -96,7 +96,7 @@ TEST_CASE("read_puzzles: comments, blank lines, CRLF, CSV with header") {
       "   \n"
       "  # indented comment\n" +
       normalised(kInkala) + "\n" +
-      kInkala + ",not-a-solution\n");
+      kInkala + ",\n");
   std::vector<PuzzleRecord> records = read_puzzles(in, "mixed.csv");
   REQUIRE(records.size() == 3);
   CHECK(records[0].line_number == 4);
@@ -111,6 +111,13 @@ TEST_CASE("read_puzzles: comments, blank lines, CRLF, CSV with header") {
 
   std::istringstream header("puzzle,solution\n" + kInkala + "," + kInkalaSolution + "\n");
   CHECK(read_puzzles(header, "h.csv").size() == 1);
+
+  // A solution column that is not a full board is refused, not ignored (eval would skip its check).
+  for (const std::string bad : {std::string("not-a-solution"), kInkalaSolution.substr(0, 80), kInkala}) {
+    std::istringstream in_bad(kInkala + "," + bad + "\n");
+    CHECK_THROWS_WITH_AS(read_puzzles(in_bad, "bad.csv"), doctest::Contains("bad.csv:1, column 83: the solution is not a full 9x9 board"),
+                         ParseError);
+  }
 }
 
 TEST_CASE("read_puzzles: errors name the line and the problem") {

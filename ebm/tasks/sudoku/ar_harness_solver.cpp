@@ -86,6 +86,8 @@ SolverPtr make_ar_solver(const std::string& spec, const SolverContext& context) 
       throw std::invalid_argument("solver 'ar' needs a checkpoint: ar:MODEL (no shipped models/sudoku-ar.ckpt found)");
     path = shipped.string();
   }
+  if (decode.empty() && spec.find("decode=") != std::string::npos)
+    throw std::invalid_argument("solver '" + spec + "': decode= needs a value (greedy, sample:T, beam:W, best-of:N, until-verified:N)");
   settings.decode = decode.empty() ? "greedy" : decode;
   parse_ar_decode(settings.decode);  // a bad spec fails here, before any solving
   settings.seed = context.seed;

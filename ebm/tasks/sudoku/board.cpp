@@ -220,14 +220,16 @@ std::vector<PuzzleRecord> read_puzzles(std::istream& in, const std::string& sour
 
     PuzzleRecord record;
     record.line_number = line_number;
+    const std::string place = source_name.empty() ? "line " + std::to_string(line_number)
+                                                  : source_name + ":" + std::to_string(line_number);
     std::string error = parse_cells(fields[0], box, columns[0], &record.puzzle);
-    if (!error.empty()) {
-      std::string place = source_name.empty() ? "line " + std::to_string(line_number)
-                                              : source_name + ":" + std::to_string(line_number);
-      throw ParseError(place + ": " + error);
-    }
+    if (!error.empty()) throw ParseError(place + ": " + error);
     box = record.puzzle.box;
-    if (fields.size() >= 2 && looks_like_full_board(fields[1], box)) {
+    // Columns after the second are ignored (datasets carry ratings, sources). An empty solution field is "no solution given" (write_problems writes one); anything else must be a full board.
+    if (fields.size() >= 2 && !fields[1].empty() && !looks_like_full_board(fields[1], box))
+      throw ParseError(place + ", column " + std::to_string(columns[1]) + ": the solution is not a full " +
+                       std::to_string(box * box) + "x" + std::to_string(box * box) + " board of digits");
+    if (fields.size() >= 2 && !fields[1].empty()) {
       Board solution(box);
       for (size_t i = 0; i < fields[1].size(); ++i) solution.cells[i] = char_value(fields[1][i], box);
       record.solution = std::move(solution);
