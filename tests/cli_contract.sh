@@ -187,7 +187,7 @@ expect_bad_input "--count" "$ebm" eval --count -5
 expect_bad_input "--data-seed" "$ebm" eval --count 1 --data-seed -1
 expect_bad_input "'layers' = -1 is outside [0, 64]" "$ebm" train sudoku --layers -1 --steps 1 -o "$dir/never.ckpt"
 [[ ! -e "$dir/never.ckpt" ]] || fail "train --layers -1 must write no checkpoint"
-expect_bad_input "--json: folder '$dir/missing' does not exist" "$ebm" eval --count 1 --json "$dir/missing/eval.json"
+expect_bad_input "--json: '$dir/missing/eval.json': folder '$dir/missing' does not exist" "$ebm" eval --count 1 --json "$dir/missing/eval.json"
 expect_bad_input "--json" "$ebm" bench samplers --steps 1 --json "$dir/missing/bench.json"
 expect_bad_input "needs about" "$ebm" bench samplers --chains 1048576 --variables 1000000 --categories 10000
 expect_bad_input "--no-such-flag" "$ebm" solve sudoku "$puzzle" --no-such-flag

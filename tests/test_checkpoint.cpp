@@ -682,20 +682,20 @@ TEST_SUITE("checkpoint") {
   TEST_CASE("a weight record shorter or longer than its shape and dtype is refused before it is read") {
     TempDir dir;
     // fc2.weight [3, 8] float is the only 96-byte record of TinyNet(4, 8, 3).
-    for (const auto& [resized, label] : {std::pair<std::size_t, std::string>{80, "80"}, {4, "4"}, {112, "112"}}) {
-      CAPTURE(label);
+    for (const std::size_t resized : {std::size_t{80}, std::size_t{4}, std::size_t{112}}) {
+      CAPTURE(resized);
       const std::string path = crafted_checkpoint(dir, 96, resized);
       CHECK_NOTHROW(ebm::read_checkpoint_metadata(path));  // the container is intact
       TinyNetImpl target(4, 8, 3);
       const auto before = snapshot(target);
       const std::string message = checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", nullptr}); });
-      CHECK_MESSAGE(message.find("corrupt weights: tensor 'fc2.weight' is stored in " + label + " bytes, its shape [3, 8] of Float needs 96") !=
+      CHECK_MESSAGE(message.find("corrupt weights: tensor 'fc2.weight' is stored in " + std::to_string(resized) + " bytes, its shape [3, 8] of Float needs 96") !=
                         std::string::npos,
                     message);
       CHECK(same_tensors(before, snapshot(target)));
       // `ebm info` reads the tensors without a model: refused there too, never read past the record.
       const std::string listed = checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); });
-      CHECK_MESSAGE(listed.find("tensor 'fc2.weight' is stored in " + label + " bytes") != std::string::npos, listed);
+      CHECK_MESSAGE(listed.find("tensor 'fc2.weight' is stored in " + std::to_string(resized) + " bytes") != std::string::npos, listed);
     }
   }
 

@@ -294,10 +294,13 @@ TEST_SUITE("samplers") {
     RunRequest continuous;
     continuous.energy = std::make_shared<DoubleWellEnergy>(2.0);
     continuous.space = AnswerSpace::real({3});
-    for (auto [spec, request] : {std::pair<std::string, RunRequest*>{"anneal:t_start=3/langevin:chains=5,steps=50", &continuous},
-                                 {"tempering/hmc:leapfrog=3,chains=5,steps=30", &continuous},
-                                 {"dmala:chains=5,steps=50", &discrete},
-                                 {"gwg:chains=5,steps=50", &discrete}}) {
+    for (const auto& spec_and_request : {std::pair<std::string, RunRequest*>{"anneal:t_start=3/langevin:chains=5,steps=50", &continuous},
+                                         {"tempering/hmc:leapfrog=3,chains=5,steps=30", &continuous},
+                                         {"dmala:chains=5,steps=50", &discrete},
+                                         {"gwg:chains=5,steps=50", &discrete}}) {
+      // Named copies, not a structured binding: clang 14 cannot capture bindings in lambdas (C++20).
+      const std::string spec = spec_and_request.first;
+      RunRequest* const request = spec_and_request.second;
       CAPTURE(spec);
       auto final_states = [&](uint64_t seed) {
         RunRequest r = *request;
