@@ -236,9 +236,11 @@ TEST_SUITE("trainer") {
     const std::pair<const char*, Build> recipes[] = {
         {"energy", [&](const TrainingOptions& o) { return sudoku::energy_training_recipe(o, energy); }},
         {"ar", [&](const TrainingOptions& o) { return sudoku::ar_training_recipe(o, ar); }}};
-    for (const auto& [name, build] : recipes) {
+    for (const auto& recipe_entry : recipes) {
+      const char* const name = recipe_entry.first;  // not a structured binding: clang 14 cannot capture those
+      const Build& build = recipe_entry.second;
       CAPTURE(name);
-      auto weights_with_seed = [&, build = build](uint64_t seed) {
+      auto weights_with_seed = [&](uint64_t seed) {
         options.seed = seed;
         std::ostringstream log;
         torch::manual_seed(seed + 12345);  // whatever the global generator held before must not matter
