@@ -119,7 +119,9 @@ TEST_SUITE("ired") {
         {{2, 2, 2, 2, 2, 2, 2, 2}, "step 0 (0 -> 2) follows no edge"},
         {{1, 2, 5, 5, 5, 5, 5, 5}, "step 2 (2 -> 5) leaves the goal"},
         {{1, 1, 2, 2, 2, 2, 2, 2}, "step 1 (1 -> 1) follows no edge"}};
-    for (const auto& [nodes, reason] : refused) {
+    for (const auto& case_ : refused) {
+      const auto& nodes = case_.first;
+      const std::string& reason = case_.second;  // a named reference: clang 14 cannot capture a binding
       CAPTURE(reason);
       std::string why;
       CHECK_FALSE(task->verify(problem, answer_of(plan(nodes, 6)), &why));
