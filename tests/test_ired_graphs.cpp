@@ -310,6 +310,12 @@ TEST_SUITE("ired") {
                            doctest::Contains(energy_kind.c_str()), CheckpointError);
       CHECK_THROWS_WITH_AS(make_solver(task, "ar:" + stem + "-ar.ckpt,decode=beam:3", context),
                            doctest::Contains("greedy or sample:T"), std::invalid_argument);
+      // A budget spent before the second position: every problem unanswered, none half-decoded.
+      SolverContext no_time = context;
+      no_time.budget_ms = 1e-6;
+      const auto cut_off = make_solver(task, "ar:" + stem + "-ar.ckpt,decode=greedy", no_time)->solve({harder, harder});
+      REQUIRE(cut_off.size() == 2);
+      for (const auto& outcome : cut_off) CHECK(outcome.answer == nullptr);
       for (const char* kind : {"energy", "feedforward", "ar"}) {
         std::filesystem::remove(stem + "-" + kind + ".ckpt");
         std::filesystem::remove(stem + "-" + kind + ".ckpt.optim");

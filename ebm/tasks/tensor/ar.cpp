@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <ostream>
 
 namespace ebm::tensor {
@@ -120,7 +121,7 @@ class ArRecipe : public TrainingRecipe {
 class ArSolver : public Solver {
  public:
   ArSolver(const TensorTask& task, std::string model, ArDecode decode, const SolverContext& context)
-      : task_(task), model_(std::move(model)), decode_(decode), device_(context.device),
+      : task_(task), model_(std::move(model)), decode_(decode), device_(context.device), budget_ms_(context.budget_ms),
         generator_(make_generator(context.seed, context.device)) {
     net_ = load_ar_model(task, model_, device_);
   }
@@ -132,8 +133,12 @@ class ArSolver : public Solver {
   int64_t parameters() const override { return net_->parameter_count(); }
 
   std::vector<Outcome> solve(const std::vector<ProblemPtr>& batch) override {
+    const auto start = std::chrono::steady_clock::now();
+    const DecodeStop budget_spent = [&] {
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() >= budget_ms_;
+    };
     return solve_in_groups(task_, batch, device_, [&](const std::vector<ProblemPtr>& group) {
-      auto decoded = decode_group(net_, task_, group, decode_, generator_, device_);
+      auto decoded = decode_group(net_, task_, group, decode_, generator_, device_, budget_spent);
       GroupAnswers out;
       out.answers = std::move(decoded.answers);
       out.forward_passes = double(decoded.positions);
@@ -147,6 +152,7 @@ class ArSolver : public Solver {
   std::string model_;
   ArDecode decode_;
   torch::Device device_;
+  double budget_ms_;  // wall time of one solve() call; decoding stops there, leaving problems unanswered
   torch::Generator generator_;
   ArTransformer net_{nullptr};
 };

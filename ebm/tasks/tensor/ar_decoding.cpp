@@ -67,7 +67,8 @@ ArDecode ArDecode::parse(const std::string& text) {
 }
 
 DecodedGroup decode_group(ArTransformer& model, const TensorTask& task, const std::vector<ProblemPtr>& group,
-                          const ArDecode& decode, torch::Generator& generator, const torch::Device& device) {
+                          const ArDecode& decode, torch::Generator& generator, const torch::Device& device,
+                          const DecodeStop& stop) {
   const auto& first = as_tensor_problem(*group.front());
   const torch::Tensor allowed = task.allowed_tokens(first);
   const int64_t steps = allowed.size(0);
@@ -84,10 +85,14 @@ DecodedGroup decode_group(ArTransformer& model, const TensorTask& task, const st
                                 std::to_string(config.max_length) + " and " + std::to_string(config.vocab));
   prompt = prompt.to(device);
   auto mask = allowed.to(device);
-  auto tokens = (decode.temperature ? sample_decode(model, prompt, steps, mask, *decode.temperature, generator)
-                                    : greedy_decode(model, prompt, steps, mask))
-                    .tokens.to(torch::kCPU)
-                    .contiguous();
+  const Decoded result = decode.temperature
+                             ? sample_decode(model, prompt, steps, mask, *decode.temperature, generator, {}, stop)
+                             : greedy_decode(model, prompt, steps, mask, {}, stop);
+  if (!result.complete(steps)) {  // out of budget: unanswered
+    decoded.answers.assign(group.size(), torch::Tensor());
+    return decoded;
+  }
+  auto tokens = result.tokens.to(torch::kCPU).contiguous();
   for (size_t i = 0; i < group.size(); ++i) {
     auto row = tokens[int64_t(i)];
     std::vector<int64_t> ids(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + steps);

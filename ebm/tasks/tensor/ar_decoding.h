@@ -36,13 +36,16 @@ struct ArDecode {
 
 // Answers [*answer_shape] of problems that share a size (TensorTask::batchable), decoded under the
 // first problem's allowed_tokens, and the positions fed per problem. `generator` is used by sampling.
-// Throws std::invalid_argument when a sequence does not fit the model (naming the problem's source).
+// `stop` (optional, e.g. a time budget spent) ends decoding early: every answer is then an undefined
+// tensor (unanswered), never a half-decoded one. Throws std::invalid_argument when a sequence does
+// not fit the model (naming the problem's source).
 struct DecodedGroup {
   std::vector<torch::Tensor> answers;
   int64_t positions = 0;  // P + steps - 1
 };
 DecodedGroup decode_group(ArTransformer& model, const TensorTask& task, const std::vector<ProblemPtr>& group,
-                          const ArDecode& decode, torch::Generator& generator, const torch::Device& device);
+                          const ArDecode& decode, torch::Generator& generator, const torch::Device& device,
+                          const DecodeStop& stop = {});
 
 // The AR model of a checkpoint of kind "NAME-ar", in eval mode with frozen parameters. Throws
 // CheckpointError naming a wrong kind, task, architecture or vocabulary.

@@ -82,9 +82,11 @@ std::vector<Outcome> solve_in_groups(const TensorTask& task, const std::vector<P
     synchronize(device);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     for (size_t i = first; i < last; ++i) {
-      auto answer = std::make_shared<TensorAnswer>();
-      answer->value = group.answers.at(i - first);
-      outcomes[i].answer = answer;
+      if (group.answers.at(i - first).defined()) {  // undefined: unanswered (a budget spent)
+        auto answer = std::make_shared<TensorAnswer>();
+        answer->value = group.answers.at(i - first);
+        outcomes[i].answer = answer;
+      }
       outcomes[i].forward_passes = group.forward_passes;
       outcomes[i].flops = group.flops;
       outcomes[i].latency_ms = ms;

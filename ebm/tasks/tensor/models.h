@@ -27,7 +27,7 @@ torch::Tensor answers_from_prediction(const AnswerSpace& space, const torch::Ten
 
 // The answers a model gives one group of problems of one size, and the compute they cost each.
 struct GroupAnswers {
-  std::vector<torch::Tensor> answers;  // one per problem, [*answer_shape], CPU
+  std::vector<torch::Tensor> answers;  // one per problem, [*answer_shape], CPU; undefined = unanswered
   double forward_passes = 0.0, flops = 0.0;
 };
 // What the tensor tasks' model solvers share: runs of consecutive problems that task.batchable()
