@@ -94,6 +94,31 @@ TEST_SUITE("pool") {
     CHECK(stats.running_rows == 0);
   }
 
+  TEST_CASE("chain pool: a problem's time budget bounds a long step (HMC's leapfrog loop), not only between steps") {
+    SamplerSpec spec = parse_sampler_spec("hmc:leapfrog=10000,chains=2");
+    ChainPool pool(spec.sampler, std::make_shared<DistanceEnergy>(), AnswerSpace::real({2}),
+                   PoolOptions::from_driver(spec.driver));
+    PoolStop stopped = PoolStop::VERIFIED;
+    int reports = 0;
+    int64_t evaluations = 0;
+    PoolGroup group;
+    group.problems = 1;
+    group.condition = torch::tensor({{1.0f, 2.0f}});
+    group.max_ms = 5;  // one trajectory of 10^4 leapfrog steps takes far longer
+    group.on_finished = [&](int64_t, const ProblemResult& result, PoolStop why) {
+      stopped = why;
+      evaluations = result.evaluations;
+      ++reports;
+    };
+    pool.admit(std::move(group));
+    while (pool.step()) {
+    }
+    CHECK(reports == 1);
+    CHECK(stopped == PoolStop::BUDGET);
+    CHECK(pool.stats().steps == 1);
+    CHECK(evaluations < 2 * 10000);  // fewer than one whole trajectory of its 2 chains: cut off inside the step
+  }
+
   TEST_CASE("chain pool: a sampler that cannot take rows mid-run refuses the joining group, reported as failed") {
     SamplerSpec spec = parse_sampler_spec("tempering:replicas=2/langevin");
     ChainPool pool(spec.sampler, std::make_shared<DistanceEnergy>(), AnswerSpace::real({2}), PoolOptions{});

@@ -244,6 +244,7 @@ bool ChainPool::step() {
   context.step = stats_.steps;
   context.progress = schedule_progress();
   context.noise = noise_.get();
+  context.deadline = latest_time_left();
   const int64_t evaluations_before = target_.evaluations();
   sampler_->step(target_, chains_, context);
   const double per_row = double(target_.evaluations() - evaluations_before) / double(rows);
@@ -255,6 +256,19 @@ bool ChainPool::step() {
   }
   settle();
   return true;
+}
+
+std::chrono::steady_clock::time_point ChainPool::latest_time_left() const {
+  Clock::time_point latest = Clock::time_point::min();
+  for (const auto& [key, problem] : problems_) {
+    const PoolGroup& group = *problem->group;
+    Clock::time_point end = group.deadline;
+    if (group.max_ms > 0)
+      end = std::min(end, problem->joined + std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double, std::milli>(group.max_ms)));
+    latest = std::max(latest, end);
+  }
+  return latest;
 }
 
 void ChainPool::settle() {

@@ -111,6 +111,9 @@ class ChainPool {
   void join_waiting();
   void join(PoolGroup& group, std::shared_ptr<PoolGroup> shared);
   void settle();
+  // When every running problem is out of time (its group's deadline or its own max_ms): a step may
+  // end there (HMC abandons its trajectory), since no row still has time to use what follows.
+  std::chrono::steady_clock::time_point latest_time_left() const;
   // Reports every problem of a group that never ran (no answer; `failed` when it could not run).
   void finish_unrun(PoolGroup& group, PoolStop why, bool failed);
   void remove_rows(const std::vector<char>& leaving);
