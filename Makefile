@@ -43,10 +43,11 @@ SANITIZE_SUITES ?= all
 sanitize: deps
 	@SANITIZE_BUILD=$(SANITIZE_BUILD) scripts/sanitize.sh $(SANITIZE_SUITES)
 
-# libFuzzer harnesses (fuzz/), each run FUZZ_SECONDS.
+# libFuzzer harnesses (fuzz/), each run FUZZ_SECONDS; FUZZ_SEED fixes libFuzzer's seed (CI: 1).
 FUZZ_SECONDS ?= 60
+FUZZ_SEED ?=
 fuzz: deps
-	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(SANITIZE_BUILD)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz.sh $(SANITIZE_BUILD)
 
 clean:
 	rm -rf $(BUILD)

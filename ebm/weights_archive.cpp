@@ -1,5 +1,7 @@
 #include "ebm/weights_archive.h"
 
+#include "ebm/zip_directory.h"
+
 #include <caffe2/serialize/inline_container.h>
 
 #include <algorithm>
@@ -101,9 +103,29 @@ void check_pickle_lengths(const std::string& name, const char* data, size_t size
   }
 }
 
+// Every record's declared size against the blob, before LibTorch's reader allocates it. Tensor
+// records are stored (method 0): they declare no more than the blob holds. Module::save deflates
+// its small code records (method 8): deflate expands at most 1032-fold, which bounds those.
+void check_record_sizes(const std::string& weights) {
+  constexpr uint64_t kDeflateMaxRatio = 1032;
+  for (const auto& entry : read_zip_directory(weights)) {
+    const bool stored = entry.method == 0, deflated = entry.method == 8;
+    if (!stored && !deflated)
+      throw std::runtime_error("record " + entry.name + " uses zip method " + std::to_string(entry.method) +
+                               "; weights archives hold stored (0) or deflated (8) records");
+    const uint64_t most = stored ? entry.compressed_size : entry.compressed_size * kDeflateMaxRatio;
+    if (entry.compressed_size > weights.size() || entry.uncompressed_size > most)
+      throw std::runtime_error("record " + entry.name + " declares " + std::to_string(entry.uncompressed_size) +
+                               " bytes (" + std::to_string(entry.compressed_size) + " " +
+                               (stored ? "stored" : "deflated") + ") in a " + std::to_string(weights.size()) +
+                               "-byte archive");
+  }
+}
+
 }  // namespace
 
 void check_weights_archive(const std::string& weights) {
+  check_record_sizes(weights);
   caffe2::serialize::PyTorchStreamReader reader(std::make_shared<BlobReader>(weights));
   for (const auto& name : reader.getAllRecords()) {
     if (name.size() >= 3 && name.compare(name.size() - 3, 3, "pkl") == 0) {  // data.pkl, *.debug_pkl

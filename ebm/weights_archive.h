@@ -22,8 +22,9 @@ namespace ebm {
 
 // Throws std::runtime_error naming the record and line ("code/__torch__/x.py line 2 is not a form
 // Module::save writes: '...'", "data.pkl: the pickle's opcode at byte 40 declares more bytes than the
-// record holds (1852)") when a record strays from the above, or when the blob is not a zip archive
-// LibTorch can open.
+// record holds (1852)", "record archive/data.pkl declares 4261412854 bytes (152 stored) in a 8217-byte archive")
+// when a record strays from the above, when the zip directory declares a record larger than the
+// blob can hold (ebm/zip_directory.h), or when the blob is not a zip archive LibTorch can open.
 void check_weights_archive(const std::string& weights);
 
 }  // namespace ebm

@@ -6,7 +6,10 @@
 # the input file that reproduces it: BUILD/fuzz/NAME FILE).
 # Usage: scripts/fuzz.sh [BUILD]   (default build-sanitize, shared with `make sanitize`: scripts/sanitizer_build.sh)
 # Environment: FUZZ_SECONDS (60), FUZZ_JOBS (2), FUZZ_ONLY ("fuzz_checkpoint fuzz_sampler_spec": a subset),
-#              FUZZ_WORK (scratch folder; default a new one under $TMPDIR or /tmp, kept for inspection).
+#              FUZZ_WORK (scratch folder; default a new one under $TMPDIR or /tmp, kept for inspection),
+#              FUZZ_SEED (libFuzzer's -seed; default a random one each run). CI sets FUZZ_SEED=1: with
+#              the same binary and committed corpus, its short pass then walks the same mutations every
+#              time, a prefix of what a longer run with that seed here already explored.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build-sanitize}
@@ -40,6 +43,7 @@ run_one() {
   local args=(-max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048
               -print_final_stats=1 -artifact_prefix="$dir/")
   [[ -f "fuzz/$surface.dict" ]] && args+=(-dict="fuzz/$surface.dict")
+  [[ -n "${FUZZ_SEED:-}" ]] && args+=(-seed="$FUZZ_SEED")
   local seeds=()
   [[ -d "fuzz/corpus/$surface" ]] && seeds+=("fuzz/corpus/$surface")
   # New inputs go to the first corpus folder only: the scratch one.
@@ -61,7 +65,7 @@ run_one() {
   cat "$dir/result"
 }
 
-echo "fuzz: ${#harnesses[@]} harnesses, ${seconds} s each, $jobs at a time, work in $work"
+echo "fuzz: ${#harnesses[@]} harnesses, ${seconds} s each, $jobs at a time, seed ${FUZZ_SEED:-random}, work in $work"
 running=0
 for name in "${harnesses[@]}"; do
   if [[ $running -ge $jobs ]]; then

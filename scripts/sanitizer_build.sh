@@ -13,11 +13,22 @@
 # -Doptimization=1 -Ddebug=false -gline-tables-only: -O1, the level ASan is tuned for, quicker to
 # compile than the release -O3; line tables only, so reports carry file:line and ccache still hits
 # from any checkout folder. clang's "undefined" includes float-cast-overflow.
+#
+# ccache: Meson wraps a compiler in ccache only when it picks the compiler itself, not one named in
+# CC/CXX, so it is named here. CCACHE_BASEDIR (the checkout) makes the cached objects independent of
+# where the checkout lies, so a clean clone in another folder (CI) hits the cache a build here filled.
+# -Db_pch=false: a clang precompiled header records the absolute path of the header it was built
+# from, so a cached one from another checkout fails ("could not find file .../pch/ebm_pch.h
+# referenced by AST file"); without it each object is cached on its own.
 set -euo pipefail
 build=${1:?usage: scripts/sanitizer_build.sh BUILD [TARGET...]}
 shift
+root=$(cd "$(dirname "$0")/.." && pwd)
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
 if [[ ! -f "$build/build.ninja" ]]; then
-  CC=clang CXX=clang++ meson setup "$build" -Dfuzz=true -Dpython=disabled \
+  launcher=""
+  command -v ccache >/dev/null && launcher="ccache "
+  CC="${launcher}clang" CXX="${launcher}clang++" meson setup "$build" -Dfuzz=true -Dpython=disabled -Db_pch=false \
     -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 -Ddebug=false \
     -Dcpp_args=-gline-tables-only -Dpkgconfig.relocatable=true >/dev/null
 fi

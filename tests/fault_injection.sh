@@ -73,6 +73,10 @@ echo "kills: $killed of $trials trials killed a running process (uninterrupted r
 
 # ---- 2. full disk -----------------------------------------------------------------------------
 # ulimit -f is in 1024-byte blocks; SIGXFSZ is ignored by ebm, so a write beyond it fails with EFBIG.
+# The limit is at least 1 block: LLVM's OpenMP runtime (the clang sanitizer build's libomp) sizes a
+# 1 KiB /dev/shm registration file while loading, before main() can ignore SIGXFSZ, so a limit of 0
+# would kill that build before it starts. Each output below is larger than 1 KiB (the CSV holds two
+# solvers' rows for that reason).
 # Each case: the command's output file exists from a run without a limit; the limited run must exit
 # 1 with a one-line message and leave that file byte-identical, with no temporary beside it.
 full_disk() {  # NAME FILE BLOCKS COMMAND...
@@ -93,10 +97,13 @@ full_disk() {  # NAME FILE BLOCKS COMMAND...
 }
 cp "$work/reference.ckpt" "$work/full.ckpt"
 STEPS=$((STEPS + 2)) full_disk checkpoint "$work/full.ckpt" 2 train -o "$work/full.ckpt" --resume
-eval_args=(eval --task sudoku --tier easy --count 2 --solver reference --threads 1)
+eval_args=(eval --task sudoku --tier easy --count 2 --solver reference --solver ebm --threads 1)
 "$EBM" "${eval_args[@]}" --csv "$work/eval.csv" --json "$work/eval.json" >/dev/null 2>&1 || fail "eval without a limit failed"
-full_disk csv "$work/eval.csv" 0 "$EBM" "${eval_args[@]}" --csv "$work/eval.csv"
-full_disk json "$work/eval.json" 0 "$EBM" "${eval_args[@]}" --json "$work/eval.json"
+for file in "$work/eval.csv" "$work/eval.json"; do
+  [ "$(wc -c <"$file")" -gt 1024 ] || fail "$file is not larger than the 1 KiB limit: $(wc -c <"$file") bytes"
+done
+full_disk csv "$work/eval.csv" 1 "$EBM" "${eval_args[@]}" --csv "$work/eval.csv"
+full_disk json "$work/eval.json" 1 "$EBM" "${eval_args[@]}" --json "$work/eval.json"
 
 [ "$failures" -eq 0 ] && echo "fault injection: all checks hold"
 exit $((failures > 0))

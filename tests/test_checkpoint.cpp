@@ -2,6 +2,7 @@
 #include "ebm/atomic_file.h"
 #include "ebm/checkpoint.h"
 #include "ebm/checkpoint_soundness.h"
+#include "ebm/zip_directory.h"
 
 #include <caffe2/serialize/inline_container.h>
 #include <doctest/doctest.h>
@@ -544,6 +545,51 @@ TEST_SUITE("checkpoint") {
          {checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", nullptr}); }),
           checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); })})
       CHECK_MESSAGE(message.find("weights are unreadable: data.pkl: the pickle's opcode at byte ") != std::string::npos,
+                    message);
+  }
+
+  TEST_CASE("read_zip_directory lists a saved archive's records as stored, and refuses a cut directory") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    TinyNetImpl saved(4, 8, 3);
+    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    const std::string weights = split_file(read_bytes(path)).second;
+    std::istringstream in(weights);
+    caffe2::serialize::PyTorchStreamReader reader(&in);
+    const auto entries = ebm::read_zip_directory(weights);
+    REQUIRE(entries.size() == reader.getAllRecords().size());
+    for (const auto& entry : entries) {
+      CAPTURE(entry.name);
+      // Tensors stored; code records stored or deflated (LibTorch 1.13 deflates the larger ones).
+      const bool tensor = entry.name.find("/data/") != std::string::npos;
+      CHECK((entry.method == 0 || (!tensor && entry.method == 8)));
+      if (entry.method == 0) CHECK(entry.compressed_size == entry.uncompressed_size);
+      const std::string record = entry.name.substr(entry.name.find('/') + 1);  // "ARCHIVE/data.pkl"
+      CHECK(std::get<1>(reader.getRecord(record)) == entry.uncompressed_size);
+    }
+    CHECK_THROWS_WITH(ebm::read_zip_directory(weights.substr(0, weights.size() - 30)),
+                      doctest::Contains("zip archive: "));
+    CHECK_THROWS_WITH(ebm::read_zip_directory(std::string(100, '\0')),
+                      doctest::Contains("no end-of-central-directory record"));
+  }
+
+  // Regression (fuzz/checkpoint.cpp, CI): a record's 4-byte size in the zip directory mutated to
+  // 0xFDFFFFF6 made LibTorch's reader allocate 4 GB for an 8 KB file. The checksum was recomputed.
+  TEST_CASE("a record declaring more bytes than the archive holds is refused before LibTorch allocates it") {
+    TempDir dir;
+    const std::string path = dir.file("net.ckpt");
+    TinyNetImpl saved(4, 8, 3);
+    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    std::string bytes = read_bytes(path);
+    const auto entry = bytes.find("PK\x01\x02");  // the first central directory entry
+    REQUIRE(entry != std::string::npos);
+    bytes.replace(entry + 24, 4, std::string("\xF6\xFF\xFF\xFD", 4));  // its uncompressed size
+    write_bytes(path, resealed(bytes));
+    TinyNetImpl target(4, 8, 3);
+    for (const std::string& message :
+         {checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", nullptr}); }),
+          checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); })})
+      CHECK_MESSAGE(std::regex_search(message, std::regex("weights are unreadable: record \\S+ declares 4261412854 bytes \\(")),
                     message);
   }
 

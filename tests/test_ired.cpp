@@ -102,7 +102,14 @@ TEST_SUITE("ired") {
     CHECK_THROWS_WITH_AS(read_text(task, "{size: 1}\n"), doctest::Contains("data.jsonl:1: not a JSON object"),
                          TaskInputError);
     CHECK_THROWS_WITH_AS(read_text(task, "{\"size\": 0, \"condition\": []}\n"),
-                         doctest::Contains("\"size\" must be an integer >= 1"), TaskInputError);
+                         doctest::Contains("\"size\" must be an integer in [1, 1024]"), TaskInputError);
+    // Regression (fuzz/task_read.cpp, connectivity, CI): size 21474836470 overflowed size * size
+    // (undefined behaviour) before the length check; sizes above the limit are refused first.
+    for (const char* name : {"addition", "connectivity", "matrix-inverse"})
+      CHECK_THROWS_WITH_AS(read_text(tensor_task(name), "{\"size\": 21474836470, \"condition\": []}\n"),
+                           doctest::Contains("data.jsonl:1: \"size\" must be an integer in [1, 1024]"), TaskInputError);
+    CHECK_THROWS_WITH_AS(read_text(task, "{\"size\": 1025, \"condition\": []}\n"),
+                         doctest::Contains("\"size\" must be an integer in [1, 1024]"), TaskInputError);
     CHECK_THROWS_WITH_AS(read_text(task, "{\"size\": 1, \"condition\": [1, 2], \"answer\": [4]}\n"),
                          doctest::Contains("the given answer does not solve the problem"), TaskInputError);
     CHECK_THROWS_WITH_AS(read_text(task, "# only a comment\n"), doctest::Contains("no problems found"), TaskInputError);

@@ -10,7 +10,6 @@
 #include <cmath>
 #include <istream>
 #include <limits>
-#include <numeric>
 #include <ostream>
 #include <stdexcept>
 
@@ -18,8 +17,13 @@ namespace ebm::tensor {
 
 namespace {
 
+// The element count of `shape`; the sizes reaching here are bounded (kMaxTensorProblemSize), and an
+// overflowing product is refused rather than wrapped.
 int64_t numel_of(const std::vector<int64_t>& shape) {
-  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<int64_t>());
+  int64_t count = 1;
+  for (int64_t extent : shape)
+    if (__builtin_mul_overflow(count, extent, &count)) throw TaskInputError("tensor shape too large");
+  return count;
 }
 
 std::vector<double> flat_values(const torch::Tensor& t) {
@@ -128,8 +132,9 @@ std::vector<Example> TensorTask::read(std::istream& in, const std::string& sourc
     }
     if (!line.is_object() || !line.contains("size") || !line.contains("condition"))
       throw TaskInputError(where + ": expected {\"size\": N, \"condition\": [...], \"answer\": [...]}");
-    if (!line["size"].is_number_integer() || line["size"].get<int64_t>() < 1)
-      throw TaskInputError(where + ": \"size\" must be an integer >= 1");
+    if (!line["size"].is_number_integer() || line["size"].get<int64_t>() < 1 ||
+        line["size"].get<int64_t>() > kMaxTensorProblemSize)
+      throw TaskInputError(where + ": \"size\" must be an integer in [1, " + std::to_string(kMaxTensorProblemSize) + "]");
     const int64_t size = line["size"].get<int64_t>();
     Draw draw;
     draw.condition = tensor_field(line, "condition", condition_shape(size), where);
@@ -208,7 +213,8 @@ std::vector<std::shared_ptr<TensorProblem>> TensorTask::draw_problems(Split spli
 
 std::vector<Example> TensorTask::generate(const GenerateRequest& request) const {
   const int64_t size = parameter_int(request.parameters, parameters(), "size");
-  if (size < 0) throw TaskInputError("--size must be >= 0 (0 = the split's size)");
+  if (size < 0 || size > kMaxTensorProblemSize)
+    throw TaskInputError("--size must be in [0, " + std::to_string(kMaxTensorProblemSize) + "] (0 = the split's size)");
   std::vector<Example> examples;
   for (auto& problem : draw_problems(request.split, request.count, request.seed, size)) {
     auto solution = std::make_shared<TensorAnswer>();

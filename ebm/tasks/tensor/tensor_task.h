@@ -53,6 +53,10 @@ struct Draw {
 enum class ModelKind { Energy, Feedforward, Autoregressive };
 const char* model_kind_name(ModelKind kind);  // "energy" | "feedforward" | "ar"
 
+// The largest problem size (matrix order, graph nodes) a file or `generate --size` may ask for:
+// conditions hold size^2 numbers, so this keeps a line's tensors within 4 MiB of floats.
+constexpr int64_t kMaxTensorProblemSize = 1024;
+
 class TensorTask : public Task {
  public:
   // --- what a derived task defines ------------------------------------------------------------------
