@@ -124,6 +124,14 @@ std::string assemble(std::uint32_t version, const std::string& metadata, const s
   return body;
 }
 
+// A TinyNet(4, 8, 3) checkpoint saved as DIR/net.ckpt; its path.
+std::string save_tiny_checkpoint(const TempDir& dir) {
+  const std::string path = dir.file("net.ckpt");
+  TinyNetImpl saved(4, 8, 3);
+  ebm::save_checkpoint(path, saved, tiny_metadata(8));
+  return path;
+}
+
 // A whole checkpoint file edited in place, with its checksum recomputed (and the closing magic kept).
 std::string resealed(std::string bytes) {
   bytes.resize(bytes.size() - 16);
@@ -313,9 +321,7 @@ TEST_SUITE("checkpoint") {
 
   TEST_CASE("a truncated file is refused as truncated, wherever it was cut, and the module is untouched") {
     TempDir dir;
-    const std::string path = dir.file("net.ckpt");
-    TinyNetImpl saved(4, 8, 3);
-    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    const std::string path = save_tiny_checkpoint(dir);
     const std::string bytes = read_bytes(path);
     const std::size_t m = le64(bytes, 12);
     const std::size_t w = le64(bytes, 20 + m);
@@ -358,9 +364,7 @@ TEST_SUITE("checkpoint") {
 
   TEST_CASE("a flipped byte is caught by the checksum") {
     TempDir dir;
-    const std::string path = dir.file("net.ckpt");
-    TinyNetImpl saved(4, 8, 3);
-    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    const std::string path = save_tiny_checkpoint(dir);
     const std::string bytes = read_bytes(path);
     const std::size_t m = le64(bytes, 12);
     const std::size_t w = le64(bytes, 20 + m);
@@ -429,9 +433,7 @@ TEST_SUITE("checkpoint") {
 
   TEST_CASE("kind and architecture mismatches name the field") {
     TempDir dir;
-    const std::string path = dir.file("net.ckpt");
-    TinyNetImpl saved(4, 8, 3);
-    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    const std::string path = save_tiny_checkpoint(dir);
     TinyNetImpl target(4, 8, 3);
     const auto before = snapshot(target);
 
@@ -455,9 +457,7 @@ TEST_SUITE("checkpoint") {
 
   TEST_CASE("weights that do not fit the model name the parameter, and the module is untouched") {
     TempDir dir;
-    const std::string path = dir.file("net.ckpt");
-    TinyNetImpl saved(4, 8, 3);
-    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    const std::string path = save_tiny_checkpoint(dir);
 
     TinyNetImpl wider(4, 16, 3);
     auto before = snapshot(wider);
@@ -494,9 +494,7 @@ TEST_SUITE("checkpoint") {
   // whose class definition holds a constant Module::save never writes. Now refused before it runs.
   TEST_CASE("a weights archive with code Module::save does not write is refused, not handed to LibTorch") {
     TempDir dir;
-    const std::string path = dir.file("net.ckpt");
-    TinyNetImpl saved(4, 8, 3);
-    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    const std::string path = save_tiny_checkpoint(dir);
     std::string bytes = read_bytes(path);
     const auto at = bytes.find("__parameters__ = [");
     REQUIRE(at != std::string::npos);  // the zip stores its records uncompressed
@@ -531,9 +529,7 @@ TEST_SUITE("checkpoint") {
   // unpickler reserve 2 GB before finding the record 1 KB long.
   TEST_CASE("a pickle length longer than its record is refused before LibTorch reserves it") {
     TempDir dir;
-    const std::string path = dir.file("net.ckpt");
-    TinyNetImpl saved(4, 8, 3);
-    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    const std::string path = save_tiny_checkpoint(dir);
     std::string bytes = read_bytes(path);
     const std::string weight_key("X\x06\0\0\0weight", 11);  // BINUNICODE, length 6, "weight"
     const auto at = bytes.find(weight_key);
@@ -550,9 +546,7 @@ TEST_SUITE("checkpoint") {
 
   TEST_CASE("read_zip_directory lists a saved archive's records as stored, and refuses a cut directory") {
     TempDir dir;
-    const std::string path = dir.file("net.ckpt");
-    TinyNetImpl saved(4, 8, 3);
-    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    const std::string path = save_tiny_checkpoint(dir);
     const std::string weights = split_file(read_bytes(path)).second;
     std::istringstream in(weights);
     caffe2::serialize::PyTorchStreamReader reader(&in);
@@ -577,9 +571,7 @@ TEST_SUITE("checkpoint") {
   // 0xFDFFFFF6 made LibTorch's reader allocate 4 GB for an 8 KB file. The checksum was recomputed.
   TEST_CASE("a record declaring more bytes than the archive holds is refused before LibTorch allocates it") {
     TempDir dir;
-    const std::string path = dir.file("net.ckpt");
-    TinyNetImpl saved(4, 8, 3);
-    ebm::save_checkpoint(path, saved, tiny_metadata(8));
+    const std::string path = save_tiny_checkpoint(dir);
     std::string bytes = read_bytes(path);
     const auto entry = bytes.find("PK\x01\x02");  // the first central directory entry
     REQUIRE(entry != std::string::npos);
