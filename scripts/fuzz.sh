@@ -8,8 +8,9 @@
 # Environment: FUZZ_SECONDS (60), FUZZ_JOBS (2), FUZZ_ONLY ("fuzz_checkpoint fuzz_sampler_spec": a subset),
 #              FUZZ_WORK (scratch folder; default a new one under $TMPDIR or /tmp, kept for inspection),
 #              FUZZ_SEED (libFuzzer's -seed; default a random one each run). CI sets FUZZ_SEED=1: with
-#              the same binary and committed corpus, its short pass then walks the same mutations every
-#              time, a prefix of what a longer run with that seed here already explored.
+#              the same binary and committed corpus, its short pass then walks nearly the same
+#              mutations every time (libFuzzer is not fully deterministic), which longer seed-1 runs
+#              here explored first.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build-sanitize}
