@@ -16,29 +16,57 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 # The smallest learned-energy run that still validates and checkpoints: every 2 steps. The killed
 # runs aim at KILLED_STEPS, the final resume and the uninterrupted run go 2 steps further, so that
 # the final resume always writes (and must clean up).
-KILLED_STEPS=20 STEPS=22
-train() {
-  "$EBM" train sudoku --hidden 8 --layers 1 --train-puzzles 4 --tiers medium --validation-puzzles 1 \
-    --validation-budget-ms 5 --batch 4 --threads 1 --seed 5 --steps "$STEPS" --validate-every 2 "$@"
-}
+KILLED_STEPS=40 STEPS=42
+train_args=(train sudoku --hidden 8 --layers 1 --train-puzzles 4 --tiers medium --validation-puzzles 1
+            --validation-budget-ms 5 --batch 4 --threads 1 --seed 5 --validate-every 2)
+train() { "$EBM" "${train_args[@]}" --steps "$STEPS" "$@"; }
 temporaries() { find "$work" -name '*.tmp-*' | wc -l; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+checkpoint_step() { "$EBM" info "$1" 2>/dev/null | sed -n 's/.*"step":\([0-9]*\).*/\1/p' | head -1; }
 
 # ---- 1. kills at random moments ---------------------------------------------------------------
-started=$(date +%s%N)
-train -o "$work/reference.ckpt" >"$work/reference.log" 2>&1 || fail "the uninterrupted run failed: $(tail -1 "$work/reference.log")"
-run_ms=$((($(date +%s%N) - started) / 1000000))
+# The uninterrupted run, timed per step (from the moment its first checkpoint, step 2, appears).
+started=$(now_ms)
+train -o "$work/reference.ckpt" >"$work/reference.log" 2>&1 &
+reference=$!
+first_ms=""
+while kill -0 "$reference" 2>/dev/null; do
+  [ -z "$first_ms" ] && [ -e "$work/reference.ckpt" ] && first_ms=$(($(now_ms) - started))
+  sleep 0.005
+done
+wait "$reference" || fail "the uninterrupted run failed: $(tail -1 "$work/reference.log")"
+run_ms=$(($(now_ms) - started))
+first_ms=${first_ms:-$run_ms}
+step_ms=$(((run_ms - first_ms) / (STEPS - 2) + 1))
 
-RANDOM=20261201  # the kill moments are reproducible
-trials=10 killed=0 sound=0 left_temporaries=0
+# Each trial is killed among the training steps it has left, whatever its start-up takes (that
+# varies several-fold under the sanitizers): once its log shows training under way and a seeded
+# number of its checkpoints written (an even share of the steps left, on average), it is killed a
+# seeded 0-2 steps later: inside a step, a validation or a checkpoint write.
+RANDOM=20261201
+trials=10 killed=0 sound=0 left_temporaries=0 resumed_from=""
 for trial in $(seq 1 $trials); do
-  resume=()
-  [ -e "$work/run.ckpt" ] && resume=(--resume)
-  delay_ms=$((RANDOM % (run_ms * 3 / 5 + 1)))  # resumed runs have less left to do
-  STEPS=$KILLED_STEPS train -o "$work/run.ckpt" "${resume[@]}" >"$work/trial$trial.log" 2>&1 &
+  resume=() done_steps=0
+  if [ -e "$work/run.ckpt" ]; then
+    resume=(--resume)
+    done_steps=$(checkpoint_step "$work/run.ckpt")
+  fi
+  share=$(((KILLED_STEPS - ${done_steps:-0}) / 2 / (trials - trial + 1) + 1))  # checkpoints
+  checkpoints=$((RANDOM % share)) delay_ms=$((RANDOM % (2 * step_ms + 1)))
+  # ebm itself is the background job, so $! is its pid: a shell function run with & would be a
+  # subshell, and killing that left ebm running on as an orphan beside the next trial.
+  "$EBM" "${train_args[@]}" --steps "$KILLED_STEPS" -o "$work/run.ckpt" "${resume[@]}" >"$work/trial$trial.log" 2>&1 &
   pid=$!
+  while kill -0 "$pid" 2>/dev/null && { ! grep -q '^model ' "$work/trial$trial.log" ||
+        [ "$(grep -c '^checkpoint written' "$work/trial$trial.log")" -lt "$checkpoints" ]; }; do
+    sleep 0.005
+  done
   sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
-  if kill -KILL "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
+  kill -KILL "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
+  [ $? -eq 137 ] && killed=$((killed + 1))  # died of the SIGKILL, not finished before it
+  [ -n "${FAULT_TRACE:-}" ] && echo "trial $trial: from step ${done_steps:-0}, killed $delay_ms ms after checkpoint $checkpoints of this run; checkpoint now at step $(checkpoint_step "$work/run.ckpt")"
+  resumed_from+=$(sed -n 's/^resumed .* at step \([0-9]*\)$/ \1/p' "$work/trial$trial.log")
   left_temporaries=$((left_temporaries + $(temporaries)))
   if [ -e "$work/run.ckpt" ]; then
     if "$EBM" info "$work/run.ckpt" >"$work/info$trial.log" 2>&1; then
@@ -57,6 +85,7 @@ dead=$!
 wait "$dead"
 echo "half a checkpoint" >"$work/run.ckpt.tmp-$dead-0"
 planted=$(temporaries)
+[ "$killed" -ge $((trials / 2)) ] || fail "only $killed of $trials trials killed a running process"
 # Resume to the end (a run the last kill missed has finished already; resuming it again is a no-op).
 resume=()
 [ -e "$work/run.ckpt" ] && resume=(--resume)
@@ -69,7 +98,7 @@ else
   equal=no
   fail "the resumed run differs from the uninterrupted one: $(cat "$work/diff.log")"
 fi
-echo "kills: $killed of $trials trials killed a running process (uninterrupted run ${run_ms} ms); checkpoint sound after every kill: $sound/$trials; temporaries left by kills: $left_temporaries, planted: $planted, after the next write: $(temporaries); resumed weights bit-identical: $equal"
+echo "kills: $killed of $trials trials killed a running process (uninterrupted run ${run_ms} ms, ${step_ms} ms a step); trials resumed from step:${resumed_from:- none}; checkpoint sound after every kill: $sound/$trials; temporaries left by kills: $left_temporaries, planted: $planted, after the next write: $(temporaries); resumed weights bit-identical: $equal"
 
 # ---- 2. full disk -----------------------------------------------------------------------------
 # ulimit -f is in 1024-byte blocks; SIGXFSZ is ignored by ebm, so a write beyond it fails with EFBIG.
