@@ -7,9 +7,8 @@
 #
 # b_lundef=false: libebm.so is instrumented but does not link the sanitizer runtimes itself (the
 # executables do), so its undefined __asan_*/__ubsan_* symbols must be allowed.
-# -Dpython=disabled: the module would load into an uninstrumented /usr/bin/python3, which needs
-# libasan preloaded ahead of the interpreter; the `python` test and notebooks/python_minimize.ipynb
-# are therefore not part of the sanitizer run.
+# The Python module is built too: its `python` test and notebooks/python_minimize.ipynb run the
+# uninstrumented /usr/bin/python3 with the ASan runtime preloaded (tests/python_sanitized.sh).
 # -Doptimization=1 -Ddebug=false -gline-tables-only: -O1, the level ASan is tuned for, quicker to
 # compile than the release -O3; line tables only, so reports carry file:line and ccache still hits
 # from any checkout folder. clang's "undefined" includes float-cast-overflow.
@@ -28,7 +27,7 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
 if [[ ! -f "$build/build.ninja" ]]; then
   launcher=""
   command -v ccache >/dev/null && launcher="ccache "
-  CC="${launcher}clang" CXX="${launcher}clang++" meson setup "$build" -Dfuzz=true -Dpython=disabled -Db_pch=false \
+  CC="${launcher}clang" CXX="${launcher}clang++" meson setup "$build" -Dfuzz=true -Db_pch=false \
     -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 -Ddebug=false \
     -Dcpp_args=-gline-tables-only -Dpkgconfig.relocatable=true >/dev/null
 fi
