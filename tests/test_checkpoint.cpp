@@ -567,6 +567,53 @@ TEST_SUITE("checkpoint") {
                       doctest::Contains("no end-of-central-directory record"));
   }
 
+  TEST_CASE("read_zip_directory takes sizes and counts from the zip64 records when the 32-bit fields say so") {
+    // A central directory of one entry whose sizes live in its zip64 extra field, then the zip64 end
+    // record, its locator and an end record with every count and offset at its 0xFF.. marker.
+    std::string zip;
+    put_le(zip, 0x02014b50, 4);
+    for (int field : {2, 2, 2}) put_le(zip, 0, field);            // versions, flags
+    put_le(zip, 8, 2);                                              // method: deflate
+    for (int field : {2, 2, 4}) put_le(zip, 0, field);              // time, date, crc
+    put_le(zip, 0xFFFFFFFF, 4);                                     // compressed size: see zip64
+    put_le(zip, 0xFFFFFFFF, 4);                                     // uncompressed size: see zip64
+    put_le(zip, 3, 2);                                              // name length
+    put_le(zip, 20, 2);                                             // extra length
+    for (int field : {2, 2, 2, 4, 4}) put_le(zip, 0, field);        // comment, disk, attributes, offset
+    zip += "a/x";
+    put_le(zip, 0x0001, 2);
+    put_le(zip, 16, 2);
+    put_le(zip, 5000000000ULL, 8);                                  // uncompressed
+    put_le(zip, 7, 8);                                              // compressed
+    const std::uint64_t directory_size = zip.size(), zip64_end = zip.size();
+    put_le(zip, 0x06064b50, 4);
+    put_le(zip, 44, 8);
+    for (int field : {2, 2, 4, 4}) put_le(zip, 0, field);
+    put_le(zip, 1, 8);                                              // entries on this disk
+    put_le(zip, 1, 8);                                              // entries
+    put_le(zip, directory_size, 8);
+    put_le(zip, 0, 8);                                              // directory offset
+    put_le(zip, 0x07064b50, 4);
+    put_le(zip, 0, 4);
+    put_le(zip, zip64_end, 8);
+    put_le(zip, 1, 4);
+    put_le(zip, 0x06054b50, 4);
+    for (int field : {2, 2}) put_le(zip, 0, field);
+    for (int field : {2, 2}) put_le(zip, 0xFFFF, field);
+    for (int field : {4, 4}) put_le(zip, 0xFFFFFFFF, field);
+    put_le(zip, 0, 2);
+    const auto entries = ebm::read_zip_directory(zip);
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].name == "a/x");
+    CHECK(entries[0].method == 8);
+    CHECK(entries[0].uncompressed_size == 5000000000ULL);
+    CHECK(entries[0].compressed_size == 7);
+    // The locator pointing past the file is refused, not followed.
+    std::string bad_locator = zip;
+    bad_locator.replace(zip64_end + 56 + 8, 8, std::string("\xff\xff\xff\x7f\0\0\0\0", 8));
+    CHECK_THROWS_WITH(ebm::read_zip_directory(bad_locator), doctest::Contains("zip64 locator points outside the file"));
+  }
+
   // Regression (fuzz/checkpoint.cpp, CI): a record's 4-byte size in the zip directory mutated to
   // 0xFDFFFFF6 made LibTorch's reader allocate 4 GB for an 8 KB file. The checksum was recomputed.
   TEST_CASE("a record declaring more bytes than the archive holds is refused before LibTorch allocates it") {
