@@ -8,7 +8,7 @@
 // (noise_kernels_avx2.o compiled with the flags in ebm/meson.build; or link build/libebm.so.) EBM_NOISE_KERNELS=generic,
 // avx2 or avx512 forces a kernel; the default is the best the CPU runs.
 #include "ebm/noise.h"
-#include "ebm/noise_kernels.h"
+#include "ebm/runtime/noise_kernels.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>

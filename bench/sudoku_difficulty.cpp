@@ -7,8 +7,8 @@
 //
 // Effort = solve(puzzle, 2) of the reference DLX (ebm/tasks/sudoku/reference_solver.h): `guesses`
 // (branchings) and `nodes` of a full uniqueness search, independent of where the solution lies.
-#include "ebm/tasks/sudoku/generator.h"
-#include "ebm/tasks/sudoku/reference_solver.h"
+#include "tasks/sudoku/generator.h"
+#include "tasks/sudoku/reference_solver.h"
 
 #include <algorithm>
 #include <chrono>

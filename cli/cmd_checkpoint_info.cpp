@@ -6,7 +6,7 @@
 #include "cli/task_flags.h"
 
 #include "ebm/checkpoint.h"
-#include "ebm/checkpoint_soundness.h"
+#include "ebm/io/checkpoint_soundness.h"
 
 #include <torch/torch.h>
 

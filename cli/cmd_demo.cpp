@@ -5,7 +5,7 @@
 
 #include "ebm/builtin_energies.h"
 #include "ebm/samplers/registry.h"
-#include "ebm/tasks/sudoku/generator.h"
+#include "tasks/sudoku/generator.h"
 #include "ebm/tasks/sudoku/solver.h"
 
 #include <unistd.h>

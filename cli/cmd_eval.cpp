@@ -4,10 +4,10 @@
 #include "cli/option_checks.h"
 #include "cli/task_flags.h"
 
-#include "ebm/atomic_file.h"
-#include "ebm/device.h"
+#include "ebm/io/atomic_file.h"
+#include "ebm/runtime/device.h"
 #include "ebm/harness.h"
-#include "ebm/sweep.h"
+#include "ebm/evaluation/sweep.h"
 #include "ebm/version.h"
 #include "ebm/samplers/registry.h"
 #include "ebm/samplers/task_solver.h"

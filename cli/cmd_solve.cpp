@@ -5,8 +5,8 @@
 #include "cli/option_checks.h"
 #include "cli/task_flags.h"
 
-#include "ebm/atomic_file.h"
-#include "ebm/device.h"
+#include "ebm/io/atomic_file.h"
+#include "ebm/runtime/device.h"
 #include "ebm/samplers/task_solver.h"
 #include "ebm/tasks/registry.h"
 

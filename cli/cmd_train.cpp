@@ -5,10 +5,10 @@
 #include "cli/option_checks.h"
 #include "cli/task_flags.h"
 
-#include "ebm/device.h"
+#include "ebm/runtime/device.h"
 #include "ebm/trainer.h"
 #include "ebm/tasks/registry.h"
-#include "ebm/tasks/sudoku/ar_training.h"
+#include "tasks/sudoku/ar_training.h"
 
 #include <iostream>
 

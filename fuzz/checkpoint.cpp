@@ -9,9 +9,9 @@
 #include "fuzz/fuzz_support.h"
 
 #include "ebm/checkpoint.h"
-#include "ebm/checkpoint_soundness.h"
-#include "ebm/tasks/sudoku/ar_solver.h"
-#include "ebm/tasks/sudoku/learned_energy.h"
+#include "ebm/io/checkpoint_soundness.h"
+#include "tasks/sudoku/ar_solver.h"
+#include "tasks/sudoku/learned_energy.h"
 
 #include <torch/utils.h>
 

@@ -1,9 +1,9 @@
 // Writes the checkpoint harness's seed corpus with the project's own save_checkpoint(): the smallest
 // models of each kind fuzz/checkpoint.cpp loads (a few KB each). Usage: seed_checkpoints DIR
 #include "ebm/checkpoint.h"
-#include "ebm/tasks/sudoku/ar_solver.h"
-#include "ebm/tasks/sudoku/ar_tokens.h"
-#include "ebm/tasks/sudoku/learned_energy.h"
+#include "tasks/sudoku/ar_solver.h"
+#include "tasks/sudoku/ar_tokens.h"
+#include "tasks/sudoku/learned_energy.h"
 
 #include <torch/utils.h>
 

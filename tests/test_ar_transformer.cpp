@@ -1,5 +1,5 @@
 // AR baseline transformer: parameter counts, causality, KV-cache decoding, beam search, masks, config.
-#include "ebm/ar_transformer.h"
+#include "ebm/learning/ar_transformer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>

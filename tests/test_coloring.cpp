@@ -8,12 +8,12 @@
 #include "ebm/samplers/driver.h"
 #include "ebm/samplers/registry.h"
 #include "tests/task_test_helpers.h"
-#include "ebm/tasks/coloring/encoding.h"
-#include "ebm/tasks/coloring/energies.h"
-#include "ebm/tasks/coloring/generator.h"
-#include "ebm/tasks/coloring/graph.h"
-#include "ebm/tasks/coloring/reference_solver.h"
-#include "ebm/tasks/coloring/task.h"
+#include "tasks/coloring/encoding.h"
+#include "tasks/coloring/energies.h"
+#include "tasks/coloring/generator.h"
+#include "tasks/coloring/graph.h"
+#include "tasks/coloring/reference_solver.h"
+#include "tasks/coloring/task.h"
 
 #include <set>
 #include <sstream>

@@ -4,12 +4,12 @@
 
 #include "ebm/answer_space.h"
 #include "ebm/builtin_energies.h"
-#include "ebm/device.h"
-#include "ebm/metrics.h"
+#include "ebm/runtime/device.h"
+#include "ebm/evaluation/metrics.h"
 #include "ebm/options.h"
 #include "ebm/target.h"
 #include "ebm/samplers/registry.h"
-#include "ebm/samplers/schedule.h"
+#include "samplers/schedule.h"
 
 #include <torch/torch.h>
 

@@ -5,12 +5,12 @@
 #include <doctest/doctest.h>
 
 #include "ebm/builtin_energies.h"
-#include "ebm/device.h"
-#include "ebm/host_sync.h"
+#include "ebm/runtime/device.h"
+#include "ebm/runtime/host_sync.h"
 #include "ebm/samplers/registry.h"
 #include "ebm/samplers/task_solver.h"
 #include "ebm/tasks/sudoku/board.h"
-#include "ebm/tasks/sudoku/encoding.h"
+#include "tasks/sudoku/encoding.h"
 #include "ebm/tasks/sudoku/solver.h"
 
 #include <torch/torch.h>

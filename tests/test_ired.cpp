@@ -11,7 +11,7 @@
 #include "ebm/trainer.h"
 #include "ebm/samplers/task_solver.h"
 #include "ebm/tasks/registry.h"
-#include "ebm/tasks/tensor/tensor_task.h"
+#include "tasks/tensor/tensor_task.h"
 
 #include <filesystem>
 #include <set>

@@ -9,13 +9,13 @@
 
 #include "ebm/checkpoint.h"
 #include "ebm/harness.h"
-#include "ebm/landscape_energy.h"
+#include "ebm/learning/landscape_energy.h"
 #include "ebm/trainer.h"
 #include "ebm/samplers/task_solver.h"
 #include "ebm/tasks/registry.h"
-#include "ebm/tasks/tensor/graphs.h"
-#include "ebm/tasks/tensor/tensor_task.h"
-#include "ebm/tasks/tensor/training.h"
+#include "tasks/tensor/graphs.h"
+#include "tasks/tensor/tensor_task.h"
+#include "tasks/tensor/training.h"
 #include "tests/task_test_helpers.h"
 
 #include <filesystem>

@@ -1,7 +1,7 @@
 // NoiseSource and its kernels: Philox known answers, the documented stream layout, reproducibility
 // (seed, thread count, kernel), distribution tests and the accuracy of the float/double maths.
 #include "ebm/noise.h"
-#include "ebm/noise_kernels.h"
+#include "ebm/runtime/noise_kernels.h"
 
 #include <ATen/Parallel.h>
 #include <torch/types.h>

@@ -7,8 +7,8 @@
 
 #include <doctest/doctest.h>
 
-#include "ebm/landscape_energy.h"
-#include "ebm/training_objectives.h"
+#include "ebm/learning/landscape_energy.h"
+#include "ebm/learning/training_objectives.h"
 
 using namespace ebm;
 

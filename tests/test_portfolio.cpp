@@ -7,12 +7,12 @@
 
 #include "ebm/samplers/registry.h"
 #include "ebm/samplers/task_solver.h"
-#include "ebm/tasks/portfolio/encoding.h"
-#include "ebm/tasks/portfolio/energy.h"
-#include "ebm/tasks/portfolio/frontier.h"
-#include "ebm/tasks/portfolio/market.h"
-#include "ebm/tasks/portfolio/qp.h"
-#include "ebm/tasks/portfolio/task.h"
+#include "tasks/portfolio/encoding.h"
+#include "tasks/portfolio/energy.h"
+#include "tasks/portfolio/frontier.h"
+#include "tasks/portfolio/market.h"
+#include "tasks/portfolio/qp.h"
+#include "tasks/portfolio/task.h"
 
 #include <sstream>
 

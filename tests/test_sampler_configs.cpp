@@ -6,9 +6,9 @@
 #include <doctest/doctest.h>
 
 #include "ebm/builtin_energies.h"
-#include "ebm/landscape_energy.h"
-#include "ebm/samplers/annealing.h"
-#include "ebm/samplers/parallel_tempering.h"
+#include "ebm/learning/landscape_energy.h"
+#include "samplers/annealing.h"
+#include "samplers/parallel_tempering.h"
 #include "ebm/samplers/registry.h"
 
 #include <torch/torch.h>

@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "ebm/builtin_energies.h"
-#include "ebm/device.h"
-#include "ebm/samplers/parallel_tempering.h"
+#include "ebm/runtime/device.h"
+#include "samplers/parallel_tempering.h"
 #include "ebm/samplers/registry.h"
 
 #include <torch/torch.h>

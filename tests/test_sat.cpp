@@ -6,11 +6,11 @@
 
 #include "ebm/samplers/task_solver.h"
 #include "tests/task_test_helpers.h"
-#include "ebm/tasks/sat/encoding.h"
-#include "ebm/tasks/sat/energies.h"
-#include "ebm/tasks/sat/generator.h"
-#include "ebm/tasks/sat/problem.h"
-#include "ebm/tasks/sat/task.h"
+#include "tasks/sat/encoding.h"
+#include "tasks/sat/energies.h"
+#include "tasks/sat/generator.h"
+#include "tasks/sat/problem.h"
+#include "tasks/sat/task.h"
 
 #include <torch/torch.h>
 

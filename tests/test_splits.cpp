@@ -5,9 +5,9 @@
 #include <doctest/doctest.h>
 
 #include "ebm/task.h"
-#include "ebm/tasks/sudoku/generator.h"
-#include "ebm/tasks/sudoku/task.h"
-#include "ebm/tasks/sudoku/training_data.h"
+#include "tasks/sudoku/generator.h"
+#include "tasks/sudoku/task.h"
+#include "tasks/sudoku/training_data.h"
 
 #include <set>
 #include <sstream>

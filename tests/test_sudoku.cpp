@@ -3,12 +3,12 @@
 #include <doctest/doctest.h>
 
 #include "ebm/checkpoint.h"
-#include "ebm/tasks/sudoku/encoding.h"
-#include "ebm/tasks/sudoku/energies.h"
-#include "ebm/tasks/sudoku/generator.h"
-#include "ebm/tasks/sudoku/learned_energy.h"
+#include "tasks/sudoku/encoding.h"
+#include "tasks/sudoku/energies.h"
+#include "tasks/sudoku/generator.h"
+#include "tasks/sudoku/learned_energy.h"
 #include "ebm/tasks/sudoku/solver.h"
-#include "ebm/tasks/sudoku/training.h"
+#include "tasks/sudoku/training.h"
 
 #include <torch/torch.h>
 

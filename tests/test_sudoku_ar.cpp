@@ -2,14 +2,14 @@
 // resume, and the honesty of solve_ar's verdicts.
 #include "ebm/checkpoint.h"
 #include "ebm/solver.h"
-#include "ebm/tasks/sudoku/ar_harness_solver.h"
-#include "ebm/tasks/sudoku/ar_masks.h"
-#include "ebm/tasks/sudoku/ar_solver.h"
-#include "ebm/tasks/sudoku/ar_tokens.h"
-#include "ebm/tasks/sudoku/ar_training.h"
+#include "tasks/sudoku/ar_harness_solver.h"
+#include "tasks/sudoku/ar_masks.h"
+#include "tasks/sudoku/ar_solver.h"
+#include "tasks/sudoku/ar_tokens.h"
+#include "tasks/sudoku/ar_training.h"
 #include "ebm/tasks/sudoku/board.h"
-#include "ebm/tasks/sudoku/generator.h"
-#include "ebm/tasks/sudoku/reference_solver.h"
+#include "tasks/sudoku/generator.h"
+#include "tasks/sudoku/reference_solver.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/types.h>

@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "ebm/tasks/sudoku/board.h"
-#include "ebm/tasks/sudoku/generator.h"
-#include "ebm/tasks/sudoku/reference_solver.h"
+#include "tasks/sudoku/generator.h"
+#include "tasks/sudoku/reference_solver.h"
 
 #include <algorithm>
 #include <sstream>

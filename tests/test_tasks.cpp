@@ -4,10 +4,10 @@
 #include <doctest/doctest.h>
 
 #include "ebm/harness.h"
-#include "ebm/sweep.h"
+#include "ebm/evaluation/sweep.h"
 #include "ebm/samplers/task_solver.h"
 #include "ebm/tasks/registry.h"
-#include "ebm/tasks/sudoku/task.h"
+#include "tasks/sudoku/task.h"
 
 #include <torch/torch.h>
 

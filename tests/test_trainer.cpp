@@ -7,9 +7,9 @@
 
 #include "ebm/checkpoint.h"
 #include "ebm/trainer.h"
-#include "ebm/training_records.h"
-#include "ebm/tasks/sudoku/ar_training.h"
-#include "ebm/tasks/sudoku/training.h"
+#include "ebm/learning/training_records.h"
+#include "tasks/sudoku/ar_training.h"
+#include "tasks/sudoku/training.h"
 
 #include <filesystem>
 #include <functional>

@@ -1,4 +1,4 @@
-"""Reads and rewrites ebm checkpoint files (layout in ebm/checkpoint.h) so that the probe can craft
+"""Reads and rewrites ebm checkpoint files (layout in include/ebm/checkpoint.h) so that the probe can craft
 damaged ones whose lengths and checksum still agree: header "EBMCKPT\\n", u32 version, u64 M, metadata,
 u64 W, weights (a zip archive), u64 FNV-1a 64 of all bytes before it, "\\nEBMEND\\n"."""
 import io

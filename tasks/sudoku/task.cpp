@@ -1,0 +1,251 @@
+#include "tasks/sudoku/task.h"
+
+#include "ebm/solver.h"
+#include "tasks/sudoku/ar_harness_solver.h"
+#include "tasks/sudoku/encoding.h"
+#include "tasks/sudoku/energies.h"
+#include "tasks/sudoku/generator.h"
+#include "tasks/sudoku/learned_energy.h"
+#include "tasks/sudoku/reference_solver.h"
+#include "ebm/tasks/sudoku/solver.h"
+#include "tasks/sudoku/training.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <ostream>
+#include <sstream>
+
+namespace ebm::sudoku {
+
+namespace {
+
+const std::vector<ParameterInfo>& generate_parameters() {
+  static const std::vector<ParameterInfo> infos = {
+      {"tier", "hardest", "generated difficulty: " + tier_names(), kGenerateParameter},
+      {"box", "3", "box size of generated puzzles: 2 (4x4), 3 (9x9), 4 (16x16)", kGenerateParameter},
+  };
+  return infos;
+}
+
+double constraint_flops(int box) {
+  const double n3 = std::pow(box * box, 3);
+  return 2.0 * 2.0 * 3.0 * n3 + 10.0 * n3;  // unit sums and their adjoint; mirror step and purity
+}
+
+double learned_flops(const LearnedEnergyConfig& c) {
+  const double n = c.box * c.box, d = c.hidden;
+  const double forward = 2.0 * n * n * ((2 * n + 1) * d + c.layers * (4 * d * 2 * d + 2 * d * d) + d);
+  return 3.0 * forward;  // forward + backward for dE/dy
+}
+
+class SudokuTask : public Task {
+ public:
+  std::string name() const override { return "sudoku"; }
+  std::string summary() const override {
+    return "fill a Sudoku grid (4x4, 9x9, 16x16) so that every row, column and box holds each digit once";
+  }
+  std::string input_format() const override {
+    return "one puzzle per line: 16, 81 or 256 characters row-major, '.' or '0' for blanks ('A'-'G' for 10-16);\n"
+           "blank lines and '#' comments ignored; a 'puzzle,solution' CSV line uses its first field (the second\n"
+           "is the reference solution); a header line is skipped. A PUZZLE argument is one such line.";
+  }
+  std::string output_format() const override {
+    return "one line per puzzle, in order: the filled board as one line if the exact verifier accepts it,\n"
+           "else 'unsolved'. Exit status 0 when every puzzle is verified, else 3.";
+  }
+  std::vector<ParameterInfo> parameters() const override {
+    auto infos = generate_parameters();
+    for (auto& p : energy_training_parameters()) infos.push_back(p);
+    return infos;
+  }
+  std::string file_extension() const override { return ".csv"; }
+
+  std::vector<Example> read(std::istream& in, const std::string& source, const TaskParameters&) const override {
+    std::vector<PuzzleRecord> records;
+    try {
+      records = read_puzzles(in, source);
+    } catch (const ParseError& e) {
+      throw TaskInputError(e.what());
+    }
+    std::vector<Example> examples;
+    for (auto& r : records) {
+      Example example;
+      example.problem = make_problem(r.puzzle, source + ":" + std::to_string(r.line_number));
+      if (r.solution) example.solution = make_answer(*r.solution);
+      examples.push_back(std::move(example));
+    }
+    return examples;
+  }
+
+  void write_problems(std::ostream& out, const std::vector<Example>& examples) const override {
+    out << "puzzle,solution\n";
+    for (const auto& e : examples)
+      out << to_line(puzzle_of(*e.problem)) << ',' << (e.solution ? to_line(board_of(*e.solution)) : "") << '\n';
+  }
+  void write_answer(std::ostream& out, const Problem&, const Answer* answer) const override {
+    out << (answer ? to_line(board_of(*answer)) : std::string("unsolved")) << "\n";
+  }
+  nlohmann::json answer_json(const Problem&, const Answer& answer) const override { return to_line(board_of(answer)); }
+  nlohmann::json problem_fields(const Problem& problem) const override {
+    return {{"puzzle", to_line(puzzle_of(problem))}};
+  }
+  std::string render(const Problem& problem, const Answer* answer, bool color) const override {
+    const Board& puzzle = puzzle_of(problem);
+    return sudoku::render(puzzle, answer ? board_of(*answer) : puzzle, color);
+  }
+  uint64_t fingerprint(const Problem& problem) const override {
+    return content_fingerprint(to_line(puzzle_of(problem)));
+  }
+  // The split of a puzzle is that of its solution grid (generator.h); the reference finds the grid.
+  uint64_t split_fingerprint(const Problem& problem) const override {
+    const Board& puzzle = puzzle_of(problem);
+    auto result = sudoku::solve(puzzle, 1);
+    return result.solutions > 0 ? solution_fingerprint(result.first) : fingerprint(problem);
+  }
+
+  bool can_generate() const override { return true; }
+  std::vector<Example> generate(const GenerateRequest& request) const override {
+    GeneratorOptions options;
+    options.box = static_cast<int>(parameter_int(request.parameters, generate_parameters(), "box"));
+    options.count = static_cast<int>(request.count);
+    try {
+      options.tier = parse_tier(parameter_value(request.parameters, generate_parameters(), "tier"));
+    } catch (const std::invalid_argument& e) {
+      throw TaskInputError(std::string("--tier: ") + e.what());
+    }
+    options.seed = request.seed;
+    options.threads = request.threads;
+    options.split = request.split;
+    std::string error;
+    if (!options.validate(&error)) throw TaskInputError("sudoku generator: " + error);
+    std::vector<Example> examples;
+    for (auto& g : sudoku::generate(options))
+      examples.push_back({make_problem(g.puzzle, "generated"), make_answer(g.solution)});
+    return examples;
+  }
+
+  std::vector<std::string> energy_names() const override { return {"constraint", "learned", "combined"}; }
+  std::string default_sampler(const std::string& energy) const override { return default_sampler_spec(energy); }
+  EnergyPtr make_energy(const EnergyChoice& choice, const std::vector<ProblemPtr>& problems,
+                        const torch::Device& device) const override {
+    int box = problems.empty() ? 3 : puzzle_of(*problems.front()).box;
+    for (const auto& p : problems)
+      if (puzzle_of(*p).box != box)
+        throw std::invalid_argument("sudoku: all puzzles of one solve call must have the same size");
+    return sudoku::make_energy(choice.name, box, choice.model, device, choice.learned);
+  }
+  double flops_per_evaluation(const Energy& energy, const Problem& problem) const override {
+    double flops = 0.0;
+    auto* sum = dynamic_cast<const WeightedSumEnergy*>(&energy);
+    for (size_t k = 0; sum && k < sum->num_terms(); ++k) {
+      auto& term = const_cast<WeightedSumEnergy*>(sum)->term(k);
+      if (dynamic_cast<SudokuConstraintEnergy*>(&term)) flops += constraint_flops(puzzle_of(problem).box);
+      if (auto* net = dynamic_cast<SudokuEnergyNet*>(&term)) flops += learned_flops(net->config());
+    }
+    return flops;
+  }
+  bool batchable(const Problem& a, const Problem& b) const override { return puzzle_of(a).box == puzzle_of(b).box; }
+
+  Encoding encode(const std::vector<ProblemPtr>& batch, const torch::Device& device) const override {
+    std::vector<Board> boards;
+    for (const auto& p : batch) boards.push_back(puzzle_of(*p));
+    const int box = boards.front().box;
+    const auto options = torch::TensorOptions().dtype(torch::kFloat).device(device);
+    Encoding e;
+    e.problems = static_cast<int64_t>(boards.size());
+    e.condition = encode_givens(boards).to(device);
+    e.space = answer_space(box);
+    e.clamp = givens_clamp(e.space, e.condition, options);
+    const torch::Tensor givens = e.condition;
+    e.verifier = [givens, box](const torch::Tensor& decoded, const torch::Tensor& problem) {
+      return valid_completions(decoded, givens.index_select(0, problem), box);
+    };
+    e.violations = [box](const torch::Tensor& decoded, const torch::Tensor&) {
+      auto counts = unit_digit_sums(digit_indicators(decoded, box * box), box);
+      return (counts - 1.0).abs().sum({1, 2});  // sum over units and digits of |count - 1|
+    };
+    e.describe = [box](const torch::Tensor& decoded) {
+      std::vector<std::string> lines;
+      for (const auto& b : decode_boards(decoded, box)) lines.push_back(to_line(b));
+      return lines;
+    };
+    return e;
+  }
+  AnswerPtr decode(const Problem& problem, const torch::Tensor& states) const override {
+    const int box = puzzle_of(problem).box;
+    return make_answer(decode_boards(states.argmax(-1), box).front());
+  }
+  bool verify(const Problem& problem, const Answer& answer, std::string* why) const override {
+    return is_valid_solution(puzzle_of(problem), board_of(answer), why);
+  }
+
+  std::map<std::string, double> measure(const Problem& problem, const Answer& answer,
+                                        const Answer* solution) const override {
+    if (!solution) return {};
+    const Board& puzzle = puzzle_of(problem);
+    const Board& filled = board_of(answer);
+    const Board& reference = board_of(*solution);
+    double blanks = 0, right = 0;
+    for (size_t c = 0; c < puzzle.cells.size(); ++c) {
+      if (puzzle.cells[c] != 0) continue;
+      blanks += 1;
+      right += filled.cells.size() == puzzle.cells.size() && filled.cells[c] == reference.cells[c];
+    }
+    return {{"cell_accuracy", blanks > 0 ? right / blanks : 1.0}};
+  }
+  bool same_answer(const Answer& answer, const Answer& solution) const override {
+    return board_of(answer) == board_of(solution);
+  }
+
+  std::string reference_name() const override { return "dlx"; }
+  AnswerPtr solve_reference(const Problem& problem, double) const override {
+    auto result = sudoku::solve(puzzle_of(problem), 1);
+    return result.solutions > 0 ? make_answer(result.first) : nullptr;
+  }
+
+  std::unique_ptr<Solver> make_solver(const std::string& spec, const SolverContext& context) const override {
+    if (spec != "ar" && spec.rfind("ar:", 0) != 0) return nullptr;
+    return make_ar_solver(spec, context);
+  }
+  std::unique_ptr<TrainingRecipe> training_recipe(const TrainingOptions& options,
+                                                  const TaskParameters& parameters) const override {
+    return energy_training_recipe(options, parameters);
+  }
+  std::string solver_help() const override {
+    return "ar[:MODEL][,budget=MS][,decode=greedy|sample:T|beam:W|best-of:N[,verifier]|until-verified:N] (the "
+           "autoregressive baseline; default models/sudoku-ar.ckpt; a 4x4 model for 4x4 puzzles; until-verified "
+           "samples N per puzzle per round until one verifies or the budget, default --budget-ms, is spent)";
+  }
+};
+
+}  // namespace
+
+const Board& puzzle_of(const Problem& problem) {
+  auto* p = dynamic_cast<const SudokuProblem*>(&problem);
+  if (!p) throw std::invalid_argument("not a sudoku problem");
+  return p->puzzle;
+}
+
+const Board& board_of(const Answer& answer) {
+  auto* a = dynamic_cast<const SudokuAnswer*>(&answer);
+  if (!a) throw std::invalid_argument("not a sudoku answer");
+  return a->board;
+}
+
+ProblemPtr make_problem(Board puzzle, std::string source) {
+  auto p = std::make_shared<SudokuProblem>();
+  p->puzzle = std::move(puzzle);
+  p->source = std::move(source);
+  return p;
+}
+
+AnswerPtr make_answer(Board board) {
+  auto a = std::make_shared<SudokuAnswer>();
+  a->board = std::move(board);
+  return a;
+}
+
+TaskPtr make_task() { return std::make_shared<SudokuTask>(); }
+
+}  // namespace ebm::sudoku

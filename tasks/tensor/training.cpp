@@ -1,0 +1,334 @@
+#include "tasks/tensor/training.h"
+
+#include "ebm/learning/landscape_energy.h"
+#include "ebm/learning/training_objectives.h"
+#include "ebm/learning/training_records.h"
+#include "ebm/samplers/task_solver.h"
+#include "tasks/tensor/ar.h"
+#include "tasks/tensor/models.h"
+
+#include <torch/torch.h>
+
+#include <ostream>
+#include <sstream>
+
+namespace ebm::tensor {
+
+namespace {
+
+const std::vector<ParameterInfo>& infos() {
+  static const std::vector<ParameterInfo> list = training_parameters();
+  return list;
+}
+std::string text(const TaskParameters& p, const char* name) { return parameter_value(p, infos(), name); }
+int64_t integer(const TaskParameters& p, const char* name) { return parameter_int(p, infos(), name); }
+double number(const TaskParameters& p, const char* name) { return parameter_double(p, infos(), name); }
+
+// Settings every recipe of a task shares: data and validation.
+struct StreamSettings {
+  const TensorTask* task = nullptr;
+  TrainingOptions options;
+  int64_t validation_problems = 256;
+};
+
+// The examples of step `step` as tensors on the training device.
+void draw_batch(const StreamSettings& s, int64_t step, torch::Tensor& condition, torch::Tensor& answer) {
+  std::vector<torch::Tensor> xs, ys;
+  for (const auto& problem : training_batch(*s.task, s.options, step)) {
+    xs.push_back(problem->condition);
+    ys.push_back(problem->reference);
+  }
+  condition = torch::stack(xs).to(s.options.device);
+  answer = torch::stack(ys).to(s.options.device);
+}
+
+// Starting answers as inference draws them: the answer space's random_init, with one-hot answers
+// relaxed to probabilities (what gradient descent runs on).
+std::function<torch::Tensor(const torch::Tensor&, torch::Generator&)> inference_start(const TensorTask& task) {
+  auto space = task.answer_space(task.size_of(Split::Train));
+  if (space.kind == AnswerKind::OneHot) space = AnswerSpace::categorical(space.num_variables(), space.num_categories());
+  return [space](const torch::Tensor& clean, torch::Generator& generator) {
+    return space.random_init(clean.size(0), generator, clean.options()).reshape(clean.sizes());
+  };
+}
+
+// The shared part of the recipes: identity, data and validation problems.
+class TensorRecipe : public TrainingRecipe {
+ public:
+  TensorRecipe(StreamSettings stream, ModelKind kind) : s_(std::move(stream)), kind_(kind) {
+    seed_initialisation(s_.options.seed);
+  }
+  nlohmann::json identity() const override {
+    return {{"kind", checkpoint_kind(*s_.task, kind_)}, {"architecture", architecture()}, {"task", s_.task->name()}};
+  }
+  void prepare(std::ostream& log) override {
+    for (auto& p : s_.task->draw_problems(Split::Validation, s_.validation_problems, s_.options.seed))
+      validation_.push_back(p);
+    log << "data: " << s_.task->name() << " train-split stream (size " << s_.task->size_of(Split::Train)
+        << "), a fresh batch of " << s_.options.batch << " per step; validation: " << validation_.size()
+        << " validation-split problems\n";
+  }
+  nlohmann::json recipe() const override {
+    nlohmann::json r = settings();
+    r["model"] = model_kind_name(kind_);
+    r["data"] = {{"split", "train"}, {"size", s_.task->size_of(Split::Train)}, {"stream_seed", s_.options.seed},
+                 {"validation_problems", s_.validation_problems}};
+    return r;
+  }
+
+ protected:
+  virtual nlohmann::json architecture() const = 0;
+  virtual nlohmann::json settings() const = 0;
+  torch::Tensor validation_conditions() const {
+    std::vector<torch::Tensor> xs;
+    for (const auto& p : validation_) xs.push_back(as_tensor_problem(*p).condition);
+    return torch::stack(xs).to(s_.options.device);
+  }
+
+  StreamSettings s_;
+  ModelKind kind_;
+  std::vector<ProblemPtr> validation_;
+};
+
+class EnergyRecipe : public TensorRecipe {
+ public:
+  EnergyRecipe(StreamSettings stream, const TaskParameters& p) : TensorRecipe(std::move(stream), ModelKind::Energy) {
+    objective_ = text(p, "objective");
+    if (objective_ != "denoising" && objective_ != "contrastive" && objective_ != "unrolled")
+      throw std::invalid_argument("train: objective must be denoising, contrastive or unrolled, got '" + objective_ + "'");
+    auto arch = s_.task->default_architecture(ModelKind::Energy);
+    if (integer(p, "hidden") > 0) arch["hidden"] = integer(p, "hidden");
+    if (integer(p, "layers") > 0) arch["layers"] = integer(p, "layers");
+    if (objective_ != "denoising") arch["landscapes"] = 1;
+    else if (integer(p, "landscapes") > 0) arch["landscapes"] = integer(p, "landscapes");
+    std::string head = text(p, "head");
+    if (head.empty()) head = objective_ == "contrastive" ? "linear" : arch.value("head", std::string("square"));
+    arch["head"] = energy_head_name(parse_energy_head(head));
+    if (objective_ == "contrastive" && head != "linear")
+      throw std::invalid_argument("train: the contrastive objective needs --head linear (a floored head collapses)");
+    net_ = s_.task->make_energy_network(arch);
+    net_->to(s_.options.device);
+    const double scale = s_.task->answer_scale();
+    denoising_ = {number(p, "sigma-min"), number(p, "sigma-max"), number(p, "contrast-weight"), scale};
+    contrastive_ = {integer(p, "negative-steps"), number(p, "langevin-step"), number(p, "langevin-noise"),
+                    number(p, "alpha"), number(p, "beta")};
+    unrolled_ = {integer(p, "unrolled-steps"), number(p, "unrolled-step"), scale, inference_start(*s_.task)};
+    validation_steps_ = integer(p, "validation-steps");
+    if (validation_steps_ < 1) throw std::invalid_argument("train: validation-steps must be >= 1");
+    buffer_ = std::make_unique<ReplayBuffer>(integer(p, "buffer"), 0.05, scale);
+    generator_ = at::make_generator<at::CPUGeneratorImpl>(s_.options.seed * 31 + 7);
+  }
+  std::string describe() const override {
+    return "model: " + net_->describe() + ", " + std::to_string(parameter_count(*net_)) + " parameters; objective: " +
+           objective_;
+  }
+  torch::nn::Module& module() override { return *net_; }
+  torch::Tensor loss(int64_t step) override {
+    torch::Tensor x, y;
+    draw_batch(s_, step, x, y);
+    if (objective_ == "denoising") return denoising_landscape_loss(*net_, x, y, denoising_, generator_);
+    if (objective_ == "unrolled") return unrolled_loss(*net_, x, y, unrolled_, generator_);
+    auto result = contrastive_divergence_loss(*net_, x, y, *buffer_, contrastive_, generator_);
+    last_energies_ = {result.positive_energy, result.negative_energy};
+    return result.loss;
+  }
+  nlohmann::json validate(int64_t step, std::ostream& log) override {
+    torch::AutoGradMode enable(true);  // the sampler needs dE/dy
+    EbmSettings settings;
+    settings.energy.name = "learned";
+    settings.prebuilt = std::shared_ptr<Energy>(net_.get(), [](Energy*) {});
+    settings.sampler = landscape_descent_spec(validation_steps_ * net_->landscapes());
+    settings.budget_ms = 1e9;
+    settings.batch = 256;
+    settings.seed = s_.options.seed;
+    settings.device = s_.options.device;
+    auto report = solve_with_energy(*s_.task, validation_, settings);
+    std::vector<torch::Tensor> answers;
+    for (const auto& solved : report.problems) answers.push_back(answer_value(*solved.answer));
+    auto metrics = score_answers(*s_.task, validation_, torch::stack(answers));
+    if (objective_ == "contrastive") {
+      metrics["positive_energy"] = last_energies_.first;
+      metrics["negative_energy"] = last_energies_.second;
+    }
+    log_validation(log, step, metrics);
+    return metrics;
+  }
+
+ private:
+  nlohmann::json architecture() const override { return net_->architecture(); }
+  nlohmann::json settings() const override {
+    nlohmann::json j = {{"objective", objective_}, {"validation_steps_per_landscape", validation_steps_}};
+    if (objective_ == "denoising")
+      j["denoising"] = {{"sigma_min", denoising_.sigma_min}, {"sigma_max", denoising_.sigma_max},
+                        {"contrast_weight", denoising_.contrast_weight}, {"scale", denoising_.scale}};
+    if (objective_ == "contrastive")
+      j["contrastive"] = {{"negative_steps", contrastive_.negative_steps}, {"langevin_step", contrastive_.langevin_step},
+                          {"langevin_noise", contrastive_.langevin_noise}, {"alpha", contrastive_.alpha},
+                          {"beta", contrastive_.beta}};
+    if (objective_ == "unrolled")
+      j["unrolled"] = {{"steps", unrolled_.steps}, {"step", unrolled_.step}, {"init_scale", unrolled_.init_scale}};
+    return j;
+  }
+
+  std::string objective_;
+  std::shared_ptr<LandscapeEnergy> net_;
+  DenoisingSettings denoising_;
+  ContrastiveSettings contrastive_;
+  UnrolledSettings unrolled_;
+  int64_t validation_steps_ = 5;
+  std::unique_ptr<ReplayBuffer> buffer_;
+  torch::Generator generator_;
+  std::pair<double, double> last_energies_{0.0, 0.0};
+};
+
+// The feed-forward architecture with the hidden width in [4, 4096] whose parameter count is closest
+// to `target`. The bracket grows by doubling first, so no network far larger than the target is built.
+nlohmann::json matched_feedforward(const TensorTask& task, nlohmann::json arch, int64_t target) {
+  auto count = [&](int64_t hidden) {
+    arch["hidden"] = hidden;
+    return parameter_count(*task.make_feedforward_network(arch));
+  };
+  int64_t low = 4, high = 8;
+  while (high < 4096 && count(high) < target) {
+    low = high;
+    high = std::min<int64_t>(2 * high, 4096);
+  }
+  while (high - low > 1) {
+    const int64_t mid = (low + high) / 2;
+    (count(mid) < target ? low : high) = mid;
+  }
+  arch["hidden"] = std::llabs(count(low) - target) <= std::llabs(count(high) - target) ? low : high;
+  return arch;
+}
+
+class FeedforwardRecipe : public TensorRecipe {
+ public:
+  FeedforwardRecipe(StreamSettings stream, const TaskParameters& p)
+      : TensorRecipe(std::move(stream), ModelKind::Feedforward) {
+    auto arch = s_.task->default_architecture(ModelKind::Feedforward);
+    if (integer(p, "layers") > 0) arch["layers"] = integer(p, "layers");
+    if (integer(p, "hidden") > 0) {
+      arch["hidden"] = integer(p, "hidden");
+    } else {
+      auto energy = s_.task->default_architecture(ModelKind::Energy);
+      if (integer(p, "landscapes") > 0) energy["landscapes"] = integer(p, "landscapes");
+      matched_to_ = parameter_count(*s_.task->make_energy_network(energy));
+      arch = matched_feedforward(*s_.task, arch, matched_to_);
+    }
+    net_ = s_.task->make_feedforward_network(arch);
+    net_->to(s_.options.device);
+    space_ = s_.task->answer_space(s_.task->size_of(Split::Train));
+  }
+  std::string describe() const override {
+    std::string text = "model: feed-forward " + net_->architecture().dump() + ", " +
+                       std::to_string(parameter_count(*net_)) + " parameters";
+    if (matched_to_ > 0) text += " (matched to the default energy's " + std::to_string(matched_to_) + ")";
+    return text + "; loss: " + (space_.is_categorical() ? "cross-entropy per variable" : "mean squared error");
+  }
+  torch::nn::Module& module() override { return *net_; }
+  torch::Tensor loss(int64_t step) override {
+    torch::Tensor x, y;
+    draw_batch(s_, step, x, y);
+    auto prediction = net_->forward(x);
+    if (!space_.is_categorical()) return (prediction - y).pow(2).mean();
+    const int64_t k = space_.num_categories();
+    return torch::nn::functional::cross_entropy(prediction.reshape({-1, k}), y.reshape({-1, k}).argmax(-1));
+  }
+  nlohmann::json validate(int64_t step, std::ostream& log) override {
+    auto answers = answers_from_prediction(space_, net_->forward(validation_conditions()));
+    auto metrics = score_answers(*s_.task, validation_, answers);
+    log_validation(log, step, metrics);
+    return metrics;
+  }
+
+ private:
+  nlohmann::json architecture() const override { return net_->architecture(); }
+  nlohmann::json settings() const override { return {{"matched_to_parameters", matched_to_}}; }
+
+  std::shared_ptr<Regressor> net_;
+  AnswerSpace space_;
+  int64_t matched_to_ = 0;
+};
+
+}  // namespace
+
+std::vector<ParameterInfo> training_parameters() {
+  return {
+      {"model", "energy", "what to train: energy | feedforward | ar (the AR baseline, for tasks with tokens)", kTrainParameter},
+      {"objective", "denoising", "energy objective: denoising (IRED) | contrastive (replay buffer) | unrolled (EBT-style)", kTrainParameter},
+      {"landscapes", "0", "annealed energy landscapes of the denoising objective, 0 = the task's default (others train one)", kTrainParameter},
+      {"head", "", "energy read-out: square | residual | linear; default: the task's (residual for matrices), linear for contrastive", kTrainParameter},
+      {"hidden", "0", "hidden width; 0 = the task's default (feedforward: matched to the energy's parameter count)", kTrainParameter},
+      {"layers", "0", "hidden layers; 0 = the task's default", kTrainParameter},
+      {"validation-problems", "256", "validation-split problems scored at every checkpoint", kTrainParameter},
+      {"validation-steps", "5", "energy: gradient steps per landscape when validating", kTrainParameter},
+      {"sigma-min", "0.05", "denoising: noise of the sharpest landscape, in answer-scale units", kTrainParameter},
+      {"sigma-max", "2.0", "denoising: noise of the smoothest landscape (covers inference's N(0, 1) start)", kTrainParameter},
+      {"contrast-weight", "0.5", "denoising: weight of the energy-landscape (contrastive) term", kTrainParameter},
+      {"negative-steps", "20", "contrastive: Langevin steps per negative", kTrainParameter},
+      {"langevin-step", "0.01", "contrastive: Langevin step size", kTrainParameter},
+      {"langevin-noise", "0.1", "contrastive: noise multiplier on sqrt(2 step)", kTrainParameter},
+      {"alpha", "0.1", "contrastive: energy-magnitude penalty alpha (E+^2 + E-^2)", kTrainParameter},
+      {"beta", "0.01", "contrastive: gradient penalty |dE/dy|^2 at the data", kTrainParameter},
+      {"buffer", "10000", "contrastive: replay buffer capacity (answers)", kTrainParameter},
+      {"unrolled-steps", "5", "unrolled: gradient steps back-propagated through", kTrainParameter},
+      {"unrolled-step", "0.5", "unrolled: gradient step size", kTrainParameter},
+  };
+}
+
+std::vector<std::shared_ptr<TensorProblem>> training_batch(const TensorTask& task, const TrainingOptions& options,
+                                                           int64_t step) {
+  auto problems = task.draw_problems(Split::Train, options.batch,
+                                     splitmix64(options.seed * 0x632BE59BD9B4E019ULL + uint64_t(step) + 1));
+  const auto [begin, end] = shard_rows(options, options.batch);
+  return {problems.begin() + begin, problems.begin() + end};
+}
+
+nlohmann::json score_answers(const TensorTask& task, const std::vector<ProblemPtr>& problems, const torch::Tensor& answers) {
+  std::map<std::string, double> sums;
+  int64_t solved = 0;
+  for (size_t i = 0; i < problems.size(); ++i) {
+    TensorAnswer answer;
+    answer.value = answers[int64_t(i)].to(torch::kCPU);
+    solved += task.verify(*problems[i], answer);
+    for (const auto& [name, value] : task.measure(*problems[i], answer, nullptr)) sums[name] += value;
+  }
+  nlohmann::json metrics = {{"solve_rate", double(solved) / double(problems.size())}};
+  for (const auto& [name, sum] : sums) metrics[name] = sum / double(problems.size());
+  return metrics;
+}
+
+void log_validation(std::ostream& log, int64_t step, const nlohmann::json& metrics) {
+  log << "validation at step " << step << ":";
+  for (const auto& [key, value] : metrics.items()) log << "  " << key << " " << value.dump();
+  log << "\n";
+}
+
+std::string checkpoint_kind(const TensorTask& task, ModelKind kind) {
+  return task.name() + "-" + model_kind_name(kind);
+}
+
+std::unique_ptr<TrainingRecipe> make_training_recipe(const TensorTask& task, const TrainingOptions& options,
+                                                     const TaskParameters& given) {
+  TaskParameters parameters = task.training_defaults();  // the task's defaults, then the flags given
+  for (const auto& [name, value] : given) parameters[name] = value;
+  StreamSettings stream;
+  stream.task = &task;
+  stream.options = options;
+  stream.validation_problems = integer(parameters, "validation-problems");
+  if (stream.validation_problems < 1) throw std::invalid_argument("train: validation-problems must be >= 1");
+  if (options.batch % std::max(options.world_size, 1) != 0)
+    throw std::invalid_argument("train: batch " + std::to_string(options.batch) + " does not divide among " +
+                                std::to_string(options.world_size) + " processes");
+  const std::string model = text(parameters, "model");
+  if (model == "energy") return std::make_unique<EnergyRecipe>(stream, parameters);
+  if (model == "feedforward") return std::make_unique<FeedforwardRecipe>(stream, parameters);
+  if (model == "ar") {
+    if (task.token_vocabulary() == 0)
+      throw std::invalid_argument("train: task '" + task.name() + "' has no AR baseline (its answer is not a sequence)");
+    return make_ar_training_recipe(task, options, parameters);
+  }
+  throw std::invalid_argument("train: model must be energy, feedforward or ar, got '" + model + "'");
+}
+
+}  // namespace ebm::tensor
