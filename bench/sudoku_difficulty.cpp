@@ -52,7 +52,7 @@ void print(const std::string& name, const Effort& e, double seconds_per_puzzle) 
 }
 
 void add(Effort& e, const Board& puzzle) {
-  const SolveResult r = solve(puzzle, 2);
+  const ReferenceResult r = reference_solve(puzzle, 2);
   if (r.solutions != 1) {
     ++e.not_unique;
     return;

@@ -5,8 +5,9 @@
 
 #include "ebm/builtin_energies.h"
 #include "ebm/samplers/registry.h"
-#include "tasks/sudoku/generator.h"
-#include "ebm/tasks/sudoku/solver.h"
+#include "ebm/samplers/task_solver.h"
+#include "ebm/tasks/registry.h"
+#include "ebm/tasks/sudoku/board.h"
 
 #include <unistd.h>
 
@@ -18,22 +19,23 @@ namespace ebm::cli {
 namespace {
 
 void sudoku_demo(uint64_t seed, const std::string& energy, const std::string& model) {
-  sudoku::GeneratorOptions options;
-  options.tier = sudoku::Tier::hardest;
-  options.seed = seed;
-  const auto generated = sudoku::generate(options).front();
-  std::cout << "A hardest-tier Sudoku (" << generated.givens << " givens; the DLX reference needs "
-            << generated.guesses << " guesses):\n\n"
-            << sudoku::render(generated.puzzle, sudoku::Board(3), isatty(STDOUT_FILENO)) << "\n";
-  sudoku::SolverSettings settings;
-  settings.energy = energy;
-  settings.model = model;
+  const TaskPtr task = find_task("sudoku");
+  GenerateRequest request;
+  request.count = 1;
+  request.seed = seed;
+  request.parameters = {{"tier", "hardest"}};
+  const ProblemPtr puzzle = task->generate(request).front().problem;
+  const bool color = isatty(STDOUT_FILENO);
+  const auto givens = sudoku::count_givens(sudoku::parse_board(task->problem_fields(*puzzle).at("puzzle")));
+  std::cout << "A hardest-tier Sudoku (" << givens << " givens):\n\n" << task->render(*puzzle, nullptr, color) << "\n";
+  EbmSettings settings;
+  settings.energy = {energy, model, nullptr};
   settings.trace = true;
   settings.seed = seed;
-  auto report = sudoku::solve({generated.puzzle}, settings);
-  const auto& s = report.puzzles.front();
+  auto report = solve_with_energy(*task, {puzzle}, settings);
+  const auto& s = report.problems.front();
   std::cout << "Energy: constraints + w * purity, minimised by\n  " << report.sampler << "\n\n"
-            << sudoku::render(generated.puzzle, s.verified ? s.answer : generated.puzzle, isatty(STDOUT_FILENO))
+            << task->render(*puzzle, s.verified ? s.answer.get() : nullptr, color)
             << "\nverified: " << (s.verified ? "yes (exact verifier)" : "no (unsolved)") << "   energy "
             << s.energy << "   " << s.steps << " steps x " << s.chains << " chains   " << s.evaluations
             << " energy evaluations   " << std::fixed << std::setprecision(1) << s.ms << " ms\n\n"

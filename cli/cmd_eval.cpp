@@ -158,7 +158,7 @@ struct EvalFlags {
 std::string solver_help_for_all_tasks() {
   std::string help;
   for (const auto& t : all_tasks())
-    if (!t->solver_help().empty()) help += "\n  " + t->name() + ": " + t->solver_help();
+    if (!solver_choices(*t).empty()) help += "\n  " + t->name() + ": " + solver_choices(*t);
   return help;
 }
 

@@ -98,7 +98,8 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str()->check(integer_in(1, 4096));
   cmd->add_option("--drain-ms", flags->drain_ms, "on SIGTERM: time to finish in-flight work before cancelling it")
       ->capture_default_str()->check(real_in(0.0, 3.6e6));
-  cmd->add_option("--seed", flags->service.seed, "seed of the batches' noise")->capture_default_str()->check(unsigned_seed());
+  cmd->add_option("--seed", flags->service.seed, "seed of the requests that name none (a request's seed sets its initial states, and the noise of\n"
+                  "the batch it starts when it finds it empty)")->capture_default_str()->check(unsigned_seed());
   cmd->add_option("--threads", flags->threads, "LibTorch intra-op threads (1 is safest on a shared machine)")
       ->capture_default_str()->check(integer_in(1, 256));
   cmd->callback([flags] {

@@ -1,6 +1,8 @@
-// `ebm train TASK` (every task with a learned energy) and `ebm train-ar sudoku`: the shared training
-// loop (ebm/trainer.h) over the task's recipe.
+// `ebm train TASK [--model KIND]`: the shared training loop (<ebm/trainer.h>) over the recipe of the
+// model asked for (the task's energy or baseline, or the autoregressive baseline of every task with
+// tokens). `ebm train-ar` is retired, with a message pointing here.
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "cli/local_launcher.h"
 #include "cli/option_checks.h"
 #include "cli/task_flags.h"
@@ -8,7 +10,6 @@
 #include "ebm/runtime/device.h"
 #include "ebm/trainer.h"
 #include "ebm/tasks/registry.h"
-#include "tasks/sudoku/ar_training.h"
 
 #include <iostream>
 
@@ -36,7 +37,8 @@ void add_loop_flags(CLI::App* cmd, TrainFlags& f) {
       ->capture_default_str()
       ->check(integer_in(1, kMaxTrainSteps));
   cmd->add_option("--seed", o.seed, "seed of data, weight initialisation and training (the same seed gives the same weights)")->capture_default_str()->check(unsigned_seed());
-  cmd->add_option("-o,--output", o.output, "checkpoint path (weights, metadata and optimizer state in one file)")->capture_default_str();
+  cmd->add_option("-o,--output", o.output,
+                  "checkpoint path (weights, metadata and optimizer state in one file); default TASK-MODEL.ckpt");
   cmd->add_flag("--resume", o.resume, "continue from the checkpoint at --output");
   cmd->add_option("--time-limit", o.max_seconds,
                   "stop after this many seconds of training (validates and checkpoints there); 0 = none.\n"
@@ -87,63 +89,54 @@ void report(const TrainingOptions& options, const TrainingResult& result) {
             << result.metrics.dump() << "\n";
 }
 
-bool trainable(const Task& task) {
-  for (const auto& p : task.parameters())
-    if (p.use & kTrainParameter) return true;
-  return false;
+// The models `ebm train TASK --model` offers: the task's own, then the AR baseline where it has tokens.
+std::vector<std::string> model_choices(const Task& task) {
+  std::vector<std::string> models = task.learned_models();
+  if (task.token_sequence({})) models.push_back("ar");
+  return models;
+}
+
+std::string joined(const std::vector<std::string>& names, const char* separator) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : separator) + name;
+  return text;
 }
 
 }  // namespace
 
 void add_train_commands(CLI::App& app, const std::string& command_line, const std::vector<std::string>& arguments) {
-  auto* train = app.add_subcommand("train", "train a task's learned energy (see docs/TRAINING.md)");
+  auto* train = app.add_subcommand("train", "train a task's learned energy or a baseline (see docs/TRAINING.md)");
   train->require_subcommand(1);
   for (const auto& task : all_tasks()) {
-    if (!trainable(*task)) continue;
+    const auto models = model_choices(*task);
+    if (models.empty()) continue;
     auto* cmd = train->add_subcommand(
-        task->name(), "train a learned model of " + task->name() +
-                          " (its energy; --model, where listed, picks a baseline instead); validates and\n"
-                          "checkpoints (atomically) every --validate-every steps, and\n"
-                          "--resume continues from the checkpoint. Data come from the task's train split, validation\n"
-                          "from its validation split: never the test problems that eval and bench use.");
+        task->name(), "train a learned model of " + task->name() + ": --model " + joined(models, " | ") +
+                          " (ar: the autoregressive\n"
+                          "transformer baseline over the task's tokens). Validates and checkpoints (atomically) every\n"
+                          "--validate-every steps, and --resume continues from the checkpoint. Data come from the task's\n"
+                          "train split, validation from its validation split: never the test problems that eval and bench use.");
     auto f = std::make_shared<TrainFlags>();
-    f->options.output = task->name() + "-energy.ckpt";
     f->options.command_line = command_line;
     auto parameters = std::make_shared<TaskParameters>();
-    add_parameter_flags(cmd, task->parameters(), kTrainParameter, parameters);
+    add_parameter_flags(cmd, training_parameters(*task), kTrainParameter, parameters);
     add_loop_flags(cmd, *f);
     cmd->callback([task, f, parameters, arguments] {
       if (launched_locally(*f, arguments)) return;
       set_threads(f->threads);
       f->options.device = resolve_device(f->device);
-      auto recipe = task->training_recipe(f->options, *parameters);
-      if (!recipe) throw std::runtime_error("task '" + task->name() + "' has no learned energy to train");
-      report(f->options, run_training(*recipe, f->options, std::cout));
+      const auto chosen = parameters->find("model");
+      const std::string model = chosen != parameters->end() ? chosen->second : model_choices(*task).front();
+      if (f->options.output.empty()) f->options.output = task->name() + "-" + model + ".ckpt";
+      report(f->options, run_training(*make_training_recipe(*task, f->options, *parameters), f->options, std::cout));
     });
   }
 
-  auto* train_ar = app.add_subcommand("train-ar", "train the autoregressive transformer baseline");
-  train_ar->require_subcommand(1);
-  auto* cmd = train_ar->add_subcommand(
-      "sudoku",
-      "train the causal-transformer baseline on the same generated boards as `ebm train sudoku`, with\n"
-      "teacher forcing (cross-entropy on answer tokens). --order fixed writes the 81 digits row-major;\n"
-      "--order solver writes (cell, digit) pairs in the order a deductive solver fills the blanks.\n"
-      "--params N matches the parameter count (e.g. to the learned EBM's 165953). Validates (greedy\n"
-      "decoding, exact verifier) and checkpoints atomically every --validate-every steps; --resume.");
-  auto f = std::make_shared<TrainFlags>();
-  f->options.output = "sudoku-ar.ckpt";
-  f->options.learning_rate = 3e-4;
-  f->options.command_line = command_line;
-  auto parameters = std::make_shared<TaskParameters>();
-  add_parameter_flags(cmd, sudoku::ar_training_parameters(), kTrainParameter, parameters);
-  add_loop_flags(cmd, *f);
-  cmd->callback([f, parameters, arguments] {
-    if (launched_locally(*f, arguments)) return;
-    set_threads(f->threads);
-    f->options.device = resolve_device(f->device);
-    auto recipe = sudoku::ar_training_recipe(f->options, *parameters);
-    report(f->options, run_training(*recipe, f->options, std::cout));
+  auto* retired = app.add_subcommand("train-ar", "retired: use `ebm train TASK --model ar`");
+  retired->allow_extras();
+  retired->callback([] {
+    throw InputError("`ebm train-ar` was retired: the autoregressive baseline of every task with tokens is now "
+                     "`ebm train TASK --model ar` (e.g. ebm train sudoku --model ar --order solver); see ebm train --help");
   });
 }
 

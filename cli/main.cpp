@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
       "  ebm bench sudoku --tier expert --count 200 solve rate and ms per puzzle beside the DLX reference\n"
       "  ebm train sudoku --steps 8000 -o m.ckpt    train the learned energy (checkpoints, --resume)\n"
       "  ebm train sudoku --local-processes 2       the same, data-parallel over 2 processes (c10d, Gloo)\n"
-      "  ebm train-ar sudoku --params 165953        train the autoregressive transformer baseline\n"
+      "  ebm train sudoku --model ar --params 165953  train the autoregressive transformer baseline\n"
       "  ebm eval --tier expert --solver ebm --solver ar:m.ckpt --solver reference   one harness, all solvers\n"
       "  ebm tasks                                  the registered tasks (sudoku, sat, coloring, portfolio), formats\n"
       "  ebm solve sat formula.cnf                  SAT competition output: s SATISFIABLE + v lines, or s UNKNOWN (exit 3)\n"

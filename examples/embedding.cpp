@@ -1,6 +1,6 @@
-// Embedding ebm as a reasoning backend: one custom energy minimised by a sampler chosen by text,
-// a Sudoku solved through the task's solver, and a graph coloured through the generic Task
-// interface (any registered task works the same way). Built as build/examples/embedding.
+// Embedding ebm as a reasoning backend: one custom energy minimised by a sampler chosen by text, then
+// a Sudoku and a graph colouring solved through the generic Task interface (any registered task works
+// the same way). Built as build/examples/embedding.
 // The public API is one include (docs/API.md); what it does not reach is internal.
 #include <ebm/ebm.h>
 
@@ -30,14 +30,13 @@ int main() {
   for (const auto& p : result.problems) std::cout << "  y = " << p.answer[0].item<float>() << ", " << p.answer[1].item<float>() << "\n";
 
   // 2. Solve a Sudoku with the default EBM settings; `verified` is the exact verifier's word.
-  auto puzzle = ebm::sudoku::parse_board(
-      "..83...9..94...3..5....9......5.3.......2...63..7.1.2.......5.......69.1657......");
-  ebm::sudoku::SolverSettings settings;
-  settings.budget_ms = 10000;
-  auto report = ebm::sudoku::solve({puzzle}, settings);
-  const auto& solved = report.puzzles.front();
-  std::cout << (solved.verified ? ebm::sudoku::to_line(solved.answer) : "unsolved") << "\n"
-            << "verified " << (solved.verified ? "yes" : "no") << " in " << solved.ms << " ms\n";
+  ebm::TaskPtr sudoku = ebm::find_task("sudoku");
+  std::istringstream line("..83...9..94...3..5....9......5.3.......2...63..7.1.2.......5.......69.1657......");
+  auto puzzle = sudoku->read(line, "puzzle", {}).front().problem;
+  auto report = ebm::solve_with_energy(*sudoku, {puzzle}, ebm::EbmSettings{});
+  const auto& solved = report.problems.front();
+  sudoku->write_answer(std::cout, *puzzle, solved.verified ? solved.answer.get() : nullptr);
+  std::cout << "verified " << (solved.verified ? "yes" : "no") << " in " << solved.ms << " ms\n";
 
   // 3. Any registered task by name: read its standard format, minimise, verify, write its answer.
   ebm::TaskPtr task = ebm::find_task("coloring");

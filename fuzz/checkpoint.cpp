@@ -10,7 +10,8 @@
 
 #include "ebm/checkpoint.h"
 #include "ebm/io/checkpoint_soundness.h"
-#include "tasks/sudoku/ar_solver.h"
+#include "ebm/learning/ar_baseline.h"
+#include "ebm/tasks/registry.h"
 #include "tasks/sudoku/learned_energy.h"
 
 #include <torch/utils.h>
@@ -42,8 +43,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nlohmann::json metadata;
   if (!ebm::fuzz::accepts([&] { metadata = ebm::read_checkpoint_metadata(file.path()); })) return 0;
   const std::string kind = metadata.value("kind", std::string());
-  if (kind == ebm::sudoku::kArCheckpointKind)
-    ebm::fuzz::accepts([&] { ebm::sudoku::load_ar_model(file.path(), torch::kCPU); });
+  static const ebm::TaskPtr sudoku = ebm::find_task("sudoku");
+  if (kind == ebm::ar_checkpoint_kind(*sudoku))
+    ebm::fuzz::accepts([&] { ebm::load_ar_model(*sudoku, file.path(), torch::kCPU); });
   else
     ebm::fuzz::accepts([&] { ebm::sudoku::load_learned_energy(file.path(), torch::kCPU); });
   return 0;

@@ -1,7 +1,7 @@
 // Writes the checkpoint harness's seed corpus with the project's own save_checkpoint(): the smallest
 // models of each kind fuzz/checkpoint.cpp loads (a few KB each). Usage: seed_checkpoints DIR
 #include "ebm/checkpoint.h"
-#include "tasks/sudoku/ar_solver.h"
+#include "ebm/learning/ar_transformer.h"
 #include "tasks/sudoku/ar_tokens.h"
 #include "tasks/sudoku/learned_energy.h"
 
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   nlohmann::json architecture = ar_config.to_json();
   architecture["order"] = "fixed";
   architecture["box"] = 2;
-  ebm::save_checkpoint(dir + "/sudoku-ar-tiny.ckpt", *ar, {{"kind", ebm::sudoku::kArCheckpointKind}, {"architecture", architecture}},
+  ebm::save_checkpoint(dir + "/sudoku-ar-tiny.ckpt", *ar, {{"kind", "sudoku-ar"}, {"architecture", architecture}, {"task", "sudoku"}},
                        "fuzz-seed");
   return 0;
 }

@@ -33,6 +33,7 @@ class ParallelTemperingSampler : public WrappingSampler<ParallelTemperingOptions
   void keep_rows(const torch::Tensor& index, Target& target) override;
   void reset_rows(const torch::Tensor& mask, Target& target, ChainBatch& chains) override;
   // Replicas are laid out block by block: rows cannot join mid-run (throws).
+  bool takes_rows_mid_run() const override { return false; }
   void append_rows(int64_t added, Target& target, ChainBatch& chains) override;
   // Re-evaluates all replicas (through the base, which may hold chains of its own), then `chains`
   // becomes the cold block again.

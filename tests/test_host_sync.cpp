@@ -11,7 +11,7 @@
 #include "ebm/samplers/task_solver.h"
 #include "ebm/tasks/sudoku/board.h"
 #include "tasks/sudoku/encoding.h"
-#include "ebm/tasks/sudoku/solver.h"
+#include "tasks/sudoku/energies.h"
 
 #include <torch/torch.h>
 

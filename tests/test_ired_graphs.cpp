@@ -274,7 +274,7 @@ TEST_SUITE("ired") {
       options.batch = 4;
       options.validate_every = 2;
       std::ostringstream log;
-      const TaskParameters small = {{"hidden", "8"}, {"layers", "1"}, {"landscapes", "2"},
+      const TaskParameters small = {{"hidden", "8"}, {"d-model", "8"}, {"layers", "1"}, {"landscapes", "2"},
                                     {"validation-problems", "3"}, {"validation-steps", "1"}};
       std::vector<SolverUnderTest> solvers;
       SolverContext context;
@@ -282,7 +282,7 @@ TEST_SUITE("ired") {
         auto parameters = small;
         parameters["model"] = kind;
         options.output = stem + "-" + kind + ".ckpt";
-        const auto result = run_training(*task->training_recipe(options, parameters), options, log);
+        const auto result = run_training(*make_training_recipe(*task, options, parameters), options, log);
         CHECK(result.metrics.contains("solve_rate"));
         CHECK(read_checkpoint_metadata(options.output).at("kind") == task->name() + "-" + kind);
       }
@@ -308,8 +308,12 @@ TEST_SUITE("ired") {
       const std::string energy_kind = task->name() + "-energy";
       CHECK_THROWS_WITH_AS(make_solver(task, "ar:" + stem + "-energy.ckpt", context),
                            doctest::Contains(energy_kind.c_str()), CheckpointError);
-      CHECK_THROWS_WITH_AS(make_solver(task, "ar:" + stem + "-ar.ckpt,decode=beam:3", context),
-                           doctest::Contains("greedy or sample:T"), std::invalid_argument);
+      // The one AR baseline decodes every task in every mode: beam search here too.
+      const auto beams = make_solver(task, "ar:" + stem + "-ar.ckpt,decode=beam:3", context)->solve({harder});
+      CHECK(beams.front().forward_passes == double(task->prompt_tokens(*harder).size()) +
+                                                3.0 * double(task->allowed_tokens(*harder).size(0) - 1));
+      CHECK_THROWS_WITH_AS(make_solver(task, "ar:" + stem + "-ar.ckpt,decode=nucleus:0.9", context),
+                           doctest::Contains("unknown decoder"), std::invalid_argument);
       // A budget spent before the second position: every problem unanswered, none half-decoded.
       SolverContext no_time = context;
       no_time.budget_ms = 1e-6;
@@ -333,9 +337,9 @@ TEST_SUITE("ired") {
       const double target = double(parameter_count(energy->module()));
       for (const char* kind : {"feedforward", "ar"}) {
         CAPTURE(kind);
-        auto recipe = task->training_recipe(options, {{"model", kind}});
+        auto recipe = make_training_recipe(*task, options, {{"model", kind}});
         CHECK(double(parameter_count(recipe->module())) == doctest::Approx(target).epsilon(0.05));
-        CHECK(recipe->describe().find("matched to the default energy's") != std::string::npos);
+        CHECK(recipe->describe().find("matched to") != std::string::npos);
       }
     }
   }

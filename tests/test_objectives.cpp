@@ -1,4 +1,4 @@
-// The three training families (ebm/training_objectives.h) on a known 2-D problem: answers
+// The training objectives (ebm/learning/training_objectives.h) on a known 2-D problem: answers
 // y*(x) = (0.5 + x, -x) for a scalar condition x in [-1, 1]. Each objective trains a small MLP
 // energy; afterwards the minimum that gradient descent finds from random starts must lie within a
 // stated tolerance of y*(x) on conditions the training never drew. Contrastive divergence must also

@@ -58,7 +58,7 @@ TEST_SUITE("pool") {
   TEST_CASE("chain pool: groups that join mid-run converge to their own answers, each reported once") {
     SamplerSpec spec = parse_sampler_spec("gd:step=0.1,chains=2");
     PoolOptions options = PoolOptions::from_driver(spec.driver);
-    options.energy_tolerance = 1e-10;
+    options.rules.energy_tolerance = 1e-10;
     ChainPool pool(spec.sampler, std::make_shared<DistanceEnergy>(), AnswerSpace::real({2}), options);
     std::map<std::pair<int, int64_t>, ProblemResult> results;
     std::map<std::pair<int, int64_t>, int> reports;
@@ -119,25 +119,108 @@ TEST_SUITE("pool") {
     CHECK(evaluations < 2 * 10000);  // fewer than one whole trajectory of its 2 chains: cut off inside the step
   }
 
-  TEST_CASE("chain pool: a sampler that cannot take rows mid-run refuses the joining group, reported as failed") {
+  TEST_CASE("chain pool: a sampler that cannot take rows mid-run runs one group at a time, none refused") {
     SamplerSpec spec = parse_sampler_spec("tempering:replicas=2/langevin");
     ChainPool pool(spec.sampler, std::make_shared<DistanceEnergy>(), AnswerSpace::real({2}), PoolOptions{});
     int failed = 0, reported = 0;
+    std::vector<int64_t> steps;
     for (int id = 0; id < 2; ++id) {
       PoolGroup group;
       group.condition = torch::tensor({{1.0f, 1.0f}});
       group.max_steps = 20;
-      group.on_finished = [&](int64_t, const ProblemResult& r, PoolStop) {
+      group.on_finished = [&](int64_t, const ProblemResult& r, PoolStop why) {
         ++reported;
         failed += r.failed ? 1 : 0;
+        steps.push_back(r.steps);
+        CHECK(why == PoolStop::BUDGET);
       };
       pool.admit(std::move(group));
       pool.step();
     }
+    int64_t pool_steps = 1;
+    while (pool.step()) ++pool_steps;
+    CHECK(reported == 2);
+    CHECK(failed == 0);
+    CHECK(steps == std::vector<int64_t>{20, 20});
+    CHECK(pool.stats().steps == 40);  // the second group waited for the first to leave
+  }
+
+  TEST_CASE("chain pool: a group alone in the pool follows run_sampler's trajectory for the same seed") {
+    // Langevin noise, a tolerance that stops some chains early and plateau restarts: every rule of the
+    // shared engine is exercised, and the pool must agree with the driver to the bit.
+    const std::string text = "langevin:step=0.05,noise=0.05,chains=3,tol=0.02,plateau=15,restarts=1";
+    auto condition = torch::tensor({{1.0f, 2.0f}, {-3.0f, 0.5f}});
+    SamplerSpec driven = parse_sampler_spec(text + ",steps=60,seed=17");
+    RunRequest request;
+    request.energy = std::make_shared<DistanceEnergy>();
+    request.problems = 2;
+    request.condition = condition;
+    request.space = AnswerSpace::real({2});
+    RunResult run = run_sampler(*driven.sampler, request, driven.driver);
+
+    SamplerSpec pooled = parse_sampler_spec(text);
+    ChainPool pool(pooled.sampler, request.energy, request.space, PoolOptions::from_driver(pooled.driver));
+    std::map<int64_t, ProblemResult> results;
+    PoolGroup group;
+    group.problems = 2;
+    group.condition = condition;
+    group.max_steps = 60;
+    group.seed = 17;
+    group.on_finished = [&](int64_t p, const ProblemResult& r, PoolStop) { results[p] = r; };
+    pool.admit(std::move(group));
     while (pool.step()) {
     }
-    CHECK(reported == 2);
-    CHECK(failed == 1);
+    REQUIRE(results.size() == 2);
+    for (int64_t p = 0; p < 2; ++p) {
+      CAPTURE(p);
+      const ProblemResult& expected = run.problems[p];
+      CHECK(results[p].steps == expected.steps);
+      CHECK(results[p].evaluations == expected.evaluations);
+      CHECK(results[p].energy == expected.energy);
+      CHECK(results[p].best_chain == expected.best_chain - p * 3);
+      CHECK(torch::equal(results[p].answer, expected.answer));
+    }
+  }
+
+  TEST_CASE("chain pool: plateau tests restart chains and then stop them, exactly as in run_sampler") {
+    const std::string text = "gd:step=0.05,chains=4,plateau=20,restarts=2";
+    auto condition = torch::tensor({{1.0f, 2.0f}, {-3.0f, 0.5f}, {0.0f, 4.0f}});
+    SamplerSpec driven = parse_sampler_spec(text + ",steps=2000,seed=5");
+    RunRequest request;
+    request.energy = std::make_shared<DistanceEnergy>();
+    request.problems = 3;
+    request.condition = condition;
+    request.space = AnswerSpace::real({2});
+    RunResult run = run_sampler(*driven.sampler, request, driven.driver);
+    REQUIRE(run.summary.restarts == 2 * 4 * 3);      // every chain restarted twice
+    REQUIRE(run.summary.chains_plateaued == 4 * 3);  // then stopped on its third plateau
+    REQUIRE(run.summary.termination == TerminationType::CONVERGENCE);
+
+    SamplerSpec pooled = parse_sampler_spec(text);
+    ChainPool pool(pooled.sampler, request.energy, request.space, PoolOptions::from_driver(pooled.driver));
+    std::map<int64_t, ProblemResult> results;
+    std::map<int64_t, PoolStop> why;
+    PoolGroup group;
+    group.problems = 3;
+    group.condition = condition;
+    group.max_steps = 2000;
+    group.seed = 5;
+    group.on_finished = [&](int64_t p, const ProblemResult& r, PoolStop w) {
+      results[p] = r;
+      why[p] = w;
+    };
+    pool.admit(std::move(group));
+    while (pool.step()) {
+    }
+    REQUIRE(results.size() == 3);
+    for (int64_t p = 0; p < 3; ++p) {
+      CAPTURE(p);
+      CHECK(why[p] == PoolStop::STOPPED);  // its chains stopped themselves, long before the budget
+      CHECK(results[p].steps == run.problems[p].steps);
+      CHECK(results[p].steps < 2000);
+      CHECK(results[p].evaluations == run.problems[p].evaluations);
+      CHECK(torch::equal(results[p].answer, run.problems[p].answer));
+    }
   }
 
   TEST_CASE("task pool: Sudoku from two threads at once, every problem verified by the task and reported once") {
@@ -166,6 +249,70 @@ TEST_SUITE("pool") {
       CHECK(collected.solved[i].verified);
       CHECK(task->verify(*problems[i], *collected.solved[i].answer));
       CHECK(collected.why[i] == PoolStop::VERIFIED);
+    }
+  }
+
+  TEST_CASE("task pool: every spec solve_with_energy takes is served, alone giving solve_with_energy's answer") {
+    // gwg needs one-hot rows where the Sudoku task encodes simplices: both paths switch the space.
+    auto task = find_task("sudoku");
+    auto problems = sudoku_problems(2, "easy", 21);
+    for (const std::string spec : {std::string("gwg:chains=4,steps=40"), task->default_sampler("constraint") + ",steps=60"}) {
+      CAPTURE(spec);
+      TaskPoolSettings settings;
+      settings.sampler = spec;
+      TaskPool pool(task, settings);
+      for (size_t i = 0; i < problems.size(); ++i) {
+        EbmSettings solo;
+        solo.sampler = spec;
+        solo.seed = 30 + i;
+        solo.batch = 1;
+        solo.budget_ms = 600000;
+        const SolvedProblem expected = solve_with_energy(*task, {problems[i]}, solo).problems.front();
+        Collected collected;
+        PoolSubmission submission;
+        submission.problems = {problems[i]};
+        submission.budget_ms = 600000;
+        submission.seed = 30 + i;
+        submission.on_result = [&](size_t k, const SolvedProblem& solved, PoolStop why) { collected.add(k, solved, why); };
+        pool.submit(std::move(submission));
+        while (pool.outstanding() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        REQUIRE(collected.times.size() == 1);
+        const SolvedProblem& served = collected.solved[0];
+        CHECK(served.verified == expected.verified);
+        CHECK(served.steps == expected.steps);
+        CHECK(served.evaluations == expected.evaluations);
+        CHECK(served.energy == expected.energy);
+        std::ostringstream a, b;
+        task->write_answer(a, *problems[i], served.answer.get());
+        task->write_answer(b, *problems[i], expected.answer.get());
+        CHECK(a.str() == b.str());
+      }
+    }
+  }
+
+  TEST_CASE("task pool: a refused submission names the field at fault and queues nothing") {
+    auto task = find_task("addition");
+    GenerateRequest request;
+    request.count = 1;
+    TaskPoolSettings settings;
+    settings.sampler = "gwg";  // one-hot moves for real-valued answers
+    TaskPool pool(task, settings);
+    PoolSubmission submission;
+    submission.problems = {task->generate(request).front().problem};
+    try {
+      pool.submit(std::move(submission));
+      FAIL("hmc on Sudoku was accepted");
+    } catch (const SubmissionError& e) {
+      CHECK(e.field() == "sampler");
+    }
+    CHECK(pool.outstanding() == 0);
+    try {
+      TaskPoolSettings bad_energy;
+      bad_energy.energy.name = "nosuch";
+      TaskPool refused(task, bad_energy);
+      FAIL("an unknown energy was accepted");
+    } catch (const SubmissionError& e) {
+      CHECK(e.field() == "energy");
     }
   }
 

@@ -192,6 +192,39 @@ def test_solve_releases_the_gil_while_cpp_runs():
     assert ticks >= 20
 
 
+def the_cli():
+    build_root = os.environ.get("EBM_BUILD_ROOT")
+    if not build_root:
+        pytest.skip("EBM_BUILD_ROOT unset: run through `meson test python`")
+    return os.path.join(build_root, "cli", "ebm")
+
+
+@pytest.mark.parametrize("spec", ["gwg:chains=4,steps=40",
+                                  "anneal:weight_term=1,weight_start=-0.3,weight_end=0.6,period=400/"
+                                  "langevin:mirror=true,step=1.0,noise=0.2,chains=16,verify_every=5,track_best=false"])
+def test_one_spec_gives_one_answer_through_the_cli_the_server_and_python(spec):
+    # One path for a task's problems: `ebm solve`, `ebm serve` (a request alone in its pool) and
+    # ebm.solve run the same chains for the same seed. gwg also needs the one-hot switch of the space,
+    # which the server used to refuse.
+    cli = the_cli()
+    for index, (puzzle, _) in enumerate(EASY[:2]):
+        seed = 40 + index
+        run = subprocess.run([cli, "solve", "sudoku", puzzle, "--sampler", spec, "--seed", str(seed), "--batch", "1",
+                              "--budget-ms", "60000", "--json", "-q"], capture_output=True, text=True, timeout=120)
+        assert run.returncode in (0, 3), run.stderr
+        by_cli = json.loads(run.stdout)
+        request = json.dumps({"id": 1, "task": "sudoku", "problems": [puzzle], "sampler": spec, "seed": seed,
+                              "budget_ms": 60000})
+        served = subprocess.run([cli, "serve", "--stdio"], input=request + "\n", capture_output=True, text=True,
+                                timeout=120)
+        assert served.returncode == 0, served.stderr
+        by_server = [json.loads(line) for line in served.stdout.splitlines() if '"result"' in line][0]["result"]
+        by_python = ebm.solve("sudoku", [puzzle], sampler=spec, seed=seed, batch=1, budget_ms=60000)[0]
+        assert by_cli["steps"] == by_server["steps"] == by_python.steps, (by_cli, by_server)
+        assert by_cli["verified"] == by_server["verified"] == by_python.verified
+        assert by_cli["answer"] == by_server["answer"] == by_python.answer
+
+
 INSTALLED_SCRIPT = textwrap.dedent("""
     import json, sys, torch, ebm
     maps = open("/proc/self/maps").read()

@@ -7,7 +7,8 @@
 #include "tasks/sudoku/energies.h"
 #include "tasks/sudoku/generator.h"
 #include "tasks/sudoku/learned_energy.h"
-#include "ebm/tasks/sudoku/solver.h"
+#include "ebm/samplers/task_solver.h"
+#include "tasks/sudoku/task.h"
 #include "tasks/sudoku/training.h"
 
 #include <torch/torch.h>
@@ -23,6 +24,13 @@ namespace {
 // holds a 9 in row 2.
 const char* kContradictory =
     "12345678.........9...............................................................";
+
+// The boards through the generic EBM solver, as `ebm solve sudoku` runs them.
+SolveReport solve_boards(const std::vector<Board>& boards, const EbmSettings& settings) {
+  std::vector<ProblemPtr> problems;
+  for (const auto& b : boards) problems.push_back(make_problem(b, "test"));
+  return solve_with_energy(*make_task(), problems, settings);
+}
 }  // namespace
 
 TEST_SUITE("sudoku") {
@@ -83,26 +91,26 @@ TEST_SUITE("sudoku") {
     auto puzzles = generate({3, 4, Tier::expert, 21, 1});
     std::vector<Board> boards;
     for (const auto& p : puzzles) boards.push_back(p.puzzle);
-    SolverSettings settings;
+    EbmSettings settings;
     settings.budget_ms = 20000;
     settings.batch = 2;
-    auto report = solve(boards, settings);
-    REQUIRE(report.puzzles.size() == 4);
+    auto report = solve_boards(boards, settings);
+    REQUIRE(report.problems.size() == 4);
     for (size_t i = 0; i < boards.size(); ++i) {
       CAPTURE(i);
-      CHECK(report.puzzles[i].verified);
-      CHECK((report.puzzles[i].answer == puzzles[i].solution));  // unique solution
-      CHECK(report.puzzles[i].energy == doctest::Approx(0.0).epsilon(1e-6));
+      CHECK(report.problems[i].verified);
+      CHECK((board_of(*report.problems[i].answer) == puzzles[i].solution));  // unique solution
+      CHECK(report.problems[i].energy == doctest::Approx(0.0).epsilon(1e-6));
     }
   }
 
   TEST_CASE("EBM solver: a contradictory puzzle ends unsolved, never as an answer") {
     Board puzzle = parse_board(kContradictory);
-    SolverSettings settings;
+    EbmSettings settings;
     settings.budget_ms = 300;
-    auto report = solve({puzzle}, settings);
-    CHECK(!report.puzzles[0].verified);
-    CHECK(report.puzzles[0].ms >= 250.0);
+    auto report = solve_boards({puzzle}, settings);
+    CHECK(!report.problems[0].verified);
+    CHECK(report.problems[0].ms >= 250.0);
   }
 
   TEST_CASE("learned energy: checkpoint round trip and a clear refusal of a mismatched file") {
@@ -148,28 +156,28 @@ TEST_SUITE("sudoku") {
     TrainSettings settings;
     settings.architecture.hidden = 8;
     settings.architecture.layers = 1;
-    settings.steps = 4;
-    settings.batch = 4;
-    settings.train_puzzles = 8;
-    settings.validate_every = 4;
-    settings.validation_puzzles = 2;
+    settings.loop.steps = 4;
+    settings.loop.batch = 4;
+    settings.data.train_puzzles = 8;
+    settings.loop.validate_every = 4;
+    settings.data.validation_puzzles = 2;
     settings.validation_budget_ms = 100;
-    settings.output = (std::filesystem::temp_directory_path() / "ebm_test_train.ckpt").string();
-    settings.command_line = "test";
+    settings.loop.output = (std::filesystem::temp_directory_path() / "ebm_test_train.ckpt").string();
+    settings.loop.command_line = "test";
     std::ostringstream log;
-    auto first = train(settings, log);
+    auto first = run_training(*energy_training_recipe(settings), settings.loop, log);
     CHECK(first.steps == 4);
-    auto metadata = read_checkpoint_metadata(settings.output);
+    auto metadata = read_checkpoint_metadata(settings.loop.output);
     CHECK(metadata["training"]["step"] == 4);
     CHECK(metadata["training"]["command"] == "test");
     CHECK(metadata["metrics"].contains("validation_solved_combined"));
-    settings.steps = 6;
-    settings.resume = true;
-    auto resumed = train(settings, log);
+    settings.loop.steps = 6;
+    settings.loop.resume = true;
+    auto resumed = run_training(*energy_training_recipe(settings), settings.loop, log);
     CHECK(resumed.steps == 6);
     CHECK(log.str().find("resumed") != std::string::npos);
-    CHECK(read_checkpoint_metadata(settings.output)["training"]["step"] == 6);
-    std::filesystem::remove(settings.output);
-    std::filesystem::remove(settings.output + ".optim");
+    CHECK(read_checkpoint_metadata(settings.loop.output)["training"]["step"] == 6);
+    std::filesystem::remove(settings.loop.output);
+    std::filesystem::remove(settings.loop.output + ".optim");
   }
 }

@@ -1,15 +1,16 @@
-// AR Sudoku baseline: tokenisation, deductive labelling order, type masks, training + checkpoint +
-// resume, and the honesty of solve_ar's verdicts.
+// The AR baseline on Sudoku's tokens: tokenisation, deductive labelling order, type masks, training
+// + checkpoint + resume through the one AR recipe, and the honesty of solve_ar's verdicts.
 #include "ebm/checkpoint.h"
+#include "ebm/learning/ar_baseline.h"
 #include "ebm/solver.h"
-#include "tasks/sudoku/ar_harness_solver.h"
-#include "tasks/sudoku/ar_masks.h"
-#include "tasks/sudoku/ar_solver.h"
-#include "tasks/sudoku/ar_tokens.h"
-#include "tasks/sudoku/ar_training.h"
+#include "ebm/tasks/registry.h"
 #include "ebm/tasks/sudoku/board.h"
+#include "tasks/sudoku/ar_masks.h"
+#include "tasks/sudoku/ar_tokens.h"
 #include "tasks/sudoku/generator.h"
 #include "tasks/sudoku/reference_solver.h"
+#include "tasks/sudoku/task.h"
+#include "tasks/sudoku/token_sequence.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/types.h>
@@ -27,6 +28,11 @@
 #include <vector>
 
 using namespace ebm::sudoku;
+using ebm::ArModel;
+using ebm::ArSolved;
+using ebm::ArSolveSettings;
+using ebm::ArDecodeSpec;
+using ebm::parse_ar_decode;
 
 namespace {
 
@@ -49,7 +55,12 @@ double mean(const std::vector<double>& v, size_t from, size_t to) {
   return s / static_cast<double>(to - from);
 }
 
-// A one-layer transformer config for box x box Sudoku in the fixed order (untrained tests).
+const ebm::Task& sudoku_task() {
+  static const ebm::TaskPtr task = ebm::find_task("sudoku");
+  return *task;
+}
+
+// A one-layer transformer config for box x box Sudoku (untrained tests).
 ebm::ArTransformerConfig tiny_ar_config(int box, int64_t d_model, int64_t heads, ArOrder order = ArOrder::fixed) {
   ebm::ArTransformerConfig config;
   config.vocab = ar_vocab(box);
@@ -58,6 +69,29 @@ ebm::ArTransformerConfig tiny_ar_config(int box, int64_t d_model, int64_t heads,
   config.heads = heads;
   config.layers = 1;
   return config;
+}
+
+// An untrained model of `config` on Sudoku's tokens of that order and box.
+ArModel untrained(const ebm::ArTransformerConfig& config, ArOrder order, int box) {
+  ArModel model;
+  model.net = ebm::ArTransformer(config);
+  model.tokens = make_token_sequence(order, box);
+  return model;
+}
+
+// The AR baseline's answers to boards, through the task's problems.
+std::vector<ArSolved> solve_boards(ArModel& model, const std::vector<Board>& boards, const ArSolveSettings& settings) {
+  std::vector<ebm::ProblemPtr> problems;
+  for (const auto& b : boards) problems.push_back(make_problem(b, "test"));
+  return ebm::solve_ar(sudoku_task(), model, problems, settings);
+}
+
+const Board& board(const ArSolved& solved) { return board_of(*solved.answer); }
+
+// `ebm train sudoku --model ar` with these parameters and loop options.
+ebm::TrainingResult train_ar(const ebm::TaskParameters& parameters, const ebm::TrainingOptions& options,
+                             std::ostream& log) {
+  return ebm::run_training(*ebm::make_ar_training_recipe(sudoku_task(), options, parameters), options, log);
 }
 
 }  // namespace
@@ -76,9 +110,9 @@ TEST_CASE("load_ar_model refuses an architecture larger than the file's weights 
     architecture["layers"] = layers;
     architecture["order"] = "fixed";
     architecture["box"] = 2;
-    ebm::save_checkpoint(path, *net, {{"kind", kArCheckpointKind}, {"architecture", architecture}}, "test");
+    ebm::save_checkpoint(path, *net, {{"kind", "sudoku-ar"}, {"architecture", architecture}}, "test");
     // 10^5 layers: more parameters than the file's weights hold; 2^31: beyond any sane size.
-    CHECK_THROWS_WITH_AS(load_ar_model(path, torch::kCPU),
+    CHECK_THROWS_WITH_AS(ebm::load_ar_model(sudoku_task(), path, torch::kCPU),
                          doctest::Contains(layers == 100000 ? "bytes of weights" : "'layers' is 2147483648, above the limit"),
                          ebm::CheckpointError);
   }
@@ -151,7 +185,7 @@ TEST_CASE("deductive order places the naked single first") {
   b.cells[4] = 5;
   b.cells[13] = 6;
   b.cells[22] = 7;
-  const auto solved = solve(b, 1);
+  const auto solved = reference_solve(b, 1);
   REQUIRE(solved.solved());
   const auto order = deductive_order(b, solved.first);
   REQUIRE(order.size() == 81u - 8u);
@@ -168,19 +202,6 @@ TEST_CASE("deductive order rejects a solution that contradicts the puzzle") {
   while (g.puzzle.cells[blank] != 0) ++blank;
   wrong.cells[blank] = wrong.cells[blank] % 9 + 1;
   CHECK_THROWS_AS(deductive_order(g.puzzle, wrong), std::invalid_argument);
-}
-
-TEST_CASE("batch encoding pads with 0 and reports lengths") {
-  const auto a = sample_puzzle(Tier::medium, 0), b = sample_puzzle(Tier::hardest, 1);
-  const auto batch = encode_ar_batch({a.puzzle, b.puzzle}, {a.solution, b.solution}, ArOrder::solver);
-  const int64_t la = 82 + 2 * (81 - count_givens(a.puzzle)), lb = 82 + 2 * (81 - count_givens(b.puzzle));
-  REQUIRE(batch.tokens.dim() == 2);
-  CHECK(batch.tokens.size(1) == std::max(la, lb));
-  CHECK(batch.lengths[0].item<int64_t>() == la);
-  CHECK(batch.lengths[1].item<int64_t>() == lb);
-  if (la < lb) CHECK(batch.tokens[0].slice(0, la).abs().sum().item<int64_t>() == 0);
-  const auto fixed = encode_ar_batch({a.puzzle}, {a.solution}, ArOrder::fixed);
-  CHECK(fixed.tokens.size(1) == 163);
 }
 
 TEST_CASE("masks: fixed order forces the givens, solver order offers only unwritten blanks") {
@@ -234,8 +255,7 @@ TEST_CASE("an untrained model's decoded answers never change a given and never w
       CAPTURE(box);
       CAPTURE(ar_order_name(order));
       torch::manual_seed(5);
-      const ebm::ArTransformerConfig config = tiny_ar_config(box, 16, 2, order);
-      ebm::ArTransformer net(config);
+      ArModel model = untrained(tiny_ar_config(box, 16, 2, order), order, box);
       std::vector<Board> puzzles;
       for (long i = 0; i < 3; ++i) puzzles.push_back(generate_one(box, Tier::medium, 8, i).puzzle);
       for (const std::string decode : {"greedy", "sample:3", "beam:3", "best-of:3", "until-verified:2"}) {
@@ -243,19 +263,19 @@ TEST_CASE("an untrained model's decoded answers never change a given and never w
         ArSolveSettings settings;
         settings.decode = decode;
         settings.budget_ms = 500;  // ample for one round; until-verified spends it (an untrained model never verifies)
-        const auto solved = solve_ar(net, order, box, puzzles, settings);
+        const auto solved = solve_boards(model, puzzles, settings);
         for (size_t i = 0; i < puzzles.size(); ++i) {
           if (solved[i].out_of_budget) {  // only a machine too loaded to decode one round in 500 ms
-            CHECK(solved[i].answer == puzzles[i]);
+            CHECK(solved[i].answer == nullptr);
             CHECK_FALSE(solved[i].verified);
             continue;
           }
           for (size_t c = 0; c < puzzles[i].cells.size(); ++c)
-            if (puzzles[i].cells[c] != 0) CHECK(solved[i].answer.cells[c] == puzzles[i].cells[c]);
+            if (puzzles[i].cells[c] != 0) CHECK(board(solved[i]).cells[c] == puzzles[i].cells[c]);
           // Fixed order writes a digit everywhere; solver order writes each blank exactly once (as
           // many cell steps as blanks, no cell twice), so both leave no blank.
-          CHECK(solved[i].answer.complete());
-          CHECK(solved[i].verified == is_valid_solution(puzzles[i], solved[i].answer));
+          CHECK(board(solved[i]).complete());
+          CHECK(solved[i].verified == is_valid_solution(puzzles[i], board(solved[i])));
         }
       }
     }
@@ -284,20 +304,20 @@ TEST_CASE("4x4 tokens: vocabulary, lengths, deductive order and round trip") {
     const auto order = deductive_order(g.puzzle, g.solution);
     CHECK(std::set<int>(order.begin(), order.end()).size() == static_cast<size_t>(blanks));
   }
-  // Mixed sizes in one batch are refused.
-  const auto small = generate_one(2, Tier::easy, 1, 0), large = sample_puzzle();
-  CHECK_THROWS_AS(encode_ar_batch({small.puzzle, large.puzzle}, {small.solution, large.solution}, ArOrder::fixed),
-                  std::invalid_argument);
+  // The task's tokens refuse a board of another size than theirs, naming both.
+  const auto small = generate_one(2, Tier::easy, 1, 0);
+  CHECK_THROWS_WITH_AS(make_token_sequence(ArOrder::fixed, 3)->prompt(*make_problem(small.puzzle, "small")),
+                       doctest::Contains("4x4"), std::invalid_argument);
 }
 
 TEST_CASE("orders and decode specs parse, and errors name the problem") {
   CHECK(parse_ar_order("solver") == ArOrder::solver);
   CHECK_THROWS_WITH_AS(parse_ar_order("random"), doctest::Contains("random"), std::invalid_argument);
-  CHECK(parse_ar_decode("greedy").kind == ArDecodeSpec::Kind::greedy);
+  CHECK(parse_ar_decode("greedy").kind == ArDecodeSpec::Kind::Greedy);
   CHECK(parse_ar_decode("sample:0.5").temperature == doctest::Approx(0.5));
   CHECK(parse_ar_decode("beam:4").width == 4);
   const auto best = parse_ar_decode("best-of:8,verifier");
-  CHECK(best.kind == ArDecodeSpec::Kind::best_of);
+  CHECK(best.kind == ArDecodeSpec::Kind::BestOf);
   CHECK(best.samples == 8);
   CHECK(best.verifier);
   CHECK_FALSE(parse_ar_decode("best-of:3").verifier);
@@ -306,7 +326,7 @@ TEST_CASE("orders and decode specs parse, and errors name the problem") {
   CHECK_THROWS_WITH_AS(parse_ar_decode("best-of:2,oracle"), doctest::Contains("oracle"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(parse_ar_decode("nucleus:0.9"), doctest::Contains("unknown decoder"), std::invalid_argument);
   const auto until = parse_ar_decode("until-verified:4");
-  CHECK(until.kind == ArDecodeSpec::Kind::until_verified);
+  CHECK(until.kind == ArDecodeSpec::Kind::UntilVerified);
   CHECK(until.samples == 4);
   CHECK(until.verifier);
   CHECK_THROWS_WITH_AS(parse_ar_decode("until-verified"), doctest::Contains("until-verified:N"), std::invalid_argument);
@@ -316,44 +336,44 @@ TEST_CASE("orders and decode specs parse, and errors name the problem") {
 
 TEST_CASE("a tiny model learns, checkpoints, resumes, and solve_ar reports honestly") {
   const std::string dir = temp_dir("train");
-  ArTrainSettings s;
-  s.order = "fixed";
-  s.d_model = 16;
-  s.layers = 1;
-  s.heads = 2;
-  s.steps = 30;
-  s.batch = 16;
-  s.learning_rate = 3e-3;
-  s.train_puzzles = 64;
-  s.tiers = "medium,hard";
-  s.validate_every = 30;
-  s.validation_puzzles = 2;
-  s.seed = 3;
-  s.output = dir + "/ar.ckpt";
+  const ebm::TaskParameters parameters{{"order", "fixed"},       {"d-model", "16"},  {"layers", "1"},
+                                       {"heads", "2"},           {"train-puzzles", "64"}, {"tiers", "medium,hard"},
+                                       {"validation-puzzles", "2"}};
+  ebm::TrainingOptions options;
+  options.steps = 30;
+  options.batch = 16;
+  options.learning_rate = 3e-3;
+  options.validate_every = 30;
+  options.seed = 3;
+  options.output = dir + "/ar.ckpt";
   std::ostringstream log;
-  const auto first = train_ar(s, log);
+  const auto first = train_ar(parameters, options, log);
   CHECK(first.steps == 30);
   REQUIRE(first.losses.size() == 30u);
   CHECK(mean(first.losses, 25, 30) < mean(first.losses, 0, 5));
   CHECK(log.str().find("checkpoint written") != std::string::npos);
-  CHECK_FALSE(ebm::read_checkpoint_training_state(s.output).empty());  // the optimizer, in the same file
-  auto metadata = ebm::read_checkpoint_metadata(s.output);
-  CHECK(metadata.at("kind") == kArCheckpointKind);
+  CHECK(first.metrics.contains("solve_rate"));
+  CHECK(first.metrics.contains("cell_accuracy"));
+  CHECK_FALSE(ebm::read_checkpoint_training_state(options.output).empty());  // the optimizer, in the same file
+  auto metadata = ebm::read_checkpoint_metadata(options.output);
+  CHECK(metadata.at("kind") == "sudoku-ar");
+  CHECK(metadata.at("task") == "sudoku");
   CHECK(metadata.at("architecture").at("order") == "fixed");
+  CHECK(metadata.at("architecture").at("box") == 3);
   CHECK(metadata.at("training").at("step") == 30);
 
-  s.resume = true;
-  s.steps = 40;
+  options.resume = true;
+  options.steps = 40;
   std::ostringstream log2;
-  const auto second = train_ar(s, log2);
+  const auto second = train_ar(parameters, options, log2);
   CHECK(second.first_step == 30);
   CHECK(second.steps == 40);
   CHECK(second.losses.size() == 10u);
   CHECK(log2.str().find("resumed") != std::string::npos);
-  CHECK(ebm::read_checkpoint_metadata(s.output).at("training").at("step") == 40);
+  CHECK(ebm::read_checkpoint_metadata(options.output).at("training").at("step") == 40);
 
-  auto model = load_ar_model(s.output, torch::kCPU);
-  CHECK(model->order == ArOrder::fixed);
+  auto model = ebm::load_ar_model(sudoku_task(), options.output, torch::kCPU);
+  CHECK(model->tokens->settings() == nlohmann::json{{"order", "fixed"}, {"box", 3}});
   CHECK(model->net->config().d_model == 16);
   const std::vector<Board> puzzles{sample_puzzle(Tier::hard, 5).puzzle, sample_puzzle(Tier::hard, 6).puzzle};
   for (const std::string decode : {"greedy", "sample:1.0", "beam:2", "best-of:2", "best-of:2,verifier"}) {
@@ -361,10 +381,10 @@ TEST_CASE("a tiny model learns, checkpoints, resumes, and solve_ar reports hones
     ArSolveSettings settings;
     settings.decode = decode;
     settings.seed = 7;
-    const auto solved = solve_ar(*model, puzzles, settings);
+    const auto solved = solve_boards(*model, puzzles, settings);
     REQUIRE(solved.size() == 2u);
     for (size_t i = 0; i < 2; ++i) {
-      CHECK(solved[i].verified == is_valid_solution(puzzles[i], solved[i].answer));
+      CHECK(solved[i].verified == is_valid_solution(puzzles[i], board(solved[i])));
       CHECK(solved[i].log_prob <= 0.0);
       CHECK(solved[i].forward_passes > 0);
       CHECK(solved[i].ms >= 0.0);
@@ -377,58 +397,49 @@ TEST_CASE("a tiny model learns, checkpoints, resumes, and solve_ar reports hones
     // The fixed-order mask never lets a given change.
     for (size_t i = 0; i < 2; ++i)
       for (int c = 0; c < 81; ++c)
-        if (puzzles[i].cells[c] != 0) CHECK(solved[i].answer.cells[c] == puzzles[i].cells[c]);
+        if (puzzles[i].cells[c] != 0) CHECK(board(solved[i]).cells[c] == puzzles[i].cells[c]);
   }
   // Sampling is reproducible for a seed.
   ArSolveSettings settings;
   settings.decode = "sample:1.0";
   settings.seed = 11;
-  CHECK(solve_ar(*model, puzzles, settings)[0].answer == solve_ar(*model, puzzles, settings)[0].answer);
+  CHECK(board(solve_boards(*model, puzzles, settings)[0]) == board(solve_boards(*model, puzzles, settings)[0]));
 
-  // A checkpoint of another kind of model is refused.
-  s.resume = false;
-  s.d_model = 32;
-  s.steps = 1;
+  // A checkpoint of another architecture is refused on resume.
+  ebm::TaskParameters wider = parameters;
+  wider["d-model"] = "32";
+  options.steps = 41;
   std::ostringstream log3;
-  CHECK_THROWS_AS([&] {
-    ArTrainSettings r = s;
-    r.resume = true;
-    train_ar(r, log3);
-  }(), ebm::CheckpointError);
+  CHECK_THROWS_AS(train_ar(wider, options, log3), ebm::CheckpointError);
   std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("solver-order training and greedy decoding of variable answer lengths") {
   const std::string dir = temp_dir("solver");
-  ArTrainSettings s;
-  s.order = "solver";
-  s.d_model = 16;
-  s.layers = 1;
-  s.heads = 2;
-  s.steps = 4;
-  s.batch = 8;
-  s.train_puzzles = 16;
-  s.tiers = "medium";
-  s.validate_every = 4;
-  s.validation_puzzles = 2;
-  s.output = dir + "/ar.ckpt";
+  const ebm::TaskParameters parameters{{"order", "solver"}, {"d-model", "16"},       {"layers", "1"},
+                                       {"heads", "2"},      {"train-puzzles", "16"}, {"tiers", "medium"},
+                                       {"validation-puzzles", "2"}};
+  ebm::TrainingOptions options;
+  options.steps = 4;
+  options.batch = 8;
+  options.validate_every = 4;
+  options.output = dir + "/ar.ckpt";
   std::ostringstream log;
-  const auto result = train_ar(s, log);
+  const auto result = train_ar(parameters, options, log);
   CHECK(result.steps == 4);
-  CHECK(result.config.max_length == 244);
-  auto model = load_ar_model(s.output, torch::kCPU);
-  CHECK(model->order == ArOrder::solver);
+  auto model = ebm::load_ar_model(sudoku_task(), options.output, torch::kCPU);
+  CHECK(model->net->config().max_length == 244);
+  CHECK(model->tokens->settings().at("order") == "solver");
   const std::vector<Board> puzzles{sample_puzzle(Tier::medium, 1).puzzle, sample_puzzle(Tier::hardest, 2).puzzle};
-  ArSolveSettings settings;
-  const auto solved = solve_ar(*model, puzzles, settings);
+  const auto solved = solve_boards(*model, puzzles, ArSolveSettings{});
   for (size_t i = 0; i < 2; ++i) {
     const int blanks = 81 - count_givens(puzzles[i]);
-    CHECK(solved[i].verified == is_valid_solution(puzzles[i], solved[i].answer));
+    CHECK(solved[i].verified == is_valid_solution(puzzles[i], board(solved[i])));
     CHECK(solved[i].forward_passes == 82 + 2 * blanks - 1);
     // Only blanks were written (givens unchanged), each exactly once: the board is complete.
     for (int c = 0; c < 81; ++c)
-      if (puzzles[i].cells[c] != 0) CHECK(solved[i].answer.cells[c] == puzzles[i].cells[c]);
-    CHECK(solved[i].answer.complete());
+      if (puzzles[i].cells[c] != 0) CHECK(board(solved[i]).cells[c] == puzzles[i].cells[c]);
+    CHECK(board(solved[i]).complete());
   }
   std::filesystem::remove_all(dir);
 }
@@ -439,7 +450,7 @@ TEST_CASE("until-verified samples until the verifier accepts, within the budget;
   // by chance, so there the budget ends the rounds.
   torch::manual_seed(2);
   const ebm::ArTransformerConfig config = tiny_ar_config(2, 16, 2);
-  ebm::ArTransformer net(config);
+  ArModel model = untrained(config, ArOrder::fixed, 2);
   std::vector<Board> easy;
   for (long i = 0; i < 3; ++i) {
     Board b = generate_one(2, Tier::easy, 21, i).solution;
@@ -451,18 +462,18 @@ TEST_CASE("until-verified samples until the verifier accepts, within the budget;
   settings.decode = "until-verified:4";
   settings.budget_ms = 20000;
   settings.seed = 4;
-  const auto solved = solve_ar(net, ArOrder::fixed, 2, easy, settings);
+  const auto solved = solve_boards(model, easy, settings);
   for (size_t i = 0; i < easy.size(); ++i) {
     CAPTURE(i);
     CHECK(solved[i].verified);
-    CHECK(is_valid_solution(easy[i], solved[i].answer));
+    CHECK(is_valid_solution(easy[i], board(solved[i])));
     CHECK(solved[i].sequences % 4 == 0);
     CHECK(solved[i].forward_passes == solved[i].sequences * (17 + 16 - 1));
     CHECK(solved[i].latency_ms <= 20000.0);
   }
   // One round of best-of:4 is the first round of until-verified:4: the same samples (same seed).
   settings.decode = "best-of:4,verifier";
-  const auto once = solve_ar(net, ArOrder::fixed, 2, easy, settings);
+  const auto once = solve_boards(model, easy, settings);
   for (size_t i = 0; i < easy.size(); ++i) {
     CHECK(once[i].sequences == 4);
     if (once[i].verified) CHECK(solved[i].sequences == 4);
@@ -471,16 +482,16 @@ TEST_CASE("until-verified samples until the verifier accepts, within the budget;
   ebm::ArTransformerConfig config9 = config;
   config9.vocab = ar_vocab(3);
   config9.max_length = ar_max_length(ArOrder::fixed, 3);
-  ebm::ArTransformer net9(config9);
+  ArModel model9 = untrained(config9, ArOrder::fixed, 3);
   Board blank;  // 81 blanks: a random fill is never a solution
   blank.cells[0] = 1;
   settings.decode = "until-verified:2";
   settings.budget_ms = 30;
-  const auto spent = solve_ar(net9, ArOrder::fixed, 3, {blank}, settings);
+  const auto spent = solve_boards(model9, {blank}, settings);
   CHECK_FALSE(spent[0].verified);
   CHECK(spent[0].sequences >= 2);
   CHECK(spent[0].sequences % 2 == 0);
-  CHECK(spent[0].answer.cells[0] == 1);
+  CHECK(board(spent[0]).cells[0] == 1);
 
   // Through the harness spec: budget= and decode= parse, the verifier is reported as in the loop.
   const std::string dir = temp_dir("harness");
@@ -488,36 +499,49 @@ TEST_CASE("until-verified samples until the verifier accepts, within the budget;
   nlohmann::json architecture = config.to_json();
   architecture["order"] = "fixed";
   architecture["box"] = 2;
-  ebm::save_checkpoint(path, *net, {{"kind", kArCheckpointKind}, {"architecture", architecture}});
+  ebm::save_checkpoint(path, *model.net, {{"kind", "sudoku-ar"}, {"architecture", architecture}, {"task", "sudoku"}});
+  const ebm::TaskPtr task = ebm::find_task("sudoku");
   ebm::SolverContext context;
   context.budget_ms = 1234;
-  const auto until = make_ar_solver("ar:" + path + ",budget=500,decode=until-verified:4", context);
+  const auto until = ebm::make_ar_solver(task, "ar:" + path + ",budget=500,decode=until-verified:4", context);
   CHECK(until->uses_verifier());
   CHECK(until->config().at("budget_ms") == 500.0);
-  CHECK(until->config().at("box") == 2);
-  CHECK(make_ar_solver("ar:model=" + path + ",decode=until-verified:2", context)->config().at("budget_ms") == 1234.0);
-  CHECK(make_ar_solver("ar:" + path + ",decode=best-of:2,verifier", context)->uses_verifier());
-  const auto greedy = make_ar_solver("ar:" + path, context);
+  CHECK(until->config().at("tokens").at("box") == 2);
+  CHECK(ebm::make_ar_solver(task, "ar:model=" + path + ",decode=until-verified:2", context)->config().at("budget_ms") ==
+        1234.0);
+  CHECK(ebm::make_ar_solver(task, "ar:" + path + ",decode=best-of:2,verifier", context)->uses_verifier());
+  const auto greedy = ebm::make_ar_solver(task, "ar:" + path, context);
   CHECK_FALSE(greedy->uses_verifier());
   CHECK(greedy->parameters() == config.parameter_count());
-  CHECK_THROWS_WITH_AS(make_ar_solver("ar:" + path + ",budget=-3", context), doctest::Contains("budget"),
+  CHECK(ebm::make_ar_solver(task, "reference", context) == nullptr);  // not an AR spec
+  CHECK_THROWS_WITH_AS(ebm::make_ar_solver(task, "ar:" + path + ",budget=-3", context), doctest::Contains("budget"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(make_ar_solver("ar:" + path + ",chains=3", context), doctest::Contains("unknown key 'chains'"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ebm::make_ar_solver(task, "ar:" + path + ",chains=3", context),
+                       doctest::Contains("unknown key 'chains'"), std::invalid_argument);
   // A 4x4 model refuses 9x9 puzzles with a sentence.
-  CHECK_THROWS_WITH_AS(solve_ar(net, ArOrder::fixed, 2, {sample_puzzle().puzzle}, settings),
-                       doctest::Contains("4x4"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(solve_boards(model, {sample_puzzle().puzzle}, settings), doctest::Contains("4x4"),
+                       std::invalid_argument);
+  // A task without tokens has no AR baseline, and says so.
+  CHECK_THROWS_WITH_AS(ebm::make_ar_solver(ebm::find_task("sat"), "ar", context), doctest::Contains("no AR baseline"),
+                       std::invalid_argument);
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("matched parameter count") {
-  ArTrainSettings s;
-  s.target_parameters = 100000;
-  const auto config = ar_config_for(s);
-  CHECK(config.vocab == ar_vocab(3));
-  CHECK(config.max_length == 163);
-  CHECK(config.parameter_count() > 50000);
-  CHECK(config.parameter_count() < 150000);
+TEST_CASE("matched parameter count: the default AR matches the task's learned energy") {
+  ebm::TrainingOptions options;
+  auto recipe = ebm::make_ar_training_recipe(sudoku_task(), options, {});
+  auto energy = sudoku_task().training_recipe(options, {});
+  int64_t ar = 0, target = 0;
+  for (const auto& p : recipe->module().parameters()) ar += p.numel();
+  for (const auto& p : energy->module().parameters()) target += p.numel();
+  CHECK(double(ar) == doctest::Approx(double(target)).epsilon(0.05));
+  CHECK(recipe->identity().at("architecture").at("vocab") == ar_vocab(3));
+  CHECK(recipe->identity().at("architecture").at("max_length") == 163);
+  auto by_count = ebm::make_ar_training_recipe(sudoku_task(), options, {{"params", "100000"}});
+  int64_t count = 0;
+  for (const auto& p : by_count->module().parameters()) count += p.numel();
+  CHECK(count > 50000);
+  CHECK(count < 150000);
 }
 
 }  // TEST_SUITE
@@ -525,8 +549,7 @@ TEST_CASE("matched parameter count") {
 TEST_SUITE("ar") {
 TEST_CASE("solve_ar: a budget spent mid-decoding leaves the puzzle unanswered, never half-filled") {
   torch::manual_seed(3);
-  const ebm::ArTransformerConfig config = tiny_ar_config(3, 16, 2);
-  ebm::ArTransformer net(config);
+  ArModel model = untrained(tiny_ar_config(3, 16, 2), ArOrder::fixed, 3);
   const Board puzzle = sample_puzzle().puzzle;
   ArSolveSettings settings;
   settings.budget_ms = 1e-6;  // spent before the second position
@@ -534,18 +557,18 @@ TEST_CASE("solve_ar: a budget spent mid-decoding leaves the puzzle unanswered, n
     CAPTURE(decode);
     settings.decode = decode;
     const auto started = std::chrono::steady_clock::now();
-    const auto solved = solve_ar(net, ArOrder::fixed, 3, {puzzle, puzzle}, settings);
+    const auto solved = solve_boards(model, {puzzle, puzzle}, settings);
     CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() < 2.0);
     for (const auto& s : solved) {
       CHECK(s.out_of_budget);
       CHECK_FALSE(s.verified);
-      CHECK(s.answer == puzzle);  // the puzzle as given: nothing decoded is claimed
+      CHECK(s.answer == nullptr);  // nothing decoded is claimed
     }
   }
   settings.decode = "greedy";
   settings.budget_ms = 60000;
-  const auto in_time = solve_ar(net, ArOrder::fixed, 3, {puzzle}, settings);
+  const auto in_time = solve_boards(model, {puzzle}, settings);
   CHECK_FALSE(in_time[0].out_of_budget);
-  CHECK(count_givens(in_time[0].answer) == 81);  // a complete (if wrong) answer
+  CHECK(count_givens(board(in_time[0])) == 81);  // a complete (if wrong) answer
 }
 }

@@ -225,7 +225,7 @@ TEST_CASE("render: box lines and givens distinguishable from filled cells") {
 
 TEST_CASE("DLX: solves the hard puzzle, counts, contradictions") {
   const Board puzzle = parse_board(kInkala);
-  SolveResult r = solve(puzzle, 2);
+  ReferenceResult r = reference_solve(puzzle, 2);
   CHECK(r.solutions == 1);
   CHECK(is_valid_solution(puzzle, r.first));
   CHECK(to_line(r.first) == kInkalaSolution);
@@ -242,7 +242,7 @@ TEST_CASE("DLX: solves the hard puzzle, counts, contradictions") {
   Board stuck = parse_board("12345678." + std::string(8, '.') + "9" + std::string(63, '.'));
   CHECK(givens_consistent(stuck));
   CHECK(count_solutions(stuck) == 0);
-  SolveResult none = solve(stuck);
+  ReferenceResult none = reference_solve(stuck);
   CHECK_FALSE(none.solved());
   CHECK(count_givens(none.first) == 0);
 
@@ -252,15 +252,15 @@ TEST_CASE("DLX: solves the hard puzzle, counts, contradictions") {
   CHECK(count_solutions(clash) == 0);
 
   // Forbidding the unique solution's digit in one cell leaves nothing.
-  SolveOptions forbid;
+  ReferenceOptions forbid;
   forbid.forbid_cell = 1;
   forbid.forbid_digit = 1;
-  CHECK_FALSE(solve(puzzle, forbid).solved());
+  CHECK_FALSE(reference_solve(puzzle, forbid).solved());
 
-  SolveOptions limited;
+  ReferenceOptions limited;
   limited.max_solutions = 2;
   limited.max_nodes = 10;
-  SolveResult cut = solve(puzzle, limited);
+  ReferenceResult cut = reference_solve(puzzle, limited);
   CHECK(cut.hit_node_limit);
   CHECK(cut.nodes == 10);
 
@@ -281,7 +281,7 @@ TEST_CASE("DLX effort of published hardest puzzles: the extreme tier's threshold
       {"1....7.9..3..2...8..96..5....53..9...1..8...26....4...3......1..4......7..7...3..", 71},
   };
   for (const auto& [line, guesses] : published) {
-    const SolveResult effort = solve(parse_board(line), 2);
+    const ReferenceResult effort = reference_solve(parse_board(line), 2);
     CHECK(effort.solutions == 1);
     CHECK(effort.guesses == guesses);
     CHECK(effort.guesses >= kExtremeGuesses);
@@ -340,7 +340,7 @@ TEST_CASE("generator: deterministic, unique, within the tier's documented ranges
       CHECK(p.givens <= r.max_givens);
       CHECK(p.guesses >= r.min_guesses);
       if (r.tier == Tier::easy) CHECK(p.guesses == 0);
-      SolveResult s = solve(p.puzzle, 2);
+      ReferenceResult s = reference_solve(p.puzzle, 2);
       CHECK(s.solutions == 1);
       CHECK(s.first == p.solution);
       CHECK(is_valid_solution(p.puzzle, p.solution));

@@ -1,16 +1,18 @@
 // The shared training loop (ebm/trainer.h) on a toy recipe: a line fitted to y = 2x + 1.
-// Checkpoint metadata, optimizer state, resume, and the refusals; then Sudoku's two recipes built
-// from task parameters.
+// Checkpoint metadata, optimizer state, resume, and the refusals; then Sudoku's two recipes (its energy,
+// and the AR baseline on its tokens) built from task parameters.
 #include <torch/torch.h>
 
 #include <doctest/doctest.h>
 
 #include "ebm/checkpoint.h"
 #include "ebm/trainer.h"
+#include "ebm/learning/ar_baseline.h"
 #include "ebm/learning/training_records.h"
-#include "tasks/sudoku/ar_training.h"
+#include "ebm/tasks/registry.h"
 #include "tasks/sudoku/training.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -235,7 +237,7 @@ TEST_SUITE("trainer") {
     using Build = std::function<std::unique_ptr<TrainingRecipe>(const TrainingOptions&)>;
     const std::pair<const char*, Build> recipes[] = {
         {"energy", [&](const TrainingOptions& o) { return sudoku::energy_training_recipe(o, energy); }},
-        {"ar", [&](const TrainingOptions& o) { return sudoku::ar_training_recipe(o, ar); }}};
+        {"ar", [&](const TrainingOptions& o) { return make_ar_training_recipe(*find_task("sudoku"), o, ar); }}};
     for (const auto& recipe_entry : recipes) {
       const char* const name = recipe_entry.first;  // not a structured binding: clang 14 cannot capture those
       const Build& build = recipe_entry.second;
@@ -264,16 +266,18 @@ TEST_SUITE("trainer") {
 
   TEST_CASE("Sudoku recipes: parameters with defaults, clear errors, reproducible from the seed") {
     const auto energy = sudoku::energy_training_parameters();
-    const auto ar = sudoku::ar_training_parameters();
-    CHECK(energy.size() == 9u);
-    CHECK(ar.size() == 10u);
-    for (const auto* infos : {&energy, &ar})
-      for (const auto& info : *infos) CHECK(info.use == kTrainParameter);
+    const auto all = training_parameters(*find_task("sudoku"));
+    CHECK(energy.size() == 11u);
+    for (const auto& info : energy) CHECK((info.use & kTrainParameter) != 0);
+    for (const char* name : {"model", "order", "box", "d-model", "params", "heads", "validation-tiers"}) {
+      CAPTURE(name);
+      CHECK(std::count_if(all.begin(), all.end(), [&](const ParameterInfo& i) { return i.name == name; }) == 1);
+    }
     CHECK(parameter_value({}, energy, "t-min") == "0.05");
     CHECK(parameter_value({}, energy, "tiers") == "medium,hard,expert,hardest");
-    CHECK(parameter_value({}, ar, "order") == "fixed");
-    CHECK(parameter_value({}, ar, "box") == "3");
-    CHECK(parameter_value({}, ar, "validation-tiers") == "hardest");
+    CHECK(parameter_value({}, all, "order") == "fixed");
+    CHECK(parameter_value({}, all, "box") == "3");
+    CHECK(parameter_value({}, all, "validation-tiers") == "hardest");
 
     const std::string path = temp_checkpoint();
     TrainingOptions options = toy_options(path);
@@ -283,8 +287,10 @@ TEST_SUITE("trainer") {
                          TaskInputError);
     CHECK_THROWS_WITH_AS(sudoku::energy_training_recipe(options, {{"objective", "magic"}}),
                          doctest::Contains("objective"), std::invalid_argument);
-    CHECK_THROWS_WITH_AS(sudoku::ar_training_recipe(options, {{"order", "random"}}), doctest::Contains("random"),
-                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(make_ar_training_recipe(*find_task("sudoku"), options, {{"order", "random"}}),
+                         doctest::Contains("random"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(make_training_recipe(*find_task("sudoku"), options, {{"model", "feedforward"}}),
+                         doctest::Contains("energy, ar"), std::invalid_argument);
 
     const TaskParameters small{{"hidden", "8"}, {"layers", "1"}, {"train-puzzles", "2"}, {"tiers", "medium"},
                                {"validation-puzzles", "1"}, {"validation-budget-ms", "10"}};

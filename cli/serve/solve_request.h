@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,7 +48,7 @@ struct SolveRequest {
   std::string sampler;  // "" = the task's default for the energy
   double budget_ms = 0.0;
   double deadline_ms = 0.0;
-  uint64_t seed = 0;
+  std::optional<uint64_t> seed;  // absent: the server's --seed
   nlohmann::json id;    // echoed (null when absent)
 };
 

@@ -1,5 +1,6 @@
 #include "cli/serve/solve_service.h"
 
+#include "ebm/samplers/registry.h"
 #include "ebm/tasks/registry.h"
 
 #include <algorithm>
@@ -15,39 +16,63 @@ SolveService::SolveService(ServiceSettings settings) : settings_(std::move(setti
 
 SolveService::~SolveService() {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& [key, workers] : pools_)
-    for (auto& pool : workers) pool->stop(true);
+  for (auto& [key, pools] : pools_)
+    for (auto& pool : pools.workers) pool->stop(true);
 }
 
-TaskPool& SolveService::pool_for(const SolveRequest& request) {
-  const std::string key = request.task->name() + "\n" + request.energy + "\n" + request.sampler;
-  std::lock_guard<std::mutex> lock(mutex_);
+bool SolveService::evict_idle_locked() {
+  auto idlest = pools_.end();
+  for (auto it = pools_.begin(); it != pools_.end(); ++it) {
+    const bool idle = std::all_of(it->second.workers.begin(), it->second.workers.end(),
+                                  [](const auto& pool) { return pool->outstanding() == 0; });
+    if (idle && (idlest == pools_.end() || it->second.last_used < idlest->second.last_used)) idlest = it;
+  }
+  if (idlest == pools_.end()) return false;
+  for (auto& pool : idlest->second.workers) {
+    pool->stop(false);
+    const PoolStats stats = pool->stats();
+    retired_.steps += stats.steps;
+    retired_.row_steps += stats.row_steps;
+  }
+  pools_.erase(idlest);
+  return true;
+}
+
+void SolveService::submit_locked(const SolveRequest& request, PoolSubmission submission) {
+  const std::string energy = request.energy.empty() ? request.task->energy_names().front() : request.energy;
+  std::string spec = request.sampler.empty() ? request.task->default_sampler(energy) : request.sampler;
+  DriverOptions defaults;
+  defaults.max_steps = 0;
+  defaults.max_ms = 1.0;
+  try {
+    const SamplerSpec parsed = parse_sampler_spec(spec, defaults);
+    spec = parsed.text + " " + parsed.driver.describe();  // one pool however a spec is spelled
+  } catch (const std::exception& e) {
+    throw BadRequest(std::string("sampler: ") + e.what());
+  }
+  const std::string key = request.task->name() + "\n" + energy + "\n" + spec;
   auto found = pools_.find(key);
   if (found != pools_.end()) {
-    auto least_busy = std::min_element(found->second.begin(), found->second.end(),
+    found->second.last_used = Clock::now();
+    auto& workers = found->second.workers;
+    auto least_busy = std::min_element(workers.begin(), workers.end(),
                                        [](const auto& a, const auto& b) { return a->outstanding() < b->outstanding(); });
-    return **least_busy;
+    (*least_busy)->submit(std::move(submission));
+    return;
   }
-  if (static_cast<int64_t>(pools_.size()) >= settings_.limits.max_pools)
+  if (static_cast<int64_t>(pools_.size()) >= settings_.limits.max_pools && !evict_idle_locked())
     throw Unavailable("this server already runs " + std::to_string(pools_.size()) +
-                      " batches (task, energy, sampler); use one of the samplers in use or the task's default");
+                      " busy batches (task, energy, sampler); retry later, or use one of the samplers in use");
   TaskPoolSettings pool_settings;
   pool_settings.energy.name = request.energy;
   pool_settings.sampler = request.sampler;
   pool_settings.max_rows = settings_.batch_chains;
-  pool_settings.seed = settings_.seed;
-  std::vector<std::unique_ptr<TaskPool>> workers;
-  try {
-    for (int64_t w = 0; w < settings_.workers; ++w) {
-      pool_settings.seed = settings_.seed + static_cast<uint64_t>(w);
-      workers.push_back(std::make_unique<TaskPool>(request.task, pool_settings));
-    }
-  } catch (const std::exception& e) {
-    const std::string what = e.what();
-    const bool about_energy = what.find("energy") != std::string::npos && !request.energy.empty();
-    throw BadRequest(std::string(about_energy ? "energy" : "sampler") + ": " + what);
-  }
-  return *pools_.emplace(key, std::move(workers)).first->second.front();
+  Pools made;
+  made.last_used = Clock::now();
+  for (int64_t w = 0; w < settings_.workers; ++w)
+    made.workers.push_back(std::make_unique<TaskPool>(request.task, pool_settings));
+  made.workers.front()->submit(std::move(submission));  // refused: `made` goes, nothing is kept
+  pools_.emplace(key, std::move(made));
 }
 
 void SolveService::submit(const SolveRequest& request, const CancellationPtr& cancel, ResultCallback on_result) {
@@ -62,7 +87,7 @@ void SolveService::submit(const SolveRequest& request, const CancellationPtr& ca
   submission.problems = request.problems;
   submission.budget_ms = request.budget_ms;
   submission.deadline = arrival + std::chrono::microseconds(static_cast<int64_t>(request.deadline_ms * 1000.0));
-  submission.seed = request.seed;
+  submission.seed = request.seed.value_or(settings_.seed);
   submission.cancel = cancel;
   TaskPtr task = request.task;
   auto problems = request.problems;
@@ -74,7 +99,11 @@ void SolveService::submit(const SolveRequest& request, const CancellationPtr& ca
     outstanding_.fetch_sub(1);
   };
   try {
-    pool_for(request).submit(std::move(submission));
+    std::lock_guard<std::mutex> lock(mutex_);
+    submit_locked(request, std::move(submission));
+  } catch (const SubmissionError& e) {
+    outstanding_.fetch_sub(count);
+    throw BadRequest(e.field() + ": " + e.what());
   } catch (const BadRequest&) {
     outstanding_.fetch_sub(count);
     throw;
@@ -92,15 +121,17 @@ void SolveService::shutdown(double drain_ms) {
   const auto until = Clock::now() + std::chrono::microseconds(static_cast<int64_t>(drain_ms * 1000.0));
   while (outstanding_.load() > 0 && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& [key, workers] : pools_)
-    for (auto& pool : workers) pool->stop(true);  // answers what is left as "cancelled"
+  for (auto& [key, pools] : pools_)
+    for (auto& pool : pools.workers) pool->stop(true);  // answers what is left as "cancelled"
 }
 
 PoolGauges SolveService::gauges() const {
   PoolGauges gauges;
-  int64_t row_steps = 0, steps = 0;
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& [key, workers] : pools_) {
+  int64_t row_steps = retired_.row_steps, steps = retired_.steps;
+  gauges.sampler_steps = retired_.steps;
+  for (const auto& [key, pools] : pools_) {
+    const auto& workers = pools.workers;
     for (const auto& pool : workers) {
       PoolStats stats = pool->stats();
       gauges.queue_depth += stats.waiting_problems;

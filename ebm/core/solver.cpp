@@ -1,9 +1,11 @@
 #include "ebm/solver.h"
 
 #include "ebm/checkpoint.h"
+#include "ebm/options.h"
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -56,6 +58,36 @@ std::string file_hash(const std::string& path) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(bytes.data(), bytes.size())));
   return hex;
+}
+
+std::pair<std::vector<std::string>, std::string> split_solver_spec(const std::string& text,
+                                                                   const std::string& last_key) {
+  std::string head = text, rest;
+  const auto at = text.find("," + last_key + "=");
+  if (at != std::string::npos) {
+    head = text.substr(0, at);
+    rest = text.substr(at + last_key.size() + 2);
+  } else if (text.rfind(last_key + "=", 0) == 0) {
+    head.clear();
+    rest = text.substr(last_key.size() + 1);
+  }
+  std::vector<std::string> parts;
+  size_t from = 0;
+  while (!head.empty()) {
+    const auto comma = head.find(',', from);
+    parts.push_back(head.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
+  return {parts, rest};
+}
+
+double parse_budget_ms(const std::string& spec, const std::string& text) {
+  char* end = nullptr;
+  const double ms = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(ms > 0) || !(ms <= 8.64e7))
+    throw std::invalid_argument("solver " + excerpt(spec, 80) + ": budget must be milliseconds > 0 (at most 8.64e7, a day), got " + excerpt(text));
+  return ms;
 }
 
 }  // namespace ebm

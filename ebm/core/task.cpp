@@ -99,4 +99,8 @@ std::unique_ptr<TrainingRecipe> Task::training_recipe(const TrainingOptions&, co
   return nullptr;
 }
 
+std::unique_ptr<ExampleStream> Task::example_stream(const TrainingOptions&, const TaskParameters&) const {
+  return nullptr;
+}
+
 }  // namespace ebm

@@ -22,6 +22,8 @@
 // token per step through a KvCache.
 #pragma once
 
+#include "ebm/token_sequence.h"
+
 #include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/embedding.h>
@@ -139,7 +141,7 @@ TORCH_MODULE(ArTransformer);
 // which is AND-ed with allowed[s]. Greedy and sampled decoding throw std::invalid_argument when it
 // leaves a row no token; beam search drops such beams (score -inf).
 // Tokens are returned on the prompt's device.
-using StepMask = std::function<torch::Tensor(int64_t step, const torch::Tensor& generated)>;
+// (StepMask is <ebm/token_sequence.h>'s: a task's TokenSequence supplies it.)
 
 // stop (optional): asked before every generated position after the first; when it returns true
 // (a time budget spent, a cancellation) decoding ends there: `steps_done` < steps, the tokens from

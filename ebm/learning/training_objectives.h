@@ -1,28 +1,39 @@
-// The three training families for conditional energies (task-neutral; ebm/tasks/tensor/training.h
-// applies them to a task's data stream). Each returns a scalar loss of a batch of (condition x,
-// answer y*) pairs that back-propagates into the energy's parameters.
+// The training objectives for conditional energies, task-neutral (tasks/tensor/training.h and
+// tasks/sudoku/training.h apply them to their data). Each returns a scalar loss of a batch of
+// (condition x, answer y*) pairs that back-propagates into the energy's parameters. Two families,
+// each in a single-landscape form (any Energy) and an annealed-landscape form (a LandscapeEnergy):
 //
-// 1. Denoising over annealed landscapes (IRED). Noise levels sigma_k = sigma_min (sigma_max /
-//    sigma_min)^(k / (K - 1)) for k = 0 .. K-1 (k = 0 the sharpest landscape). Per row a landscape k
-//    is drawn, y~ = y* + sigma_k eps, and
-//      score term      |grad_y E_k(x, y~) - (y~ - y*)|^2 / sigma_k^2   (mean over entries), so that a
-//                      gradient step of size 1 from y~ lands on y*; create_graph: double backward;
-//      landscape term  softplus(E_k(x, y~) - E_k(x, y-)), y- = y~ + 2 sigma_k eps' (a worse answer
-//                      must have higher energy than the better one), weighted by `contrast_weight`.
-// 2. Contrastive divergence with a replay buffer. Negatives start from the buffer (persistent chains;
-//    a fraction `reinit` from N(0, scale^2) noise), take `negative_steps` Langevin steps on the
-//    current energy (step `langevin_step`, noise sqrt(2 step) * `langevin_noise`) and go back to the
-//    buffer. loss = mean E(x, y*) - mean E(x, y-)
+// Denoising (score matching on corrupted answers).
+//   denoising_gradient_loss   one landscape: corrupt y* into y~ and teach the energy that its gradient
+//                             there points back: mean over free entries of
+//                             (dE/dy(x, y~) - (y~ - y*) / scale)^2, so that a gradient (or mirror) step
+//                             from y~ moves towards y* (create_graph: double backward).
+//   denoising_landscape_loss  annealed landscapes (IRED). Noise levels sigma_k = sigma_min (sigma_max /
+//                             sigma_min)^(k / (K - 1)), k = 0 .. K-1 (k = 0 the sharpest). Per row a
+//                             landscape k is drawn, y~ = y* + sigma_k eps, and
+//       score term      |grad_y E_k(x, y~) - (y~ - y*)|^2 / sigma_k^2   (mean over entries), so that a
+//                       gradient step of size 1 from y~ lands on y*;
+//       landscape term  softplus(E_k(x, y~) - E_k(x, y-)), y- = y~ + 2 sigma_k eps' (a worse answer
+//                       must have higher energy than the better one), weighted by `contrast_weight`.
+// Contrastive (maximum likelihood with sampler negatives).
+//   contrastive_loss              negatives y- given (a sampler's states, detached):
+//                                 mean E(x, y+) - mean E(x, y-) + reg mean(E(x, y+)^2 + E(x, y-)^2)
+//   contrastive_divergence_loss   negatives from a replay buffer (persistent chains; a fraction
+//                                 `reinit` from N(0, scale^2) noise), `negative_steps` Langevin steps on
+//                                 the current energy (step `langevin_step`, noise sqrt(2 step)
+//                                 `langevin_noise`), back into the buffer. loss = mean E(x, y*) - mean E(x, y-)
 //                   + alpha * mean(E(x, y*)^2 + E(x, y-)^2)     energy-magnitude penalty
 //                   + beta * mean |grad_y E(x, y*)|^2            gradient penalty (smoothness at data)
-//    The energy must have the linear head (ebm/landscape_energy.h): a floored read-out lets every
-//    energy settle at the floor, where no gradient is left (the collapse this replaces).
-// 3. Unrolled optimisation (EBT-style). From y_0 = start(y*) (by default N(0, init_scale^2) noise,
-//    independent of y*: the recipe passes the answer space's random_init, the start inference uses), K steps
-//    y_{t+1} = y_t - step * grad_y E(x, y_t), each gradient with create_graph so the loss
-//    mean_t (t+1)/K |y_{t+1} - y*|^2 back-propagates through every step (K x memory and time).
+//                                 The energy must have the linear head (landscape_energy.h): a floored
+//                                 read-out lets every energy settle at the floor, where no gradient is
+//                                 left (the collapse this replaces).
+// Unrolled optimisation (EBT-style).
+//   unrolled_loss   from y_0 = start(y*) (by default N(0, init_scale^2) noise, independent of y*: the
+//                   recipe passes the answer space's random_init, the start inference uses), K steps
+//                   y_{t+1} = y_t - step * grad_y E(x, y_t), each gradient with create_graph so the loss
+//                   mean_t (t+1)/K |y_{t+1} - y*|^2 back-propagates through every step (K x memory and time).
 //
-// Every function leaves the energy at landscape 0 on return.
+// The landscape forms leave the energy at landscape 0 on return.
 #pragma once
 
 #include "ebm/learning/landscape_energy.h"
@@ -34,6 +45,13 @@
 #include <string>
 
 namespace ebm {
+
+// condition: [B, ...]; noisy, clean: [B, *shape]; free_mask: bool [B, *shape] (true where the entry
+// is not clamped) or undefined for all entries.
+torch::Tensor denoising_gradient_loss(Energy& energy, const torch::Tensor& condition, const torch::Tensor& noisy,
+                                      const torch::Tensor& clean, const torch::Tensor& free_mask, double scale = 1.0);
+torch::Tensor contrastive_loss(Energy& energy, const torch::Tensor& condition, const torch::Tensor& positives,
+                               const torch::Tensor& negatives, double reg = 0.1);
 
 struct DenoisingSettings {
   double sigma_min = 0.05;  // noise of landscape 0, in units of the answer scale

@@ -70,4 +70,10 @@ std::optional<double> LossLog::add(double loss, int64_t step, int64_t total, std
   return mean;
 }
 
+void log_validation(std::ostream& log, int64_t step, const nlohmann::json& metrics) {
+  log << "validation at step " << step << ":";
+  for (const auto& [key, value] : metrics.items()) log << "  " << key << " " << value.dump();
+  log << "\n";
+}
+
 }  // namespace ebm

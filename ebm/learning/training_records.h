@@ -1,6 +1,6 @@
 // What a training run keeps and prints, whatever it trains (ebm/trainer.h's loop uses these):
 // the optimizer state inside a checkpoint, the checkpoint write itself, the loop's part of the
-// "training" metadata record, and the periodic loss line.
+// "training" metadata record, and the periodic loss and validation lines.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -40,6 +40,9 @@ void save_training_checkpoint(const std::string& path, torch::nn::Module& module
 // {"command", "step", "steps", "batch", "learning_rate", "world_size"} (batch is the whole batch of a
 // step, over all data-parallel processes). A recipe adds its own (data, objective).
 nlohmann::json training_record(const TrainingOptions& options, int64_t step);
+
+// A validation's metrics on one line: "validation at step S:  key value  key value ...".
+void log_validation(std::ostream& log, int64_t step, const nlohmann::json& metrics);
 
 // Training progress: the mean loss since the last line, printed every `every` steps and at the last
 // step as "step S/T  loss L  (R steps/s)".

@@ -88,9 +88,12 @@ class Sampler {
   // needs_gradient(), gradients; `chains` included. Default: re-evaluates `chains`. A sampler that
   // keeps chains of its own (parallel tempering's replicas) re-evaluates those and refreshes `chains`.
   virtual void energy_changed(Target& target, ChainBatch& chains);
-  // Continuous batching (samplers/pool.h) appended `added` rows at the end of the batch: `target` and
-  // `chains` already hold them, evaluated. Samplers with per-row state extend it here (fresh rows).
-  // Throws std::invalid_argument when the sampler cannot take rows mid-run (parallel tempering).
+  // Whether append_rows() may be called: false for samplers whose rows are coupled (parallel
+  // tempering's replica ladder); continuous batching then lets a group join only an empty batch.
+  virtual bool takes_rows_mid_run() const { return true; }
+  // Continuous batching (<ebm/samplers/pool.h>) appended `added` rows at the end of the batch: `target`
+  // and `chains` already hold them, evaluated. Samplers with per-row state extend it here (fresh rows).
+  // Throws std::invalid_argument when the sampler cannot take rows mid-run (takes_rows_mid_run false).
   virtual void append_rows(int64_t /*added*/, Target& /*target*/, ChainBatch& /*chains*/) {}
 };
 

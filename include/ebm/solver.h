@@ -16,6 +16,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ebm {
@@ -58,6 +59,15 @@ using SolverPtr = std::unique_ptr<Solver>;
 // The task's classical reference solver (Task::solve_reference) as a Solver named
 // "reference-<task's reference name>"; throws std::invalid_argument when the task has none.
 SolverPtr reference_solver(const TaskPtr& task, const SolverContext& context);
+
+// Parsing helpers of solver specs, shared by the EBM's and the tasks' own solvers.
+// "head,key=value,...,last=rest" -> (the comma-separated head parts, the text after `last_key`=),
+// splitting off `last_key`= first since its value may hold commas ("rest" is "" when it is absent).
+std::pair<std::vector<std::string>, std::string> split_solver_spec(const std::string& text,
+                                                                   const std::string& last_key);
+// budget=MS of a solver spec: a finite number of milliseconds > 0, else std::invalid_argument naming
+// the spec ("solver 'ebm:budget=x': budget must be milliseconds > 0, got 'x'").
+double parse_budget_ms(const std::string& spec, const std::string& text);
 
 // FNV-1a 64 of a file's bytes as 16 hex digits ("" if unreadable): identifies checkpoints in reports.
 std::string file_hash(const std::string& path);

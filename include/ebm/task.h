@@ -17,6 +17,7 @@
 
 #include "ebm/answer_space.h"
 #include "ebm/energy.h"
+#include "ebm/problem_batch.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/types.h>
@@ -112,19 +113,12 @@ struct GenerateRequest {
   int threads = 0;            // OpenMP threads for generators that use them; 0 = default
 };
 
-// A batch of problems encoded for the sampler driver (ebm/samplers/driver.h). A task problem may become
-// several driver problems (a portfolio frontier: one per lambda); `owner` maps them back.
-struct Encoding {
-  int64_t problems = 0;        // driver problems
+// A batch of problems encoded for the chains (<ebm/problem_batch.h>: condition, clamp, initial states,
+// the exact check on decoded states). A task problem may become several driver problems (a portfolio
+// frontier: one per lambda); `owner` maps them back.
+struct Encoding : ProblemBatch {  // problems: driver problems
   std::vector<int64_t> owner;  // [problems] index into the batch, non-decreasing; empty = identity
-  torch::Tensor condition;     // [problems, ...] or undefined
   AnswerSpace space;
-  Clamp clamp;  // [problems, *shape] or inactive
-  // Optional: initial states [n, *shape] of driver problems `problem_index` [n]. Null = space.random_init.
-  std::function<torch::Tensor(const torch::Tensor& problem_index, torch::Generator& generator)> initializer;
-  // Optional: the exact check on decoded states (space.decode) of driver problems [n] -> bool [n], on
-  // the batch's device, so the driver stops a problem once a chain is right. Null for optimisation.
-  std::function<torch::Tensor(const torch::Tensor& decoded, const torch::Tensor& problem_index)> verifier;
   // Optional: rule violations of decoded states -> float [n] (>= 0; 0 = no broken rule), for traces.
   std::function<torch::Tensor(const torch::Tensor& decoded, const torch::Tensor& problem_index)> violations;
   // Optional: one line of text per decoded state (a board's line), for traces.
@@ -138,10 +132,12 @@ struct EnergyChoice {
   EnergyPtr learned;  // or the learned module itself (takes precedence over `model`)
 };
 
-class Solver;        // ebm/solver.h
+class Solver;        // <ebm/solver.h>
 struct SolverContext;
-struct TrainingRecipe;  // ebm/trainer.h
+struct TrainingRecipe;  // <ebm/trainer.h>
 struct TrainingOptions;
+class ExampleStream;
+class TokenSequence;    // <ebm/token_sequence.h>
 
 class Task {
  public:
@@ -230,16 +226,32 @@ class Task {
   // The reference's answer, or null when it finds none within budget_ms.
   virtual AnswerPtr solve_reference(const Problem& /*problem*/, double /*budget_ms*/) const { return nullptr; }
 
-  // --- extra solvers (optional): the AR baseline and the like ---------------------------------------
-  // A solver for `spec` ("ar:MODEL,decode=greedy"), or null when the spec is not one of this task's.
+  // --- extra solvers (optional): a feed-forward baseline and the like --------------------------------
+  // A solver for `spec` ("feedforward:MODEL"), or null when the spec is not one of this task's. (The
+  // AR baseline is every task's whose answers are token sequences: see token_sequence below.)
   virtual std::unique_ptr<Solver> make_solver(const std::string& spec, const SolverContext& context) const;
   virtual std::string solver_help() const { return ""; }  // lines describing those specs
 
+  // --- the AR baseline's tokens (optional) -------------------------------------------------------------
+  // The tokenisation `parameters` choose (the task's kTrainParameter values, or a checkpoint's
+  // TokenSequence::settings() as text; missing ones take their defaults), or null when the task's
+  // answers are not token sequences. Throws std::invalid_argument (naming the setting) for bad values.
+  virtual std::shared_ptr<const TokenSequence> token_sequence(const TaskParameters& /*parameters*/) const {
+    return nullptr;
+  }
+
   // --- training (optional) ---------------------------------------------------------------------------
-  // The pieces ebm/trainer.h's loop needs to train this task's learned energy, or null when the task
-  // has none. `parameters` holds the task's kTrainParameter values.
+  // The pieces <ebm/trainer.h>'s loop needs to train one of this task's learned models: `parameters`
+  // holds the task's kTrainParameter values, "model" among them (the kinds learned_models() names).
+  // Null when the task has none. (`--model ar` is the AR baseline's own recipe, for every task.)
   virtual std::unique_ptr<TrainingRecipe> training_recipe(const TrainingOptions& options,
                                                           const TaskParameters& parameters) const;
+  // What training_recipe trains, by the name --model takes; the first is the default. Empty = none.
+  virtual std::vector<std::string> learned_models() const { return {}; }
+  // The examples every learned model of the task trains on (train split; validation split for
+  // validation), from the kTrainParameter values; null when the task has none.
+  virtual std::unique_ptr<ExampleStream> example_stream(const TrainingOptions& options,
+                                                        const TaskParameters& parameters) const;
 };
 
 using TaskPtr = std::shared_ptr<const Task>;

@@ -1,8 +1,10 @@
-// The shared training loop (`ebm train TASK`, `ebm train-ar sudoku`): Adam over a task's module,
+// The shared training loop (`ebm train TASK`, every model kind): Adam over a task's module,
 // progress lines, validation and an atomic checkpoint (weights + metadata + the optimizer state, one
 // file) every `validate_every` steps and at the last step, and `resume` from there.
 // What is learned, from which data and how it is validated is the task's TrainingRecipe.
 #pragma once
+
+#include "ebm/task.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
@@ -10,6 +12,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,6 +70,35 @@ struct TrainingRecipe {
   // The "training" record of the metadata beyond the loop's own fields: data recipe, objective.
   virtual nlohmann::json recipe() const = 0;
 };
+
+// The examples a task's learned models learn from (Task::example_stream): the same for every model
+// kind of a task, so an energy and its baselines see the same data. Examples come from the task's
+// train split, validation problems from its validation split (disjoint by construction).
+class ExampleStream {
+ public:
+  virtual ~ExampleStream() = default;
+  // Builds what the examples are drawn from (once, before the first step), logging what it does.
+  virtual void prepare(std::ostream& log) = 0;
+  // The whole batch of training step `step`: `batch` examples, each with its solution, drawn from the
+  // seed and the step alone, so that every data-parallel process draws the same batch (and keeps
+  // its shard_rows()).
+  virtual std::vector<Example> batch(int64_t step, int64_t batch) = 0;
+  // The validation sets, each with a name ("" for a task's only set; Sudoku: its tiers), every
+  // example with its solution.
+  virtual std::vector<std::pair<std::string, std::vector<Example>>> validation() const = 0;
+  // The "data" record of checkpoints' training metadata: generator or stream, split, sizes, seed.
+  virtual nlohmann::json record() const = 0;
+};
+
+// `ebm train TASK`'s recipe: parameters["model"] == "ar" -> the autoregressive baseline's (every task
+// with a token sequence, <ebm/token_sequence.h>), else the task's own (Task::training_recipe; the
+// model defaults to the first of Task::learned_models()). Throws std::invalid_argument naming the
+// models the task has when it has not the one asked for.
+std::unique_ptr<TrainingRecipe> make_training_recipe(const Task& task, const TrainingOptions& options,
+                                                     const TaskParameters& parameters);
+// The kTrainParameter declarations make_training_recipe reads for `task`: the task's own, then the
+// AR baseline's (d-model, params, heads; layers where the task has none) when it has tokens.
+std::vector<ParameterInfo> training_parameters(const Task& task);
 
 struct TrainingResult {
   int64_t steps = 0;        // step reached

@@ -1,13 +1,14 @@
 #include "ebm/samplers/pool.h"
 
-#include "ebm/runtime/device.h"
+#include "ebm/runtime/host_sync.h"
+#include "samplers/chains/chain_engine.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace ebm {
 
@@ -19,23 +20,8 @@ double milliseconds_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Concatenates clamps along rows; inactive ones become all-free rows when any other is active.
-Clamp concatenate_clamps(const Clamp& a, int64_t a_rows, const Clamp& b, int64_t b_rows, const torch::Tensor& like) {
-  if (!a.active() && !b.active()) return {};
-  auto free_rows = [&](int64_t rows) {
-    auto shape = like.sizes().vec();
-    shape[0] = rows;
-    return Clamp{torch::zeros(shape, like.options().dtype(torch::kBool)), torch::zeros(shape, like.options())};
-  };
-  const Clamp left = a.active() ? a : free_rows(a_rows);
-  const Clamp right = b.active() ? b : free_rows(b_rows);
-  return Clamp{torch::cat({left.mask, right.mask}), torch::cat({left.values, right.values})};
-}
-
-torch::Tensor concatenate_optional(const torch::Tensor& a, const torch::Tensor& b) {
-  if (!a.defined() || a.size(0) == 0) return b;
-  if (!b.defined()) return a;
-  return torch::cat({a, b});
+Clock::time_point after_ms(Clock::time_point start, double ms) {
+  return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(ms));
 }
 
 }  // namespace
@@ -53,12 +39,7 @@ const char* pool_stop_name(PoolStop stop) {
 
 PoolOptions PoolOptions::from_driver(const DriverOptions& driver) {
   PoolOptions options;
-  options.chains = driver.chains;
-  options.verify_every = driver.verify_every;
-  options.stop_problem_on_verified = driver.stop_problem_on_verified;
-  options.energy_tolerance = driver.energy_tolerance;
-  options.track_best = driver.track_best;
-  options.seed = driver.seed;
+  options.rules = driver;
   return options;
 }
 
@@ -68,49 +49,37 @@ double PoolStats::occupancy(int64_t capacity) const {
   return capacity > 0 ? mean_rows / double(capacity) : mean_rows;
 }
 
-struct ChainPool::Problem {
+// A problem in the batch.
+struct ChainPool::Live {
   std::shared_ptr<PoolGroup> group;
-  int64_t local = 0;             // index within its group
-  int64_t joined_step = 0;
+  int64_t local = 0;        // index within its group
+  int64_t joined_step = 0;  // the pool's clock when it joined
   Clock::time_point joined;
-  int64_t chains_left = 0;       // rows still in the batch
-  int64_t chains_failed = 0;     // rows that left with a non-finite energy
-  double evaluations = 0.0;
-  bool finishing = false;        // leaves at this settle
+  double evaluations = 0.0;  // spent so far, for its evaluation budget
+  int64_t chains_left = 0;   // chains still running
+  std::vector<ChainRecord> chains;    // its chains' records, by chain index, as they stop
+  std::vector<torch::Tensor> states;  // their result states
+  bool leaving = false;               // a budget, its deadline or its cancellation ends it
   PoolStop why = PoolStop::STOPPED;
-  ProblemResult result;          // answer/energy/verified/best_chain filled as rows leave
 };
 
 ChainPool::ChainPool(SamplerPtr sampler, EnergyPtr energy, AnswerSpace space, PoolOptions options)
     : sampler_(std::move(sampler)), energy_(std::move(energy)), space_(std::move(space)), options_(options) {
   if (!sampler_) throw std::invalid_argument("pool: no sampler");
-  if (!energy_) throw std::invalid_argument("pool: no energy");
-  if (options_.chains < 1) throw std::invalid_argument("pool: chains must be >= 1");
-  if (options_.verify_every < 1) throw std::invalid_argument("pool: verify_every must be >= 1");
   if (options_.max_rows < 0) throw std::invalid_argument("pool: max_rows must be >= 0 (0 = unlimited)");
-  if (std::isnan(options_.energy_tolerance)) throw std::invalid_argument("pool: tol must not be NaN");
-  space_.validate();
-  sampler_->check_space(space_);
-  noise_ = std::make_unique<NoiseSource>(options_.seed ^ 0x9E3779B97F4A7C15ULL, options_.device);
+  engine_ = std::make_unique<ChainEngine>("pool", *sampler_, energy_, space_, options_.rules, options_.device,
+                                          options_.dtype);
 }
 
 ChainPool::~ChainPool() = default;
 
 void ChainPool::admit(PoolGroup group) {
-  if (group.problems < 1) throw std::invalid_argument("pool: problems must be >= 1");
-  if (group.max_steps < 0) throw std::invalid_argument("pool: max_steps must be >= 0");
+  ChainEngine::check_group(group, space_, "pool");
+  if (group.max_steps < 0 || group.max_evaluations < 0)
+    throw std::invalid_argument("pool: max_steps and max_evaluations must be >= 0");
   if (!(group.max_ms >= 0) || std::isinf(group.max_ms)) throw std::invalid_argument("pool: max_ms must be finite and >= 0");
-  if (group.max_steps == 0 && group.max_ms == 0) throw std::invalid_argument("pool: no budget: set max_steps or max_ms");
-  if (group.condition.defined() && group.condition.size(0) != group.problems)
-    throw std::invalid_argument("pool: condition has " + std::to_string(group.condition.size(0)) + " rows for " +
-                                std::to_string(group.problems) + " problems");
-  if (group.clamp.active() && group.clamp.mask.size(0) != group.problems)
-    throw std::invalid_argument("pool: clamp has " + std::to_string(group.clamp.mask.size(0)) + " rows for " +
-                                std::to_string(group.problems) + " problems");
-  std::vector<int64_t> shape = space_.shape;
-  shape.insert(shape.begin(), group.problems);
-  if (group.clamp.active() && (group.clamp.mask.sizes().vec() != shape || group.clamp.values.sizes().vec() != shape))
-    throw std::invalid_argument("pool: clamp rows do not have the answer space's shape");
+  if (group.max_steps == 0 && group.max_ms == 0 && group.max_evaluations == 0)
+    throw std::invalid_argument("pool: no budget: set max_steps, max_ms or max_evaluations");
   std::lock_guard<std::mutex> lock(mutex_);
   const int kind = group.condition.defined() ? 1 : 0;
   std::vector<int64_t> condition_shape;
@@ -131,13 +100,15 @@ PoolStats ChainPool::stats() const {
 }
 
 void ChainPool::join_waiting() {
+  const bool was_empty = engine_->rows() == 0;
   while (true) {
     std::shared_ptr<PoolGroup> group;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (waiting_.empty()) return;
-      const int64_t rows = chains_.rows(), wanted = waiting_.front()->problems * options_.chains;
-      if (options_.max_rows > 0 && rows > 0 && rows + wanted > options_.max_rows) return;
+      if (waiting_.empty()) break;
+      const int64_t rows = engine_->rows(), wanted = waiting_.front()->problems * options_.rules.chains;
+      if (rows > 0 && options_.max_rows > 0 && rows + wanted > options_.max_rows) break;
+      if (rows > 0 && !sampler_->takes_rows_mid_run()) break;  // it waits for an empty batch
       group = waiting_.front();
       waiting_.pop_front();
       stats_.waiting_problems -= group->problems;
@@ -149,273 +120,182 @@ void ChainPool::join_waiting() {
       continue;
     }
     try {
-      join(*group, group);
+      join(group);
     } catch (const std::exception&) {
       // The group cannot run (its initializer or the energy refused it): each problem is reported
       // once, failed, and the pool runs on.
       finish_unrun(*group, PoolStop::STOPPED, true);
     }
   }
+  // Fresh groups in an empty batch are checked before their first step, as run_sampler checks its
+  // initial states.
+  if (was_empty && engine_->rows() > 0) settle(/*after_step=*/false);
 }
 
-void ChainPool::join(PoolGroup& group, std::shared_ptr<PoolGroup> shared) {
+void ChainPool::join(const std::shared_ptr<PoolGroup>& group) {
   torch::NoGradGuard no_grad;
-  const int64_t chains = options_.chains, added = group.problems * chains, before = chains_.rows();
-  const auto float_options = torch::TensorOptions().dtype(options_.dtype).device(options_.device);
-  const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(options_.device);
-
-  auto local = torch::arange(group.problems, long_options).repeat_interleave(chains);
-  torch::Tensor condition;
-  if (group.condition.defined()) condition = group.condition.to(options_.device).repeat_interleave(chains, 0);
-  Clamp clamp;
-  if (group.clamp.active())
-    clamp = Clamp{group.clamp.mask.to(options_.device), group.clamp.values.to(float_options)}.repeat_rows(chains);
-  Target fresh(energy_, condition, space_, clamp, added);
-  torch::Generator generator = make_generator(group.seed, options_.device);
-  torch::Tensor y = group.initializer ? group.initializer(local, generator)
-                                      : space_.random_init(added, generator, float_options);
-  space_.check_batch(y, "pool: initial states");
-  ChainBatch joining;
-  joining.y = fresh.finalize(y.to(float_options));
-  evaluate_chains(fresh, joining, sampler_->needs_gradient());
-
-  // Into the batch: the sampler takes the rows first (it may refuse), then the pool's state changes.
-  evaluations_carried_ += double(fresh.evaluations());
-  if (before == 0) {
-    evaluations_carried_ += double(target_.evaluations());
-    target_ = Target(energy_, condition, space_, clamp, added);
-    chains_ = joining;
-    best_energy_ = torch::full({added}, std::numeric_limits<double>::infinity(), float_options);
-    best_state_ = joining.y.clone();
-    StepContext context;
-    context.step = stats_.steps;
-    context.noise = noise_.get();
-    sampler_->begin(target_, chains_, context);
-  } else {
-    const Clamp joined_clamp = concatenate_clamps(target_.clamp(), before, clamp, added, chains_.y);
-    Target grown(energy_, concatenate_optional(target_.condition(), condition), space_, joined_clamp, before + added);
-    ChainBatch grown_chains;
-    grown_chains.y = torch::cat({chains_.y, joining.y});
-    grown_chains.energy = torch::cat({chains_.energy, joining.energy});
-    if (chains_.gradient.defined() && joining.gradient.defined())
-      grown_chains.gradient = torch::cat({chains_.gradient, joining.gradient});
-    sampler_->append_rows(added, grown, grown_chains);
-    evaluations_carried_ += double(target_.evaluations());
-    target_ = grown;
-    chains_ = grown_chains;
-    best_energy_ = torch::cat({best_energy_, torch::full({added}, std::numeric_limits<double>::infinity(), float_options)});
-    best_state_ = torch::cat({best_state_, joining.y});
+  if (engine_->rows() == 0) {  // the clock and the noise restart with the group that finds the batch empty
+    clock_ = 0;
+    noise_ = std::make_unique<NoiseSource>(group->seed ^ 0x9E3779B97F4A7C15ULL, options_.device);
   }
+  const int64_t first = engine_->admit(*group, group->seed, context());
   const Clock::time_point now = Clock::now();
-  for (int64_t p = 0; p < group.problems; ++p) {
-    auto problem = std::make_shared<Problem>();
-    problem->group = shared;
-    problem->local = p;
-    problem->joined_step = stats_.steps;
-    problem->joined = now;
-    problem->chains_left = chains;
-    problem->evaluations = double(chains);
-    const int64_t key = next_key_++;
-    problems_[key] = problem;
-    for (int64_t c = 0; c < chains; ++c) row_problem_.push_back(key);
+  const int64_t per_problem = options_.rules.chains;
+  for (int64_t p = 0; p < group->problems; ++p) {
+    Live& problem = live_[first + p];
+    problem.group = group;
+    problem.local = p;
+    problem.joined_step = clock_;
+    problem.joined = now;
+    problem.evaluations = double(per_problem);
+    problem.chains_left = per_problem;
+    problem.chains.resize(per_problem);
+    problem.states.resize(per_problem);
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  stats_.running_rows = chains_.rows();
+  stats_.running_rows = engine_->rows();
 }
 
 double ChainPool::schedule_progress() const {
   double progress = 0.0;
-  for (const auto& [key, problem] : problems_) {
-    const PoolGroup& group = *problem->group;
-    if (group.max_steps > 0) progress = std::max(progress, double(stats_.steps - problem->joined_step) / group.max_steps);
-    if (group.max_ms > 0) progress = std::max(progress, milliseconds_since(problem->joined) / group.max_ms);
+  for (const auto& [id, problem] : live_) {
+    const PoolGroup& group = *problem.group;
+    if (group.max_steps > 0) progress = std::max(progress, double(clock_ - problem.joined_step) / group.max_steps);
+    if (group.max_ms > 0) progress = std::max(progress, milliseconds_since(problem.joined) / group.max_ms);
+    if (group.max_evaluations > 0) progress = std::max(progress, problem.evaluations / group.max_evaluations);
   }
   return std::min(progress, 1.0);
 }
 
-bool ChainPool::step() {
-  join_waiting();
-  if (chains_.rows() == 0) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return !waiting_.empty();
-  }
-  const int64_t rows = chains_.rows();
-  StepContext context;
-  context.step = stats_.steps;
-  context.progress = schedule_progress();
-  context.noise = noise_.get();
-  context.deadline = latest_time_left();
-  const int64_t evaluations_before = target_.evaluations();
-  sampler_->step(target_, chains_, context);
-  const double per_row = double(target_.evaluations() - evaluations_before) / double(rows);
-  for (auto& [key, problem] : problems_) problem->evaluations += per_row * double(problem->chains_left);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ++stats_.steps;
-    stats_.row_steps += rows;
-  }
-  settle();
-  return true;
-}
-
 std::chrono::steady_clock::time_point ChainPool::latest_time_left() const {
   Clock::time_point latest = Clock::time_point::min();
-  for (const auto& [key, problem] : problems_) {
-    const PoolGroup& group = *problem->group;
+  for (const auto& [id, problem] : live_) {
+    const PoolGroup& group = *problem.group;
     Clock::time_point end = group.deadline;
-    if (group.max_ms > 0)
-      end = std::min(end, problem->joined + std::chrono::duration_cast<Clock::duration>(
-                                                std::chrono::duration<double, std::milli>(group.max_ms)));
+    if (group.max_ms > 0) end = std::min(end, after_ms(problem.joined, group.max_ms));
     latest = std::max(latest, end);
   }
   return latest;
 }
 
-void ChainPool::settle() {
-  torch::NoGradGuard no_grad;
-  const int64_t rows = chains_.rows();
-  std::vector<char> leaving(rows, 0);
-  auto finite = torch::isfinite(chains_.energy);
-  // Best-so-far per row (finite energies only).
-  if (options_.track_best) {
-    auto improved = (chains_.energy < best_energy_) & finite;
-    best_energy_ = torch::where(improved, chains_.energy, best_energy_);
-    auto shape = std::vector<int64_t>(chains_.y.dim(), 1);
-    shape[0] = rows;
-    best_state_ = torch::where(improved.view(shape), chains_.y, best_state_);
-  }
-  auto to_cpu_flags = [](const torch::Tensor& mask) { return mask.to(torch::kCPU).to(torch::kBool).contiguous(); };
-  auto finite_cpu = to_cpu_flags(finite);
-  const bool* finite_of = finite_cpu.data_ptr<bool>();
-  for (int64_t r = 0; r < rows; ++r)
-    if (!finite_of[r]) {
-      leaving[r] = 1;
-      ++problems_.at(row_problem_[r])->chains_failed;
-    }
-  if (options_.energy_tolerance > -std::numeric_limits<double>::infinity()) {
-    auto reached = to_cpu_flags((chains_.energy <= options_.energy_tolerance) & finite);
-    for (int64_t r = 0; r < rows; ++r) leaving[r] = leaving[r] || reached.data_ptr<bool>()[r];
-  }
-  // The verifier, group by group, on the rows that are finite.
-  if (stats_.steps % options_.verify_every == 0) {
-    std::map<PoolGroup*, std::vector<int64_t>> rows_of_group;
-    for (int64_t r = 0; r < rows; ++r) {
-      const auto& problem = problems_.at(row_problem_[r]);
-      if (problem->group->verifier && finite_of[r]) rows_of_group[problem->group.get()].push_back(r);
-    }
-    for (auto& [group, group_rows] : rows_of_group) {
-      auto index = torch::tensor(group_rows, torch::kLong).to(options_.device);
-      std::vector<int64_t> locals;
-      for (int64_t r : group_rows) locals.push_back(problems_.at(row_problem_[r])->local);
-      auto accepted = to_cpu_flags(group->verifier(space_.decode(chains_.y.index_select(0, index)),
-                                                   torch::tensor(locals, torch::kLong).to(options_.device)));
-      for (size_t i = 0; i < group_rows.size(); ++i) {
-        if (!accepted.data_ptr<bool>()[i]) continue;
-        const int64_t r = group_rows[i];
-        Problem& problem = *problems_.at(row_problem_[r]);
-        leaving[r] = 1;
-        if (problem.result.verified) continue;
-        problem.result.verified = true;
-        problem.result.answer = chains_.y[r].clone();
-        problem.result.energy = chains_.energy[r].item<double>();
-        problem.result.best_chain = r - (std::find(row_problem_.begin(), row_problem_.end(), row_problem_[r]) - row_problem_.begin());
-        if (options_.stop_problem_on_verified) {
-          problem.finishing = true;
-          problem.why = PoolStop::VERIFIED;
-        }
-      }
-    }
-  }
-  // Budgets and cancellation, problem by problem.
-  for (auto& [key, problem] : problems_) {
-    if (problem->finishing) continue;
-    const PoolGroup& group = *problem->group;
-    if (is_cancelled(group.cancel)) {
-      problem->finishing = true;
-      problem->why = PoolStop::CANCELLED;
-    } else if (Clock::now() >= group.deadline) {
-      problem->finishing = true;
-      problem->why = PoolStop::DEADLINE;
-    } else if ((group.max_steps > 0 && stats_.steps - problem->joined_step >= group.max_steps) ||
-               (group.max_ms > 0 && milliseconds_since(problem->joined) >= group.max_ms)) {
-      problem->finishing = true;
-      problem->why = PoolStop::BUDGET;
-    }
-  }
-  for (int64_t r = 0; r < rows; ++r)
-    if (problems_.at(row_problem_[r])->finishing) leaving[r] = 1;
-  if (std::find(leaving.begin(), leaving.end(), 1) != leaving.end()) remove_rows(leaving);
+StepContext ChainPool::context() const {
+  StepContext context;
+  context.step = clock_;
+  context.progress = schedule_progress();
+  context.noise = noise_.get();
+  context.deadline = live_.empty() ? Clock::time_point::max() : latest_time_left();
+  return context;
 }
 
-void ChainPool::remove_rows(const std::vector<char>& leaving) {
-  const int64_t rows = chains_.rows();
-  std::vector<int64_t> keep, gone;
-  for (int64_t r = 0; r < rows; ++r) (leaving[r] ? gone : keep).push_back(r);
-  // Fold each leaving row's result into its problem: the lowest finite energy wins (a verified
-  // answer is already final).
-  auto gone_index = torch::tensor(gone, torch::kLong).to(options_.device);
-  const auto& energy_source = options_.track_best ? best_energy_ : chains_.energy;
-  const auto& state_source = options_.track_best ? best_state_ : chains_.y;
-  auto gone_energy = energy_source.index_select(0, gone_index).to(torch::kCPU).to(torch::kDouble).contiguous();
-  std::map<int64_t, int64_t> first_row_of;  // problem key -> its first row (chain 0)
-  for (int64_t r = rows - 1; r >= 0; --r) first_row_of[row_problem_[r]] = r;
-  for (size_t i = 0; i < gone.size(); ++i) {
-    const int64_t r = gone[i];
-    Problem& problem = *problems_.at(row_problem_[r]);
-    --problem.chains_left;
-    const double e = gone_energy.data_ptr<double>()[i];
-    if (problem.result.verified || !std::isfinite(e)) continue;
-    if (problem.result.best_chain < 0 || e < problem.result.energy) {
-      problem.result.energy = e;
-      problem.result.answer = state_source[r].clone();
-      problem.result.best_chain = r - first_row_of[row_problem_[r]];
-    }
+bool ChainPool::step() {
+  join_waiting();
+  if (engine_->rows() == 0) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return !waiting_.empty();
   }
-  std::vector<std::shared_ptr<Problem>> finished;
-  for (int64_t r : gone) {
-    auto found = problems_.find(row_problem_[r]);
-    if (found != problems_.end() && found->second->chains_left == 0) {
-      finished.push_back(found->second);
-      problems_.erase(found);
-    }
-  }
-  // Compact the batch.
-  auto keep_index = torch::tensor(keep, torch::kLong).to(options_.device);
-  std::vector<int64_t> kept_problem;
-  for (int64_t r : keep) kept_problem.push_back(row_problem_[r]);
-  row_problem_ = std::move(kept_problem);
-  chains_ = chains_.select_rows(keep_index);
-  best_energy_ = best_energy_.index_select(0, keep_index);
-  best_state_ = best_state_.index_select(0, keep_index);
-  target_ = target_.select_rows(keep_index);
-  sampler_->keep_rows(keep_index, target_);
+  const int64_t rows = engine_->rows(), evaluations_before = engine_->evaluations();
+  engine_->step(context());
+  ++clock_;
+  const double per_row = double(engine_->evaluations() - evaluations_before) / double(rows);
+  for (auto& [id, problem] : live_) problem.evaluations += per_row * double(problem.chains_left);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stats_.running_rows = chains_.rows();
-    stats_.evaluations = static_cast<int64_t>(evaluations_carried_) + target_.evaluations();
+    ++stats_.steps;
+    stats_.row_steps += rows;
   }
-  // Report.
-  for (auto& problem : finished) {
-    ProblemResult& result = problem->result;
-    PoolGroup& group = *problem->group;
-    result.failed = problem->chains_failed == options_.chains;
-    result.steps = stats_.steps - problem->joined_step;
-    result.evaluations = static_cast<int64_t>(std::llround(problem->evaluations));
-    result.elapsed_ms = milliseconds_since(problem->joined);
-    if (!result.answer.defined()) result.answer = torch::full(space_.shape, std::nan(""), chains_.y.options());
-    if (!result.verified && !result.failed && group.verifier) {  // the verifier's last word
-      auto accepted = group.verifier(space_.decode(result.answer.unsqueeze(0)),
-                                     torch::tensor({problem->local}, torch::kLong).to(options_.device));
-      result.verified = accepted.to(torch::kCPU).to(torch::kBool).item<bool>();
+  settle(/*after_step=*/true);
+  return true;
+}
+
+void ChainPool::settle(bool after_step) {
+  torch::NoGradGuard no_grad;
+  // Problems whose own time ends now, decided on the host.
+  std::unordered_set<int64_t> leaving;
+  for (auto& [id, problem] : live_) {
+    const PoolGroup& group = *problem.group;
+    if (is_cancelled(group.cancel)) {
+      problem.why = PoolStop::CANCELLED;
+    } else if (Clock::now() >= group.deadline) {
+      problem.why = PoolStop::DEADLINE;
+    } else if ((group.max_steps > 0 && clock_ - problem.joined_step >= group.max_steps) ||
+               (group.max_ms > 0 && milliseconds_since(problem.joined) >= group.max_ms) ||
+               (group.max_evaluations > 0 && problem.evaluations >= double(group.max_evaluations))) {
+      problem.why = PoolStop::BUDGET;
+    } else {
+      continue;
     }
-    PoolStop why = problem->finishing ? problem->why : PoolStop::STOPPED;
+    problem.leaving = true;
+    leaving.insert(id);
+  }
+  engine_->settle(clock_, after_step, leaving, [this](const ChainExit& exit) { record(exit); });
+  report_finished();
+}
+
+void ChainPool::record(const ChainExit& exit) {
+  // One host read of the stopped chains' energies and evaluations.
+  const auto figures = host_copy(torch::stack({exit.energy.to(torch::kDouble), exit.evaluations}));
+  const auto figure = figures.accessor<double, 2>();
+  const int64_t per_problem = options_.rules.chains;
+  for (size_t i = 0; i < exit.chain_ids.size(); ++i) {
+    const int64_t id = exit.chain_ids[i] / per_problem, chain = exit.chain_ids[i] % per_problem;
+    Live& problem = live_.at(id);
+    ChainRecord& record = problem.chains[chain];
+    record.status = exit.statuses[i];
+    record.energy = figure[0][int64_t(i)];
+    record.evaluations = figure[1][int64_t(i)];
+    record.stop_step = exit.step - problem.joined_step;
+    record.stop_ms = milliseconds_since(problem.joined);
+    problem.states[chain] = exit.state[int64_t(i)];
+    if (--problem.chains_left == 0) finished_.push_back(id);
+  }
+}
+
+void ChainPool::report_finished() {
+  if (finished_.empty()) return;
+  std::vector<int64_t> finished;
+  finished.swap(finished_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.running_rows = engine_->rows();
+    stats_.evaluations = engine_->evaluations();
+  }
+  // Resolved as run_sampler resolves a problem; the verifier's last word, group by group, on the
+  // best answers it has not accepted.
+  std::map<PoolGroup*, std::vector<int64_t>> unverified;
+  std::map<int64_t, ProblemResult> results;
+  for (int64_t id : finished) {
+    Live& problem = live_.at(id);
+    ProblemResult result = resolve_problem(problem.chains);
+    result.answer = problem.states[result.best_chain];
+    if (!result.verified && !result.failed && problem.group->verifier) unverified[problem.group.get()].push_back(id);
+    results[id] = std::move(result);
+  }
+  for (auto& [group, ids] : unverified) {
+    std::vector<torch::Tensor> answers;
+    std::vector<int64_t> locals;
+    for (int64_t id : ids) {
+      answers.push_back(results[id].answer);
+      locals.push_back(live_.at(id).local);
+    }
+    auto accepted = host_copy(group->verifier(space_.decode(torch::stack(answers)),
+                                              torch::tensor(locals, torch::kLong).to(options_.device))
+                                  .to(torch::kBool));
+    for (size_t i = 0; i < ids.size(); ++i)
+      if (accepted.data_ptr<bool>()[i]) results[ids[i]].verified = true;
+  }
+  for (int64_t id : finished) {
+    auto found = live_.find(id);
+    Live problem = std::move(found->second);
+    live_.erase(found);
+    ProblemResult& result = results[id];
+    PoolStop why = problem.leaving ? problem.why : PoolStop::STOPPED;
     if (result.verified && why != PoolStop::CANCELLED) why = PoolStop::VERIFIED;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ++stats_.problems_finished;
       stats_.problems_verified += result.verified ? 1 : 0;
     }
-    if (group.on_finished) group.on_finished(problem->local, result, why);
+    if (problem.group->on_finished) problem.group->on_finished(problem.local, result, why);
   }
 }
 
@@ -440,12 +320,14 @@ void ChainPool::cancel_all() {
     stats_.waiting_problems = 0;
   }
   for (auto& group : waiting) finish_unrun(*group, PoolStop::CANCELLED, false);
-  if (chains_.rows() == 0) return;
-  for (auto& [key, problem] : problems_) {
-    problem->finishing = true;
-    problem->why = PoolStop::CANCELLED;
+  if (engine_->rows() == 0) return;
+  for (auto& [id, problem] : live_) {
+    problem.leaving = true;
+    problem.why = PoolStop::CANCELLED;
   }
-  remove_rows(std::vector<char>(chains_.rows(), 1));
+  torch::NoGradGuard no_grad;
+  engine_->stop_all(clock_, [this](const ChainExit& exit) { record(exit); });
+  report_finished();
 }
 
 }  // namespace ebm

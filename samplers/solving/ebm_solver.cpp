@@ -1,6 +1,7 @@
 // The EBM as a harness Solver, and the parsing of every harness solver spec (task_solver.h).
 #include "ebm/samplers/task_solver.h"
 
+#include "ebm/learning/ar_baseline.h"
 #include "ebm/samplers/registry.h"
 
 #include <torch/nn/module.h>
@@ -77,36 +78,6 @@ class EbmSolver : public Solver {
 
 }  // namespace
 
-std::pair<std::vector<std::string>, std::string> split_solver_spec(const std::string& text,
-                                                                   const std::string& last_key) {
-  std::string head = text, rest;
-  const auto at = text.find("," + last_key + "=");
-  if (at != std::string::npos) {
-    head = text.substr(0, at);
-    rest = text.substr(at + last_key.size() + 2);
-  } else if (text.rfind(last_key + "=", 0) == 0) {
-    head.clear();
-    rest = text.substr(last_key.size() + 1);
-  }
-  std::vector<std::string> parts;
-  size_t from = 0;
-  while (!head.empty()) {
-    const auto comma = head.find(',', from);
-    parts.push_back(head.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
-    if (comma == std::string::npos) break;
-    from = comma + 1;
-  }
-  return {parts, rest};
-}
-
-double parse_budget_ms(const std::string& spec, const std::string& text) {
-  char* end = nullptr;
-  const double ms = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !(ms > 0) || !(ms <= 8.64e7))
-    throw std::invalid_argument("solver " + excerpt(spec, 80) + ": budget must be milliseconds > 0 (at most 8.64e7, a day), got " + excerpt(text));
-  return ms;
-}
-
 SolverPtr make_ebm_solver(const TaskPtr& task, const std::string& spec, const SolverContext& context) {
   EbmSettings settings;
   settings.budget_ms = context.budget_ms;
@@ -167,10 +138,17 @@ SolverPtr make_solver(const TaskPtr& task, const std::string& spec, const Solver
   if (spec == "reference") return reference_solver(task, context);
   if (spec == "ebm" || spec.rfind("ebm-", 0) == 0 || spec.rfind("ebm:", 0) == 0)
     return make_ebm_solver(task, spec, context);
+  if (auto solver = make_ar_solver(task, spec, context)) return solver;
   if (auto solver = task->make_solver(spec, context)) return solver;
   std::string choices = "ebm, ebm-ENERGY, ebm:KEY=VALUE,...,sampler=SPEC, reference";
-  if (!task->solver_help().empty()) choices += ", " + task->solver_help();
+  if (!solver_choices(*task).empty()) choices += ", " + solver_choices(*task);
   throw std::invalid_argument("unknown solver " + excerpt(spec, 80) + " for task '" + task->name() + "' (" + choices + ")");
+}
+
+std::string solver_choices(const Task& task) {
+  std::string choices = task.token_sequence({}) ? ar_solver_help() : "";
+  if (!task.solver_help().empty()) choices += (choices.empty() ? "" : ", ") + task.solver_help();
+  return choices;
 }
 
 }  // namespace ebm

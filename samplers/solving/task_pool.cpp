@@ -1,6 +1,7 @@
 #include "ebm/samplers/task_pool.h"
 
 #include "ebm/samplers/registry.h"
+#include "samplers/solving/task_batches.h"
 
 #include <torch/torch.h>
 
@@ -14,6 +15,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// `budget` and the spec's own `own` (0 = none): the smaller where both are set.
+template <typename T>
+T tighter(T budget, T own) {
+  if (own <= 0) return budget;
+  return budget <= 0 ? own : std::min(budget, own);
+}
+
 }  // namespace
 
 struct TaskPool::Shape {
@@ -24,13 +32,10 @@ struct TaskPool::Shape {
 // One submission while its problems are in flight.
 struct TaskPool::Submitted {
   struct Pending {
-    int64_t remaining = 0;              // driver problems still in a pool
-    std::vector<int64_t> driver;        // its driver problems (group-local), in driver order
-    std::vector<torch::Tensor> states;  // their final states, same order
-    SolvedProblem solved;
+    int64_t remaining = 0;               // driver problems still in a pool
+    std::vector<ProblemResult> results;  // of its driver problems, in driver order
     bool any_unrun = false;
-    bool all_verified = true;
-    PoolStop why = PoolStop::VERIFIED;
+    PoolStop why = PoolStop::VERIFIED;   // the first reason other than VERIFIED among its driver problems
   };
   PoolSubmission submission;
   Clock::time_point submitted;
@@ -42,17 +47,28 @@ TaskPool::TaskPool(TaskPtr task, TaskPoolSettings settings) : task_(std::move(ta
   if (settings_.max_rows < 0) throw std::invalid_argument("pool: max_rows must be >= 0 (0 = unlimited)");
   choice_ = settings_.energy;
   if (choice_.name.empty()) choice_.name = task_->energy_names().front();
-  task_->make_energy(choice_, {}, settings_.device);  // refuses an unknown energy or a missing model now
+  try {
+    task_->make_energy(choice_, {}, settings_.device);  // refuses an unknown energy or a missing model now
+  } catch (const std::exception& e) {
+    throw SubmissionError("energy", e.what());
+  }
+  // Budgets are per problem in a pool: the spec's own steps=, ms= and evals= tighten the request's. A
+  // time budget no spec can exceed stands for "none given" while the spec is checked.
+  constexpr double kNoTimeGiven = 8.64e7;
   DriverOptions defaults;
   defaults.max_steps = 0;
-  defaults.max_ms = 1.0;  // budgets are per problem in a pool; this only satisfies the spec's check
-  SamplerSpec spec = parse_sampler_spec(
-      settings_.sampler.empty() ? task_->default_sampler(choice_.name) : settings_.sampler, defaults);
-  if (spec.driver.restarts > 0 || spec.driver.plateau_steps > 0)
-    throw std::invalid_argument("pool: sampler '" + spec.text + "': restarts and plateau tests are not available "
-                                "in continuous batching; drop restarts= and plateau=");
+  defaults.max_ms = kNoTimeGiven;
+  SamplerSpec spec;
+  try {
+    spec = parse_sampler_spec(settings_.sampler.empty() ? task_->default_sampler(choice_.name) : settings_.sampler,
+                              defaults);
+  } catch (const std::exception& e) {
+    throw SubmissionError("sampler", e.what());
+  }
   spec_text_ = spec.text;
   driver_ = spec.driver;
+  if (driver_.max_ms >= kNoTimeGiven) driver_.max_ms = 0;
+  probe_ = spec.sampler;
   worker_ = std::thread([this] { work(); });
 }
 
@@ -64,14 +80,22 @@ TaskPool::Shape& TaskPool::shape_for(const Encoding& encoding, const ProblemPtr&
   auto found = shapes_.find(key);
   if (found != shapes_.end()) return *found->second;
   auto shape = std::make_unique<Shape>();
-  shape->energy = task_->make_energy(choice_, {first}, settings_.device);
-  DriverOptions defaults = driver_;
+  try {
+    shape->energy = task_->make_energy(choice_, {first}, settings_.device);
+  } catch (const std::exception& e) {
+    throw SubmissionError("energy", e.what());
+  }
+  DriverOptions defaults = driver_;  // the spec's own options; a budget only so that the text parses
+  if (defaults.max_steps == 0 && defaults.max_ms == 0 && defaults.max_evaluations == 0) defaults.max_steps = 1;
   SamplerSpec spec = parse_sampler_spec(spec_text_, defaults);
   PoolOptions options = PoolOptions::from_driver(spec.driver);
   options.max_rows = settings_.max_rows;
-  options.seed = settings_.seed;
   options.device = settings_.device;
-  shape->pool = std::make_unique<ChainPool>(spec.sampler, shape->energy, encoding.space, options);
+  try {
+    shape->pool = std::make_unique<ChainPool>(spec.sampler, shape->energy, encoding.space, options);
+  } catch (const std::exception& e) {
+    throw SubmissionError("sampler", e.what());
+  }
   return *shapes_.emplace(key, std::move(shape)).first->second;
 }
 
@@ -95,67 +119,70 @@ void TaskPool::submit(PoolSubmission submission) {
     PoolGroup group;
   };
   std::vector<Prepared> prepared;
-  size_t first = 0;
-  while (first < problems.size()) {
-    size_t end = first + 1;
-    while (end < problems.size() && task_->batchable(*problems[first], *problems[end])) ++end;
+  for (const auto& [first, end] : batch_ranges(*task_, problems, 0)) {
     std::vector<ProblemPtr> batch(problems.begin() + first, problems.begin() + end);
-    Encoding encoding = task_->encode(batch, settings_.device);
-    std::vector<int64_t> owner = encoding.owner;
-    if (owner.empty())
-      for (size_t i = 0; i < batch.size(); ++i) owner.push_back(static_cast<int64_t>(i));
-    Shape& shape = shape_for(encoding, batch.front());
-    encoding.space = shape.pool->space();
-    for (int64_t p = 0; p < encoding.problems; ++p) {
-      auto& pending = record->problems[first + owner[p]];
-      pending.driver.push_back(p);
-      ++pending.remaining;
+    Encoding encoded_batch;
+    try {
+      encoded_batch = task_->encode(batch, settings_.device);
+    } catch (const std::exception& e) {
+      throw SubmissionError("problems", e.what());
+    }
+    try {
+      encoded_batch.space = sampler_answer_space(*probe_, encoded_batch.space);
+    } catch (const std::exception& e) {
+      throw SubmissionError("sampler", e.what());
+    }
+    const TaskBatch encoded = task_batch(*task_, std::move(encoded_batch), batch.size());
+    Shape& shape = shape_for(encoded.encoding, batch.front());
+    std::vector<int64_t> owner(encoded.encoding.problems);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto& pending = record->problems[first + i];
+      pending.remaining = static_cast<int64_t>(encoded.drivers[i].size());
+      pending.results.resize(encoded.drivers[i].size());
+      for (int64_t p : encoded.drivers[i]) owner[p] = static_cast<int64_t>(i);
     }
     PoolGroup group;
-    group.problems = encoding.problems;
-    group.condition = encoding.condition;
-    group.clamp = encoding.clamp;
-    group.initializer = encoding.initializer;
-    group.verifier = encoding.verifier;
-    group.max_ms = submission.budget_ms;
-    group.max_steps = submission.max_steps;
+    static_cast<ProblemBatch&>(group) = encoded.encoding;
+    group.max_ms = tighter(submission.budget_ms, driver_.max_ms);
+    group.max_steps = tighter(submission.max_steps, driver_.max_steps);
+    group.max_evaluations = driver_.max_evaluations;
     group.deadline = submission.deadline;
     group.cancel = submission.cancel;
     group.seed = submission.seed + first;
-    const size_t offset = first;
-    group.on_finished = [this, record, owner, offset, space = encoding.space](int64_t local, const ProblemResult& result,
-                                                                              PoolStop why) {
+    group.on_finished = [this, record, owner, offset = first, encoded, energy = shape.energy](
+                            int64_t local, const ProblemResult& result, PoolStop why) {
       const size_t index = offset + static_cast<size_t>(owner[local]);
       auto& pending = record->problems[index];
-      const auto position = std::find(pending.driver.begin(), pending.driver.end(), local) - pending.driver.begin();
-      if (pending.states.empty()) pending.states.resize(pending.driver.size());
-      pending.states[position] = result.answer.to(torch::kCPU);
-      SolvedProblem& solved = pending.solved;
-      solved.energy += result.energy;
-      solved.steps = std::max(solved.steps, result.steps);
-      solved.evaluations += result.evaluations;
-      solved.chains = driver_.chains;
+      const auto& drivers = encoded.drivers[owner[local]];
+      pending.results[std::find(drivers.begin(), drivers.end(), local) - drivers.begin()] = result;
       pending.any_unrun = pending.any_unrun || result.best_chain < 0 || result.failed;
-      if (why != PoolStop::VERIFIED) {
-        pending.all_verified = false;
-        if (pending.why == PoolStop::VERIFIED) pending.why = why;
-      }
+      if (why != PoolStop::VERIFIED && pending.why == PoolStop::VERIFIED) pending.why = why;
       if (--pending.remaining > 0) return;
+      const Problem& problem = *record->submission.problems[index];
+      SolvedProblem solved;
+      solved.chains = driver_.chains;
       if (!pending.any_unrun) {
-        solved.answer = task_->decode(*record->submission.problems[index], torch::stack(pending.states));
-        solved.verified = solved.answer && task_->verify(*record->submission.problems[index], *solved.answer);
+        std::vector<torch::Tensor> states;
+        for (const auto& r : pending.results) states.push_back(r.answer);
+        auto final_states = torch::stack(states);
+        auto energies = answer_energies(*energy, encoded.encoding, final_states,
+                                        torch::tensor(drivers, torch::kLong));
+        solved = solved_problem(*task_, problem, pending.results, final_states.to(torch::kCPU), energies,
+                                driver_.chains);
+      } else {
+        for (const auto& r : pending.results) solved.steps = std::max(solved.steps, r.steps);
       }
       solved.ms = std::chrono::duration<double, std::milli>(Clock::now() - record->submitted).count();
       // The pool's verdict is the encoding's batched check; task.verify has the last word either way.
-      PoolStop reported = solved.verified ? PoolStop::VERIFIED : (pending.why == PoolStop::VERIFIED ? PoolStop::STOPPED : pending.why);
+      const PoolStop reported = solved.verified ? PoolStop::VERIFIED
+                                                : (pending.why == PoolStop::VERIFIED ? PoolStop::STOPPED : pending.why);
       if (record->submission.on_result) record->submission.on_result(index, solved, reported);
-      pending.states.clear();
+      pending.results.clear();
       std::lock_guard<std::mutex> lock(mutex_);
       --outstanding_;
       wake_.notify_all();
     };
     prepared.push_back({&shape, std::move(group)});
-    first = end;
   }
   record->submission = std::move(submission);
   {

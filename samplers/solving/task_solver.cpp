@@ -1,6 +1,7 @@
 #include "ebm/samplers/task_solver.h"
 
 #include "ebm/samplers/registry.h"
+#include "samplers/solving/task_batches.h"
 
 #include <torch/torch.h>
 
@@ -14,22 +15,6 @@ namespace ebm {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Consecutive runs of at most `batch` problems that the task lets share one driver batch.
-std::vector<std::pair<size_t, size_t>> batch_ranges(const Task& task, const std::vector<ProblemPtr>& problems,
-                                                    int64_t batch) {
-  std::vector<std::pair<size_t, size_t>> ranges;
-  size_t first = 0;
-  while (first < problems.size()) {
-    size_t end = first + 1;
-    while (end < problems.size() && static_cast<int64_t>(end - first) < batch &&
-           task.batchable(*problems[first], *problems[end]))
-      ++end;
-    ranges.emplace_back(first, end);
-    first = end;
-  }
-  return ranges;
-}
 
 // Records every running chain every `every` steps (SolveReport::chain_trace).
 IterationCallback chain_tracer(const Encoding& encoding, int64_t every, int64_t chains_per_problem,
@@ -68,36 +53,7 @@ IterationCallback chain_tracer(const Encoding& encoding, int64_t every, int64_t 
   };
 }
 
-// Energy of each final state; for categorical spaces that of its decoded one-hot form, where
-// annealed relaxation terms vanish.
-torch::Tensor answer_energies(Energy& energy, const Encoding& encoding, const torch::Tensor& states) {
-  torch::NoGradGuard no_grad;
-  torch::Tensor condition = encoding.condition;
-  torch::Tensor y = states.to(condition.defined() ? condition.device() : states.device());
-  if (encoding.space.is_categorical()) y = encoding.space.encode(encoding.space.decode(y), y.options());
-  return energy.forward(condition, encoding.space.energy_input(y)).to(torch::kCPU).to(torch::kDouble);
-}
-
 }  // namespace
-
-AnswerSpace sampler_answer_space(const Sampler& sampler, const AnswerSpace& space) {
-  try {
-    sampler.check_space(space);
-    return space;
-  } catch (const std::invalid_argument&) {
-    const bool one_hot = space.kind == AnswerKind::OneHot;
-    const bool probabilities = space.kind == AnswerKind::Categorical && space.param == CategoricalParam::Probabilities;
-    if (!one_hot && !probabilities) throw;
-    AnswerSpace other = one_hot ? AnswerSpace::categorical(space.num_variables(), space.num_categories())
-                                : AnswerSpace::one_hot(space.num_variables(), space.num_categories());
-    try {
-      sampler.check_space(other);
-    } catch (const std::invalid_argument&) {
-      sampler.check_space(space);  // report the refusal of the task's own space
-    }
-    return other;
-  }
-}
 
 SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& problems, const EbmSettings& settings,
                               const std::function<void(size_t, size_t)>& progress) {
@@ -127,24 +83,14 @@ SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& p
       break;
     }
     std::vector<ProblemPtr> batch(problems.begin() + first, problems.begin() + end);
-    Encoding encoding = task.encode(batch, settings.device);
-    encoding.space = sampler_answer_space(*spec.sampler, encoding.space);
-    std::vector<int64_t> owner = encoding.owner;
-    if (owner.empty())
-      for (size_t i = 0; i < batch.size(); ++i) owner.push_back(static_cast<int64_t>(i));
-    if (static_cast<int64_t>(owner.size()) != encoding.problems)
-      throw std::logic_error("task '" + task.name() + "': encoding.owner has " + std::to_string(owner.size()) +
-                             " entries for " + std::to_string(encoding.problems) + " driver problems");
+    const TaskBatch encoded = encode_batch(task, batch, *spec.sampler, settings.device);
+    const Encoding& encoding = encoded.encoding;
 
     RunRequest request;
+    static_cast<ProblemBatch&>(request) = encoding;
     request.energy = energy;
-    request.problems = encoding.problems;
-    request.condition = encoding.condition;
     request.space = encoding.space;
-    request.clamp = encoding.clamp;
     request.device = settings.device;
-    request.initializer = encoding.initializer;
-    request.verifier = encoding.verifier;
     request.cancel = settings.cancel;
     report.verifier_in_loop = report.verifier_in_loop || static_cast<bool>(encoding.verifier);
     const bool first_batch = first == 0;
@@ -162,24 +108,12 @@ SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& p
     auto energies = answer_energies(*energy, encoding, final_states);
     final_states = final_states.to(torch::kCPU);
     for (size_t i = 0; i < batch.size(); ++i) {
-      std::vector<int64_t> mine;
-      for (int64_t p = 0; p < encoding.problems; ++p)
-        if (owner[p] == static_cast<int64_t>(i)) mine.push_back(p);
-      SolvedProblem solved;
-      solved.chains = driver.chains;
-      if (!mine.empty()) {
-        auto index = torch::tensor(mine, torch::kLong);
-        solved.answer = task.decode(*batch[i], final_states.index_select(0, index));
-        for (int64_t p : mine) {
-          const ProblemResult& r = result.problems[p];
-          solved.energy += energies[p].item<double>();
-          solved.steps = std::max(solved.steps, r.steps);
-          solved.evaluations += r.evaluations;
-          solved.ms = std::max(solved.ms, r.elapsed_ms);
-        }
-      }
-      solved.verified = solved.answer && task.verify(*batch[i], *solved.answer);
-      report.problems.push_back(std::move(solved));
+      const auto& drivers = encoded.drivers[i];
+      std::vector<ProblemResult> results;
+      for (int64_t p : drivers) results.push_back(result.problems[p]);
+      auto index = torch::tensor(drivers, torch::kLong);
+      report.problems.push_back(solved_problem(task, *batch[i], results, final_states.index_select(0, index),
+                                               energies.index_select(0, index), driver.chains));
     }
     if (progress) progress(end, problems.size());
   }

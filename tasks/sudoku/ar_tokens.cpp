@@ -1,6 +1,5 @@
 #include "tasks/sudoku/ar_tokens.h"
 
-#include <torch/torch.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -173,31 +172,6 @@ std::vector<int64_t> encode_ar(const Board& puzzle, const Board& solution, ArOrd
     }
   }
   return tokens;
-}
-
-ArBatch encode_ar_batch(const std::vector<Board>& puzzles, const std::vector<Board>& solutions, ArOrder order) {
-  if (puzzles.empty() || puzzles.size() != solutions.size())
-    throw std::invalid_argument("ar tokens: batch needs as many solutions as puzzles, at least one");
-  std::vector<std::vector<int64_t>> rows;
-  size_t longest = 0;
-  for (size_t i = 0; i < puzzles.size(); ++i) {
-    if (puzzles[i].box != puzzles.front().box)
-      throw std::invalid_argument("ar tokens: batch mixes board sizes (puzzle " + std::to_string(i) + ")");
-    rows.push_back(encode_ar(puzzles[i], solutions[i], order));
-    longest = std::max(longest, rows.back().size());
-  }
-  const auto B = static_cast<int64_t>(rows.size());
-  ArBatch batch;
-  batch.tokens = torch::zeros({B, static_cast<int64_t>(longest)}, torch::kLong);
-  batch.lengths = torch::zeros({B}, torch::kLong);
-  auto t = batch.tokens.accessor<int64_t, 2>();
-  auto l = batch.lengths.accessor<int64_t, 1>();
-  for (int64_t b = 0; b < B; ++b) {
-    const auto& row = rows[b];
-    for (size_t i = 0; i < row.size(); ++i) t[b][static_cast<int64_t>(i)] = row[i];
-    l[b] = static_cast<int64_t>(row.size());
-  }
-  return batch;
 }
 
 Board decode_ar_answer(const Board& puzzle, const std::vector<int64_t>& answer, ArOrder order) {

@@ -12,11 +12,11 @@
 // The model is prompted with the first N*N + 1 tokens (encode_ar_prompt) and generates the answer
 // part. What decoding may write is ar_masks.h's; decode_ar_answer never repairs anything: what the
 // model wrote is what is verified. 16x16 boards are refused (their digits would collide with SEP).
+// token_sequence.h presents all this to the project's one AR baseline (ebm/learning/ar_baseline.h).
 #pragma once
 
 #include "ebm/tasks/sudoku/board.h"
 
-#include <torch/types.h>
 
 #include <cstdint>
 #include <string>
@@ -64,14 +64,6 @@ std::vector<int64_t> encode_ar_prompt(const Board& puzzle);
 
 // The whole training sequence (prompt + answer part) of (puzzle, solution). Throws as above.
 std::vector<int64_t> encode_ar(const Board& puzzle, const Board& solution, ArOrder order);
-
-struct ArBatch {
-  torch::Tensor tokens;   // int64 [B, L], L = longest sequence, padded with kArBlank (0)
-  torch::Tensor lengths;  // int64 [B], each sequence's true length
-};
-// encode_ar of every pair, on CPU. Throws std::invalid_argument on mismatched or empty lists or
-// boards of different sizes.
-ArBatch encode_ar_batch(const std::vector<Board>& puzzles, const std::vector<Board>& solutions, ArOrder order);
 
 // The board the generated answer tokens describe (prompt NOT included):
 //   fixed   cell i = answer[i] when it is a digit 1..N, else blank (missing tokens too). Givens are

@@ -1,6 +1,11 @@
 #include "tasks/sudoku/energies.h"
 
+#include "ebm/builtin_energies.h"
+#include "ebm/model_files.h"
 #include "tasks/sudoku/encoding.h"
+#include "tasks/sudoku/learned_energy.h"
+
+#include <stdexcept>
 
 #include <torch/torch.h>
 
@@ -20,6 +25,43 @@ EnergyAndGradient SudokuConstraintEnergy::closed_form_energy_and_gradient(const 
                                                                           const torch::Tensor& answer) {
   auto residual = unit_digit_sums(answer, box_) - 1.0;
   return {residual.square().sum({1, 2}), spread_unit_values(residual * 2.0, box_)};
+}
+
+std::string default_sampler_spec(const std::string& energy) {
+  (void)energy;
+  // Tuned on generated hardest-tier puzzles (docs/BENCHMARKS.md): mirror Langevin on the cell
+  // simplices; the purity weight rises from -0.3 (spread out) to 0.6 (commit) every 400 steps,
+  // re-melting the chains that have not been verified; the verifier checks every 5 steps.
+  return "anneal:weight_term=1,weight_start=-0.3,weight_end=0.6,period=400/"
+         "langevin:mirror=true,step=1.0,noise=0.2,chains=16,verify_every=5,track_best=false";
+}
+
+std::string shipped_model_path() { return shipped_model_file("sudoku-energy.ckpt"); }
+
+EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
+                      EnergyPtr learned) {
+  if (kind != "constraint" && kind != "learned" && kind != "combined")
+    throw std::invalid_argument("unknown energy '" + kind + "' (constraint, learned, combined)");
+  auto sum = std::make_shared<WeightedSumEnergy>();
+  // Term 0: the main energy; term 1: purity (annealed by the sampler); term 2: learned (combined).
+  if (kind != "constraint" && !learned) {
+    const std::string path = model.empty() ? shipped_model_path() : model;
+    if (path.empty())
+      throw std::invalid_argument("energy '" + kind + "' needs a learned model: --model FILE (no shipped model found)");
+    learned = load_learned_energy(path, device);
+  }
+  if (learned) {
+    auto* net = dynamic_cast<SudokuEnergyNet*>(learned.get());
+    if (net && net->config().box != box)
+      throw std::invalid_argument("the learned model is for box size " + std::to_string(net->config().box) +
+                                  ", the puzzles have " + std::to_string(box));
+  }
+  if (kind == "learned") sum->add_term(learned, 1.0, "learned");
+  else sum->add_term(std::make_shared<SudokuConstraintEnergy>(box), 1.0, "constraints");
+  sum->add_term(std::make_shared<CategoricalPurityEnergy>(), 0.0, "purity");
+  if (kind == "combined") sum->add_term(learned, 1.0, "learned");
+  sum->to(device);
+  return sum;
 }
 
 }  // namespace ebm::sudoku

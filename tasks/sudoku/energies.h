@@ -7,9 +7,19 @@
 //   why solving pairs it with a purity term (ebm::CategoricalPurityEnergy) whose weight is annealed.
 //   Closed-form gradient: dE/dp[c, d] = 2 * sum over the units u of c of (S[u, d] - 1).
 // The condition (givens) is not used: givens are clamped.
+//
+// The energies the task offers by name (term 1 is always the purity term that the default sampler
+// anneals):
+//   constraint  SudokuConstraintEnergy + purity
+//   learned     the learned network (checkpoint) + purity
+//   combined    constraint + purity + learned
 #pragma once
 
 #include "ebm/energy.h"
+
+#include <torch/types.h>
+
+#include <string>
 
 namespace ebm::sudoku {
 
@@ -27,5 +37,18 @@ class SudokuConstraintEnergy : public Energy {
  private:
   int box_;
 };
+
+// The tuned default sampler spec for an energy kind.
+std::string default_sampler_spec(const std::string& energy);
+
+// The shipped learned energy's path: models/sudoku-energy.ckpt as shipped_model_file (<ebm/model_files.h>)
+// finds it; "" when none exists.
+std::string shipped_model_path();
+
+// The energy of a kind (see above) for boards of box `box`, on `device`: with `learned` when given,
+// else loaded from `model` (or the shipped model) when the kind needs it. Throws std::invalid_argument
+// for an unknown kind, a missing model or a learned model of another box size.
+EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
+                      EnergyPtr learned = nullptr);
 
 }  // namespace ebm::sudoku

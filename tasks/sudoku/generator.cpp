@@ -92,7 +92,7 @@ Board reduce(const Board& start, int target, long node_limit, std::mt19937_64& r
   for (size_t k = order.size(); k > 1; --k) std::swap(order[k - 1], order[rng() % k]);
 
   int givens = count_givens(puzzle);
-  SolveOptions options;
+  ReferenceOptions options;
   options.max_nodes = node_limit;
   for (int cell : order) {
     if (target > 0 && givens <= target) break;
@@ -102,7 +102,7 @@ Board reduce(const Board& start, int target, long node_limit, std::mt19937_64& r
     // The puzzle stays unique iff no solution puts another digit in the blanked cell.
     options.forbid_cell = cell;
     options.forbid_digit = digit;
-    const SolveResult other = solve(puzzle, options);
+    const ReferenceResult other = reference_solve(puzzle, options);
     if (other.solved() || other.hit_node_limit) {
       puzzle.cells[cell] = digit;
     } else {
@@ -133,10 +133,10 @@ Board grid_in_split(int box, Split split, std::mt19937_64& rng) {
 
 // The DLX effort of a full uniqueness search on `puzzle`, into p.search_nodes and p.guesses.
 void measure_effort(GeneratedPuzzle& p, long node_limit) {
-  SolveOptions measure;
+  ReferenceOptions measure;
   measure.max_solutions = 2;
   measure.max_nodes = node_limit;
-  const SolveResult effort = solve(p.puzzle, measure);
+  const ReferenceResult effort = reference_solve(p.puzzle, measure);
   p.search_nodes = effort.nodes;
   p.guesses = static_cast<int>(effort.guesses);
 }

@@ -4,7 +4,7 @@
 // random until it lies in the requested split (below), visit its cells in a random order and blank each one whose removal keeps the solution unique (proved with the DLX solver),
 // stopping at a target number of givens or, for the minimal tiers, after one full pass (the result is
 // then minimal: no given can be removed without losing uniqueness). Difficulty is the DLX search
-// effort of a full uniqueness search on the finished puzzle (solve(puzzle, 2): `guesses` and `nodes`).
+// effort of a full uniqueness search on the finished puzzle (reference_solve(puzzle, 2): `guesses` and `nodes`).
 //
 // Splits (ebm/task.h): a puzzle belongs to the split of its solution grid,
 // split_of(solution_fingerprint(solution)) with solution_fingerprint = content_fingerprint(to_line(grid)),
@@ -28,7 +28,7 @@
 // budgets below that did not happen in the calibration runs (9x9).
 //
 // Calibration, 9x9, measured with this code (g++ 12 -O2, one thread of a shared 2-core VM; 1000
-// puzzles per tier, 400 for hardest; "guesses" and "nodes" from solve(puzzle, 2)):
+// puzzles per tier, 400 for hardest; "guesses" and "nodes" from reference_solve(puzzle, 2)):
 //
 //   tier      givens mean [min-max]  guesses mean / median [p10-p90]  nodes mean  ms per puzzle
 //   easy      37.9 [36-40]           0    / 0  [0-0]                   43          0.2
@@ -62,7 +62,7 @@ namespace ebm::sudoku {
 
 enum class Tier { easy, medium, hard, expert, hardest, extreme };
 
-// The DLX guesses (solve(puzzle, 2)) an extreme-tier 9x9 puzzle needs at least: the effort of the
+// The DLX guesses (reference_solve(puzzle, 2)) an extreme-tier 9x9 puzzle needs at least: the effort of the
 // easiest of the published hardest puzzles we measured (AI Escargot 71; Inkala 2010 160, Easter
 // Monster 341), so the tier lies in that class by this measure.
 constexpr int kExtremeGuesses = 70;
@@ -99,7 +99,7 @@ struct GeneratedPuzzle {
   Board puzzle;          // givens, unique solution
   Board solution;        // that solution
   int givens = 0;        // count_givens(puzzle)
-  long search_nodes = 0; // DLX effort of solve(puzzle, 2), the difficulty measure (capped on 16x16,
+  long search_nodes = 0; // DLX effort of reference_solve(puzzle, 2), the difficulty measure (capped on 16x16,
   int guesses = 0;       //   see above)
 };
 

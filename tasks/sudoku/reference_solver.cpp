@@ -12,10 +12,10 @@ namespace {
 // are the four nodes of each candidate row.
 class Dlx {
  public:
-  Dlx(const Board& puzzle, const SolveOptions& options)
+  Dlx(const Board& puzzle, const ReferenceOptions& options)
       : puzzle_(puzzle), options_(options), n_(puzzle.size()) {}
 
-  SolveResult run() {
+  ReferenceResult run() {
     result_.first = Board(puzzle_.box);
     if (build()) {
       stack_.assign(n_ * n_, 0);
@@ -177,41 +177,41 @@ class Dlx {
   }
 
   const Board& puzzle_;
-  const SolveOptions& options_;
+  const ReferenceOptions& options_;
   int n_ = 0;
   std::vector<int> left_, right_, up_, down_, column_, candidate_, size_;
   std::vector<int> stack_;
   std::vector<int> rows_;
   int rows_top_ = 0;
-  SolveResult result_;
+  ReferenceResult result_;
 };
 
 }  // namespace
 
-SolveResult solve(const Board& puzzle, const SolveOptions& options) {
+ReferenceResult reference_solve(const Board& puzzle, const ReferenceOptions& options) {
   if (!puzzle.well_formed()) throw std::invalid_argument("sudoku solve: puzzle is malformed");
   if (options.max_solutions < 1) throw std::invalid_argument("sudoku solve: max_solutions must be >= 1");
   return Dlx(puzzle, options).run();
 }
 
-SolveResult solve(const Board& puzzle, int max_solutions) {
-  SolveOptions options;
+ReferenceResult reference_solve(const Board& puzzle, int max_solutions) {
+  ReferenceOptions options;
   options.max_solutions = max_solutions;
-  return solve(puzzle, options);
+  return reference_solve(puzzle, options);
 }
 
 int count_solutions(const Board& puzzle, int cap) {
-  return solve(puzzle, cap).solutions;
+  return reference_solve(puzzle, cap).solutions;
 }
 
 Board random_grid(int box, std::mt19937_64& rng) {
   const Board blank(box);
-  SolveOptions options;
+  ReferenceOptions options;
   options.rng = &rng;
   // A shuffled search is occasionally led into a long dead end (16x16); restart those.
   options.max_nodes = 16L * blank.cell_count();
   while (true) {
-    SolveResult result = solve(blank, options);
+    ReferenceResult result = reference_solve(blank, options);
     if (result.solved()) return result.first;
   }
 }

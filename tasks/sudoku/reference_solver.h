@@ -21,7 +21,7 @@
 
 namespace ebm::sudoku {
 
-struct SolveOptions {
+struct ReferenceOptions {
   int max_solutions = 1;           // stop once this many solutions are found (>= 1)
   long max_nodes = 0;              // stop after this many search nodes; 0 = no limit
   std::mt19937_64* rng = nullptr;  // null: rows of a column are tried in fixed order; otherwise in a
@@ -30,7 +30,7 @@ struct SolveOptions {
   int forbid_digit = 0;            //   the search; -1 / 0 = none. A given equal to it means 0 solutions.
 };
 
-struct SolveResult {
+struct ReferenceResult {
   int solutions = 0;      // solutions found, at most max_solutions
   Board first;            // the first solution found; all blanks when solutions == 0
   long nodes = 0;         // search statistics, see above
@@ -45,8 +45,8 @@ struct SolveResult {
 // Measured cost on 9x9 (g++ 12 -O2, one core): random minimal puzzles 12 us median to solve; the
 // generator's "hardest" tier 20 us median, 34 us p90; Arto Inkala's puzzle (3757 nodes, 160 guesses)
 // 250 us to solve and 460 us to prove unique (max_solutions = 2).
-SolveResult solve(const Board& puzzle, const SolveOptions& options);
-SolveResult solve(const Board& puzzle, int max_solutions = 1);
+ReferenceResult reference_solve(const Board& puzzle, const ReferenceOptions& options);
+ReferenceResult reference_solve(const Board& puzzle, int max_solutions = 1);
 
 // Number of solutions, capped at `cap` (default 2: 0 = none, 1 = unique, 2 = several).
 int count_solutions(const Board& puzzle, int cap = 2);

@@ -1,14 +1,15 @@
 #include "tasks/sudoku/task.h"
 
 #include "ebm/solver.h"
-#include "tasks/sudoku/ar_harness_solver.h"
+#include "ebm/token_sequence.h"
 #include "tasks/sudoku/encoding.h"
 #include "tasks/sudoku/energies.h"
 #include "tasks/sudoku/generator.h"
 #include "tasks/sudoku/learned_energy.h"
 #include "tasks/sudoku/reference_solver.h"
-#include "ebm/tasks/sudoku/solver.h"
+#include "tasks/sudoku/token_sequence.h"
 #include "tasks/sudoku/training.h"
+#include "tasks/sudoku/training_data.h"
 
 #include <torch/torch.h>
 
@@ -20,10 +21,25 @@ namespace ebm::sudoku {
 
 namespace {
 
+// Generation's parameters: the tier, and the box size (shared with training, energy_training_parameters).
 const std::vector<ParameterInfo>& generate_parameters() {
+  static const std::vector<ParameterInfo> infos = [] {
+    std::vector<ParameterInfo> list = {{"tier", "hardest", "generated difficulty: " + tier_names(), kGenerateParameter}};
+    for (const auto& info : energy_training_parameters())
+      if (info.name == "box") list.push_back(info);
+    return list;
+  }();
+  return infos;
+}
+
+// Training's own parameters beyond the energy's: which model, and the AR baseline's token order.
+const std::vector<ParameterInfo>& model_parameters() {
   static const std::vector<ParameterInfo> infos = {
-      {"tier", "hardest", "generated difficulty: " + tier_names(), kGenerateParameter},
-      {"box", "3", "box size of generated puzzles: 2 (4x4), 3 (9x9), 4 (16x16)", kGenerateParameter},
+      {"model", "energy", "what to train: energy (the learned energy) | ar (the autoregressive baseline)",
+       kTrainParameter},
+      {"order", "fixed",
+       "AR tokens: fixed (the digits row-major) | solver ((cell, digit) pairs in a deductive solver's order)",
+       kTrainParameter},
   };
   return infos;
 }
@@ -55,8 +71,9 @@ class SudokuTask : public Task {
            "else 'unsolved'. Exit status 0 when every puzzle is verified, else 3.";
   }
   std::vector<ParameterInfo> parameters() const override {
-    auto infos = generate_parameters();
+    std::vector<ParameterInfo> infos = {generate_parameters().front()};  // tier (box is the energy's)
     for (auto& p : energy_training_parameters()) infos.push_back(p);
+    for (auto& p : model_parameters()) infos.push_back(p);
     return infos;
   }
   std::string file_extension() const override { return ".csv"; }
@@ -100,7 +117,7 @@ class SudokuTask : public Task {
   // The split of a puzzle is that of its solution grid (generator.h); the reference finds the grid.
   uint64_t split_fingerprint(const Problem& problem) const override {
     const Board& puzzle = puzzle_of(problem);
-    auto result = sudoku::solve(puzzle, 1);
+    auto result = sudoku::reference_solve(puzzle, 1);
     return result.solutions > 0 ? solution_fingerprint(result.first) : fingerprint(problem);
   }
 
@@ -200,22 +217,21 @@ class SudokuTask : public Task {
 
   std::string reference_name() const override { return "dlx"; }
   AnswerPtr solve_reference(const Problem& problem, double) const override {
-    auto result = sudoku::solve(puzzle_of(problem), 1);
+    auto result = sudoku::reference_solve(puzzle_of(problem), 1);
     return result.solutions > 0 ? make_answer(result.first) : nullptr;
   }
 
-  std::unique_ptr<Solver> make_solver(const std::string& spec, const SolverContext& context) const override {
-    if (spec != "ar" && spec.rfind("ar:", 0) != 0) return nullptr;
-    return make_ar_solver(spec, context);
+  std::shared_ptr<const TokenSequence> token_sequence(const TaskParameters& parameters) const override {
+    return token_sequence_of(parameters);
   }
+  std::vector<std::string> learned_models() const override { return {"energy"}; }
   std::unique_ptr<TrainingRecipe> training_recipe(const TrainingOptions& options,
                                                   const TaskParameters& parameters) const override {
     return energy_training_recipe(options, parameters);
   }
-  std::string solver_help() const override {
-    return "ar[:MODEL][,budget=MS][,decode=greedy|sample:T|beam:W|best-of:N[,verifier]|until-verified:N] (the "
-           "autoregressive baseline; default models/sudoku-ar.ckpt; a 4x4 model for 4x4 puzzles; until-verified "
-           "samples N per puzzle per round until one verifies or the budget, default --budget-ms, is spent)";
+  std::unique_ptr<ExampleStream> example_stream(const TrainingOptions& options,
+                                                const TaskParameters& parameters) const override {
+    return make_example_stream(options, parameters);
   }
 };
 

@@ -1,10 +1,11 @@
 #include "tasks/sudoku/training.h"
 
-#include "ebm/learning/objectives.h"
+#include "ebm/learning/training_objectives.h"
 #include "ebm/learning/training_records.h"
 #include "ebm/samplers/registry.h"
 #include "tasks/sudoku/encoding.h"
-#include "ebm/tasks/sudoku/solver.h"
+#include "ebm/samplers/task_solver.h"
+#include "tasks/sudoku/task.h"
 #include "tasks/sudoku/training_data.h"
 
 #include <torch/torch.h>
@@ -27,14 +28,14 @@ torch::Tensor sample_negatives(SudokuEnergyNet& net, const torch::Tensor& givens
   request.condition = givens;
   request.space = answer_space(box);
   request.clamp = givens_clamp(request.space, givens, start.options());
-  request.device = s.device;
+  request.device = s.loop.device;
   request.initializer = [&start](const torch::Tensor& problems, torch::Generator&) {
     return start.index_select(0, problems);
   };
   SamplerSpec spec = parse_sampler_spec("langevin:mirror=true,step=0.5,noise=0.1,track_best=false,steps=" +
                                         std::to_string(s.negative_steps));
   // Each data-parallel rank samples its own negatives (rank 0 with the single-process seed).
-  spec.driver.seed = s.seed * 7 + static_cast<uint64_t>(step) + static_cast<uint64_t>(s.rank) * 1000003;
+  spec.driver.seed = s.loop.seed * 7 + static_cast<uint64_t>(step) + static_cast<uint64_t>(s.loop.rank) * 1000003;
   RunResult result = run_sampler(*spec.sampler, request, spec.driver);
   for (auto& p : net.parameters()) p.requires_grad_(true);
   return result.best_states;
@@ -49,15 +50,15 @@ std::string objective_formula(const TrainSettings& s) {
 
 class EnergyRecipe : public TrainingRecipe {
  public:
-  explicit EnergyRecipe(const TrainSettings& s) : s_(s), loop_(training_options_of(s)), shard_(shard_rows(loop_, s.batch)) {
+  explicit EnergyRecipe(const TrainSettings& s) : s_(s), shard_(shard_rows(s.loop, s.loop.batch)) {
     if (!(s.t_min > 0 && s.t_min < 1)) throw std::invalid_argument("train: t-min must be in (0, 1)");
     if (s.objective != "denoising" && s.objective != "contrastive")
       throw std::invalid_argument("train: objective must be denoising or contrastive, got '" + s.objective + "'");
     if (s.negative_steps < 1) throw std::invalid_argument("train: negative-steps must be >= 1");
-    if (s.train_puzzles < 1) throw std::invalid_argument("train: train-puzzles must be >= 1");
-    seed_initialisation(s.seed);
+    if (s.data.train_puzzles < 1) throw std::invalid_argument("train: train-puzzles must be >= 1");
+    seed_initialisation(s.loop.seed);
     net_ = std::make_shared<SudokuEnergyNet>(s.architecture);
-    net_->to(s.device);
+    net_->to(s.loop.device);
   }
 
   std::string describe() const override {
@@ -70,17 +71,17 @@ class EnergyRecipe : public TrainingRecipe {
   }
 
   void prepare(std::ostream& log) override {
-    data_ = prepare_training_data(static_cast<int>(s_.architecture.box), data_settings_of(s_), log);
-    givens_ = encode_givens(data_.puzzles).to(s_.device);
+    data_ = prepare_training_data(static_cast<int>(s_.architecture.box), s_.data, log);
+    givens_ = encode_givens(data_.puzzles).to(s_.loop.device);
     clean_ = one_hot_boards(data_.solutions, float_options());
   }
 
   // The step's whole batch is drawn (boards, t, z, in this order), then this process keeps its rows.
   torch::Tensor loss(int64_t step) override {
-    auto [gen, batch_index] = draw_step(s_.seed, step, data_.puzzles.size(), s_.batch, s_.device);
+    auto [gen, batch_index] = draw_step(s_.loop.seed, step, data_.puzzles.size(), s_.loop.batch, s_.loop.device);
     const int64_t n = s_.architecture.box * s_.architecture.box;
-    auto batch_t = torch::rand({s_.batch, 1, 1}, gen, float_options()) * (1.0 - s_.t_min) + s_.t_min;
-    auto batch_z = torch::randn({s_.batch, n * n, n}, gen, float_options());
+    auto batch_t = torch::rand({s_.loop.batch, 1, 1}, gen, float_options()) * (1.0 - s_.t_min) + s_.t_min;
+    auto batch_z = torch::randn({s_.loop.batch, n * n, n}, gen, float_options());
     const auto [begin, end] = shard_;
     auto index = batch_index.narrow(0, begin, end - begin);
     auto givens = givens_.index_select(0, index);
@@ -92,48 +93,48 @@ class EnergyRecipe : public TrainingRecipe {
     if (s_.objective == "contrastive")  // equal terms per board: the shard means average to the batch's
       return contrastive_loss(*net_, givens, clean, sample_negatives(*net_, givens, noisy, s_, step));
     auto loss = denoising_gradient_loss(*net_, givens, noisy, clean, free);
-    if (s_.world_size == 1) return loss;
+    if (s_.loop.world_size == 1) return loss;
     // A mean over free cells, whose number differs per board: weighted to this shard's share.
     const double batch_free = (givens_.index_select(0, batch_index) < 0).sum().item<double>();
-    return loss * shard_mean_weight(loop_, (givens < 0).sum().item<double>(), batch_free);
+    return loss * shard_mean_weight(s_.loop, (givens < 0).sum().item<double>(), batch_free);
   }
 
   nlohmann::json validate(int64_t step, std::ostream& log) override {
     const double learned = validation_rate("learned");
     const double combined = validation_rate("combined");
-    log << "validation at step " << step << ": solved " << learned * 100 << "% (learned), " << combined * 100
-        << "% (combined) of " << data_.validation.size() << " hardest-tier puzzles at " << s_.validation_budget_ms
-        << " ms\n";
-    auto record = validation_record(data_.validation.size(), s_.seed);
+    auto record = validation_record(s_.data, data_.validation.size());
     record["budget_ms"] = s_.validation_budget_ms;
+    log << "validation at step " << step << ": solved " << learned * 100 << "% (learned), " << combined * 100
+        << "% (combined) of " << data_.validation.size() << " " << record["tier"].get<std::string>()
+        << "-tier puzzles at " << s_.validation_budget_ms << " ms\n";
     return {{"validation_solved_learned", learned}, {"validation_solved_combined", combined}, {"validation", record}};
   }
 
   nlohmann::json recipe() const override {
-    return {{"data", data_record(data_settings_of(s_), data_.puzzles.size())},
+    return {{"data", data_record(s_.data, data_.puzzles.size())},
             {"objective", objective_formula(s_)},
             {"t_min", s_.t_min}};
   }
 
  private:
-  torch::TensorOptions float_options() const { return torch::TensorOptions().dtype(torch::kFloat).device(s_.device); }
+  torch::TensorOptions float_options() const { return torch::TensorOptions().dtype(torch::kFloat).device(s_.loop.device); }
 
   double validation_rate(const std::string& energy) {
-    SolverSettings settings;
-    settings.energy = energy;
-    settings.learned = net_;
+    std::vector<ProblemPtr> problems;
+    for (const auto& puzzle : data_.validation) problems.push_back(make_problem(puzzle, "validation"));
+    EbmSettings settings;
+    settings.energy = {energy, "", net_};
     settings.budget_ms = s_.validation_budget_ms;
-    settings.batch = static_cast<int64_t>(data_.validation.size());
-    settings.device = s_.device;
+    settings.batch = static_cast<int64_t>(problems.size());
+    settings.device = s_.loop.device;
     settings.seed = 1;
-    auto report = solve(data_.validation, settings);
+    auto report = solve_with_energy(*make_task(), problems, settings);
     double ok = 0;
-    for (const auto& p : report.puzzles) ok += p.verified;
-    return ok / static_cast<double>(data_.validation.size());
+    for (const auto& p : report.problems) ok += p.verified;
+    return ok / static_cast<double>(problems.size());
   }
 
   TrainSettings s_;
-  TrainingOptions loop_;               // s_'s loop fields, for shard_rows / shard_mean_weight
   std::pair<int64_t, int64_t> shard_;  // this process's rows of every batch
   std::shared_ptr<SudokuEnergyNet> net_;
   TrainingData data_;
@@ -145,6 +146,7 @@ class EnergyRecipe : public TrainingRecipe {
 std::vector<ParameterInfo> energy_training_parameters() {
   const TrainSettings d;
   std::vector<ParameterInfo> infos = {
+      {"box", "3", "box size: 2 (4x4), 3 (9x9), 4 (16x16; not the AR baseline)", kGenerateParameter | kTrainParameter},
       {"hidden", default_text(d.architecture.hidden), "hidden width per cell", kTrainParameter},
       {"layers", default_text(d.architecture.layers), "message-passing layers", kTrainParameter},
       {"objective", d.objective, "denoising (gradient matching) | contrastive (sampler negatives)", kTrainParameter},
@@ -161,8 +163,9 @@ std::unique_ptr<TrainingRecipe> energy_training_recipe(const TrainingOptions& op
                                                        const TaskParameters& parameters) {
   const auto infos = energy_training_parameters();
   TrainSettings s;
-  apply_training_options(options, s);
-  apply_data_parameters(parameters, s);
+  s.loop = options;
+  s.data = data_settings(parameters, options.seed);
+  s.architecture.box = parameter_int(parameters, infos, "box");
   s.architecture.hidden = parameter_int(parameters, infos, "hidden");
   s.architecture.layers = parameter_int(parameters, infos, "layers");
   s.objective = parameter_value(parameters, infos, "objective");
@@ -177,17 +180,6 @@ std::unique_ptr<TrainingRecipe> energy_training_recipe(const TrainSettings& sett
   // throws std::invalid_argument naming the field and its range otherwise.
   (void)LearnedEnergyConfig::from_json(settings.architecture.to_json());
   return std::make_unique<EnergyRecipe>(settings);
-}
-
-TrainResult train(const TrainSettings& s, std::ostream& log) {
-  auto recipe = energy_training_recipe(s);
-  const TrainingResult trained = run_training(*recipe, training_options_of(s), log);
-  TrainResult result;
-  result.steps = trained.steps;
-  result.final_loss = trained.final_loss;
-  result.validation_learned = trained.metrics.value("validation_solved_learned", 0.0);
-  result.validation_combined = trained.metrics.value("validation_solved_combined", 0.0);
-  return result;
 }
 
 }  // namespace ebm::sudoku

@@ -1,6 +1,7 @@
 #include "tasks/sudoku/training_data.h"
 
 #include "ebm/runtime/device.h"
+#include "tasks/sudoku/task.h"
 
 #include <torch/torch.h>
 
@@ -10,11 +11,60 @@
 
 namespace ebm::sudoku {
 
-std::vector<GeneratedPuzzle> training_boards(int box, int64_t count, const std::string& tiers, uint64_t seed) {
+namespace {
+
+std::vector<Tier> tier_list(const std::string& tiers, const char* what) {
   std::vector<Tier> list;
   std::stringstream names(tiers);
   for (std::string name; std::getline(names, name, ',');) list.push_back(parse_tier(name));
-  if (list.empty()) throw std::invalid_argument("training data: no training tiers");
+  if (list.empty()) throw std::invalid_argument(std::string("training data: no ") + what + " tiers");
+  return list;
+}
+
+std::vector<Tier> validation_tiers(const DataSettings& s) { return tier_list(s.validation_tiers, "validation"); }
+
+// Training boards and validation puzzles as examples, a step's batch drawn from the boards.
+class SudokuExamples : public ExampleStream {
+ public:
+  SudokuExamples(int box, DataSettings settings) : box_(box), settings_(std::move(settings)) {}
+  void prepare(std::ostream& log) override {
+    const TrainingData data = prepare_training_data(box_, settings_, log);
+    for (size_t i = 0; i < data.puzzles.size(); ++i)
+      boards_.push_back({make_problem(data.puzzles[i], "training"), make_answer(data.solutions[i])});
+    for (Tier tier : validation_tiers(settings_)) {
+      std::vector<Example> set;
+      for (const auto& g : validation_boards(box_, settings_.validation_puzzles, settings_.seed, tier))
+        set.push_back({make_problem(g.puzzle, "validation"), make_answer(g.solution)});
+      validation_.emplace_back(tier_name(tier), std::move(set));
+    }
+  }
+  std::vector<Example> batch(int64_t step, int64_t batch) override {
+    const auto draw = draw_step(settings_.seed, step, boards_.size(), batch, torch::kCPU);
+    const int64_t* index = draw.index.data_ptr<int64_t>();
+    std::vector<Example> examples;
+    for (int64_t i = 0; i < batch; ++i) examples.push_back(boards_[index[i]]);
+    return examples;
+  }
+  std::vector<std::pair<std::string, std::vector<Example>>> validation() const override { return validation_; }
+  nlohmann::json record() const override {
+    nlohmann::json record = data_record(settings_, boards_.size());
+    record["validation_tiers"] = settings_.validation_tiers;
+    record["validation_puzzles_per_tier"] = settings_.validation_puzzles;
+    record["validation_seed"] = validation_seed(settings_.seed);
+    return record;
+  }
+
+ private:
+  int box_;
+  DataSettings settings_;
+  std::vector<Example> boards_;
+  std::vector<std::pair<std::string, std::vector<Example>>> validation_;
+};
+
+}  // namespace
+
+std::vector<GeneratedPuzzle> training_boards(int box, int64_t count, const std::string& tiers, uint64_t seed) {
+  const std::vector<Tier> list = tier_list(tiers, "training");
   if (count < static_cast<int64_t>(list.size()))
     throw std::invalid_argument("training data: " + std::to_string(count) + " boards cannot cover " +
                                 std::to_string(list.size()) + " tiers");
@@ -53,7 +103,7 @@ TrainingData prepare_training_data(int box, const DataSettings& s, std::ostream&
     data.puzzles.push_back(g.puzzle);
     data.solutions.push_back(g.solution);
   }
-  for (const auto& g : validation_boards(box, s.validation_puzzles, s.seed)) {
+  for (const auto& g : validation_boards(box, s.validation_puzzles, s.seed, validation_tiers(s).front())) {
     data.validation.push_back(g.puzzle);
     data.validation_solutions.push_back(g.solution);
   }
@@ -75,11 +125,11 @@ nlohmann::json data_record(const DataSettings& s, size_t boards) {
           {"seed", s.seed}};
 }
 
-nlohmann::json validation_record(size_t puzzles, uint64_t seed) {
-  return {{"tier", "hardest"},
+nlohmann::json validation_record(const DataSettings& settings, size_t puzzles) {
+  return {{"tier", tier_name(validation_tiers(settings).front())},
           {"split", split_name(Split::Validation)},
           {"puzzles", puzzles},
-          {"seed", validation_seed(seed)}};
+          {"seed", validation_seed(settings.seed)}};
 }
 
 std::string default_text(double value) {
@@ -96,9 +146,28 @@ std::vector<ParameterInfo> data_parameters() {
       {"train-puzzles", default_text(d.train_puzzles),
        "generated training boards (the same for every trainer)", kTrainParameter},
       {"tiers", d.tiers, "training tiers, comma-separated", kTrainParameter},
-      {"validation-puzzles", default_text(d.validation_puzzles), "hardest-tier validation puzzles",
+      {"validation-puzzles", default_text(d.validation_puzzles), "validation puzzles per validation tier",
        kTrainParameter},
+      {"validation-tiers", d.validation_tiers,
+       "tiers of the validation puzzles, comma-separated (the energy validates on the first)", kTrainParameter},
   };
+}
+
+DataSettings data_settings(const TaskParameters& parameters, uint64_t seed) {
+  const auto infos = data_parameters();
+  DataSettings s;
+  s.train_puzzles = parameter_int(parameters, infos, "train-puzzles");
+  s.tiers = parameter_value(parameters, infos, "tiers");
+  s.validation_puzzles = parameter_int(parameters, infos, "validation-puzzles");
+  s.validation_tiers = parameter_value(parameters, infos, "validation-tiers");
+  s.seed = seed;
+  return s;
+}
+
+std::unique_ptr<ExampleStream> make_example_stream(const TrainingOptions& options, const TaskParameters& parameters) {
+  const auto box = parameters.find("box");
+  const int size = box == parameters.end() ? 3 : static_cast<int>(parameter_int(parameters, {{"box", "3", ""}}, "box"));
+  return std::make_unique<SudokuExamples>(size, data_settings(parameters, options.seed));
 }
 
 }  // namespace ebm::sudoku

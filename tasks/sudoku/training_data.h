@@ -1,6 +1,5 @@
-// What the EBM trainer and the AR trainer share, so both learn from the same boards: the data
-// recipe, the validation puzzles, their training parameters and the mapping between their settings
-// structs and ebm/trainer.h's TrainingOptions.
+// The Sudoku task's training data, shared by its learned energy and the AR baseline so that both
+// learn from the same boards: the data recipe, the validation puzzles and their training parameters.
 //
 // Splits (generator.h): training boards are Split::Train, validation puzzles Split::Validation, so
 // neither shares a puzzle or a solution grid with `ebm generate` / eval / bench data (Split::Test).
@@ -15,6 +14,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,7 +33,8 @@ std::vector<GeneratedPuzzle> validation_boards(int box, int64_t count, uint64_t 
 struct DataSettings {
   int64_t train_puzzles = 4000;
   std::string tiers = "medium,hard,expert,hardest";
-  int64_t validation_puzzles = 32;
+  int64_t validation_puzzles = 32;               // per validation tier
+  std::string validation_tiers = "hardest";      // comma-separated
   uint64_t seed = 0;
 };
 
@@ -42,7 +43,8 @@ struct TrainingData {
   std::vector<Board> puzzles, solutions;                 // training boards
   std::vector<Board> validation, validation_solutions;  // validation puzzles
 };
-// Logs "generating N training boards (TIERS, seed S)..." and draws both sets. Throws
+// Logs "generating N training boards (TIERS, seed S)..." and draws the training boards and the
+// validation puzzles of the first validation tier. Throws
 // std::invalid_argument for fewer than one training board or validation puzzle.
 TrainingData prepare_training_data(int box, const DataSettings& settings, std::ostream& log);
 
@@ -56,62 +58,22 @@ StepDraw draw_step(uint64_t seed, int64_t step, size_t boards, int64_t batch, co
 
 // The "data" part of the "training" metadata record: generator, split, tiers, boards, seed.
 nlohmann::json data_record(const DataSettings& settings, size_t boards);
-// The "validation" part of the metrics: hardest tier, split, puzzle count, generator seed.
-nlohmann::json validation_record(size_t puzzles, uint64_t seed);
+// The "validation" part of the energy's metrics: its tier (the first validation tier), split,
+// puzzle count, generator seed.
+nlohmann::json validation_record(const DataSettings& settings, size_t puzzles);
 
 // The kTrainParameter declarations of the shared data settings (train-puzzles, tiers,
-// validation-puzzles), defaults from DataSettings.
+// validation-puzzles, validation-tiers), defaults from DataSettings.
 std::vector<ParameterInfo> data_parameters();
+// DataSettings from those parameters (seed: the options').
+DataSettings data_settings(const TaskParameters& parameters, uint64_t seed);
+
+// The Sudoku task's ExampleStream (<ebm/trainer.h>): the training boards of prepare_training_data, a
+// step's batch drawn by draw_step (on the CPU), one validation set per validation tier. Boards of
+// box `box` (the task's parameter, default 3).
+std::unique_ptr<ExampleStream> make_example_stream(const TrainingOptions& options, const TaskParameters& parameters);
 // Text of a default value for a ParameterInfo ("0.05", "3000").
 std::string default_text(double value);
 std::string default_text(int64_t value);
-
-// Settings structs (TrainSettings, ArTrainSettings) name the loop's fields alike; these map them.
-template <typename Settings>
-TrainingOptions training_options_of(const Settings& s) {
-  TrainingOptions o;
-  o.steps = s.steps;
-  o.batch = s.batch;
-  o.learning_rate = s.learning_rate;
-  o.validate_every = s.validate_every;
-  o.seed = s.seed;
-  o.output = s.output;
-  o.resume = s.resume;
-  o.device = s.device;
-  o.command_line = s.command_line;
-  o.world_size = s.world_size;
-  o.rank = s.rank;
-  o.master = s.master;
-  o.distributed_timeout = s.distributed_timeout;
-  return o;
-}
-template <typename Settings>
-void apply_training_options(const TrainingOptions& o, Settings& s) {
-  s.steps = o.steps;
-  s.batch = o.batch;
-  s.learning_rate = o.learning_rate;
-  s.validate_every = o.validate_every;
-  s.seed = o.seed;
-  s.output = o.output;
-  s.resume = o.resume;
-  s.device = o.device;
-  s.command_line = o.command_line;
-  s.world_size = o.world_size;
-  s.rank = o.rank;
-  s.master = o.master;
-  s.distributed_timeout = o.distributed_timeout;
-}
-template <typename Settings>
-DataSettings data_settings_of(const Settings& s) {
-  return {s.train_puzzles, s.tiers, s.validation_puzzles, s.seed};
-}
-// Reads train-puzzles, tiers and validation-puzzles from `parameters` into `s`.
-template <typename Settings>
-void apply_data_parameters(const TaskParameters& parameters, Settings& s) {
-  const auto infos = data_parameters();
-  s.train_puzzles = parameter_int(parameters, infos, "train-puzzles");
-  s.tiers = parameter_value(parameters, infos, "tiers");
-  s.validation_puzzles = parameter_int(parameters, infos, "validation-puzzles");
-}
 
 }  // namespace ebm::sudoku

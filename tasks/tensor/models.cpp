@@ -2,7 +2,6 @@
 
 #include "ebm/checkpoint.h"
 #include "ebm/runtime/device.h"
-#include "tasks/tensor/ar.h"
 #include "tasks/tensor/training.h"
 
 #include <torch/torch.h>
@@ -114,7 +113,6 @@ torch::Tensor answers_from_prediction(const AnswerSpace& space, const torch::Ten
 std::unique_ptr<Solver> make_model_solver(const TensorTask& task, const std::string& spec, const SolverContext& context) {
   if (spec == "feedforward") return std::make_unique<FeedforwardSolver>(task, task.shipped_model(ModelKind::Feedforward), context);
   if (spec.rfind("feedforward:", 0) == 0) return std::make_unique<FeedforwardSolver>(task, spec.substr(12), context);
-  if (task.token_vocabulary() > 0) return make_ar_solver(task, spec, context);
   return nullptr;
 }
 

@@ -37,7 +37,7 @@ std::vector<Outcome> solve_in_groups(const TensorTask& task, const std::vector<P
                                      const torch::Device& device,
                                      const std::function<GroupAnswers(const std::vector<ProblemPtr>&)>& answer_group);
 
-// "feedforward[:MODEL]" and, for tasks with tokens, "ar[:MODEL][,decode=...]"; null for other specs.
+// "feedforward[:MODEL]"; null for other specs.
 std::unique_ptr<Solver> make_model_solver(const TensorTask& task, const std::string& spec, const SolverContext& context);
 
 }  // namespace ebm::tensor

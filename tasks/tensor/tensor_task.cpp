@@ -67,7 +67,6 @@ const char* model_kind_name(ModelKind kind) {
   switch (kind) {
     case ModelKind::Energy: return "energy";
     case ModelKind::Feedforward: return "feedforward";
-    case ModelKind::Autoregressive: return "ar";
   }
   return "unknown";
 }
@@ -321,15 +320,17 @@ std::unique_ptr<Solver> TensorTask::make_solver(const std::string& spec, const S
 }
 
 std::string TensorTask::solver_help() const {
-  std::string help = "feedforward[:MODEL] (one forward pass, default " + shipped_model(ModelKind::Feedforward) + ")";
-  if (token_vocabulary() > 0)
-    help += ", ar[:MODEL][,decode=greedy|sample:T] (default " + shipped_model(ModelKind::Autoregressive) + ")";
-  return help;
+  return "feedforward[:MODEL] (one forward pass, default " + shipped_model(ModelKind::Feedforward) + ")";
 }
 
 std::unique_ptr<TrainingRecipe> TensorTask::training_recipe(const TrainingOptions& options,
                                                             const TaskParameters& parameters) const {
   return make_training_recipe(*this, options, parameters);
+}
+
+std::unique_ptr<ExampleStream> TensorTask::example_stream(const TrainingOptions& options,
+                                                          const TaskParameters& parameters) const {
+  return make_example_stream(*this, options, parameters);
 }
 
 }  // namespace ebm::tensor

@@ -7,8 +7,9 @@
 //   - the networks (energy, feed-forward; the AR baseline's tokens where the answer is a sequence).
 // The base supplies the rest of the Task interface: a JSON-lines file format, generation in disjoint
 // splits (by content fingerprint), encode/decode for the sampler driver, the learned energy by name
-// ("learned", from models/NAME-energy.ckpt unless a model is given), the feed-forward and AR solvers,
-// and the training recipes of all three model kinds (ebm/tasks/tensor/training.h).
+// ("learned", from models/NAME-energy.ckpt unless a model is given), the feed-forward solver, the
+// tokens of the AR baseline (ebm/learning/ar_baseline.h) where the answer is a sequence, the example
+// stream, and the training recipes of the energy and the feed-forward model (tasks/tensor/training.h).
 //
 // File format (`.jsonl`, one problem per line):
 //   {"size": N, "condition": [numbers, row-major], "answer": [numbers, row-major]}
@@ -29,7 +30,7 @@
 
 namespace ebm {
 class LandscapeEnergy;  // ebm/landscape_energy.h
-class Regressor;        // ebm/regressor.h
+class Regressor;        // tasks/tensor/graph_network.h, ebm/learning/landscape_energy.h
 }  // namespace ebm
 
 namespace ebm::tensor {
@@ -50,8 +51,8 @@ struct Draw {
 };
 
 // Which trained model a solver or a recipe means.
-enum class ModelKind { Energy, Feedforward, Autoregressive };
-const char* model_kind_name(ModelKind kind);  // "energy" | "feedforward" | "ar"
+enum class ModelKind { Energy, Feedforward };
+const char* model_kind_name(ModelKind kind);  // "energy" | "feedforward"
 
 // The largest problem size (matrix order, graph nodes) a file or `generate --size` may ask for:
 // conditions hold size^2 numbers, so this keeps a line's tensors within 4 MiB of floats.
@@ -92,7 +93,8 @@ class TensorTask : public Task {
   // levels of the training objectives.
   virtual double answer_scale() const { return 1.0; }
 
-  // AR baseline, for tasks whose answer is a sequence of tokens. vocabulary() == 0: no AR baseline.
+  // AR baseline, for tasks whose answer is a sequence of tokens (token_sequence() below wraps these
+  // for the one AR baseline, ebm/learning/ar_baseline.h). token_vocabulary() == 0: no AR baseline.
   virtual int64_t token_vocabulary() const { return 0; }
   virtual std::vector<int64_t> prompt_tokens(const TensorProblem& problem) const { return {}; }
   virtual std::vector<int64_t> answer_tokens(const TensorProblem& problem, const torch::Tensor& answer) const {
@@ -136,10 +138,14 @@ class TensorTask : public Task {
 
   std::unique_ptr<Solver> make_solver(const std::string& spec, const SolverContext& context) const override;
   std::string solver_help() const override;
+  std::shared_ptr<const TokenSequence> token_sequence(const TaskParameters& parameters) const override;
+  std::vector<std::string> learned_models() const override { return {"energy", "feedforward"}; }
   std::unique_ptr<TrainingRecipe> training_recipe(const TrainingOptions& options,
                                                   const TaskParameters& parameters) const override;
+  std::unique_ptr<ExampleStream> example_stream(const TrainingOptions& options,
+                                                const TaskParameters& parameters) const override;
 
-  // The shipped checkpoint of a model kind, NAME-energy.ckpt, -feedforward.ckpt or -ar.ckpt, as
+  // The shipped checkpoint of a model kind, NAME-energy.ckpt or NAME-feedforward.ckpt, as
   // shipped_model_file (ebm/model_files.h) finds it; models/FILE when it is nowhere.
   std::string shipped_model(ModelKind kind) const;
   // A problem of this task from a draw (size, condition, answer), with source "generated".

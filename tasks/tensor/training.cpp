@@ -3,8 +3,8 @@
 #include "ebm/learning/landscape_energy.h"
 #include "ebm/learning/training_objectives.h"
 #include "ebm/learning/training_records.h"
+#include "ebm/trainer.h"
 #include "ebm/samplers/task_solver.h"
-#include "tasks/tensor/ar.h"
 #include "tasks/tensor/models.h"
 
 #include <torch/torch.h>
@@ -254,7 +254,7 @@ class FeedforwardRecipe : public TensorRecipe {
 
 std::vector<ParameterInfo> training_parameters() {
   return {
-      {"model", "energy", "what to train: energy | feedforward | ar (the AR baseline, for tasks with tokens)", kTrainParameter},
+      {"model", "energy", "what to train: energy | feedforward | ar (the autoregressive baseline, tasks with tokens)", kTrainParameter},
       {"objective", "denoising", "energy objective: denoising (IRED) | contrastive (replay buffer) | unrolled (EBT-style)", kTrainParameter},
       {"landscapes", "0", "annealed energy landscapes of the denoising objective, 0 = the task's default (others train one)", kTrainParameter},
       {"head", "", "energy read-out: square | residual | linear; default: the task's (residual for matrices), linear for contrastive", kTrainParameter},
@@ -276,12 +276,67 @@ std::vector<ParameterInfo> training_parameters() {
   };
 }
 
+namespace {
+
+// The whole batch of training step `step`, drawn from the seed and the step alone.
+std::vector<std::shared_ptr<TensorProblem>> whole_batch(const TensorTask& task, uint64_t seed, int64_t step,
+                                                        int64_t batch) {
+  return task.draw_problems(Split::Train, batch, splitmix64(seed * 0x632BE59BD9B4E019ULL + uint64_t(step) + 1));
+}
+
+Example example_of(const std::shared_ptr<TensorProblem>& problem) {
+  auto solution = std::make_shared<TensorAnswer>();
+  solution->value = problem->reference;
+  return {problem, solution};
+}
+
+// The stream as examples: the same problems as training_batch (before a process keeps its shard).
+class TensorExamples : public ExampleStream {
+ public:
+  TensorExamples(const TensorTask& task, uint64_t seed, int64_t validation_problems)
+      : task_(task), seed_(seed), validation_problems_(validation_problems) {}
+  void prepare(std::ostream& log) override {
+    for (const auto& p : task_.draw_problems(Split::Validation, validation_problems_, seed_))
+      validation_.push_back(example_of(p));
+    log << "data: " << task_.name() << " train-split stream (size " << task_.size_of(Split::Train)
+        << "), a fresh batch per step; validation: " << validation_.size() << " validation-split problems\n";
+  }
+  std::vector<Example> batch(int64_t step, int64_t batch) override {
+    std::vector<Example> examples;
+    for (const auto& p : whole_batch(task_, seed_, step, batch)) examples.push_back(example_of(p));
+    return examples;
+  }
+  std::vector<std::pair<std::string, std::vector<Example>>> validation() const override {
+    return {{"", validation_}};
+  }
+  nlohmann::json record() const override {
+    return {{"split", "train"}, {"size", task_.size_of(Split::Train)}, {"stream_seed", seed_},
+            {"validation_problems", validation_problems_}};
+  }
+
+ private:
+  const TensorTask& task_;
+  uint64_t seed_;
+  int64_t validation_problems_;
+  std::vector<Example> validation_;
+};
+
+}  // namespace
+
 std::vector<std::shared_ptr<TensorProblem>> training_batch(const TensorTask& task, const TrainingOptions& options,
                                                            int64_t step) {
-  auto problems = task.draw_problems(Split::Train, options.batch,
-                                     splitmix64(options.seed * 0x632BE59BD9B4E019ULL + uint64_t(step) + 1));
+  auto problems = whole_batch(task, options.seed, step, options.batch);
   const auto [begin, end] = shard_rows(options, options.batch);
   return {problems.begin() + begin, problems.begin() + end};
+}
+
+std::unique_ptr<ExampleStream> make_example_stream(const TensorTask& task, const TrainingOptions& options,
+                                                   const TaskParameters& given) {
+  TaskParameters parameters = task.training_defaults();
+  for (const auto& [name, value] : given) parameters[name] = value;
+  const int64_t validation = integer(parameters, "validation-problems");
+  if (validation < 1) throw std::invalid_argument("train: validation-problems must be >= 1");
+  return std::make_unique<TensorExamples>(task, options.seed, validation);
 }
 
 nlohmann::json score_answers(const TensorTask& task, const std::vector<ProblemPtr>& problems, const torch::Tensor& answers) {
@@ -296,12 +351,6 @@ nlohmann::json score_answers(const TensorTask& task, const std::vector<ProblemPt
   nlohmann::json metrics = {{"solve_rate", double(solved) / double(problems.size())}};
   for (const auto& [name, sum] : sums) metrics[name] = sum / double(problems.size());
   return metrics;
-}
-
-void log_validation(std::ostream& log, int64_t step, const nlohmann::json& metrics) {
-  log << "validation at step " << step << ":";
-  for (const auto& [key, value] : metrics.items()) log << "  " << key << " " << value.dump();
-  log << "\n";
 }
 
 std::string checkpoint_kind(const TensorTask& task, ModelKind kind) {
@@ -323,12 +372,8 @@ std::unique_ptr<TrainingRecipe> make_training_recipe(const TensorTask& task, con
   const std::string model = text(parameters, "model");
   if (model == "energy") return std::make_unique<EnergyRecipe>(stream, parameters);
   if (model == "feedforward") return std::make_unique<FeedforwardRecipe>(stream, parameters);
-  if (model == "ar") {
-    if (task.token_vocabulary() == 0)
-      throw std::invalid_argument("train: task '" + task.name() + "' has no AR baseline (its answer is not a sequence)");
-    return make_ar_training_recipe(task, options, parameters);
-  }
-  throw std::invalid_argument("train: model must be energy, feedforward or ar, got '" + model + "'");
+  throw std::invalid_argument("train: model must be energy or feedforward here (ar is the AR baseline's), got '" +
+                              model + "'");
 }
 
 }  // namespace ebm::tensor

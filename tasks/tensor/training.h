@@ -1,12 +1,12 @@
-// Training recipes of a TensorTask's three model kinds (ebm/trainer.h's loop runs them):
+// Training recipes of a TensorTask's own model kinds (<ebm/trainer.h>'s loop runs them):
 //   --model energy        a LandscapeEnergy, with --objective denoising | contrastive | unrolled
-//                         (ebm/training_objectives.h); validation = the EBM's inference
+//                         (ebm/learning/training_objectives.h); validation = the EBM's inference
 //                         (descend_landscapes) on validation problems
 //   --model feedforward   a Regressor x -> y: MSE (continuous answers) or cross-entropy per variable
 //                         (one-hot answers); validation = one forward pass
-//   --model ar            the causal transformer over the task's tokens (teacher forcing on the
-//                         answer tokens); validation = greedy decoding under the token-type mask
-// All three read the same stream: step s trains on problems drawn from the train split with seed
+//   --model ar            the autoregressive baseline: the project's one AR recipe
+//                         (ebm/learning/ar_baseline.h) on this task's tokens and make_example_stream
+// All read the same stream: step s trains on problems drawn from the train split with seed
 // (options.seed, s), so at equal steps and batch they have seen the same examples; validation
 // problems come from the validation split (disjoint by content, tests/test_ired.cpp). In distributed
 // runs each process keeps its shard of every global batch (shard_rows).
@@ -40,8 +40,10 @@ std::vector<std::shared_ptr<TensorProblem>> training_batch(const TensorTask& tas
 // Validation metrics of answers [n, *shape] to `problems`: {"solve_rate": fraction verified, and the
 // mean of each of task.measure()'s measures}.
 nlohmann::json score_answers(const TensorTask& task, const std::vector<ProblemPtr>& problems, const torch::Tensor& answers);
-// "validation at step S:  key value  key value ..." on one line.
-void log_validation(std::ostream& log, int64_t step, const nlohmann::json& metrics);
+// The task's ExampleStream: the stream above as examples (the reference answer as the solution),
+// validation-problems validation-split problems as one set.
+std::unique_ptr<ExampleStream> make_example_stream(const TensorTask& task, const TrainingOptions& options,
+                                                   const TaskParameters& parameters);
 
 // The checkpoint kind of a model kind of a task: "addition-energy", "addition-feedforward", ...
 std::string checkpoint_kind(const TensorTask& task, ModelKind kind);

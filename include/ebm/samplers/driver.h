@@ -27,6 +27,7 @@
 #include "ebm/cancellation.h"
 #include "ebm/energy.h"
 #include "ebm/options.h"
+#include "ebm/problem_batch.h"
 #include "ebm/sampler.h"
 
 #include <torch/types.h>
@@ -72,6 +73,8 @@ struct DriverOptions {
 
   void bind(OptionSet& options);
   bool IsValid(std::string* error) const;
+  // Every key with its value, "chains=16,steps=0,...": with the sampler's describe(), the spec in full.
+  std::string describe() const;
 };
 
 enum class TerminationType {
@@ -108,22 +111,13 @@ struct IterationInfo {
 };
 using IterationCallback = std::function<CallbackResult(const IterationInfo&)>;
 
-// verifier(decoded [n, ...], problem_index [n]) -> bool [n]: the task's exact check.
-using Verifier = std::function<torch::Tensor(const torch::Tensor& decoded, const torch::Tensor& problem_index)>;
-// initializer(problem_index [n], generator) -> initial states [n, *shape] (finalized by the driver).
-using Initializer = std::function<torch::Tensor(const torch::Tensor& problem_index, torch::Generator& generator)>;
-
-// What to minimise or sample: an energy, P problems' conditions, the answer space and clamps.
-struct RunRequest {
+// What to minimise or sample: an energy over the problems of a ProblemBatch (<ebm/problem_batch.h>:
+// problems, condition [P, ...], clamp [P, *shape] rows, initializer, verifier) in an answer space.
+struct RunRequest : ProblemBatch {
   EnergyPtr energy;
-  int64_t problems = 1;
-  torch::Tensor condition;  // [P, ...] or undefined
   AnswerSpace space;
-  Clamp clamp;              // [P, *shape] rows, or inactive
   torch::Device device = torch::kCPU;
   torch::Dtype dtype = torch::kFloat;
-  Initializer initializer;  // default: space.random_init
-  Verifier verifier;        // optional
   std::vector<IterationCallback> callbacks;
   CancellationPtr cancel;   // optional: cancelled from any thread, the run ends before its next step
 };

@@ -44,6 +44,7 @@ class WrappingSampler : public SamplerWithOptions<Options> {
   std::string describe() const override { return SamplerWithOptions<Options>::describe() + "/" + base_->describe(); }
   bool needs_gradient() const override { return base_->needs_gradient(); }
   bool uses_energy_values() const override { return base_->uses_energy_values(); }
+  bool takes_rows_mid_run() const override { return base_->takes_rows_mid_run(); }
   void check_space(const AnswerSpace& space) const override { base_->check_space(space); }
 
  protected:

@@ -1,16 +1,20 @@
 // TaskPool: continuous batching of one Task's problems behind a thread-safe submit().
 //
-// For one (task, energy, sampler) it keeps a ChainPool (samplers/pool.h) per answer shape (problems
-// of different sizes cannot share a batch; each shape gets its own energy, built by task.make_energy
-// for the first problem of that shape) and one worker thread that steps them in turn. A submission's
-// problems are encoded at once (task.encode, in runs that task.batchable allows), join the running
-// batch at the next step boundary and leave it one by one; when every driver problem of a task
-// problem has left, it is decoded (task.decode, a pure map) and judged by task.verify: `verified` is
-// the exact verifier's word, as in solve_with_energy. Each submitted problem is reported exactly once.
+// For one (task, energy, sampler) it keeps a ChainPool (<ebm/samplers/pool.h>) per answer shape
+// (problems of different sizes cannot share a batch; each shape gets its own energy, built by
+// task.make_energy for the first problem of that shape) and one worker thread that steps them in
+// turn. A submission's problems are encoded at once, along the same path as solve_with_energy
+// (samplers/solving/task_batches.h: runs that task.batchable allows, the answer space switched to one
+// the sampler accepts), join the running batch at the next step boundary and leave it one by one;
+// when every driver problem of a task problem has left, it is decoded (task.decode, a pure map) and
+// judged by task.verify: `verified` is the exact verifier's word, and `energy` that of the answer's
+// state, as in solve_with_energy. Each submitted problem is reported exactly once.
 //
-// Budgets per problem: budget_ms of sampler time from the step it joins, and the submission's
-// deadline from the moment it was submitted (queue wait included). What runs out comes back
-// unverified with its best state's answer, or with no answer when it never ran.
+// Budgets per problem, from the step it joins: budget_ms, and the spec's own steps=, ms= and evals=
+// (the smaller where both are set); the submission's deadline from the moment it was submitted
+// (queue wait included). What runs out comes back unverified with its best state's answer, or with no
+// answer when it never ran. A submission alone in an empty pool follows the trajectory
+// solve_with_energy gives it with the same seed and batch (see ChainPool on clocks and noise).
 //
 // Threads: submit(), stats() and stop() may be called from any thread; results are delivered on the
 // worker thread (keep on_result short: hand the result to the client's thread and return).
@@ -25,6 +29,7 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <stdexcept>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,7 +43,19 @@ struct TaskPoolSettings {
   std::string sampler;   // "" = the task's default sampler for that energy
   torch::Device device = torch::kCPU;
   int64_t max_rows = 0;  // capacity of each shape's batch in chains (0 = unlimited)
-  uint64_t seed = 0;     // of the pools' noise
+};
+
+// A pool or a submission refused before anything was queued, naming the request field at fault:
+// "problems" (the task cannot encode them), "sampler" (it refuses their answer space) or "energy"
+// (it cannot be built for them).
+class SubmissionError : public std::invalid_argument {
+ public:
+  SubmissionError(std::string field, const std::string& message)
+      : std::invalid_argument(message), field_(std::move(field)) {}
+  const std::string& field() const { return field_; }
+
+ private:
+  std::string field_;
 };
 
 struct PoolSubmission {
@@ -46,7 +63,7 @@ struct PoolSubmission {
   double budget_ms = 10000.0;  // sampler time per problem from the step it joins (> 0)
   int64_t max_steps = 0;       // > 0: also a step budget per problem
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  uint64_t seed = 0;           // of the initial states
+  uint64_t seed = 0;           // of the initial states (run r of the submission: seed + its first problem)
   CancellationPtr cancel;      // optional: cancelled, its problems leave within one step
   // Once per problem (index into `problems`), on the worker thread. solved.ms is the time from
   // submit() until the result (queue wait included).
@@ -55,14 +72,16 @@ struct PoolSubmission {
 
 class TaskPool {
  public:
-  // Throws std::invalid_argument for an unknown energy or a bad sampler spec.
+  // Throws SubmissionError for an unknown energy or a missing model ("energy") or a bad sampler spec
+  // ("sampler").
   TaskPool(TaskPtr task, TaskPoolSettings settings);
   ~TaskPool();  // stop(true)
   TaskPool(const TaskPool&) = delete;
   TaskPool& operator=(const TaskPool&) = delete;
 
-  // Encodes and queues the problems. Throws std::invalid_argument (or TaskInputError) when they
-  // cannot be encoded or the budget is invalid; then nothing was queued and nothing is reported.
+  // Encodes and queues the problems. Throws SubmissionError when they cannot be encoded, the sampler
+  // refuses their space or the energy cannot be built for them, std::invalid_argument for an invalid
+  // budget; then nothing was queued and nothing is reported.
   void submit(PoolSubmission submission);
   // Stops the worker: drain = wait until everything submitted has been reported; otherwise every
   // running and waiting problem is cancelled (reported as CANCELLED). submit() fails afterwards.
@@ -85,7 +104,8 @@ class TaskPool {
   TaskPoolSettings settings_;
   EnergyChoice choice_;
   std::string spec_text_;
-  DriverOptions driver_;  // the spec's driver options (chains, verify_every, ...)
+  DriverOptions driver_;  // the spec's driver options (chains, rules, its own budgets)
+  SamplerPtr probe_;      // the spec's sampler, asked which answer spaces it accepts
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

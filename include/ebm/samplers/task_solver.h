@@ -84,17 +84,12 @@ SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& p
 //                        (sampler= must come last: its text may hold commas)
 SolverPtr make_ebm_solver(const TaskPtr& task, const std::string& spec, const SolverContext& context);
 
-// Parsing helpers of solver specs, shared by the EBM's and the tasks' own solvers.
-// "head,key=value,...,last=rest" -> (the comma-separated head parts, the text after `last_key`=),
-// splitting off `last_key`= first since its value may hold commas ("rest" is "" when it is absent).
-std::pair<std::vector<std::string>, std::string> split_solver_spec(const std::string& text,
-                                                                   const std::string& last_key);
-// budget=MS of a solver spec: a finite number of milliseconds > 0, else std::invalid_argument naming
-// the spec ("solver 'ebm:budget=x': budget must be milliseconds > 0, got 'x'").
-double parse_budget_ms(const std::string& spec, const std::string& text);
-
-// Any harness solver spec: "ebm...", "reference", or one of the task's own (Task::make_solver).
-// Throws std::invalid_argument naming the spec and the choices.
+// Any harness solver spec: "ebm...", "reference", "ar..." (the autoregressive baseline, for a task with
+// tokens) or one of the task's own (Task::make_solver). Throws std::invalid_argument naming the spec
+// and the choices.
 SolverPtr make_solver(const TaskPtr& task, const std::string& spec, const SolverContext& context);
+// The specs make_solver takes for `task` beyond ebm and reference (the AR baseline's, the task's own),
+// for help texts; "" when there are none.
+std::string solver_choices(const Task& task);
 
 }  // namespace ebm
