@@ -1,12 +1,12 @@
 // `ebm bench samplers`: steps per second of each sampler beside the bare energy + gradient.
-#include "cli/commands.h"
-#include "cli/option_checks.h"
+#include "commands.h"
+#include "option_checks.h"
 
-#include "ebm/io/atomic_file.h"
+#include "ebm/atomic_file.h"
 #include "ebm/builtin_energies.h"
-#include "ebm/runtime/device.h"
-#include "ebm/runtime/memory_limit.h"
-#include "samplers/benchmark.h"
+#include "ebm/device.h"
+#include "ebm/memory_limit.h"
+#include "ebm/samplers/benchmark.h"
 
 #include <iomanip>
 #include <iostream>

@@ -4,13 +4,13 @@
 // every chain runs every step and the task's verifier checks them at its usual cadence. The time
 // per step is (t(steps) - t(steps / 5)) / (steps - steps / 5), medians over --repeats runs, so the
 // driver's set-up and final reads cancel out.
-#include "cli/commands.h"
-#include "cli/exit_codes.h"
-#include "cli/option_checks.h"
-#include "cli/task_flags.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "option_checks.h"
+#include "task_flags.h"
 
-#include "ebm/io/atomic_file.h"
-#include "ebm/runtime/device.h"
+#include "ebm/atomic_file.h"
+#include "ebm/device.h"
 #include "ebm/samplers/task_solver.h"
 #include "ebm/tasks/registry.h"
 

@@ -1,9 +1,9 @@
 // `ebm checkpoint-diff A B`: how far apart the weights of two checkpoints are (e.g. a data-parallel
 // run and a one-process run of the same recipe, docs/TRAINING.md).
-#include "cli/commands.h"
-#include "cli/exit_codes.h"
-#include "cli/option_checks.h"
-#include "cli/task_flags.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "option_checks.h"
+#include "task_flags.h"
 
 #include "ebm/checkpoint.h"
 

@@ -1,12 +1,12 @@
 // `ebm info FILE...`: what a checkpoint holds (kind, task, architecture, training command, metrics,
 // tensors) and whether it is sound: the file is intact (magic, lengths, checksum, metadata) and its
 // weights look like a model (ebm/checkpoint_soundness.h).
-#include "cli/commands.h"
-#include "cli/exit_codes.h"
-#include "cli/task_flags.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "task_flags.h"
 
 #include "ebm/checkpoint.h"
-#include "ebm/io/checkpoint_soundness.h"
+#include "ebm/checkpoint_soundness.h"
 
 #include <torch/torch.h>
 

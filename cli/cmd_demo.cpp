@@ -1,7 +1,7 @@
 // `ebm demo`: the showcase. Solves a hard generated Sudoku with the default EBM settings (board,
 // verified flag, energy trace, time), then minimises a built-in two-well energy with two samplers.
-#include "cli/commands.h"
-#include "cli/option_checks.h"
+#include "commands.h"
+#include "option_checks.h"
 
 #include "ebm/builtin_energies.h"
 #include "ebm/samplers/registry.h"

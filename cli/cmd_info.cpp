@@ -1,7 +1,7 @@
 // `ebm version` and `ebm samplers`.
-#include "cli/commands.h"
+#include "commands.h"
 
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 #include "ebm/version.h"
 #include "ebm/samplers/registry.h"
 

@@ -1,11 +1,11 @@
 // `ebm serve`: ebm as a long-running reasoning backend (HTTP or JSON lines on stdio) with
 // continuous batching. The endpoints and formats are in cli/serve/http_server.h, stdio_server.h and
 // solve_request.h; the batching in ebm/samplers/pool.h.
-#include "cli/commands.h"
-#include "cli/option_checks.h"
-#include "cli/serve/http_server.h"
-#include "cli/serve/stdio_server.h"
-#include "cli/task_flags.h"
+#include "commands.h"
+#include "option_checks.h"
+#include "serve/http_server.h"
+#include "serve/stdio_server.h"
+#include "task_flags.h"
 
 #include <csignal>
 #include <stdexcept>

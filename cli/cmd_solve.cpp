@@ -1,12 +1,12 @@
 // `ebm solve TASK`, `ebm generate TASK` and `ebm tasks`: one subcommand per registered task, built
 // from the Task interface alone.
-#include "cli/commands.h"
-#include "cli/exit_codes.h"
-#include "cli/option_checks.h"
-#include "cli/task_flags.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "option_checks.h"
+#include "task_flags.h"
 
-#include "ebm/io/atomic_file.h"
-#include "ebm/runtime/device.h"
+#include "ebm/atomic_file.h"
+#include "ebm/device.h"
 #include "ebm/samplers/task_solver.h"
 #include "ebm/tasks/registry.h"
 

@@ -1,13 +1,13 @@
 // `ebm train TASK [--model KIND]`: the shared training loop (<ebm/trainer.h>) over the recipe of the
 // model asked for (the task's energy or baseline, or the autoregressive baseline of every task with
 // tokens). `ebm train-ar` is retired, with a message pointing here.
-#include "cli/commands.h"
-#include "cli/exit_codes.h"
-#include "cli/local_launcher.h"
-#include "cli/option_checks.h"
-#include "cli/task_flags.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "local_launcher.h"
+#include "option_checks.h"
+#include "task_flags.h"
 
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 #include "ebm/trainer.h"
 #include "ebm/tasks/registry.h"
 

@@ -1,6 +1,6 @@
-#include "cli/local_launcher.h"
+#include "local_launcher.h"
 
-#include "ebm/learning/distributed.h"
+#include "ebm/distributed.h"
 
 #include <signal.h>
 #include <sys/prctl.h>

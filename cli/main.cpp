@@ -1,7 +1,7 @@
 // ebm: energy-based reasoning from the command line. See `ebm --help`.
-#include "cli/commands.h"
-#include "cli/exit_codes.h"
-#include "cli/task_flags.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "task_flags.h"
 
 #include "ebm/task.h"
 

@@ -1,4 +1,4 @@
-#include "cli/option_checks.h"
+#include "option_checks.h"
 
 #include "ebm/options.h"
 

@@ -1,7 +1,7 @@
-#include "cli/task_flags.h"
+#include "task_flags.h"
 
-#include "cli/exit_codes.h"
-#include "cli/option_checks.h"
+#include "exit_codes.h"
+#include "option_checks.h"
 
 #include "ebm/tasks/registry.h"
 

@@ -9,7 +9,7 @@
 #include "fuzz/fuzz_support.h"
 
 #include "ebm/checkpoint.h"
-#include "ebm/io/checkpoint_soundness.h"
+#include "ebm/checkpoint_soundness.h"
 #include "ebm/learning/ar_baseline.h"
 #include "ebm/tasks/registry.h"
 #include "tasks/sudoku/learned_energy.h"

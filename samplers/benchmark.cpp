@@ -1,6 +1,6 @@
-#include "samplers/benchmark.h"
+#include "ebm/samplers/benchmark.h"
 
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 #include "ebm/evaluation/metrics.h"
 #include "ebm/target.h"
 #include "ebm/samplers/registry.h"

@@ -1,7 +1,7 @@
 // Checkpoints: round trip, refusal of damaged or mismatched files, atomic writes.
-#include "ebm/io/atomic_file.h"
+#include "ebm/atomic_file.h"
 #include "ebm/checkpoint.h"
-#include "ebm/io/checkpoint_soundness.h"
+#include "ebm/checkpoint_soundness.h"
 #include "ebm/io/zip_directory.h"
 
 #include <caffe2/serialize/inline_container.h>

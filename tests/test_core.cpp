@@ -4,7 +4,7 @@
 
 #include "ebm/answer_space.h"
 #include "ebm/builtin_energies.h"
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 #include "ebm/evaluation/metrics.h"
 #include "ebm/options.h"
 #include "ebm/target.h"

@@ -6,7 +6,7 @@
 
 #include <doctest/doctest.h>
 
-#include "ebm/learning/distributed.h"
+#include "ebm/distributed.h"
 #include "ebm/trainer.h"
 
 #include <array>

@@ -5,7 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "ebm/builtin_energies.h"
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 #include "ebm/runtime/host_sync.h"
 #include "ebm/samplers/registry.h"
 #include "ebm/samplers/task_solver.h"

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "ebm/builtin_energies.h"
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 #include "samplers/parallel_tempering.h"
 #include "ebm/samplers/registry.h"
 

@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "ebm/harness.h"
-#include "ebm/evaluation/sweep.h"
+#include "ebm/sweep.h"
 #include "ebm/samplers/task_solver.h"
 #include "ebm/tasks/registry.h"
 #include "tasks/sudoku/task.h"

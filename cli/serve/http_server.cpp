@@ -1,6 +1,6 @@
-#include "cli/serve/http_server.h"
+#include "http_server.h"
 
-#include "cli/serve/request_log.h"
+#include "request_log.h"
 
 #include <httplib.h>
 

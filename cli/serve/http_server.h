@@ -13,7 +13,7 @@
 // One log line per request on stderr.
 #pragma once
 
-#include "cli/serve/solve_service.h"
+#include "solve_service.h"
 
 #include <functional>
 #include <string>

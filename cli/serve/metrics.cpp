@@ -1,4 +1,4 @@
-#include "cli/serve/metrics.h"
+#include "metrics.h"
 
 #include <sstream>
 

@@ -1,4 +1,4 @@
-#include "cli/serve/request_log.h"
+#include "request_log.h"
 
 #include <ctime>
 #include <iostream>

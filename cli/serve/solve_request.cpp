@@ -1,4 +1,4 @@
-#include "cli/serve/solve_request.h"
+#include "solve_request.h"
 
 #include "ebm/tasks/registry.h"
 

@@ -1,4 +1,4 @@
-#include "cli/serve/solve_service.h"
+#include "solve_service.h"
 
 #include "ebm/samplers/registry.h"
 #include "ebm/tasks/registry.h"

@@ -7,8 +7,8 @@
 // over all pools (beyond it: Unavailable); the metrics of /metrics. Thread-safe.
 #pragma once
 
-#include "cli/serve/metrics.h"
-#include "cli/serve/solve_request.h"
+#include "metrics.h"
+#include "solve_request.h"
 #include "ebm/samplers/task_pool.h"
 
 #include <atomic>

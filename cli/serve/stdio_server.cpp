@@ -1,6 +1,6 @@
-#include "cli/serve/stdio_server.h"
+#include "stdio_server.h"
 
-#include "cli/serve/request_log.h"
+#include "request_log.h"
 
 #include <atomic>
 #include <chrono>

@@ -10,7 +10,7 @@
 // reading, drains or cancels (like HTTP) and exits 0 after the last line.
 #pragma once
 
-#include "cli/serve/solve_service.h"
+#include "solve_service.h"
 
 #include <functional>
 #include <iosfwd>

@@ -1,6 +1,6 @@
 #include "ebm/builtin_energies.h"
 
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 
 #include <torch/torch.h>
 

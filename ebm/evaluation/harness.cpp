@@ -1,7 +1,7 @@
 #include "ebm/harness.h"
 
 #include "ebm/checkpoint.h"
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 #include "ebm/evaluation/metrics.h"
 
 #include <chrono>

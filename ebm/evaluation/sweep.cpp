@@ -1,7 +1,7 @@
-#include "ebm/evaluation/sweep.h"
+#include "ebm/sweep.h"
 
-#include "ebm/io/atomic_file.h"
-#include "ebm/runtime/device.h"
+#include "ebm/atomic_file.h"
+#include "ebm/device.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "ebm/io/atomic_file.h"
+#include "ebm/atomic_file.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 #include "ebm/checkpoint.h"
 
-#include "ebm/io/atomic_file.h"
-#include "ebm/io/checkpoint_soundness.h"
+#include "ebm/atomic_file.h"
+#include "ebm/checkpoint_soundness.h"
 #include "ebm/io/weights_archive.h"
 
 #include <caffe2/serialize/inline_container.h>

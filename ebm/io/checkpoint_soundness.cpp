@@ -1,4 +1,4 @@
-#include "ebm/io/checkpoint_soundness.h"
+#include "ebm/checkpoint_soundness.h"
 
 #include <torch/torch.h>
 

@@ -2,7 +2,7 @@
 #include "ebm/learning/ar_baseline.h"
 
 #include "ebm/options.h"
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 
 #include <torch/torch.h>
 

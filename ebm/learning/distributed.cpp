@@ -1,4 +1,4 @@
-#include "ebm/learning/distributed.h"
+#include "ebm/distributed.h"
 
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/serialize.h>

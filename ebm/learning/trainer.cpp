@@ -1,7 +1,7 @@
 #include "ebm/trainer.h"
 
 #include "ebm/checkpoint.h"
-#include "ebm/learning/distributed.h"
+#include "ebm/distributed.h"
 #include "ebm/learning/training_records.h"
 
 #include <torch/torch.h>

@@ -1,6 +1,6 @@
 #include "ebm/learning/training_records.h"
 
-#include "ebm/io/atomic_file.h"
+#include "ebm/atomic_file.h"
 #include "ebm/checkpoint.h"
 #include "ebm/trainer.h"
 #include "ebm/version.h"

@@ -1,4 +1,4 @@
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>

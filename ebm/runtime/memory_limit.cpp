@@ -1,4 +1,4 @@
-#include "ebm/runtime/memory_limit.h"
+#include "ebm/memory_limit.h"
 
 #include <unistd.h>
 

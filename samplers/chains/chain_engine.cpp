@@ -1,8 +1,8 @@
 #include "samplers/chains/chain_engine.h"
 
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 #include "ebm/runtime/host_sync.h"
-#include "ebm/runtime/memory_limit.h"
+#include "ebm/memory_limit.h"
 
 #include <torch/torch.h>
 

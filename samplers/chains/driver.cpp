@@ -2,7 +2,7 @@
 // stepped until every chain has stopped or a budget, a callback or a cancellation ends the run.
 #include "ebm/samplers/driver.h"
 
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 #include "ebm/runtime/host_sync.h"
 #include "samplers/chains/chain_engine.h"
 

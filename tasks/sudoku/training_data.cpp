@@ -1,6 +1,6 @@
 #include "tasks/sudoku/training_data.h"
 
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 #include "tasks/sudoku/task.h"
 
 #include <torch/torch.h>

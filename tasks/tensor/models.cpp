@@ -1,7 +1,7 @@
 #include "tasks/tensor/models.h"
 
 #include "ebm/checkpoint.h"
-#include "ebm/runtime/device.h"
+#include "ebm/device.h"
 #include "tasks/tensor/training.h"
 
 #include <torch/torch.h>
