@@ -63,7 +63,7 @@ void sampler_demo(uint64_t seed) {
     defaults.seed = seed;
     SamplerSpec spec = parse_sampler_spec(text, defaults);
     RunResult result = run_sampler(*spec.sampler, request, spec.driver);
-    std::cout << "  " << result.summary.BriefReport() << "\n";
+    std::cout << "  " << result.summary.brief_report() << "\n";
   }
 }
 

@@ -182,7 +182,7 @@ void add_eval_command(CLI::App& app) {
   auto parameters = std::make_shared<TaskParameters>();
   cmd->add_option("--task", f->task, "task: " + task_names())->capture_default_str();
   add_dataset_flags(cmd, f->data, "problems");
-  add_parameter_flags(cmd, all_task_parameters(), kGenerateParameter | kProblemParameter, parameters);
+  add_parameter_flags(cmd, all_task_parameters(), GenerateParameter | ProblemParameter, parameters);
   cmd->add_option("--solver", f->solvers, "solver spec (repeatable); default: ebm and reference");
   add_run_flags(cmd, f->run);
   cmd->add_option("--json", f->json, "write every field, the configuration and every answer as JSON (atomically)")
@@ -253,7 +253,7 @@ void add_sweep_command(CLI::App& app) {
   auto no_reference = std::make_shared<bool>(false);
   cmd->add_option("--task", f->task, "task: " + task_names())->capture_default_str();
   add_dataset_flags(cmd, f->data, "problems");
-  add_parameter_flags(cmd, all_task_parameters(), kGenerateParameter | kProblemParameter, parameters);
+  add_parameter_flags(cmd, all_task_parameters(), GenerateParameter | ProblemParameter, parameters);
   cmd->add_option("--energy", *energies, "EBM energies (default: the task's default energy)");
   cmd->add_option("--chains", *chains, "EBM chains per problem (grid)")->check(integer_in(1, kMaxChains));
   cmd->add_option("--steps", *steps, "EBM step budgets (grid)")->check(integer_in(1, 1000000000));
@@ -333,7 +333,7 @@ void add_bench_task_commands(CLI::App& bench) {
     f->run.batch = 1;
     auto parameters = std::make_shared<TaskParameters>();
     add_dataset_flags(cmd, f->data, "problems");
-    add_parameter_flags(cmd, task->parameters(), kGenerateParameter | kProblemParameter, parameters);
+    add_parameter_flags(cmd, task->parameters(), GenerateParameter | ProblemParameter, parameters);
     cmd->add_option("--energy", f->energies, "energies to compare (default: " + task->energy_names().front() + ")");
     cmd->add_option("--model", f->model, "learned energy checkpoint (for learned energies)");
     cmd->add_option("--chains", f->chains, "grid: chains per problem (e.g. 1 4 16)")->check(integer_in(1, kMaxChains));

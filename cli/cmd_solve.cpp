@@ -165,7 +165,7 @@ void add_solve_task(CLI::App* solve, const TaskPtr& task) {
                   task->one_problem_per_file() ? "problem files (" + task->file_extension() + ", '-' = stdin)"
                                                : "problems written inline, one per argument");
   cmd->add_option("-i,--input", f->inputs, "file(s) of problems ('-' = stdin)");
-  add_parameter_flags(cmd, task->parameters(), kProblemParameter, parameters);
+  add_parameter_flags(cmd, task->parameters(), ProblemParameter, parameters);
   cmd->add_flag("--json", f->json, "one JSON object per problem");
   cmd->add_option("--budget-ms", f->budget_ms, "wall-clock bound per problem (per batch run)")
       ->capture_default_str()
@@ -228,7 +228,7 @@ void add_generate_task(CLI::App* generate, const TaskPtr& task) {
       ->capture_default_str()
       ->check(unsigned_seed());
   cmd->add_option("--split", f->split, "test | validation | train | harder (the out-of-distribution split, where the task has one)")->capture_default_str();
-  add_parameter_flags(cmd, task->parameters(), kGenerateParameter | kProblemParameter, parameters);
+  add_parameter_flags(cmd, task->parameters(), GenerateParameter | ProblemParameter, parameters);
   cmd->add_option("--threads", f->threads, "generator threads (0 = all); the output does not depend on it")
       ->capture_default_str()
       ->check(thread_count());

@@ -119,7 +119,7 @@ void add_train_commands(CLI::App& app, const std::string& command_line, const st
     auto f = std::make_shared<TrainFlags>();
     f->options.command_line = command_line;
     auto parameters = std::make_shared<TaskParameters>();
-    add_parameter_flags(cmd, training_parameters(*task), kTrainParameter, parameters);
+    add_parameter_flags(cmd, training_parameters(*task), TrainParameter, parameters);
     add_loop_flags(cmd, *f);
     cmd->callback([task, f, parameters, arguments] {
       if (launched_locally(*f, arguments)) return;

@@ -26,7 +26,7 @@ int main() {
   request.space = ebm::AnswerSpace::real({2});
   ebm::SamplerSpec spec = ebm::parse_sampler_spec("gd:step=0.05,momentum=0.5,chains=4,steps=2000,tol=1e-10");
   ebm::RunResult result = ebm::run_sampler(*spec.sampler, request, spec.driver);
-  std::cout << result.summary.BriefReport() << "\n";
+  std::cout << result.summary.brief_report() << "\n";
   for (const auto& p : result.problems) std::cout << "  y = " << p.answer[0].item<float>() << ", " << p.answer[1].item<float>() << "\n";
 
   // 2. Solve a Sudoku with the default EBM settings; `verified` is the exact verifier's word.

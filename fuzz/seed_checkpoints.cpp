@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
 
   ebm::ArTransformerConfig ar_config;
   ar_config.vocab = ebm::sudoku::ar_vocab(2);
-  ar_config.max_length = ebm::sudoku::ar_max_length(ebm::sudoku::ArOrder::fixed, 2);
+  ar_config.max_length = ebm::sudoku::ar_max_length(ebm::sudoku::ArOrder::Fixed, 2);
   ar_config.d_model = 2;
   ar_config.heads = 1;
   ar_config.layers = 1;

@@ -277,9 +277,9 @@ void bind_results(py::module_& m) {
       .def_readonly("best_energy", &Summary::best_energy)
       .def_readonly("mean_acceptance", &Summary::mean_acceptance)
       .def_readonly("seed", &Summary::seed)
-      .def("brief_report", &Summary::BriefReport)
-      .def("full_report", &Summary::FullReport)
-      .def("__repr__", &Summary::BriefReport);
+      .def("brief_report", &Summary::brief_report)
+      .def("full_report", &Summary::full_report)
+      .def("__repr__", &Summary::brief_report);
 
   py::class_<ProblemResult>(m, "ProblemResult", "One problem of a minimize run.")
       .def_readonly("answer", &ProblemResult::answer, "[*shape]: the verified chain's state, else the lowest-energy one")
@@ -323,7 +323,7 @@ void bind_results(py::module_& m) {
       .def_property_readonly("trace", [](const MinimizeResult& r) { return trace_rows(r.run.trace); },
                              "per step (trace=True): step, elapsed_ms, evaluations, running_chains, energies ...")
       .def_readonly("spec", &MinimizeResult::spec, "the canonical sampler text that ran")
-      .def("__repr__", [](const MinimizeResult& r) { return r.run.summary.BriefReport(); });
+      .def("__repr__", [](const MinimizeResult& r) { return r.run.summary.brief_report(); });
 
   py::class_<SolveResult>(m, "SolveResult", "One problem of ebm.solve.")
       .def_readonly("problem", &SolveResult::problem)

@@ -26,7 +26,7 @@ void AnnealingOptions::bind(OptionSet& o) {
   o.add("landscapes", &landscapes, "walk a learned energy's landscapes from the smoothest to the sharpest (IRED)");
 }
 
-bool AnnealingOptions::IsValid(std::string* error) const {
+bool AnnealingOptions::is_valid(std::string* error) const {
   for (auto [name, kind] : {std::pair<const char*, const std::string*>{"t_schedule", &t_schedule},
                             {"step_schedule", &step_schedule}, {"weight_schedule", &weight_schedule}}) {
     bool known = false;

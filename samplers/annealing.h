@@ -33,7 +33,7 @@ struct AnnealingOptions {
   bool landscapes = false;  // walk a LandscapeEnergy's landscapes from the smoothest to the sharpest
 
   void bind(OptionSet& o);
-  bool IsValid(std::string* error) const;
+  bool is_valid(std::string* error) const;
   Schedule temperature() const { return {parse_schedule(t_schedule), t_start, t_end}; }
   Schedule step_scale() const { return {parse_schedule(step_schedule), step_start, step_end}; }
   Schedule weight() const { return {parse_schedule(weight_schedule), weight_start, weight_end}; }

@@ -12,7 +12,7 @@ void DiscreteLangevinOptions::bind(OptionSet& o) {
   o.add("step", &step, "alpha: q(y'_v = k) ~ exp(gain/2 - [k != current]/alpha); larger moves more variables", RealRange{0, 1e6, true});
 }
 
-bool DiscreteLangevinOptions::IsValid(std::string* error) const {
+bool DiscreteLangevinOptions::is_valid(std::string* error) const {
   if (!(step > 0)) return *error = "step must be > 0, got " + format_number(step), false;
   return true;
 }

@@ -17,7 +17,7 @@ struct DiscreteLangevinOptions {
   double step = 0.5;  // alpha: larger moves more variables per step
 
   void bind(OptionSet& o);
-  bool IsValid(std::string* error) const;
+  bool is_valid(std::string* error) const;
 };
 
 class DiscreteLangevinSampler : public SamplerWithOptions<DiscreteLangevinOptions> {

@@ -11,7 +11,7 @@ void GibbsWithGradientsOptions::bind(OptionSet& o) {
   o.add("scale", &scale, "proposal q(v,k) ~ exp(scale * first-order gain of -E/T); 0.5 = locally balanced", RealRange{0, 1e6});
 }
 
-bool GibbsWithGradientsOptions::IsValid(std::string* error) const {
+bool GibbsWithGradientsOptions::is_valid(std::string* error) const {
   if (!(scale >= 0)) return *error = "scale must be >= 0, got " + format_number(scale), false;
   return true;
 }

@@ -15,7 +15,7 @@ struct GibbsWithGradientsOptions {
   double scale = 0.5;  // proposal sharpness: q ~ exp(scale * delta); 0 = uniform random-walk proposals
 
   void bind(OptionSet& o);
-  bool IsValid(std::string* error) const;
+  bool is_valid(std::string* error) const;
 };
 
 class GibbsWithGradientsSampler : public SamplerWithOptions<GibbsWithGradientsOptions> {

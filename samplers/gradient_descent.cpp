@@ -11,7 +11,7 @@ void GradientDescentOptions::bind(OptionSet& o) {
   o.add("mirror", &mirror, "entropic mirror descent on simplices: update log p, then softmax (probability spaces)");
 }
 
-bool GradientDescentOptions::IsValid(std::string* error) const {
+bool GradientDescentOptions::is_valid(std::string* error) const {
   if (!(step > 0)) return *error = "step must be > 0, got " + format_number(step), false;
   if (!(momentum >= 0 && momentum < 1)) return *error = "momentum must be in [0, 1), got " + format_number(momentum), false;
   return true;

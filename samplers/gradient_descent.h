@@ -18,7 +18,7 @@ struct GradientDescentOptions {
   bool mirror = false;     // entropic mirror step on probability simplices (categorical-probabilities spaces)
 
   void bind(OptionSet& o);
-  bool IsValid(std::string* error) const;
+  bool is_valid(std::string* error) const;
 };
 
 class GradientDescentSampler : public SamplerWithOptions<GradientDescentOptions> {

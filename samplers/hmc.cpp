@@ -9,7 +9,7 @@ void HmcOptions::bind(OptionSet& o) {
   o.add("leapfrog", &leapfrog, "L, leapfrog steps per proposal (L evaluations per step)", IntegerRange{1, 10000});
 }
 
-bool HmcOptions::IsValid(std::string* error) const {
+bool HmcOptions::is_valid(std::string* error) const {
   if (!(step > 0)) return *error = "step must be > 0, got " + format_number(step), false;
   if (leapfrog < 1) return *error = "leapfrog must be >= 1, got " + std::to_string(leapfrog), false;
   return true;

@@ -18,7 +18,7 @@ struct HmcOptions {
   int64_t leapfrog = 10;   // L, leapfrog steps per proposal
 
   void bind(OptionSet& o);
-  bool IsValid(std::string* error) const;
+  bool is_valid(std::string* error) const;
 };
 
 class HmcSampler : public SamplerWithOptions<HmcOptions> {

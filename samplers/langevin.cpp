@@ -14,7 +14,7 @@ void LangevinOptions::bind(OptionSet& o) {
   o.add("mirror", &mirror, "step on log-probabilities, then softmax (probability spaces)");
 }
 
-bool LangevinOptions::IsValid(std::string* error) const {
+bool LangevinOptions::is_valid(std::string* error) const {
   if (!(step > 0)) return *error = "step must be > 0, got " + format_number(step), false;
   return true;
 }

@@ -17,7 +17,7 @@ struct LangevinOptions {
   bool mirror = false;  // step on log-probabilities (categorical-probabilities spaces)
 
   void bind(OptionSet& o);
-  bool IsValid(std::string* error) const;
+  bool is_valid(std::string* error) const;
 };
 
 class LangevinSampler : public SamplerWithOptions<LangevinOptions> {

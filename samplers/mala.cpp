@@ -10,7 +10,7 @@ void MalaOptions::bind(OptionSet& o) {
   o.add("step", &step, "eta: proposal y' = y - eta*grad E + sqrt(2*eta*T)*xi, then Metropolis-Hastings", RealRange{0, 1e6, true});
 }
 
-bool MalaOptions::IsValid(std::string* error) const {
+bool MalaOptions::is_valid(std::string* error) const {
   if (!(step > 0)) return *error = "step must be > 0, got " + format_number(step), false;
   return true;
 }

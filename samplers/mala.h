@@ -15,7 +15,7 @@ struct MalaOptions {
   double step = 0.01;  // eta
 
   void bind(OptionSet& o);
-  bool IsValid(std::string* error) const;
+  bool is_valid(std::string* error) const;
 };
 
 class MalaSampler : public SamplerWithOptions<MalaOptions> {

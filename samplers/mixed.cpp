@@ -15,7 +15,7 @@ void MixedOptions::bind(OptionSet& o) {
   o.add("noise", &noise, "sigma; 0 = projected gradient descent; < 0 = sqrt(2*eta*T), Langevin at T", RealRange{-1, 1e6});
 }
 
-bool MixedOptions::IsValid(std::string* error) const {
+bool MixedOptions::is_valid(std::string* error) const {
   if (!(scale >= 0)) return *error = "scale must be >= 0, got " + format_number(scale), false;
   if (moves < 0) return *error = "moves must be >= 0, got " + std::to_string(moves), false;
   if (value_steps < 0) return *error = "value_steps must be >= 0, got " + std::to_string(value_steps), false;

@@ -24,7 +24,7 @@ struct MixedOptions {
   double noise = 0.0;       // sigma; 0 = projected gradient descent; < 0 = sqrt(2*eta*T), Langevin at T
 
   void bind(OptionSet& o);
-  bool IsValid(std::string* error) const;
+  bool is_valid(std::string* error) const;
 };
 
 class MixedSampler : public SamplerWithOptions<MixedOptions> {

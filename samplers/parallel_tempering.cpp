@@ -25,7 +25,7 @@ void ParallelTemperingOptions::bind(OptionSet& o) {
   o.add("swap_every", &swap_every, "steps between swap attempts of neighbouring replicas", IntegerRange{1, 1000000});
 }
 
-bool ParallelTemperingOptions::IsValid(std::string* error) const {
+bool ParallelTemperingOptions::is_valid(std::string* error) const {
   if (replicas < 1) return *error = "replicas must be >= 1, got " + std::to_string(replicas), false;
   if (!(t_max >= 1)) return *error = "t_max must be >= 1, got " + format_number(t_max), false;
   if (swap_every < 1) return *error = "swap_every must be >= 1", false;

@@ -20,7 +20,7 @@ struct ParallelTemperingOptions {
   int64_t swap_every = 1; // steps between swap attempts
 
   void bind(OptionSet& o);
-  bool IsValid(std::string* error) const;
+  bool is_valid(std::string* error) const;
 };
 
 class ParallelTemperingSampler : public WrappingSampler<ParallelTemperingOptions> {

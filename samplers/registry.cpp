@@ -163,7 +163,7 @@ SamplerSpec parse_checked_spec(const std::string& text, const DriverOptions& dri
   SamplerPtr inner;
   for (auto it = parsed.rbegin(); it != parsed.rend(); ++it) inner = it->first->build(it->second, inner);
   std::string error;
-  if (!spec.driver.IsValid(&error)) throw std::invalid_argument("driver: " + error);
+  if (!spec.driver.is_valid(&error)) throw std::invalid_argument("driver: " + error);
   spec.sampler = inner;
   spec.text = inner->describe();
   return spec;

@@ -16,7 +16,7 @@ void TabuDescentOptions::bind(OptionSet& o) {
   o.add("aspiration", &aspiration, "allow a tabu change whose estimated energy beats the row's best");
 }
 
-bool TabuDescentOptions::IsValid(std::string* error) const {
+bool TabuDescentOptions::is_valid(std::string* error) const {
   if (tenure < 0) return *error = "tenure must be >= 0, got " + std::to_string(tenure), false;
   if (tenure_random < 0) return *error = "tenure_random must be >= 0, got " + std::to_string(tenure_random), false;
   if (!(tenure_energy >= 0)) return *error = "tenure_energy must be >= 0, got " + format_number(tenure_energy), false;

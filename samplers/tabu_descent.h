@@ -26,7 +26,7 @@ struct TabuDescentOptions {
   bool aspiration = true;      // a tabu change is allowed when its estimate beats the row's best energy
 
   void bind(OptionSet& o);
-  bool IsValid(std::string* error) const;
+  bool is_valid(std::string* error) const;
 };
 
 class TabuDescentSampler : public SamplerWithOptions<TabuDescentOptions> {

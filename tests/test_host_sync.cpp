@@ -111,7 +111,7 @@ TEST_SUITE("samplers") {
     auto request = quadratic_request(3);
     // Chains reach the tolerance at different steps, one after another.
     auto stopping = counted_run("gd:step=0.02,chains=16,steps=2000,tol=1e-3", request);
-    REQUIRE(stopping.result.summary.termination == TerminationType::CONVERGENCE);
+    REQUIRE(stopping.result.summary.termination == TerminationType::Convergence);
     REQUIRE(stopping.result.summary.chains_at_tolerance == 48);
     CHECK(stopping.host_syncs <= stopping.result.summary.steps + kFixedReads);
     // Plateaus with restarts, then plateau stops.

@@ -71,7 +71,7 @@ TEST_SUITE("pool") {
       group.on_finished = [&, id](int64_t p, const ProblemResult& r, PoolStop why) {
         results[{id, p}] = r;
         ++reports[{id, p}];
-        CHECK(why == PoolStop::STOPPED);  // every chain reached the tolerance
+        CHECK(why == PoolStop::Stopped);  // every chain reached the tolerance
       };
       return group;
     };
@@ -98,7 +98,7 @@ TEST_SUITE("pool") {
     SamplerSpec spec = parse_sampler_spec("hmc:leapfrog=10000,chains=2");
     ChainPool pool(spec.sampler, std::make_shared<DistanceEnergy>(), AnswerSpace::real({2}),
                    PoolOptions::from_driver(spec.driver));
-    PoolStop stopped = PoolStop::VERIFIED;
+    PoolStop stopped = PoolStop::Verified;
     int reports = 0;
     int64_t evaluations = 0;
     PoolGroup group;
@@ -114,7 +114,7 @@ TEST_SUITE("pool") {
     while (pool.step()) {
     }
     CHECK(reports == 1);
-    CHECK(stopped == PoolStop::BUDGET);
+    CHECK(stopped == PoolStop::Budget);
     CHECK(pool.stats().steps == 1);
     CHECK(evaluations < 2 * 10000);  // fewer than one whole trajectory of its 2 chains: cut off inside the step
   }
@@ -132,7 +132,7 @@ TEST_SUITE("pool") {
         ++reported;
         failed += r.failed ? 1 : 0;
         steps.push_back(r.steps);
-        CHECK(why == PoolStop::BUDGET);
+        CHECK(why == PoolStop::Budget);
       };
       pool.admit(std::move(group));
       pool.step();
@@ -194,7 +194,7 @@ TEST_SUITE("pool") {
     RunResult run = run_sampler(*driven.sampler, request, driven.driver);
     REQUIRE(run.summary.restarts == 2 * 4 * 3);      // every chain restarted twice
     REQUIRE(run.summary.chains_plateaued == 4 * 3);  // then stopped on its third plateau
-    REQUIRE(run.summary.termination == TerminationType::CONVERGENCE);
+    REQUIRE(run.summary.termination == TerminationType::Convergence);
 
     SamplerSpec pooled = parse_sampler_spec(text);
     ChainPool pool(pooled.sampler, request.energy, request.space, PoolOptions::from_driver(pooled.driver));
@@ -215,7 +215,7 @@ TEST_SUITE("pool") {
     REQUIRE(results.size() == 3);
     for (int64_t p = 0; p < 3; ++p) {
       CAPTURE(p);
-      CHECK(why[p] == PoolStop::STOPPED);  // its chains stopped themselves, long before the budget
+      CHECK(why[p] == PoolStop::Stopped);  // its chains stopped themselves, long before the budget
       CHECK(results[p].steps == run.problems[p].steps);
       CHECK(results[p].steps < 2000);
       CHECK(results[p].evaluations == run.problems[p].evaluations);
@@ -248,7 +248,7 @@ TEST_SUITE("pool") {
       REQUIRE(collected.solved[i].answer);
       CHECK(collected.solved[i].verified);
       CHECK(task->verify(*problems[i], *collected.solved[i].answer));
-      CHECK(collected.why[i] == PoolStop::VERIFIED);
+      CHECK(collected.why[i] == PoolStop::Verified);
     }
   }
 
@@ -342,11 +342,11 @@ TEST_SUITE("pool") {
     REQUIRE(cancelled.times.size() == 3);
     for (size_t i = 0; i < 3; ++i) {
       CHECK(cancelled.times[i] == 1);
-      CHECK(cancelled.why[i] == PoolStop::CANCELLED);
+      CHECK(cancelled.why[i] == PoolStop::Cancelled);
       CHECK_FALSE(cancelled.solved[i].verified);
     }
     REQUIRE(late.times.size() == 1);
-    CHECK(late.why[0] == PoolStop::DEADLINE);
+    CHECK(late.why[0] == PoolStop::Deadline);
     CHECK_FALSE(late.solved[0].verified);
   }
 
@@ -359,10 +359,10 @@ TEST_SUITE("pool") {
     request.cancel = std::make_shared<CancellationToken>();
     request.callbacks.push_back([&](const IterationInfo& info) {
       if (info.step == 7) request.cancel->cancel();
-      return CallbackResult::CONTINUE;
+      return CallbackResult::Continue;
     });
     RunResult result = run_sampler(*spec.sampler, request, spec.driver);
-    CHECK(result.summary.termination == TerminationType::CANCELLED);
+    CHECK(result.summary.termination == TerminationType::Cancelled);
     CHECK(result.summary.steps == 7);
   }
 

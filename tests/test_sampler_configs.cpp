@@ -123,7 +123,7 @@ struct PathRecorder {
   IterationCallback callback() {
     return [this](const IterationInfo& info) {
       states.push_back(info.chains->y.clone());
-      return CallbackResult::CONTINUE;
+      return CallbackResult::Continue;
     };
   }
 };
@@ -150,7 +150,7 @@ TEST_SUITE("samplers") {
       worst_row_sum = std::max(worst_row_sum, (y.sum(-1) - 1.0).abs().max().item<double>());
       if (previous.defined()) largest_move = std::max(largest_move, (y - previous).abs().max().item<double>());
       previous = y.clone();
-      return CallbackResult::CONTINUE;
+      return CallbackResult::Continue;
     });
     run_text("anneal:weight_term=1,weight_start=-0.3,weight_end=0.6,period=40/"
              "langevin:mirror=true,step=1.0,noise=0.2,chains=8,steps=100",
@@ -244,7 +244,7 @@ TEST_SUITE("samplers") {
       weights.push_back(sum->weight(1));
       auto fresh = sum->forward({}, info.chains->y);
       stale = std::max(stale, (fresh - info.chains->energy).abs().max().item<double>());
-      return CallbackResult::CONTINUE;
+      return CallbackResult::Continue;
     });
     run_text("anneal:weight_term=1,weight_start=-0.3,weight_end=0.6,period=10/"
              "langevin:mirror=true,step=1.0,noise=0.2,chains=4,steps=25",

@@ -48,7 +48,7 @@ struct MomentCollector {
         outer = outer.defined() ? outer + o : o;
         count += y.size(0);
       }
-      return CallbackResult::CONTINUE;
+      return CallbackResult::Continue;
     };
   }
   torch::Tensor mean() const { return sum / double(count); }
@@ -82,7 +82,7 @@ struct StateHistogram {
         for (int64_t v = 0; v < digits.size(1); ++v) index = index * categories + digits.select(1, v);
         counts.index_add_(0, index, torch::ones({index.size(0)}, torch::kDouble));
       }
-      return CallbackResult::CONTINUE;
+      return CallbackResult::Continue;
     };
   }
 };
@@ -150,7 +150,7 @@ TEST_SUITE("samplers") {
     for (std::string spec : {"gd:step=0.2", "gd:step=0.1,momentum=0.9", "gd:step=0.1,momentum=0.9,nesterov=true"}) {
       CAPTURE(spec);
       auto result = run(spec + ",chains=3,steps=3000,tol=1e-14", request);
-      CHECK(result.summary.termination == TerminationType::CONVERGENCE);
+      CHECK(result.summary.termination == TerminationType::Convergence);
       CHECK(result.summary.chains_at_tolerance == 6);
       for (const auto& p : result.problems) CHECK(torch::allclose(p.answer, g.mean, 1e-6, 1e-6));
     }
@@ -224,7 +224,7 @@ TEST_SUITE("samplers") {
       r.callbacks.push_back([&](const IterationInfo& info) {
         right += (info.chains->y.select(1, 0) > 0).sum().item<double>();
         total += info.chains->y.size(0);
-        return CallbackResult::CONTINUE;
+        return CallbackResult::Continue;
       });
       run(with_driver_keys(spec, "chains=32,steps=1500"), r);
       return right / total;
@@ -276,7 +276,7 @@ TEST_SUITE("samplers") {
           held = held && torch::equal(y.masked_select(rows_clamp.mask), rows_clamp.values.masked_select(rows_clamp.mask));
           if (!first.defined()) first = y.clone();
           else moved = moved || !torch::equal(first.masked_select(~rows_clamp.mask), y.masked_select(~rows_clamp.mask));
-          return CallbackResult::CONTINUE;
+          return CallbackResult::Continue;
         });
         auto result = run(with_driver_keys(spec, "chains=4,steps=40"), request);
         CHECK(held);
@@ -307,7 +307,7 @@ TEST_SUITE("samplers") {
         torch::Tensor last;
         r.callbacks.push_back([&](const IterationInfo& info) {
           last = info.chains->y.clone();
-          return CallbackResult::CONTINUE;
+          return CallbackResult::Continue;
         });
         auto result = run(spec, r, seed);
         return std::make_pair(last, result.best_energies);
@@ -342,7 +342,7 @@ TEST_SUITE("samplers") {
 
     request.initializer = [](const torch::Tensor& p, torch::Generator&) { return torch::ones({p.size(0), 2}); };
     auto all = run("langevin:chains=3,steps=20", request);
-    CHECK(all.summary.termination == TerminationType::FAILURE);
+    CHECK(all.summary.termination == TerminationType::Failure);
     CHECK(all.summary.chains_failed == 3);
     CHECK(all.problems[0].failed);
     CHECK(all.summary.message.find("smaller step size") != std::string::npos);
@@ -359,7 +359,7 @@ TEST_SUITE("samplers") {
     };
     auto verified = run("gd:step=0.05,chains=4,steps=2000", request);
     CHECK(verified.summary.problems_verified == 3);
-    CHECK(verified.summary.termination == TerminationType::CONVERGENCE);
+    CHECK(verified.summary.termination == TerminationType::Convergence);
     CHECK(verified.summary.steps < 2000);
     for (const auto& p : verified.problems) {
       CHECK(p.verified);
@@ -369,7 +369,7 @@ TEST_SUITE("samplers") {
     RunRequest plain = request;
     plain.verifier = nullptr;
     auto by_evals = run("hmc:leapfrog=4,chains=2,evals=200,steps=0", plain);
-    CHECK(by_evals.summary.termination == TerminationType::NO_CONVERGENCE);
+    CHECK(by_evals.summary.termination == TerminationType::NoConvergence);
     CHECK(by_evals.summary.evaluations >= 200);
     CHECK(by_evals.summary.evaluations < 200 + 4 * 6 + 1);
     auto by_time = run("langevin:chains=2,ms=30,steps=0", plain);
@@ -380,17 +380,17 @@ TEST_SUITE("samplers") {
     RunRequest stopping = plain;
     stopping.callbacks.push_back([&](const IterationInfo& info) {
       ++calls;
-      return info.step == 5 ? CallbackResult::STOP_SUCCESSFULLY : CallbackResult::CONTINUE;
+      return info.step == 5 ? CallbackResult::StopSuccessfully : CallbackResult::Continue;
     });
     auto stopped = run("langevin:steps=100", stopping);
-    CHECK(stopped.summary.termination == TerminationType::USER_SUCCESS);
+    CHECK(stopped.summary.termination == TerminationType::UserSuccess);
     CHECK(stopped.summary.steps == 5);
     CHECK(calls == 5);
 
     auto restarted = run("gd:step=0.05,chains=2,steps=400,plateau=20,restarts=3", plain);
     CHECK(restarted.summary.restarts == 3 * 2 * 3);
     CHECK(restarted.summary.chains_plateaued == 6);
-    CHECK(restarted.summary.termination == TerminationType::CONVERGENCE);
+    CHECK(restarted.summary.termination == TerminationType::Convergence);
   }
 
   TEST_CASE("annealing moves an energy weight to its final value") {
@@ -462,7 +462,7 @@ TEST_SUITE("samplers") {
     auto result = run("hmc:leapfrog=10000,chains=2,ms=5,steps=0", request);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     CHECK(seconds < 1.5);
-    CHECK(result.summary.termination == TerminationType::NO_CONVERGENCE);
+    CHECK(result.summary.termination == TerminationType::NoConvergence);
     CHECK(result.summary.message == "time budget spent");
     CHECK(result.summary.evaluations < 10000.0);
     // The abandoned trajectory moved nothing: every state is finite and no chain failed.

@@ -62,11 +62,11 @@ TEST_SUITE("splits") {
     CHECK(GeneratorOptions().split == Split::Test);
     for (Split split : {Split::Train, Split::Validation, Split::Test}) {
       CAPTURE(split_name(split));
-      check_in_split(stream(2, Tier::easy, 5, 12, split), split);
-      check_in_split(stream(3, Tier::medium, 5, 12, split), split);
-      CHECK(generate_one(3, Tier::medium, 5, 3, split).solution == stream(3, Tier::medium, 5, 4, split)[3].solution);
+      check_in_split(stream(2, Tier::Easy, 5, 12, split), split);
+      check_in_split(stream(3, Tier::Medium, 5, 12, split), split);
+      CHECK(generate_one(3, Tier::Medium, 5, 3, split).solution == stream(3, Tier::Medium, 5, 4, split)[3].solution);
     }
-    check_in_split(stream(3, Tier::hard, 11, 4, Split::Test), Split::Test);
+    check_in_split(stream(3, Tier::Hard, 11, 4, Split::Test), Split::Test);
     check_in_split(validation_boards(3, 2, 0), Split::Validation);
   }
 
@@ -76,9 +76,9 @@ TEST_SUITE("splits") {
       CAPTURE(box);
       for (uint64_t seed = 1; seed <= 3; ++seed) {
         CAPTURE(seed);
-        const Lines train = lines_of(stream(box, Tier::medium, seed, 40, Split::Train));
-        const Lines validation = lines_of(stream(box, Tier::medium, seed, 40, Split::Validation));
-        const Lines test = lines_of(stream(box, Tier::medium, seed, 40, Split::Test));
+        const Lines train = lines_of(stream(box, Tier::Medium, seed, 40, Split::Train));
+        const Lines validation = lines_of(stream(box, Tier::Medium, seed, 40, Split::Validation));
+        const Lines test = lines_of(stream(box, Tier::Medium, seed, 40, Split::Test));
         CHECK(shared(train.solutions, validation.solutions) == 0);
         CHECK(shared(train.solutions, test.solutions) == 0);
         CHECK(shared(validation.solutions, test.solutions) == 0);
@@ -99,7 +99,7 @@ TEST_SUITE("splits") {
     const Lines train = lines_of(training);
     for (uint64_t seed = 1; seed <= 3; ++seed) {
       CAPTURE(seed);
-      const auto test_data = stream(3, Tier::hardest, seed, 10, Split::Test);
+      const auto test_data = stream(3, Tier::Hardest, seed, 10, Split::Test);
       check_in_split(test_data, Split::Test);
       const Lines test = lines_of(test_data);
       CHECK(shared(train.puzzles, test.puzzles) == 0);
@@ -123,7 +123,7 @@ TEST_SUITE("splits") {
       for (const auto& puzzle : data.puzzles)
         CHECK(split_of(task->split_fingerprint(*make_problem(puzzle, "train"))) == Split::Train);
       std::vector<Board> validation = data.validation;
-      for (Tier tier : {Tier::easy, Tier::medium, Tier::hard, Tier::expert})
+      for (Tier tier : {Tier::Easy, Tier::Medium, Tier::Hard, Tier::Expert})
         for (const auto& g : validation_boards(box, 3, settings.seed, tier)) validation.push_back(g.puzzle);
       for (const auto& puzzle : validation)
         CHECK(split_of(task->split_fingerprint(*make_problem(puzzle, "validation"))) == Split::Validation);

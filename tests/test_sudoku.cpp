@@ -35,7 +35,7 @@ SolveReport solve_boards(const std::vector<Board>& boards, const EbmSettings& se
 
 TEST_SUITE("sudoku") {
   TEST_CASE("constraint energy: exactly 0 on a solved board, > 0 on every single-cell corruption") {
-    auto puzzles = generate({3, 2, Tier::hard, 5, 1});
+    auto puzzles = generate({3, 2, Tier::Hard, 5, 1});
     SudokuConstraintEnergy energy(3);
     for (const auto& p : puzzles) {
       auto solved = one_hot_boards({p.solution}, torch::kFloat);
@@ -66,7 +66,7 @@ TEST_SUITE("sudoku") {
   }
 
   TEST_CASE("encoding: givens, clamp, decoding and the batched verifier agree with the board verifier") {
-    auto puzzles = generate({3, 3, Tier::medium, 9, 1});
+    auto puzzles = generate({3, 3, Tier::Medium, 9, 1});
     std::vector<Board> boards, solutions;
     for (const auto& p : puzzles) {
       boards.push_back(p.puzzle);
@@ -88,7 +88,7 @@ TEST_SUITE("sudoku") {
   }
 
   TEST_CASE("EBM solver: solves generated puzzles, keeps every given, reports verified only when valid") {
-    auto puzzles = generate({3, 4, Tier::expert, 21, 1});
+    auto puzzles = generate({3, 4, Tier::Expert, 21, 1});
     std::vector<Board> boards;
     for (const auto& p : puzzles) boards.push_back(p.puzzle);
     EbmSettings settings;

@@ -36,7 +36,7 @@ using ebm::parse_ar_decode;
 
 namespace {
 
-GeneratedPuzzle sample_puzzle(Tier tier = Tier::hard, long index = 0) { return generate_one(3, tier, 42, index); }
+GeneratedPuzzle sample_puzzle(Tier tier = Tier::Hard, long index = 0) { return generate_one(3, tier, 42, index); }
 
 std::vector<int64_t> answer_part(const std::vector<int64_t>& sequence) {
   return std::vector<int64_t>(sequence.begin() + ar_prompt_length(3), sequence.end());
@@ -61,7 +61,7 @@ const ebm::Task& sudoku_task() {
 }
 
 // A one-layer transformer config for box x box Sudoku (untrained tests).
-ebm::ArTransformerConfig tiny_ar_config(int box, int64_t d_model, int64_t heads, ArOrder order = ArOrder::fixed) {
+ebm::ArTransformerConfig tiny_ar_config(int box, int64_t d_model, int64_t heads, ArOrder order = ArOrder::Fixed) {
   ebm::ArTransformerConfig config;
   config.vocab = ar_vocab(box);
   config.max_length = ar_max_length(order, box);
@@ -125,26 +125,26 @@ TEST_CASE("load_ar_model refuses an architecture larger than the file's weights 
 
 TEST_CASE("fixed order: 163 tokens, prompt layout, decode gives the solution back") {
   const auto g = sample_puzzle();
-  const auto seq = encode_ar(g.puzzle, g.solution, ArOrder::fixed);
+  const auto seq = encode_ar(g.puzzle, g.solution, ArOrder::Fixed);
   REQUIRE(seq.size() == 163u);
   for (int c = 0; c < 81; ++c) CHECK(seq[c] == g.puzzle.cells[c]);
   CHECK(seq[81] == kArSep);
-  const Board decoded = decode_ar_answer(g.puzzle, answer_part(seq), ArOrder::fixed);
+  const Board decoded = decode_ar_answer(g.puzzle, answer_part(seq), ArOrder::Fixed);
   CHECK(decoded == g.solution);
   CHECK(is_valid_solution(g.puzzle, decoded));
   // No repair: a short or non-digit answer leaves blanks, which the verifier rejects.
-  const Board partial = decode_ar_answer(g.puzzle, {1, 2, 3}, ArOrder::fixed);
+  const Board partial = decode_ar_answer(g.puzzle, {1, 2, 3}, ArOrder::Fixed);
   CHECK(partial.cells[80] == 0);
   CHECK_FALSE(is_valid_solution(g.puzzle, partial));
 }
 
 TEST_CASE("solver order: 82 + 2*blanks tokens, fills exactly the blanks, decodes to the solution") {
   for (long i = 0; i < 3; ++i) {
-    const auto g = sample_puzzle(Tier::expert, i);
+    const auto g = sample_puzzle(Tier::Expert, i);
     const int blanks = 81 - count_givens(g.puzzle);
-    const auto seq = encode_ar(g.puzzle, g.solution, ArOrder::solver);
+    const auto seq = encode_ar(g.puzzle, g.solution, ArOrder::Solver);
     REQUIRE(static_cast<int>(seq.size()) == 82 + 2 * blanks);
-    CHECK(ar_answer_length(ArOrder::solver, 3, blanks) == 2 * blanks);
+    CHECK(ar_answer_length(ArOrder::Solver, 3, blanks) == 2 * blanks);
     std::set<int> cells;
     for (size_t k = ar_prompt_length(3); k < seq.size(); k += 2) {
       const int cell = static_cast<int>(seq[k] - kArCellBase);
@@ -155,7 +155,7 @@ TEST_CASE("solver order: 82 + 2*blanks tokens, fills exactly the blanks, decodes
       cells.insert(cell);
     }
     CHECK(static_cast<int>(cells.size()) == blanks);
-    CHECK(decode_ar_answer(g.puzzle, answer_part(seq), ArOrder::solver) == g.solution);
+    CHECK(decode_ar_answer(g.puzzle, answer_part(seq), ArOrder::Solver) == g.solution);
   }
 }
 
@@ -167,7 +167,7 @@ TEST_CASE("solver order decoding never repairs: bad pairs are skipped") {
   while (g.puzzle.cells[blank] != 0) ++blank;
   // a pair on a given, a digit where a cell belongs, then one good pair
   const std::vector<int64_t> answer{kArCellBase + given, 1, 5, 5, kArCellBase + blank, g.solution.cells[blank], 7};
-  const Board b = decode_ar_answer(g.puzzle, answer, ArOrder::solver);
+  const Board b = decode_ar_answer(g.puzzle, answer, ArOrder::Solver);
   CHECK(b.cells[given] == g.puzzle.cells[given]);
   CHECK(b.cells[blank] == g.solution.cells[blank]);
   CHECK(count_givens(b) == count_givens(g.puzzle) + 1);
@@ -190,7 +190,7 @@ TEST_CASE("deductive order places the naked single first") {
   const auto order = deductive_order(b, solved.first);
   REQUIRE(order.size() == 81u - 8u);
   CHECK(order.front() == 40);
-  const auto seq = encode_ar(b, solved.first, ArOrder::solver);
+  const auto seq = encode_ar(b, solved.first, ArOrder::Solver);
   CHECK(seq[82] == kArCellBase + 40);
   CHECK(seq[83] == 9);
 }
@@ -205,10 +205,10 @@ TEST_CASE("deductive order rejects a solution that contradicts the puzzle") {
 }
 
 TEST_CASE("masks: fixed order forces the givens, solver order offers only unwritten blanks") {
-  const auto g = sample_puzzle(Tier::medium, 3);
+  const auto g = sample_puzzle(Tier::Medium, 3);
   const int blanks = 81 - count_givens(g.puzzle);
   const int64_t vocab = ar_vocab(3);
-  const auto fixed = ar_step_mask(ArOrder::fixed, {g.puzzle}, torch::kCPU);
+  const auto fixed = ar_step_mask(ArOrder::Fixed, {g.puzzle}, torch::kCPU);
   for (int64_t s = 0; s < 81; ++s) {
     const torch::Tensor row = fixed(s, torch::zeros({1, s}, torch::kLong));
     REQUIRE(row.sizes() == torch::IntArrayRef({1, vocab}));
@@ -218,10 +218,10 @@ TEST_CASE("masks: fixed order forces the givens, solver order offers only unwrit
       CHECK(row[0][t].item<bool>() == expected);
     }
   }
-  const auto solver = ar_step_mask(ArOrder::solver, {g.puzzle}, torch::kCPU);
+  const auto solver = ar_step_mask(ArOrder::Solver, {g.puzzle}, torch::kCPU);
   // The true sequence's answer part, fed step by step: at each cell step the offered cells are the
   // blanks not yet written; at each digit step the digits 1..9.
-  const auto answer = answer_part(encode_ar(g.puzzle, g.solution, ArOrder::solver));
+  const auto answer = answer_part(encode_ar(g.puzzle, g.solution, ArOrder::Solver));
   REQUIRE(static_cast<int>(answer.size()) == 2 * blanks);
   const torch::Tensor tokens = torch::tensor(answer, torch::kLong).unsqueeze(0);
   std::set<int> written;
@@ -240,24 +240,24 @@ TEST_CASE("masks: fixed order forces the givens, solver order offers only unwrit
     if (s % 2 == 0) written.insert(static_cast<int>(answer[s] - kArCellBase));
   }
   // Rows are independent: two puzzles, two masks.
-  const auto h = sample_puzzle(Tier::medium, 4);
-  const torch::Tensor both = ar_step_mask(ArOrder::fixed, {g.puzzle, h.puzzle}, torch::kCPU)(0, torch::zeros({2, 0}, torch::kLong));
+  const auto h = sample_puzzle(Tier::Medium, 4);
+  const torch::Tensor both = ar_step_mask(ArOrder::Fixed, {g.puzzle, h.puzzle}, torch::kCPU)(0, torch::zeros({2, 0}, torch::kLong));
   CHECK(both[0].sum().item<int64_t>() == (g.puzzle.cells[0] != 0 ? 1 : 9));
   CHECK(both[1].sum().item<int64_t>() == (h.puzzle.cells[0] != 0 ? 1 : 9));
-  CHECK_THROWS_AS(ar_step_mask(ArOrder::solver, {g.puzzle, sample_puzzle(Tier::easy, 1).puzzle}, torch::kCPU),
+  CHECK_THROWS_AS(ar_step_mask(ArOrder::Solver, {g.puzzle, sample_puzzle(Tier::Easy, 1).puzzle}, torch::kCPU),
                   std::invalid_argument);
-  CHECK_THROWS_AS(ar_step_mask(ArOrder::fixed, {}, torch::kCPU), std::invalid_argument);
+  CHECK_THROWS_AS(ar_step_mask(ArOrder::Fixed, {}, torch::kCPU), std::invalid_argument);
 }
 
 TEST_CASE("an untrained model's decoded answers never change a given and never write a cell twice") {
   for (const int box : {2, 3}) {
-    for (const ArOrder order : {ArOrder::fixed, ArOrder::solver}) {
+    for (const ArOrder order : {ArOrder::Fixed, ArOrder::Solver}) {
       CAPTURE(box);
       CAPTURE(ar_order_name(order));
       torch::manual_seed(5);
       ArModel model = untrained(tiny_ar_config(box, 16, 2, order), order, box);
       std::vector<Board> puzzles;
-      for (long i = 0; i < 3; ++i) puzzles.push_back(generate_one(box, Tier::medium, 8, i).puzzle);
+      for (long i = 0; i < 3; ++i) puzzles.push_back(generate_one(box, Tier::Medium, 8, i).puzzle);
       for (const std::string decode : {"greedy", "sample:3", "beam:3", "best-of:3", "until-verified:2"}) {
         CAPTURE(decode);
         ArSolveSettings settings;
@@ -285,15 +285,15 @@ TEST_CASE("an untrained model's decoded answers never change a given and never w
 TEST_CASE("4x4 tokens: vocabulary, lengths, deductive order and round trip") {
   CHECK(ar_vocab(2) == 27);
   CHECK(ar_prompt_length(2) == 17);
-  CHECK(ar_max_length(ArOrder::fixed, 2) == 33);
-  CHECK(ar_max_length(ArOrder::solver, 2) == 49);
-  CHECK(ar_max_length(ArOrder::fixed, 3) == 163);
-  CHECK(ar_max_length(ArOrder::solver, 3) == 244);
+  CHECK(ar_max_length(ArOrder::Fixed, 2) == 33);
+  CHECK(ar_max_length(ArOrder::Solver, 2) == 49);
+  CHECK(ar_max_length(ArOrder::Fixed, 3) == 163);
+  CHECK(ar_max_length(ArOrder::Solver, 3) == 244);
   CHECK_THROWS_WITH_AS(ar_vocab(4), doctest::Contains("box 4"), std::invalid_argument);
   for (long i = 0; i < 4; ++i) {
-    const auto g = generate_one(2, Tier::hard, 13, i);
+    const auto g = generate_one(2, Tier::Hard, 13, i);
     const int blanks = 16 - count_givens(g.puzzle);
-    for (const ArOrder order : {ArOrder::fixed, ArOrder::solver}) {
+    for (const ArOrder order : {ArOrder::Fixed, ArOrder::Solver}) {
       const auto seq = encode_ar(g.puzzle, g.solution, order);
       CHECK(static_cast<int64_t>(seq.size()) == 17 + ar_answer_length(order, 2, blanks));
       CHECK(seq[16] == kArSep);
@@ -305,13 +305,13 @@ TEST_CASE("4x4 tokens: vocabulary, lengths, deductive order and round trip") {
     CHECK(std::set<int>(order.begin(), order.end()).size() == static_cast<size_t>(blanks));
   }
   // The task's tokens refuse a board of another size than theirs, naming both.
-  const auto small = generate_one(2, Tier::easy, 1, 0);
-  CHECK_THROWS_WITH_AS(make_token_sequence(ArOrder::fixed, 3)->prompt(*make_problem(small.puzzle, "small")),
+  const auto small = generate_one(2, Tier::Easy, 1, 0);
+  CHECK_THROWS_WITH_AS(make_token_sequence(ArOrder::Fixed, 3)->prompt(*make_problem(small.puzzle, "small")),
                        doctest::Contains("4x4"), std::invalid_argument);
 }
 
 TEST_CASE("orders and decode specs parse, and errors name the problem") {
-  CHECK(parse_ar_order("solver") == ArOrder::solver);
+  CHECK(parse_ar_order("solver") == ArOrder::Solver);
   CHECK_THROWS_WITH_AS(parse_ar_order("random"), doctest::Contains("random"), std::invalid_argument);
   CHECK(parse_ar_decode("greedy").kind == ArDecodeSpec::Kind::Greedy);
   CHECK(parse_ar_decode("sample:0.5").temperature == doctest::Approx(0.5));
@@ -375,7 +375,7 @@ TEST_CASE("a tiny model learns, checkpoints, resumes, and solve_ar reports hones
   auto model = ebm::load_ar_model(sudoku_task(), options.output, torch::kCPU);
   CHECK(model->tokens->settings() == nlohmann::json{{"order", "fixed"}, {"box", 3}});
   CHECK(model->net->config().d_model == 16);
-  const std::vector<Board> puzzles{sample_puzzle(Tier::hard, 5).puzzle, sample_puzzle(Tier::hard, 6).puzzle};
+  const std::vector<Board> puzzles{sample_puzzle(Tier::Hard, 5).puzzle, sample_puzzle(Tier::Hard, 6).puzzle};
   for (const std::string decode : {"greedy", "sample:1.0", "beam:2", "best-of:2", "best-of:2,verifier"}) {
     CAPTURE(decode);
     ArSolveSettings settings;
@@ -430,7 +430,7 @@ TEST_CASE("solver-order training and greedy decoding of variable answer lengths"
   auto model = ebm::load_ar_model(sudoku_task(), options.output, torch::kCPU);
   CHECK(model->net->config().max_length == 244);
   CHECK(model->tokens->settings().at("order") == "solver");
-  const std::vector<Board> puzzles{sample_puzzle(Tier::medium, 1).puzzle, sample_puzzle(Tier::hardest, 2).puzzle};
+  const std::vector<Board> puzzles{sample_puzzle(Tier::Medium, 1).puzzle, sample_puzzle(Tier::Hardest, 2).puzzle};
   const auto solved = solve_boards(*model, puzzles, ArSolveSettings{});
   for (size_t i = 0; i < 2; ++i) {
     const int blanks = 81 - count_givens(puzzles[i]);
@@ -450,10 +450,10 @@ TEST_CASE("until-verified samples until the verifier accepts, within the budget;
   // by chance, so there the budget ends the rounds.
   torch::manual_seed(2);
   const ebm::ArTransformerConfig config = tiny_ar_config(2, 16, 2);
-  ArModel model = untrained(config, ArOrder::fixed, 2);
+  ArModel model = untrained(config, ArOrder::Fixed, 2);
   std::vector<Board> easy;
   for (long i = 0; i < 3; ++i) {
-    Board b = generate_one(2, Tier::easy, 21, i).solution;
+    Board b = generate_one(2, Tier::Easy, 21, i).solution;
     b.cells[3 * i] = 0;
     b.cells[15 - 2 * i] = 0;
     easy.push_back(b);
@@ -481,8 +481,8 @@ TEST_CASE("until-verified samples until the verifier accepts, within the budget;
 
   ebm::ArTransformerConfig config9 = config;
   config9.vocab = ar_vocab(3);
-  config9.max_length = ar_max_length(ArOrder::fixed, 3);
-  ArModel model9 = untrained(config9, ArOrder::fixed, 3);
+  config9.max_length = ar_max_length(ArOrder::Fixed, 3);
+  ArModel model9 = untrained(config9, ArOrder::Fixed, 3);
   Board blank;  // 81 blanks: a random fill is never a solution
   blank.cells[0] = 1;
   settings.decode = "until-verified:2";
@@ -549,7 +549,7 @@ TEST_CASE("matched parameter count: the default AR matches the task's learned en
 TEST_SUITE("ar") {
 TEST_CASE("solve_ar: a budget spent mid-decoding leaves the puzzle unanswered, never half-filled") {
   torch::manual_seed(3);
-  ArModel model = untrained(tiny_ar_config(3, 16, 2), ArOrder::fixed, 3);
+  ArModel model = untrained(tiny_ar_config(3, 16, 2), ArOrder::Fixed, 3);
   const Board puzzle = sample_puzzle().puzzle;
   ArSolveSettings settings;
   settings.budget_ms = 1e-6;  // spent before the second position

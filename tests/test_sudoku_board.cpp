@@ -290,16 +290,16 @@ TEST_CASE("DLX effort of published hardest puzzles: the extreme tier's threshold
 
 TEST_CASE("tiers: names parse and print") {
   for (Tier t : all_tiers()) CHECK(parse_tier(tier_name(t)) == t);
-  CHECK(parse_tier("HARDEST") == Tier::hardest);
+  CHECK(parse_tier("HARDEST") == Tier::Hardest);
   CHECK(tier_names() == "easy|medium|hard|expert|hardest|extreme");
   CHECK_THROWS_AS(parse_tier("impossible"), std::invalid_argument);
-  CHECK(describe_tier(Tier::easy).find("36-40 givens") != std::string::npos);
+  CHECK(describe_tier(Tier::Easy).find("36-40 givens") != std::string::npos);
 }
 
 TEST_CASE("generator: deterministic, unique, within the tier's documented ranges") {
   GeneratorOptions o;
   o.count = 6;
-  o.tier = Tier::hard;
+  o.tier = Tier::Hard;
   o.seed = 123;
   o.threads = 1;
   std::vector<GeneratedPuzzle> one = generate(o);
@@ -311,7 +311,7 @@ TEST_CASE("generator: deterministic, unique, within the tier's documented ranges
     CHECK(one[i].puzzle == two[i].puzzle);
     CHECK(one[i].solution == two[i].solution);
   }
-  CHECK(generate_one(3, Tier::hard, 123, 4).puzzle == one[4].puzzle);
+  CHECK(generate_one(3, Tier::Hard, 123, 4).puzzle == one[4].puzzle);
   o.seed = 124;
   std::vector<GeneratedPuzzle> other = generate(o);
   CHECK(other[0].puzzle != one[0].puzzle);
@@ -321,9 +321,9 @@ TEST_CASE("generator: deterministic, unique, within the tier's documented ranges
     int box, count, min_givens, max_givens, min_guesses;
   };
   const Range ranges[] = {
-      {Tier::easy, 3, 6, 36, 40, 0},    {Tier::medium, 3, 6, 29, 32, 0}, {Tier::hard, 3, 6, 17, 81, 0},
-      {Tier::expert, 3, 6, 17, 81, 4},  {Tier::hardest, 3, 4, 17, 23, 6}, {Tier::easy, 2, 6, 7, 8, 0},
-      {Tier::hardest, 2, 6, 4, 4, 0},   {Tier::easy, 4, 1, 116, 126, 0},  {Tier::extreme, 3, 1, 17, 81, kExtremeGuesses},
+      {Tier::Easy, 3, 6, 36, 40, 0},    {Tier::Medium, 3, 6, 29, 32, 0}, {Tier::Hard, 3, 6, 17, 81, 0},
+      {Tier::Expert, 3, 6, 17, 81, 4},  {Tier::Hardest, 3, 4, 17, 23, 6}, {Tier::Easy, 2, 6, 7, 8, 0},
+      {Tier::Hardest, 2, 6, 4, 4, 0},   {Tier::Easy, 4, 1, 116, 126, 0},  {Tier::Extreme, 3, 1, 17, 81, kExtremeGuesses},
   };
   for (const Range& r : ranges) {
     CAPTURE(tier_name(r.tier));
@@ -339,7 +339,7 @@ TEST_CASE("generator: deterministic, unique, within the tier's documented ranges
       CHECK(p.givens >= r.min_givens);
       CHECK(p.givens <= r.max_givens);
       CHECK(p.guesses >= r.min_guesses);
-      if (r.tier == Tier::easy) CHECK(p.guesses == 0);
+      if (r.tier == Tier::Easy) CHECK(p.guesses == 0);
       ReferenceResult s = reference_solve(p.puzzle, 2);
       CHECK(s.solutions == 1);
       CHECK(s.first == p.solution);
@@ -348,7 +348,7 @@ TEST_CASE("generator: deterministic, unique, within the tier's documented ranges
   }
 
   // Minimal: no given of a hard puzzle can be removed without losing uniqueness.
-  GeneratedPuzzle m = generate_one(3, Tier::hard, 7, 0);
+  GeneratedPuzzle m = generate_one(3, Tier::Hard, 7, 0);
   for (int i = 0; i < m.puzzle.cell_count(); ++i) {
     if (m.puzzle.cells[i] == 0) continue;
     Board fewer = m.puzzle;
@@ -367,7 +367,7 @@ TEST_CASE("generator: deterministic, unique, within the tier's documented ranges
 TEST_CASE("write_csv: header and rows that read back") {
   GeneratorOptions o;
   o.count = 3;
-  o.tier = Tier::easy;
+  o.tier = Tier::Easy;
   o.seed = 1;
   std::vector<GeneratedPuzzle> puzzles = generate(o);
   std::ostringstream out;

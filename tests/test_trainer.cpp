@@ -268,7 +268,7 @@ TEST_SUITE("trainer") {
     const auto energy = sudoku::energy_training_parameters();
     const auto all = training_parameters(*find_task("sudoku"));
     CHECK(energy.size() == 11u);
-    for (const auto& info : energy) CHECK((info.use & kTrainParameter) != 0);
+    for (const auto& info : energy) CHECK((info.use & TrainParameter) != 0);
     for (const char* name : {"model", "order", "box", "d-model", "params", "heads", "validation-tiers"}) {
       CAPTURE(name);
       CHECK(std::count_if(all.begin(), all.end(), [&](const ParameterInfo& i) { return i.name == name; }) == 1);

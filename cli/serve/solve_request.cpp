@@ -100,8 +100,8 @@ nlohmann::json result_json(const Task& task, const Problem& problem, const Solve
   }
   result["verified"] = solved.verified;
   std::string status = pool_stop_name(why);
-  if (!solved.verified && why == PoolStop::VERIFIED) status = "unsolved";
-  if (!solved.verified && why == PoolStop::STOPPED) status = solved.answer ? "unsolved" : "failed";
+  if (!solved.verified && why == PoolStop::Verified) status = "unsolved";
+  if (!solved.verified && why == PoolStop::Stopped) status = solved.answer ? "unsolved" : "failed";
   result["status"] = status;
   if (std::isfinite(solved.energy) && solved.answer)
     result["energy"] = solved.energy;

@@ -95,7 +95,7 @@ SolverPtr make_ar_solver(const TaskPtr& task, const std::string& spec, const Sol
 // The spec's grammar, one line for help texts.
 std::string ar_solver_help();
 
-// The AR baseline's kTrainParameter declarations: d-model, layers, heads, params.
+// The AR baseline's TrainParameter declarations: d-model, layers, heads, params.
 std::vector<ParameterInfo> ar_training_parameters();
 // `ebm train TASK --model ar`: teacher forcing, the mean cross-entropy of the next token over the
 // answer tokens, on the task's example stream; validation = greedy decoding of each validation set:

@@ -53,7 +53,7 @@ ArTransformerConfig ar_config(const Task& task, const TokenSequence& tokens, con
     config = ArTransformerConfig::matched_to(target, config.vocab, config.max_length, config.layers, config.heads);
   }
   std::string error;
-  if (!config.IsValid(&error)) throw std::invalid_argument("train: " + error);
+  if (!config.is_valid(&error)) throw std::invalid_argument("train: " + error);
   return config;
 }
 
@@ -174,11 +174,11 @@ class ArRecipe : public TrainingRecipe {
 
 std::vector<ParameterInfo> ar_training_parameters() {
   return {
-      {"d-model", "0", "AR: transformer width; 0 = matched to --params", kTrainParameter},
-      {"params", "0", "AR: target parameter count; 0 = that of the task's default learned model", kTrainParameter},
+      {"d-model", "0", "AR: transformer width; 0 = matched to --params", TrainParameter},
+      {"params", "0", "AR: target parameter count; 0 = that of the task's default learned model", TrainParameter},
       {"layers", "0", "AR: transformer blocks (0 = 2); other models: their layers (0 = the task's default)",
-       kTrainParameter},
-      {"heads", "4", "AR: attention heads (d-model must be a multiple)", kTrainParameter},
+       TrainParameter},
+      {"heads", "4", "AR: attention heads (d-model must be a multiple)", TrainParameter},
   };
 }
 
@@ -212,7 +212,7 @@ std::unique_ptr<TrainingRecipe> make_training_recipe(const Task& task, const Tra
 std::vector<ParameterInfo> training_parameters(const Task& task) {
   std::vector<ParameterInfo> infos;
   for (const auto& info : task.parameters())
-    if (info.use & kTrainParameter) infos.push_back(info);
+    if (info.use & TrainParameter) infos.push_back(info);
   if (!task.token_sequence({})) return infos;
   for (const auto& info : ar_training_parameters()) {
     const bool declared = std::any_of(infos.begin(), infos.end(), [&](const ParameterInfo& i) { return i.name == info.name; });

@@ -43,7 +43,7 @@ class EvalScope {
 
 // ---- Config ---------------------------------------------------------------------------------------
 
-bool ArTransformerConfig::IsValid(std::string* error) const {
+bool ArTransformerConfig::is_valid(std::string* error) const {
   auto fail = [&](const std::string& field, const std::string& problem) {
     if (error) *error = std::string(kOwner) + ": field '" + field + "' " + problem;
     return false;
@@ -121,7 +121,7 @@ ArTransformerConfig ArTransformerConfig::from_json(const nlohmann::json& j) {
     }
   }
   std::string error;
-  if (!config.IsValid(&error)) throw std::invalid_argument(error);
+  if (!config.is_valid(&error)) throw std::invalid_argument(error);
   return config;
 }
 
@@ -245,7 +245,7 @@ class ArBlockImpl : public torch::nn::Module {
 
 ArTransformerImpl::ArTransformerImpl(const ArTransformerConfig& config) : config_(config) {
   std::string error;
-  if (!config_.IsValid(&error)) throw std::invalid_argument(error);
+  if (!config_.is_valid(&error)) throw std::invalid_argument(error);
   const int64_t d = config_.d_model;
   tok_emb_ = register_module("tok_emb", torch::nn::Embedding(config_.vocab, d));
   pos_emb_ = register_module("pos_emb", torch::nn::Embedding(config_.max_length, d));

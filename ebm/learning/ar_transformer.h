@@ -53,13 +53,13 @@ struct ArTransformerConfig {
   int64_t ff_width() const { return d_ff > 0 ? d_ff : 4 * d_model; }
 
   // False (and *error = "ar-transformer: field 'heads' ...") when a field is out of range.
-  bool IsValid(std::string* error) const;
+  bool is_valid(std::string* error) const;
 
   // {"vocab":16,"max_length":256,"d_model":128,"heads":4,"layers":4,"d_ff":0,"dropout":0.0};
   // d_ff is written as given (0 stays 0), so to_json(from_json(j)) == j for a complete j.
   nlohmann::json to_json() const;
   // Reads the fields above; a missing field keeps its default. Throws std::invalid_argument naming the
-  // field when it has the wrong JSON type, is out of range (see IsValid), or is not a field of the
+  // field when it has the wrong JSON type, is out of range (see is_valid), or is not a field of the
   // config ("ar-transformer config: unknown field 'width'"); also when j is not an object.
   static ArTransformerConfig from_json(const nlohmann::json& j);
 
@@ -97,7 +97,7 @@ class ArBlockImpl;  // one pre-norm transformer block; defined in ar_transformer
 
 class ArTransformerImpl : public torch::nn::Module {
  public:
-  // Throws std::invalid_argument when the config is not valid (see ArTransformerConfig::IsValid).
+  // Throws std::invalid_argument when the config is not valid (see ArTransformerConfig::is_valid).
   explicit ArTransformerImpl(const ArTransformerConfig& config);
 
   // tokens: int64 [B, T], values in [0, vocab), 1 <= T <= max_length -> logits [B, T, vocab] (float);

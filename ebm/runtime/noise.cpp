@@ -52,11 +52,11 @@ NoiseSource::NoiseSource(uint64_t seed, torch::Device device) : seed_(seed), dev
 }
 
 torch::Tensor NoiseSource::normal(at::IntArrayRef sizes, const torch::TensorOptions& options) {
-  return draw(Kind::kNormal, sizes, options);
+  return draw(Kind::Normal, sizes, options);
 }
 
 torch::Tensor NoiseSource::uniform(at::IntArrayRef sizes, const torch::TensorOptions& options) {
-  return draw(Kind::kUniform, sizes, options);
+  return draw(Kind::Uniform, sizes, options);
 }
 
 torch::Tensor NoiseSource::draw(Kind kind, at::IntArrayRef sizes, const torch::TensorOptions& options) {
@@ -74,7 +74,7 @@ torch::Tensor NoiseSource::draw(Kind kind, at::IntArrayRef sizes, const torch::T
 
   torch::Tensor out;
   if (device.is_cuda()) {
-    if (kind == Kind::kNormal) {
+    if (kind == Kind::Normal) {
       out = at::randn(sizes, *cuda_generator_, made);
     } else {
       // LibTorch's uniforms lie in [0, 1): lift an exact 0 to a value below the smallest step.
@@ -87,10 +87,10 @@ torch::Tensor NoiseSource::draw(Kind kind, at::IntArrayRef sizes, const torch::T
     const nk::FillKernels& kernels = nk::best_kernels();
     if (f64)
       fill_chunked<double>(out.data_ptr<double>(), n, seed_, next_block_,
-                           kind == Kind::kNormal ? kernels.normal_f64 : kernels.uniform_f64);
+                           kind == Kind::Normal ? kernels.normal_f64 : kernels.uniform_f64);
     else
       fill_chunked<float>(out.data_ptr<float>(), n, seed_, next_block_,
-                          kind == Kind::kNormal ? kernels.normal_f32 : kernels.uniform_f32);
+                          kind == Kind::Normal ? kernels.normal_f32 : kernels.uniform_f32);
     if (dtype != torch::kFloat && dtype != torch::kDouble) out = out.to(dtype);
   }
   next_block_ += nk::blocks_for(out.numel(), f64);

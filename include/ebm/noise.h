@@ -51,7 +51,7 @@ class NoiseSource {
   torch::Device device() const { return device_; }
 
  private:
-  enum class Kind { kNormal, kUniform };
+  enum class Kind { Normal, Uniform };
   torch::Tensor draw(Kind kind, at::IntArrayRef sizes, const torch::TensorOptions& options);
 
   uint64_t seed_;

@@ -2,7 +2,7 @@
 // ("step=0.05"), validation messages that name the field, and `ebm samplers` listings.
 //
 // An options struct exposes `void bind(OptionSet&)` that registers each field with its meaning
-// (the formula it enters, and its neutral value), and `bool IsValid(std::string* error) const`.
+// (the formula it enters, and its neutral value), and `bool is_valid(std::string* error) const`.
 #pragma once
 
 #include <cstdint>

@@ -63,16 +63,16 @@ using TaskParameters = std::map<std::string, std::string>;
 
 // Which commands a parameter belongs to.
 enum ParameterUse : unsigned {
-  kProblemParameter = 1,   // applied when problems are read or generated (solve, eval, sweep, bench)
-  kGenerateParameter = 2,  // shapes generated data (generate, and the generated datasets of eval/sweep/bench)
-  kTrainParameter = 4,     // training only
+  ProblemParameter = 1,   // applied when problems are read or generated (solve, eval, sweep, bench)
+  GenerateParameter = 2,  // shapes generated data (generate, and the generated datasets of eval/sweep/bench)
+  TrainParameter = 4,     // training only
 };
 
 struct ParameterInfo {
   std::string name;           // flag name without dashes: "colors" -> --colors
   std::string default_value;  // "" = no default (required when the task needs it)
   std::string meaning;        // one line, with units or the formula it enters
-  unsigned use = kProblemParameter;
+  unsigned use = ProblemParameter;
 };
 
 // The value of `name` in `parameters`, else the default `infos` declares for it.
@@ -109,7 +109,7 @@ struct GenerateRequest {
   int64_t count = 10;
   uint64_t seed = 1;
   Split split = Split::Test;
-  TaskParameters parameters;  // the task's kGenerateParameter and kProblemParameter values
+  TaskParameters parameters;  // the task's GenerateParameter and ProblemParameter values
   int threads = 0;            // OpenMP threads for generators that use them; 0 = default
 };
 
@@ -233,7 +233,7 @@ class Task {
   virtual std::string solver_help() const { return ""; }  // lines describing those specs
 
   // --- the AR baseline's tokens (optional) -------------------------------------------------------------
-  // The tokenisation `parameters` choose (the task's kTrainParameter values, or a checkpoint's
+  // The tokenisation `parameters` choose (the task's TrainParameter values, or a checkpoint's
   // TokenSequence::settings() as text; missing ones take their defaults), or null when the task's
   // answers are not token sequences. Throws std::invalid_argument (naming the setting) for bad values.
   virtual std::shared_ptr<const TokenSequence> token_sequence(const TaskParameters& /*parameters*/) const {
@@ -242,14 +242,14 @@ class Task {
 
   // --- training (optional) ---------------------------------------------------------------------------
   // The pieces <ebm/trainer.h>'s loop needs to train one of this task's learned models: `parameters`
-  // holds the task's kTrainParameter values, "model" among them (the kinds learned_models() names).
+  // holds the task's TrainParameter values, "model" among them (the kinds learned_models() names).
   // Null when the task has none. (`--model ar` is the AR baseline's own recipe, for every task.)
   virtual std::unique_ptr<TrainingRecipe> training_recipe(const TrainingOptions& options,
                                                           const TaskParameters& parameters) const;
   // What training_recipe trains, by the name --model takes; the first is the default. Empty = none.
   virtual std::vector<std::string> learned_models() const { return {}; }
   // The examples every learned model of the task trains on (train split; validation split for
-  // validation), from the kTrainParameter values; null when the task has none.
+  // validation), from the TrainParameter values; null when the task has none.
   virtual std::unique_ptr<ExampleStream> example_stream(const TrainingOptions& options,
                                                         const TaskParameters& parameters) const;
 };

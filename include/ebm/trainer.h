@@ -96,7 +96,7 @@ class ExampleStream {
 // models the task has when it has not the one asked for.
 std::unique_ptr<TrainingRecipe> make_training_recipe(const Task& task, const TrainingOptions& options,
                                                      const TaskParameters& parameters);
-// The kTrainParameter declarations make_training_recipe reads for `task`: the task's own, then the
+// The TrainParameter declarations make_training_recipe reads for `task`: the task's own, then the
 // AR baseline's (d-model, params, heads; layers where the task has none) when it has tokens.
 std::vector<ParameterInfo> training_parameters(const Task& task);
 

@@ -59,11 +59,11 @@ ProblemResult resolve_problem(const std::vector<ChainRecord>& chains) {
   bool all_failed = !chains.empty();
   for (size_t c = 0; c < chains.size(); ++c) {
     const ChainRecord& chain = chains[c];
-    all_failed = all_failed && chain.status == ChainStatus::NON_FINITE;
+    all_failed = all_failed && chain.status == ChainStatus::NonFinite;
     result.steps = std::max(result.steps, chain.stop_step);
     result.elapsed_ms = std::max(result.elapsed_ms, chain.stop_ms);
     result.evaluations += static_cast<int64_t>(std::llround(chain.evaluations));
-    if (chain.status == ChainStatus::VERIFIED && !result.verified) {
+    if (chain.status == ChainStatus::Verified && !result.verified) {
       result.verified = true;
       result.best_chain = static_cast<int64_t>(c);
       result.energy = chain.energy;
@@ -244,27 +244,27 @@ void ChainEngine::settle(int64_t step, bool after_step, const std::unordered_set
   auto mark = [&](const torch::Tensor& mask, int64_t value, bool overrides) {
     code.masked_fill_(overrides ? mask : mask & (code == 0), value);
   };
-  mark(~finite, static_cast<int64_t>(ChainStatus::NON_FINITE), true);
+  mark(~finite, static_cast<int64_t>(ChainStatus::NonFinite), true);
   if (rules_.energy_tolerance > -std::numeric_limits<double>::infinity())
-    mark((batch_.energy <= rules_.energy_tolerance) & finite, static_cast<int64_t>(ChainStatus::TOLERANCE), false);
+    mark((batch_.energy <= rules_.energy_tolerance) & finite, static_cast<int64_t>(ChainStatus::Tolerance), false);
   const bool any_verifier =
       std::any_of(groups_.begin(), groups_.end(), [](const Group& g) { return static_cast<bool>(g.verifier); });
   if (any_verifier && step % rules_.verify_every == 0) {
     auto accepted = accepted_rows(finite);
-    mark(accepted, static_cast<int64_t>(ChainStatus::VERIFIED), true);
+    mark(accepted, static_cast<int64_t>(ChainStatus::Verified), true);
     if (rules_.stop_problem_on_verified) {
       // Problems in the batch are numbered consecutively from its first row's.
       const int64_t first = host_ids_.front() / chains_, span = host_ids_.back() / chains_ - first + 1;
       auto slot = ids_.div(chains_, "floor") - first;
       auto verified_in = torch::zeros({span}, long_options).index_add_(0, slot, accepted.to(torch::kLong));
-      mark(verified_in.index_select(0, slot) > 0, static_cast<int64_t>(ChainStatus::SIBLING_VERIFIED), false);
+      mark(verified_in.index_select(0, slot) > 0, static_cast<int64_t>(ChainStatus::SiblingVerified), false);
     }
   }
   torch::Tensor can_restart;
   if (after_step && rules_.plateau_steps > 0) {
     auto stale = (step - last_progress_ >= rules_.plateau_steps) & (code == 0);
     can_restart = stale & (restarts_used_ < rules_.restarts);
-    mark(stale & ~can_restart, static_cast<int64_t>(ChainStatus::PLATEAU), false);
+    mark(stale & ~can_restart, static_cast<int64_t>(ChainStatus::Plateau), false);
     mark(can_restart, kRestart, false);
   }
 
@@ -278,7 +278,7 @@ void ChainEngine::settle(int64_t step, bool after_step, const std::unordered_set
     const bool leaves = !leaving.empty() && leaving.count(host_ids_[r] / chains_) > 0;
     if (c > 0 || leaves) {
       stopped.push_back(r);
-      statuses.push_back(c > 0 ? static_cast<ChainStatus>(c) : ChainStatus::RUNNING);
+      statuses.push_back(c > 0 ? static_cast<ChainStatus>(c) : ChainStatus::Running);
       restart_withdrawn = restart_withdrawn || c == kRestart;
       continue;
     }
@@ -347,7 +347,7 @@ void ChainEngine::stop(const std::vector<int64_t>& stopped, const std::vector<Ch
   exit.status = codes.index_select(0, rows).to(torch::kLong);
   // The verifier's state is a verified chain's result; without best tracking a chain's last finite
   // state is (its energy is finite unless it failed).
-  auto use_last = exit.status == static_cast<int64_t>(ChainStatus::VERIFIED);
+  auto use_last = exit.status == static_cast<int64_t>(ChainStatus::Verified);
   if (!rules_.track_best) use_last = use_last | torch::isfinite(batch_.energy.index_select(0, rows));
   exit.state = torch::where(rows_of(use_last, batch_.y.dim()), batch_.y.index_select(0, rows),
                             best_state_.index_select(0, rows));
@@ -391,7 +391,7 @@ void ChainEngine::stop_all(int64_t step, const ChainSink& sink) {
   if (running == 0) return;
   std::vector<int64_t> all(running);
   for (int64_t r = 0; r < running; ++r) all[r] = r;
-  const std::vector<ChainStatus> statuses(running, ChainStatus::RUNNING);
+  const std::vector<ChainStatus> statuses(running, ChainStatus::Running);
   stop(all, statuses, torch::zeros({running}, torch::TensorOptions().dtype(torch::kChar).device(device_)), step, sink);
   keep({});
 }

@@ -60,7 +60,7 @@ using ChainSink = std::function<void(const ChainExit&)>;
 
 // One chain's record once it stopped, as read on the host.
 struct ChainRecord {
-  ChainStatus status = ChainStatus::RUNNING;
+  ChainStatus status = ChainStatus::Running;
   double energy = std::numeric_limits<double>::infinity();
   int64_t stop_step = 0;
   double evaluations = 0.0;

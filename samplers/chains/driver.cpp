@@ -62,9 +62,9 @@ class DriverRun {
   bool time_spent() const { return options_.max_ms > 0 && milliseconds_since(start_) >= options_.max_ms; }
   Ending converged_or_failed() const {
     if (failed_chains_ == int64_t(records_.size()))
-      return {TerminationType::FAILURE, "every chain's energy became NaN or Inf; try a smaller step size, a lower "
+      return {TerminationType::Failure, "every chain's energy became NaN or Inf; try a smaller step size, a lower "
                                         "temperature, or check the energy for overflow"};
-    return {TerminationType::CONVERGENCE, "every chain stopped (tolerance, verifier or plateau)"};
+    return {TerminationType::Convergence, "every chain stopped (tolerance, verifier or plateau)"};
   }
 
   // --- a step, and the verdicts after it ------------------------------------------------------------
@@ -89,9 +89,9 @@ class DriverRun {
     info.stats = &stats;
     for (const auto& callback : request_.callbacks) {
       const CallbackResult verdict = callback(info);
-      if (verdict != CallbackResult::CONTINUE) return verdict;
+      if (verdict != CallbackResult::Continue) return verdict;
     }
-    return CallbackResult::CONTINUE;
+    return CallbackResult::Continue;
   }
   void settle(bool after_step) {
     engine_.settle(steps_, after_step, {}, [this](const ChainExit& exit) { record(exit); });
@@ -158,7 +158,7 @@ class DriverRun {
       ChainRecord& chain = records_[exit.chain_ids[i]];
       chain.status = exit.statuses[i];
       chain.stop_ms = now;
-      failed_chains_ += exit.statuses[i] == ChainStatus::NON_FINITE ? 1 : 0;
+      failed_chains_ += exit.statuses[i] == ChainStatus::NonFinite ? 1 : 0;
     }
   }
 
@@ -203,15 +203,15 @@ class DriverRun {
     summary.seed = options_.seed;
     for (const ChainRecord& chain : records_) {
       switch (chain.status) {
-        case ChainStatus::VERIFIED: ++summary.chains_verified; break;
-        case ChainStatus::TOLERANCE: ++summary.chains_at_tolerance; break;
-        case ChainStatus::PLATEAU: ++summary.chains_plateaued; break;
-        case ChainStatus::NON_FINITE: ++summary.chains_failed; break;
-        case ChainStatus::RUNNING: ++summary.chains_running; break;
-        case ChainStatus::SIBLING_VERIFIED: break;
+        case ChainStatus::Verified: ++summary.chains_verified; break;
+        case ChainStatus::Tolerance: ++summary.chains_at_tolerance; break;
+        case ChainStatus::Plateau: ++summary.chains_plateaued; break;
+        case ChainStatus::NonFinite: ++summary.chains_failed; break;
+        case ChainStatus::Running: ++summary.chains_running; break;
+        case ChainStatus::SiblingVerified: break;
       }
     }
-    if (summary.chains_failed > 0 && summary.termination != TerminationType::FAILURE)
+    if (summary.chains_failed > 0 && summary.termination != TerminationType::Failure)
       summary.message += "; " + std::to_string(summary.chains_failed) +
                          " chain(s) failed with NaN/Inf energy (try a smaller step size)";
     summary.restarts = engine_.restarts();
@@ -241,7 +241,7 @@ class DriverRun {
 
 void check_request(const Sampler& sampler, const RunRequest& request, const DriverOptions& options) {
   std::string error;
-  if (!options.IsValid(&error)) throw std::invalid_argument("driver: " + error);
+  if (!options.is_valid(&error)) throw std::invalid_argument("driver: " + error);
   if (!request.energy) throw std::invalid_argument("driver: the request has no energy");
   if (request.problems < 1) throw std::invalid_argument("driver: problems must be >= 1");
   request.space.validate();
@@ -256,15 +256,15 @@ RunResult run_sampler(Sampler& sampler, const RunRequest& request, const DriverO
   run.settle(/*after_step=*/false);
   while (true) {
     if (run.every_chain_stopped()) return run.finish(run.converged_or_failed());
-    if (run.cancelled()) return run.finish({TerminationType::CANCELLED, "cancelled"});
-    if (run.steps_spent()) return run.finish({TerminationType::NO_CONVERGENCE, "step budget spent"});
-    if (run.evaluations_spent()) return run.finish({TerminationType::NO_CONVERGENCE, "evaluation budget spent"});
-    if (run.time_spent()) return run.finish({TerminationType::NO_CONVERGENCE, "time budget spent"});
+    if (run.cancelled()) return run.finish({TerminationType::Cancelled, "cancelled"});
+    if (run.steps_spent()) return run.finish({TerminationType::NoConvergence, "step budget spent"});
+    if (run.evaluations_spent()) return run.finish({TerminationType::NoConvergence, "evaluation budget spent"});
+    if (run.time_spent()) return run.finish({TerminationType::NoConvergence, "time budget spent"});
     const CallbackResult verdict = run.step();
     run.settle(/*after_step=*/true);
-    if (verdict == CallbackResult::ABORT) return run.finish({TerminationType::USER_ABORT, "a callback aborted the run"});
-    if (verdict == CallbackResult::STOP_SUCCESSFULLY)
-      return run.finish({TerminationType::USER_SUCCESS, "a callback stopped the run"});
+    if (verdict == CallbackResult::Abort) return run.finish({TerminationType::UserAbort, "a callback aborted the run"});
+    if (verdict == CallbackResult::StopSuccessfully)
+      return run.finish({TerminationType::UserSuccess, "a callback stopped the run"});
   }
 }
 

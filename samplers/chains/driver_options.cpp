@@ -23,7 +23,7 @@ void DriverOptions::bind(OptionSet& o) {
   o.add("seed", &seed, "seed of the run's generator (initial states, noise, proposals)");
 }
 
-bool DriverOptions::IsValid(std::string* error) const {
+bool DriverOptions::is_valid(std::string* error) const {
   auto fail = [&](const std::string& m) {
     if (error) *error = m;
     return false;
@@ -52,29 +52,29 @@ std::string DriverOptions::describe() const {
 
 const char* termination_name(TerminationType type) {
   switch (type) {
-    case TerminationType::CONVERGENCE: return "CONVERGENCE";
-    case TerminationType::NO_CONVERGENCE: return "NO_CONVERGENCE";
-    case TerminationType::FAILURE: return "FAILURE";
-    case TerminationType::USER_SUCCESS: return "USER_SUCCESS";
-    case TerminationType::USER_ABORT: return "USER_ABORT";
-    case TerminationType::CANCELLED: return "CANCELLED";
+    case TerminationType::Convergence: return "CONVERGENCE";
+    case TerminationType::NoConvergence: return "NO_CONVERGENCE";
+    case TerminationType::Failure: return "FAILURE";
+    case TerminationType::UserSuccess: return "USER_SUCCESS";
+    case TerminationType::UserAbort: return "USER_ABORT";
+    case TerminationType::Cancelled: return "CANCELLED";
   }
   return "?";
 }
 
 const char* chain_status_name(ChainStatus status) {
   switch (status) {
-    case ChainStatus::RUNNING: return "running";
-    case ChainStatus::TOLERANCE: return "tolerance";
-    case ChainStatus::VERIFIED: return "verified";
-    case ChainStatus::PLATEAU: return "plateau";
-    case ChainStatus::NON_FINITE: return "non-finite";
-    case ChainStatus::SIBLING_VERIFIED: return "sibling-verified";
+    case ChainStatus::Running: return "running";
+    case ChainStatus::Tolerance: return "tolerance";
+    case ChainStatus::Verified: return "verified";
+    case ChainStatus::Plateau: return "plateau";
+    case ChainStatus::NonFinite: return "non-finite";
+    case ChainStatus::SiblingVerified: return "sibling-verified";
   }
   return "?";
 }
 
-std::string Summary::BriefReport() const {
+std::string Summary::brief_report() const {
   std::ostringstream s;
   s << termination_name(termination) << ": " << sampler << " | " << problems << " problem(s) x "
     << (problems ? chains / problems : 0) << " chain(s), " << steps << " steps, " << evaluations
@@ -85,7 +85,7 @@ std::string Summary::BriefReport() const {
   return s.str();
 }
 
-std::string Summary::FullReport() const {
+std::string Summary::full_report() const {
   std::ostringstream s;
   s << "Sampler           " << sampler << "\n"
     << "Termination       " << termination_name(termination) << " (" << message << ")\n"

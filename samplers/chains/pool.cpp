@@ -28,11 +28,11 @@ Clock::time_point after_ms(Clock::time_point start, double ms) {
 
 const char* pool_stop_name(PoolStop stop) {
   switch (stop) {
-    case PoolStop::VERIFIED: return "verified";
-    case PoolStop::STOPPED: return "stopped";
-    case PoolStop::BUDGET: return "budget";
-    case PoolStop::DEADLINE: return "deadline";
-    case PoolStop::CANCELLED: return "cancelled";
+    case PoolStop::Verified: return "verified";
+    case PoolStop::Stopped: return "stopped";
+    case PoolStop::Budget: return "budget";
+    case PoolStop::Deadline: return "deadline";
+    case PoolStop::Cancelled: return "cancelled";
   }
   return "?";
 }
@@ -60,7 +60,7 @@ struct ChainPool::Live {
   std::vector<ChainRecord> chains;    // its chains' records, by chain index, as they stop
   std::vector<torch::Tensor> states;  // their result states
   bool leaving = false;               // a budget, its deadline or its cancellation ends it
-  PoolStop why = PoolStop::STOPPED;
+  PoolStop why = PoolStop::Stopped;
 };
 
 ChainPool::ChainPool(SamplerPtr sampler, EnergyPtr energy, AnswerSpace space, PoolOptions options)
@@ -116,7 +116,7 @@ void ChainPool::join_waiting() {
     }
     const bool cancelled = is_cancelled(group->cancel);
     if (cancelled || Clock::now() >= group->deadline) {  // never ran: reported without an answer
-      finish_unrun(*group, cancelled ? PoolStop::CANCELLED : PoolStop::DEADLINE, false);
+      finish_unrun(*group, cancelled ? PoolStop::Cancelled : PoolStop::Deadline, false);
       continue;
     }
     try {
@@ -124,7 +124,7 @@ void ChainPool::join_waiting() {
     } catch (const std::exception&) {
       // The group cannot run (its initializer or the energy refused it): each problem is reported
       // once, failed, and the pool runs on.
-      finish_unrun(*group, PoolStop::STOPPED, true);
+      finish_unrun(*group, PoolStop::Stopped, true);
     }
   }
   // Fresh groups in an empty batch are checked before their first step, as run_sampler checks its
@@ -214,13 +214,13 @@ void ChainPool::settle(bool after_step) {
   for (auto& [id, problem] : live_) {
     const PoolGroup& group = *problem.group;
     if (is_cancelled(group.cancel)) {
-      problem.why = PoolStop::CANCELLED;
+      problem.why = PoolStop::Cancelled;
     } else if (Clock::now() >= group.deadline) {
-      problem.why = PoolStop::DEADLINE;
+      problem.why = PoolStop::Deadline;
     } else if ((group.max_steps > 0 && clock_ - problem.joined_step >= group.max_steps) ||
                (group.max_ms > 0 && milliseconds_since(problem.joined) >= group.max_ms) ||
                (group.max_evaluations > 0 && problem.evaluations >= double(group.max_evaluations))) {
-      problem.why = PoolStop::BUDGET;
+      problem.why = PoolStop::Budget;
     } else {
       continue;
     }
@@ -288,8 +288,8 @@ void ChainPool::report_finished() {
     Live problem = std::move(found->second);
     live_.erase(found);
     ProblemResult& result = results[id];
-    PoolStop why = problem.leaving ? problem.why : PoolStop::STOPPED;
-    if (result.verified && why != PoolStop::CANCELLED) why = PoolStop::VERIFIED;
+    PoolStop why = problem.leaving ? problem.why : PoolStop::Stopped;
+    if (result.verified && why != PoolStop::Cancelled) why = PoolStop::Verified;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ++stats_.problems_finished;
@@ -319,11 +319,11 @@ void ChainPool::cancel_all() {
     waiting.swap(waiting_);
     stats_.waiting_problems = 0;
   }
-  for (auto& group : waiting) finish_unrun(*group, PoolStop::CANCELLED, false);
+  for (auto& group : waiting) finish_unrun(*group, PoolStop::Cancelled, false);
   if (engine_->rows() == 0) return;
   for (auto& [id, problem] : live_) {
     problem.leaving = true;
-    problem.why = PoolStop::CANCELLED;
+    problem.why = PoolStop::Cancelled;
   }
   torch::NoGradGuard no_grad;
   engine_->stop_all(clock_, [this](const ChainExit& exit) { record(exit); });

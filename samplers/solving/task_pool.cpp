@@ -35,7 +35,7 @@ struct TaskPool::Submitted {
     int64_t remaining = 0;               // driver problems still in a pool
     std::vector<ProblemResult> results;  // of its driver problems, in driver order
     bool any_unrun = false;
-    PoolStop why = PoolStop::VERIFIED;   // the first reason other than VERIFIED among its driver problems
+    PoolStop why = PoolStop::Verified;   // the first reason other than VERIFIED among its driver problems
   };
   PoolSubmission submission;
   Clock::time_point submitted;
@@ -156,7 +156,7 @@ void TaskPool::submit(PoolSubmission submission) {
       const auto& drivers = encoded.drivers[owner[local]];
       pending.results[std::find(drivers.begin(), drivers.end(), local) - drivers.begin()] = result;
       pending.any_unrun = pending.any_unrun || result.best_chain < 0 || result.failed;
-      if (why != PoolStop::VERIFIED && pending.why == PoolStop::VERIFIED) pending.why = why;
+      if (why != PoolStop::Verified && pending.why == PoolStop::Verified) pending.why = why;
       if (--pending.remaining > 0) return;
       const Problem& problem = *record->submission.problems[index];
       SolvedProblem solved;
@@ -174,8 +174,8 @@ void TaskPool::submit(PoolSubmission submission) {
       }
       solved.ms = std::chrono::duration<double, std::milli>(Clock::now() - record->submitted).count();
       // The pool's verdict is the encoding's batched check; task.verify has the last word either way.
-      const PoolStop reported = solved.verified ? PoolStop::VERIFIED
-                                                : (pending.why == PoolStop::VERIFIED ? PoolStop::STOPPED : pending.why);
+      const PoolStop reported = solved.verified ? PoolStop::Verified
+                                                : (pending.why == PoolStop::Verified ? PoolStop::Stopped : pending.why);
       if (record->submission.on_result) record->submission.on_result(index, solved, reported);
       pending.results.clear();
       std::lock_guard<std::mutex> lock(mutex_);

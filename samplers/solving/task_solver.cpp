@@ -20,7 +20,7 @@ using Clock = std::chrono::steady_clock;
 IterationCallback chain_tracer(const Encoding& encoding, int64_t every, int64_t chains_per_problem,
                                std::vector<ChainTraceRow>& rows) {
   return [&encoding, &rows, every, chains_per_problem](const IterationInfo& info) {
-    if (info.step % every != 0) return CallbackResult::CONTINUE;
+    if (info.step % every != 0) return CallbackResult::Continue;
     torch::NoGradGuard no_grad;
     auto decoded = encoding.space.decode(info.chains->y);
     auto ids = info.chain_ids.to(torch::kCPU);
@@ -49,7 +49,7 @@ IterationCallback chain_tracer(const Encoding& encoding, int64_t every, int64_t 
       if (best_row[row.problem] == r && r < static_cast<int64_t>(texts.size())) row.state = texts[r];
       rows.push_back(std::move(row));
     }
-    return CallbackResult::CONTINUE;
+    return CallbackResult::Continue;
   };
 }
 

@@ -43,10 +43,10 @@ class ColoringTask : public Task {
   }
   std::vector<ParameterInfo> parameters() const override {
     return {
-        {"colors", "3", "K, the number of colours asked for (colours 1..K)", kProblemParameter | kGenerateParameter},
-        {"vertices", "200", "V, vertices of each generated graph", kGenerateParameter},
+        {"colors", "3", "K, the number of colours asked for (colours 1..K)", ProblemParameter | GenerateParameter},
+        {"vertices", "200", "V, vertices of each generated graph", GenerateParameter},
         {"edges", "", "M, edges of each generated graph; default round(2.395 * V), flat200_479's density",
-         kGenerateParameter},
+         GenerateParameter},
     };
   }
 

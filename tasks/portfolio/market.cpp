@@ -19,11 +19,11 @@ std::vector<double> PortfolioSettings::lambdas() const {
 
 std::vector<ParameterInfo> portfolio_parameters() {
   return {
-      {"assets", "10", "K: assets held in every portfolio of the frontier", kProblemParameter},
-      {"min-weight", "0.01", "epsilon: smallest weight of a held asset", kProblemParameter},
-      {"max-weight", "1", "delta: largest weight of a held asset", kProblemParameter},
-      {"points", "50", "P: lambdas of the frontier, lambda_p = p/(P-1) in [0, 1]", kProblemParameter},
-      {"market-assets", "30", "N: assets of a generated market (factor model)", kGenerateParameter},
+      {"assets", "10", "K: assets held in every portfolio of the frontier", ProblemParameter},
+      {"min-weight", "0.01", "epsilon: smallest weight of a held asset", ProblemParameter},
+      {"max-weight", "1", "delta: largest weight of a held asset", ProblemParameter},
+      {"points", "50", "P: lambdas of the frontier, lambda_p = p/(P-1) in [0, 1]", ProblemParameter},
+      {"market-assets", "30", "N: assets of a generated market (factor model)", GenerateParameter},
   };
 }
 

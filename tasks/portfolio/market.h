@@ -34,8 +34,8 @@ struct PortfolioSettings {
   std::vector<double> lambdas() const;  // [P], lambda_p = p / (P - 1)
 };
 
-// The task's parameters (kProblemParameter: assets, min-weight, max-weight, points;
-// kGenerateParameter: market-assets).
+// The task's parameters (ProblemParameter: assets, min-weight, max-weight, points;
+// GenerateParameter: market-assets).
 std::vector<ParameterInfo> portfolio_parameters();
 // The settings in `parameters` (defaults for missing names), checked on their own:
 // 1 <= K, 0 <= epsilon <= delta <= 1, delta > 0, K * epsilon <= 1, P >= 2. Throws TaskInputError naming the flag.

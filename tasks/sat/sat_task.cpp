@@ -57,12 +57,12 @@ class SatTask : public Task {
            "model, else 3; with --competition-exit-codes 10, else 0.";
   }
   std::vector<ParameterInfo> parameters() const override {
-    return {{"variables", "100", "generated formulas: number of variables n", kGenerateParameter},
-            {"ratio", "4.26", "generated formulas: clauses per variable, m = round(ratio * n)", kGenerateParameter},
+    return {{"variables", "100", "generated formulas: number of variables n", GenerateParameter},
+            {"ratio", "4.26", "generated formulas: clauses per variable, m = round(ratio * n)", GenerateParameter},
             {"k", "3", "generated formulas: literals per clause (distinct variables, random signs)",
-             kGenerateParameter},
+             GenerateParameter},
             {"satisfiable", "yes", "generated formulas: keep only satisfiable (yes) or unsatisfiable (no) ones, "
-                                   "as minisat labels them", kGenerateParameter}};
+                                   "as minisat labels them", GenerateParameter}};
   }
 
   bool one_problem_per_file() const override { return true; }

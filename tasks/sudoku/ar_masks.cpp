@@ -44,11 +44,11 @@ StepMask ar_step_mask(ArOrder order, const std::vector<Board>& puzzles, const to
     if (!puzzles[r].well_formed() || puzzles[r].box != box)
       throw std::invalid_argument("ar mask: puzzle " + std::to_string(r) + " is not a well-formed board of box " +
                                   std::to_string(box));
-    if (order == ArOrder::solver && puzzles[r].cell_count() - count_givens(puzzles[r]) != blanks)
+    if (order == ArOrder::Solver && puzzles[r].cell_count() - count_givens(puzzles[r]) != blanks)
       throw std::invalid_argument("ar mask: solver order needs puzzles of one blank count (answer length)");
   }
   const int64_t vocab = ar_vocab(box), cells = puzzles.front().cell_count();
-  if (order == ArOrder::fixed) {
+  if (order == ArOrder::Fixed) {
     const torch::Tensor table = fixed_table(puzzles, vocab).to(device);
     return [table](int64_t s, const torch::Tensor&) { return table.select(1, s); };
   }

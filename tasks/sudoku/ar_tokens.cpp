@@ -66,20 +66,20 @@ int64_t ar_prompt_length(int box) {
 }
 
 ArOrder parse_ar_order(const std::string& name) {
-  if (name == "fixed") return ArOrder::fixed;
-  if (name == "solver") return ArOrder::solver;
+  if (name == "fixed") return ArOrder::Fixed;
+  if (name == "solver") return ArOrder::Solver;
   throw std::invalid_argument("ar tokens: unknown order '" + name + "' (expected fixed or solver)");
 }
 
-std::string ar_order_name(ArOrder order) { return order == ArOrder::fixed ? "fixed" : "solver"; }
+std::string ar_order_name(ArOrder order) { return order == ArOrder::Fixed ? "fixed" : "solver"; }
 
 int64_t ar_answer_length(ArOrder order, int box, int blanks) {
-  return order == ArOrder::fixed ? ar_prompt_length(box) - 1 : 2 * int64_t(blanks);
+  return order == ArOrder::Fixed ? ar_prompt_length(box) - 1 : 2 * int64_t(blanks);
 }
 
 int64_t ar_max_length(ArOrder order, int box) {
   const int64_t cells = ar_prompt_length(box) - 1;
-  return cells + 1 + (order == ArOrder::fixed ? cells : 2 * cells);
+  return cells + 1 + (order == ArOrder::Fixed ? cells : 2 * cells);
 }
 
 std::vector<int> deductive_order(const Board& puzzle, const Board& solution) {
@@ -160,7 +160,7 @@ std::vector<int64_t> encode_ar_prompt(const Board& puzzle) {
 
 std::vector<int64_t> encode_ar(const Board& puzzle, const Board& solution, ArOrder order) {
   std::vector<int64_t> tokens = encode_ar_prompt(puzzle);
-  if (order == ArOrder::fixed) {
+  if (order == ArOrder::Fixed) {
     require_board(solution, "solution");
     if (solution.box != puzzle.box) throw std::invalid_argument("ar tokens: puzzle and solution differ in size");
     if (!solution.complete()) throw std::invalid_argument("ar tokens: solution has blank cells");
@@ -178,7 +178,7 @@ Board decode_ar_answer(const Board& puzzle, const std::vector<int64_t>& answer, 
   require_board(puzzle, "puzzle");
   const int n = puzzle.size(), cells = puzzle.cell_count();
   Board board = puzzle;
-  if (order == ArOrder::fixed) {
+  if (order == ArOrder::Fixed) {
     for (int c = 0; c < cells; ++c) {
       const int64_t t = c < static_cast<int>(answer.size()) ? answer[c] : 0;
       board.cells[c] = (t >= 1 && t <= n) ? static_cast<int>(t) : 0;

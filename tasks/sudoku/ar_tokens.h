@@ -28,7 +28,7 @@ inline constexpr int64_t kArBlank = 0;      // blank / padding
 inline constexpr int64_t kArSep = 10;       // separator
 inline constexpr int64_t kArCellBase = 11;  // token of cell c = kArCellBase + c
 
-enum class ArOrder { fixed, solver };
+enum class ArOrder { Fixed, Solver };
 
 // Throws std::invalid_argument unless box is 2 or 3 (the boards the AR tokens can write).
 void require_ar_box(int box);

@@ -39,26 +39,26 @@ TierSpec tier_spec(Tier tier, int box) {
   TierSpec s;
   if (box == 4) s.node_limit = 20000;
   switch (tier) {
-    case Tier::easy:
+    case Tier::Easy:
       s.min_target = box == 2 ? 7 : box == 3 ? 36 : 116;
       s.max_target = box == 2 ? 8 : box == 3 ? 40 : 126;
       s.max_guesses = 0;
       s.max_attempts = 20;
       break;
-    case Tier::medium:
+    case Tier::Medium:
       s.min_target = box == 2 ? 6 : box == 3 ? 29 : 104;
       s.max_target = box == 2 ? 6 : box == 3 ? 32 : 112;
       s.max_attempts = 20;
       break;
-    case Tier::hard:
+    case Tier::Hard:
       break;
-    case Tier::expert:
+    case Tier::Expert:
       if (box == 2) s.max_givens = 5;
       if (box == 3) s.min_guesses = 4;
       if (box == 4) s.min_guesses = 1500;
       s.max_attempts = box == 4 ? 4 : 100;
       break;
-    case Tier::hardest:
+    case Tier::Hardest:
       if (box == 2) s.max_givens = 4;
       if (box == 3) {
         s.max_givens = 23;
@@ -68,7 +68,7 @@ TierSpec tier_spec(Tier tier, int box) {
       if (box == 4) s.min_attempts = 3;
       s.max_attempts = box == 4 ? 3 : 400;
       break;
-    case Tier::extreme:
+    case Tier::Extreme:
       if (box == 2) s.max_givens = 4;
       if (box == 3) {
         s.min_guesses = kExtremeGuesses;
@@ -174,19 +174,19 @@ bool qualifies(const TierSpec& s, const GeneratedPuzzle& p) {
 
 std::string tier_name(Tier tier) {
   switch (tier) {
-    case Tier::easy: return "easy";
-    case Tier::medium: return "medium";
-    case Tier::hard: return "hard";
-    case Tier::expert: return "expert";
-    case Tier::hardest: return "hardest";
-    case Tier::extreme: return "extreme";
+    case Tier::Easy: return "easy";
+    case Tier::Medium: return "medium";
+    case Tier::Hard: return "hard";
+    case Tier::Expert: return "expert";
+    case Tier::Hardest: return "hardest";
+    case Tier::Extreme: return "extreme";
   }
   return "unknown";
 }
 
 const std::vector<Tier>& all_tiers() {
-  static const std::vector<Tier> tiers = {Tier::easy, Tier::medium, Tier::hard, Tier::expert, Tier::hardest,
-                                          Tier::extreme};
+  static const std::vector<Tier> tiers = {Tier::Easy, Tier::Medium, Tier::Hard, Tier::Expert, Tier::Hardest,
+                                          Tier::Extreme};
   return tiers;
 }
 

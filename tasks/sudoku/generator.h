@@ -60,7 +60,7 @@
 
 namespace ebm::sudoku {
 
-enum class Tier { easy, medium, hard, expert, hardest, extreme };
+enum class Tier { Easy, Medium, Hard, Expert, Hardest, Extreme };
 
 // The DLX guesses (reference_solve(puzzle, 2)) an extreme-tier 9x9 puzzle needs at least: the effort of the
 // easiest of the published hardest puzzles we measured (AI Escargot 71; Inkala 2010 160, Easter
@@ -86,7 +86,7 @@ std::string describe_tier(Tier tier, int box = 3);
 struct GeneratorOptions {
   int box = 3;              // box size n: 2 (4x4), 3 (9x9) or 4 (16x16)
   int count = 1;            // number of puzzles, >= 0
-  Tier tier = Tier::medium;
+  Tier tier = Tier::Medium;
   uint64_t seed = 0;        // puzzle i depends only on (seed, i, tier, box, split)
   int threads = 0;          // OpenMP threads; 0 = OpenMP's default. Does not change the output.
   Split split = Split::Test;  // every puzzle's solution grid lies in this split (see above)

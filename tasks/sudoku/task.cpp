@@ -24,7 +24,7 @@ namespace {
 // Generation's parameters: the tier, and the box size (shared with training, energy_training_parameters).
 const std::vector<ParameterInfo>& generate_parameters() {
   static const std::vector<ParameterInfo> infos = [] {
-    std::vector<ParameterInfo> list = {{"tier", "hardest", "generated difficulty: " + tier_names(), kGenerateParameter}};
+    std::vector<ParameterInfo> list = {{"tier", "hardest", "generated difficulty: " + tier_names(), GenerateParameter}};
     for (const auto& info : energy_training_parameters())
       if (info.name == "box") list.push_back(info);
     return list;
@@ -36,10 +36,10 @@ const std::vector<ParameterInfo>& generate_parameters() {
 const std::vector<ParameterInfo>& model_parameters() {
   static const std::vector<ParameterInfo> infos = {
       {"model", "energy", "what to train: energy (the learned energy) | ar (the autoregressive baseline)",
-       kTrainParameter},
+       TrainParameter},
       {"order", "fixed",
        "AR tokens: fixed (the digits row-major) | solver ((cell, digit) pairs in a deductive solver's order)",
-       kTrainParameter},
+       TrainParameter},
   };
   return infos;
 }

@@ -61,7 +61,7 @@ TokenSequencePtr token_sequence_of(const TaskParameters& parameters) {
       throw std::invalid_argument("box: the AR baseline writes 4x4 and 9x9 boards (2 or 3), got '" + box->second + "'");
     box_size = std::stoi(box->second);
   }
-  return make_token_sequence(order == parameters.end() ? ArOrder::fixed : parse_ar_order(order->second), box_size);
+  return make_token_sequence(order == parameters.end() ? ArOrder::Fixed : parse_ar_order(order->second), box_size);
 }
 
 }  // namespace ebm::sudoku

@@ -146,14 +146,14 @@ class EnergyRecipe : public TrainingRecipe {
 std::vector<ParameterInfo> energy_training_parameters() {
   const TrainSettings d;
   std::vector<ParameterInfo> infos = {
-      {"box", "3", "box size: 2 (4x4), 3 (9x9), 4 (16x16; not the AR baseline)", kGenerateParameter | kTrainParameter},
-      {"hidden", default_text(d.architecture.hidden), "hidden width per cell", kTrainParameter},
-      {"layers", default_text(d.architecture.layers), "message-passing layers", kTrainParameter},
-      {"objective", d.objective, "denoising (gradient matching) | contrastive (sampler negatives)", kTrainParameter},
-      {"negative-steps", default_text(d.negative_steps), "contrastive: sampler steps per negative", kTrainParameter},
-      {"t-min", default_text(d.t_min), "smallest corruption level t in y~ = (1-t) y* + t u", kTrainParameter},
+      {"box", "3", "box size: 2 (4x4), 3 (9x9), 4 (16x16; not the AR baseline)", GenerateParameter | TrainParameter},
+      {"hidden", default_text(d.architecture.hidden), "hidden width per cell", TrainParameter},
+      {"layers", default_text(d.architecture.layers), "message-passing layers", TrainParameter},
+      {"objective", d.objective, "denoising (gradient matching) | contrastive (sampler negatives)", TrainParameter},
+      {"negative-steps", default_text(d.negative_steps), "contrastive: sampler steps per negative", TrainParameter},
+      {"t-min", default_text(d.t_min), "smallest corruption level t in y~ = (1-t) y* + t u", TrainParameter},
       {"validation-budget-ms", default_text(d.validation_budget_ms), "solver budget for validation",
-       kTrainParameter},
+       TrainParameter},
   };
   for (auto& info : data_parameters()) infos.push_back(std::move(info));
   return infos;

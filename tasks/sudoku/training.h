@@ -47,7 +47,7 @@ struct TrainSettings {
   double validation_budget_ms = 3000;
 };
 
-// The kTrainParameter declarations of `ebm train sudoku` (the energy): hidden, layers, objective,
+// The TrainParameter declarations of `ebm train sudoku` (the energy): hidden, layers, objective,
 // negative-steps, t-min, validation-budget-ms and the data parameters (defaults: TrainSettings's).
 std::vector<ParameterInfo> energy_training_parameters();
 

@@ -144,12 +144,12 @@ std::vector<ParameterInfo> data_parameters() {
   const DataSettings d;
   return {
       {"train-puzzles", default_text(d.train_puzzles),
-       "generated training boards (the same for every trainer)", kTrainParameter},
-      {"tiers", d.tiers, "training tiers, comma-separated", kTrainParameter},
+       "generated training boards (the same for every trainer)", TrainParameter},
+      {"tiers", d.tiers, "training tiers, comma-separated", TrainParameter},
       {"validation-puzzles", default_text(d.validation_puzzles), "validation puzzles per validation tier",
-       kTrainParameter},
+       TrainParameter},
       {"validation-tiers", d.validation_tiers,
-       "tiers of the validation puzzles, comma-separated (the energy validates on the first)", kTrainParameter},
+       "tiers of the validation puzzles, comma-separated (the energy validates on the first)", TrainParameter},
   };
 }
 

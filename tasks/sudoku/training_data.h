@@ -27,7 +27,7 @@ std::vector<GeneratedPuzzle> training_boards(int box, int64_t count, const std::
 // Generator seed of the validation puzzles for a training seed: seed + 1000003.
 uint64_t validation_seed(uint64_t seed);
 // `count` Split::Validation puzzles of `tier` from validation_seed(seed).
-std::vector<GeneratedPuzzle> validation_boards(int box, int64_t count, uint64_t seed, Tier tier = Tier::hardest);
+std::vector<GeneratedPuzzle> validation_boards(int box, int64_t count, uint64_t seed, Tier tier = Tier::Hardest);
 
 // The data settings both trainers share.
 struct DataSettings {
@@ -62,7 +62,7 @@ nlohmann::json data_record(const DataSettings& settings, size_t boards);
 // puzzle count, generator seed.
 nlohmann::json validation_record(const DataSettings& settings, size_t puzzles);
 
-// The kTrainParameter declarations of the shared data settings (train-puzzles, tiers,
+// The TrainParameter declarations of the shared data settings (train-puzzles, tiers,
 // validation-puzzles, validation-tiers), defaults from DataSettings.
 std::vector<ParameterInfo> data_parameters();
 // DataSettings from those parameters (seed: the options').

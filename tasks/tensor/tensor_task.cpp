@@ -96,7 +96,7 @@ std::string TensorTask::output_format() const {
 std::vector<ParameterInfo> TensorTask::parameters() const {
   std::vector<ParameterInfo> infos = {
       {"size", "0", "problem size of generated data (matrix order / graph nodes); 0 = the split's size",
-       kGenerateParameter}};
+       GenerateParameter}};
   const auto defaults = training_defaults();
   for (auto p : training_parameters()) {
     if (auto found = defaults.find(p.name); found != defaults.end()) p.default_value = found->second;

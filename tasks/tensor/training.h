@@ -24,7 +24,7 @@
 
 namespace ebm::tensor {
 
-// The kTrainParameter declarations: model, objective, landscapes, head, hidden, layers,
+// The TrainParameter declarations: model, objective, landscapes, head, hidden, layers,
 // validation-problems, validation-steps, plus the objectives' settings.
 std::vector<ParameterInfo> training_parameters();
 

@@ -43,7 +43,7 @@ bool minimise_own_energy() {
   const torch::Tensor y = result.problems.at(0).answer;
   const double y0 = y[0].item<double>(), y1 = y[1].item<double>();
   const bool ok = std::abs(y0 - 0.8) < 1e-3 && std::abs(y1 - 1.4) < 1e-3 && result.problems[0].energy < 1e-6;
-  std::cout << "own energy: y = (" << y0 << ", " << y1 << "), expected (0.8, 1.4); " << result.summary.BriefReport()
+  std::cout << "own energy: y = (" << y0 << ", " << y1 << "), expected (0.8, 1.4); " << result.summary.brief_report()
             << (ok ? "" : "  WRONG") << "\n";
   return ok;
 }

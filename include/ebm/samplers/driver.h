@@ -72,32 +72,33 @@ struct DriverOptions {
   bool track_best = true;
 
   void bind(OptionSet& options);
-  bool IsValid(std::string* error) const;
+  bool is_valid(std::string* error) const;
   // Every key with its value, "chains=16,steps=0,...": with the sampler's describe(), the spec in full.
   std::string describe() const;
 };
 
 enum class TerminationType {
-  CONVERGENCE,     // every chain stopped by tolerance, verifier or plateau
-  NO_CONVERGENCE,  // a budget (steps, evaluations, time) ran out with chains still running
-  FAILURE,         // every chain failed (NaN/Inf energy)
-  USER_SUCCESS,    // a callback stopped the run as a success
-  USER_ABORT,      // a callback aborted the run
-  CANCELLED,       // RunRequest::cancel was cancelled (checked before every step)
+  Convergence,    // every chain stopped by tolerance, verifier or plateau
+  NoConvergence,  // a budget (steps, evaluations, time) ran out with chains still running
+  Failure,        // every chain failed (NaN/Inf energy)
+  UserSuccess,    // a callback stopped the run as a success
+  UserAbort,      // a callback aborted the run
+  Cancelled,      // RunRequest::cancel was cancelled (checked before every step)
 };
+// "CONVERGENCE", "NO_CONVERGENCE", ...: the names reports and JSON print.
 const char* termination_name(TerminationType type);
 
 enum class ChainStatus : int64_t {
-  RUNNING = 0,           // still running when the run ended
-  TOLERANCE = 1,         // reached energy_tolerance
-  VERIFIED = 2,          // the verifier accepted its state
-  PLATEAU = 3,           // stagnated with no restarts left
-  NON_FINITE = 4,        // energy became NaN or Inf: a failure
-  SIBLING_VERIFIED = 5,  // another chain of its problem was verified
+  Running = 0,          // still running when the run (or its problem's time) ended
+  Tolerance = 1,        // reached energy_tolerance
+  Verified = 2,         // the verifier accepted its state
+  Plateau = 3,          // stagnated with no restarts left
+  NonFinite = 4,        // energy became NaN or Inf: a failure
+  SiblingVerified = 5,  // another chain of its problem was verified
 };
 const char* chain_status_name(ChainStatus status);
 
-enum class CallbackResult { CONTINUE, ABORT, STOP_SUCCESSFULLY };
+enum class CallbackResult { Continue, Abort, StopSuccessfully };
 
 // What callbacks see after each step.
 struct IterationInfo {
@@ -144,7 +145,7 @@ struct ProblemResult {
 };
 
 struct Summary {
-  TerminationType termination = TerminationType::NO_CONVERGENCE;
+  TerminationType termination = TerminationType::NoConvergence;
   std::string message;  // why it ended; for failures, what to try
   std::string sampler;  // the sampler's describe()
   int64_t problems = 0, chains = 0, steps = 0, evaluations = 0, restarts = 0;
@@ -156,8 +157,8 @@ struct Summary {
   double mean_acceptance = std::numeric_limits<double>::quiet_NaN();  // over steps and rows
   uint64_t seed = 0;
 
-  std::string BriefReport() const;  // one line
-  std::string FullReport() const;   // several lines
+  std::string brief_report() const;  // one line
+  std::string full_report() const;   // several lines
 };
 
 struct RunResult {

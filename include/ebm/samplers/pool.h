@@ -48,7 +48,7 @@ class ChainEngine;  // samplers/chains/chain_engine.h
 struct ChainExit;
 
 // Why a problem left the pool.
-enum class PoolStop { VERIFIED, STOPPED, BUDGET, DEADLINE, CANCELLED };
+enum class PoolStop { Verified, Stopped, Budget, Deadline, Cancelled };
 const char* pool_stop_name(PoolStop stop);
 
 // A group of problems that join together (one client request, one encoding): a ProblemBatch (its

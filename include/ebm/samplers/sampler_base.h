@@ -11,13 +11,13 @@
 
 namespace ebm {
 
-// Base for a sampler configured by an Options struct with bind() and IsValid().
+// Base for a sampler configured by an Options struct with bind() and is_valid().
 template <typename Options>
 class SamplerWithOptions : public Sampler {
  public:
   explicit SamplerWithOptions(Options options, const std::string& name) : options_(std::move(options)) {
     std::string error;
-    if (!options_.IsValid(&error)) throw std::invalid_argument(name + ": " + error);
+    if (!options_.is_valid(&error)) throw std::invalid_argument(name + ": " + error);
   }
   const Options& options() const { return options_; }
   std::string describe() const override {
