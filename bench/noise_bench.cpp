@@ -2,7 +2,7 @@
 // repetitions, one thread by default. Not part of the build:
 //
 //   g++ -std=c++17 -O3 -fopenmp -I. -isystem /usr/include/torch/csrc/api/include
-//       bench/noise_bench.cpp ebm/noise.cpp ebm/noise_kernels_generic.cpp noise_kernels_avx2.o
+//       bench/noise_bench.cpp ebm/runtime/noise.cpp ebm/runtime/noise_kernels_generic.cpp noise_kernels_avx2.o
 //       -ltorch -ltorch_cpu -lc10 -o /tmp/noise_bench && /tmp/noise_bench [threads]
 //
 // (noise_kernels_avx2.o compiled with the flags in ebm/meson.build; or link build/libebm.so.) EBM_NOISE_KERNELS=generic,

@@ -5,7 +5,7 @@
 //   build/bench/sudoku_difficulty bench/data/published_hardest.txt FILE.csv ...
 //   build/bench/sudoku_difficulty --tier extreme --count 100 --seed 1 --split test
 //
-// Effort = solve(puzzle, 2) of the reference DLX (ebm/tasks/sudoku/reference_solver.h): `guesses`
+// Effort = solve(puzzle, 2) of the reference DLX (tasks/sudoku/reference_solver.h): `guesses`
 // (branchings) and `nodes` of a full uniqueness search, independent of where the solution lies.
 #include "tasks/sudoku/generator.h"
 #include "tasks/sudoku/reference_solver.h"

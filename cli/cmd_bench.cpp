@@ -68,7 +68,7 @@ void add_bench_command(CLI::App& app) {
                        4.0 * 4.0 * double(flags->hidden) * double(dimension + flags->chains),
                    "bench samplers with " + std::to_string(flags->chains) + " chains of dimension " +
                        std::to_string(dimension) + " and hidden width " + std::to_string(flags->hidden));
-    const int threads = apply_threads(flags->threads);
+    const int threads = set_threads(flags->threads);
     const auto device = resolve_device(flags->device);
     BenchmarkSetup setup;
     setup.energy = std::make_shared<MlpEnergy>(dimension, flags->hidden, 0);

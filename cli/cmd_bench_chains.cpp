@@ -76,7 +76,7 @@ void add_bench_chains_command(CLI::App& bench) {
   cmd->add_option("--json", f->json, "also write the rows as JSON to this file (atomically)")->check(writable_output());
   cmd->callback([f] {
     const TaskPtr task = find_task(f->task);
-    const int threads = apply_threads(f->threads);
+    const int threads = set_threads(f->threads);
     auto examples = read_problems(*task, f->input, TaskParameters{});
     if (examples.empty()) throw InputError(f->input + ": no problems");
     EbmSettings settings;

@@ -51,7 +51,7 @@ WeightDifference weight_difference(const std::string& a_path, const std::string&
 
 }  // namespace
 
-void add_checkpoint_command(CLI::App& app) {
+void add_checkpoint_diff_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "checkpoint-diff",
       "the largest |a - b| between the weights of two checkpoints holding the same tensors; exits 0 when it\n"

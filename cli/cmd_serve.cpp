@@ -7,6 +7,8 @@
 #include "serve/stdio_server.h"
 #include "task_flags.h"
 
+#include "ebm/device.h"
+
 #include <csignal>
 #include <stdexcept>
 #include <pthread.h>
@@ -105,7 +107,7 @@ void add_serve_command(CLI::App& app) {
   cmd->callback([flags] {
     if (flags->service.limits.default_budget_ms > flags->service.limits.max_budget_ms)
       throw CLI::ValidationError("--budget-ms", "larger than --max-budget-ms");
-    apply_threads(flags->threads);
+    set_threads(flags->threads);
     watch_signals();
     serve::SolveService service(flags->service);
     auto should_stop = [] { return stop_requested().load(); };

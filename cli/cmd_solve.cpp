@@ -1,5 +1,4 @@
-// `ebm solve TASK`, `ebm generate TASK` and `ebm tasks`: one subcommand per registered task, built
-// from the Task interface alone.
+// `ebm solve TASK`: one subcommand per registered task, built from the Task interface alone.
 #include "commands.h"
 #include "exit_codes.h"
 #include "option_checks.h"
@@ -140,19 +139,6 @@ void run_solve(const TaskPtr& task, const SolveFlags& f, const TaskParameters& p
                                                  : kExitUnsolved;
 }
 
-// Continuation lines indented under a label of `width` characters.
-std::string indented(const std::string& text, size_t width) {
-  std::string out;
-  for (char c : text) out += c == '\n' ? "\n" + std::string(width, ' ') : std::string(1, c);
-  return out;
-}
-
-std::string energy_list(const Task& task) {
-  std::string names;
-  for (const auto& n : task.energy_names()) names += (names.empty() ? "" : " | ") + n;
-  return names;
-}
-
 void add_solve_task(CLI::App* solve, const TaskPtr& task) {
   auto* cmd = solve->add_subcommand(
       task->name(), "solve " + task->name() + " problems by energy minimisation.\nInput: " + task->input_format() +
@@ -205,92 +191,13 @@ void add_solve_task(CLI::App* solve, const TaskPtr& task) {
   });
 }
 
-struct GenerateFlags {
-  int64_t count = 100;
-  uint64_t seed = 0;
-  std::string split = "test", output;
-  int threads = 0;
-};
-
-void add_generate_task(CLI::App* generate, const TaskPtr& task) {
-  const bool per_file = task->one_problem_per_file();
-  auto* cmd = generate->add_subcommand(
-      task->name(), "seeded " + task->name() + " problems (with their known answers where the format has room).\n" +
-                        (per_file ? "One file per problem: -o DIR writes DIR/" + task->name() + "-NNNN" +
-                                        task->file_extension() + "; without -o, problems go to stdout one after another."
-                                  : "All problems in one file (-o FILE, atomically) or on stdout.") +
-                        "\nSplits: a problem belongs to train, validation or test by a hash of its content, so the "
-                        "three streams never overlap whatever the seeds.");
-  auto f = std::make_shared<GenerateFlags>();
-  auto parameters = std::make_shared<TaskParameters>();
-  cmd->add_option("--count", f->count, "number of problems")->capture_default_str()->check(integer_in(0, kMaxProblems));
-  cmd->add_option("--seed", f->seed, "seed; the output depends only on the seed, split and parameters")
-      ->capture_default_str()
-      ->check(unsigned_seed());
-  cmd->add_option("--split", f->split, "test | validation | train | harder (the out-of-distribution split, where the task has one)")->capture_default_str();
-  add_parameter_flags(cmd, task->parameters(), GenerateParameter | ProblemParameter, parameters);
-  cmd->add_option("--threads", f->threads, "generator threads (0 = all); the output does not depend on it")
-      ->capture_default_str()
-      ->check(thread_count());
-  auto* output = cmd->add_option("-o,--output", f->output, per_file ? "output folder" : "output file (written atomically)");
-  if (!per_file) output->check(writable_output());
-  cmd->callback([task, f, parameters, per_file] {
-    if (f->count >= 10000 && !f->output.empty())
-      std::cerr << "generating " << f->count << " " << task->name() << " problems ...\n" << std::flush;
-    GenerateRequest request;
-    request.count = f->count;
-    request.seed = f->seed;
-    request.split = parse_split(f->split);
-    request.parameters = *parameters;
-    request.threads = f->threads;
-    check_parameters(*task, *parameters);
-    const auto examples = generate_examples(*task, request);
-    if (per_file && !f->output.empty()) {
-      std::filesystem::create_directories(f->output);
-      for (size_t i = 0; i < examples.size(); ++i) {
-        std::ostringstream name, text;
-        name << task->name() << "-" << std::setw(4) << std::setfill('0') << i + 1 << task->file_extension();
-        task->write_problems(text, {examples[i]});
-        write_file_atomically((std::filesystem::path(f->output) / name.str()).string(), text.str());
-      }
-      std::cerr << "wrote " << examples.size() << " files to " << f->output << "\n";
-      return;
-    }
-    std::ostringstream text;
-    task->write_problems(text, examples);
-    if (f->output.empty()) std::cout << text.str();
-    else write_file_atomically(f->output, text.str());
-  });
-}
-
 }  // namespace
 
-void add_task_commands(CLI::App& app) {
+void add_solve_command(CLI::App& app) {
   auto* solve = app.add_subcommand("solve", "solve task instances with an energy-based model (see `ebm tasks`);\n"
                                             "exit 0 every problem verified, 3 some unsolved, 2 bad input");
   solve->require_subcommand(1);
-  auto* generate = app.add_subcommand("generate", "generate task data in disjoint train/validation/test splits");
-  generate->require_subcommand(1);
-  for (const auto& task : all_tasks()) {
-    add_solve_task(solve, task);
-    if (task->can_generate()) add_generate_task(generate, task);
-  }
-
-  auto* tasks = app.add_subcommand("tasks", "list the registered tasks, their formats, energies and parameters");
-  tasks->callback([] {
-    for (const auto& task : all_tasks()) {
-      std::cout << task->name() << ": " << task->summary() << "\n"
-                << "  input:      " << indented(task->input_format(), 14) << "\n"
-                << "  output:     " << indented(task->output_format(), 14) << "\n"
-                << "  energies:   " << energy_list(*task) << "; default sampler " << task->default_sampler(task->energy_names().front()) << "\n"
-                << "  reference:  " << (task->reference_name().empty() ? "none" : task->reference_name()) << "\n"
-                << "  generator:  " << (task->can_generate() ? "yes" : "no") << "\n";
-      for (const auto& p : task->parameters())
-        std::cout << "  --" << std::left << std::setw(22) << p.name << (p.default_value.empty() ? "" : "= " + p.default_value)
-                  << "  " << p.meaning << "\n";
-      std::cout << "\n";
-    }
-  });
+  for (const auto& task : all_tasks()) add_solve_task(solve, task);
 }
 
 }  // namespace ebm::cli

@@ -10,25 +10,23 @@
 
 namespace ebm::cli {
 
-void add_version_command(CLI::App& app);
-void add_samplers_command(CLI::App& app);
-void add_demo_command(CLI::App& app);
-void add_bench_command(CLI::App& app);         // bench samplers, bench TASK
-void add_task_commands(CLI::App& app);         // solve TASK, generate TASK, tasks
-// train TASK (tasks with a learned energy) and train-ar sudoku; command_line is recorded in checkpoints,
-// arguments (argv) are what --local-processes starts its ranks with.
+// One function per command, in cmd_COMMAND.cpp.
+void add_version_command(CLI::App& app);   // version
+void add_samplers_command(CLI::App& app);  // samplers
+void add_tasks_command(CLI::App& app);     // tasks
+void add_demo_command(CLI::App& app);      // demo
+void add_solve_command(CLI::App& app);     // solve TASK
+void add_generate_command(CLI::App& app);  // generate TASK
+// train TASK (--model energy | feedforward | ar ...), and train-ar's retirement notice; command_line is
+// recorded in checkpoints, arguments (argv) are what --local-processes starts its ranks with.
 void add_train_commands(CLI::App& app, const std::string& command_line, const std::vector<std::string>& arguments);
-void add_eval_command(CLI::App& app);
-void add_info_command(CLI::App& app);      // info FILE...: what a checkpoint holds, and whether it is sound
-void add_serve_command(CLI::App& app);     // serve: HTTP or --stdio, continuous batching
-void add_checkpoint_command(CLI::App& app);  // checkpoint-diff A B   // eval --task TASK
-void add_sweep_command(CLI::App& app);  // sweep --task TASK
-// bench TASK for every task (registered on the `bench` subcommand).
-void add_bench_task_commands(CLI::App& bench);
-// bench chains: time per step as chains per problem grow (registered on the `bench` subcommand).
-void add_bench_chains_command(CLI::App& bench);
-
-// Applies --threads (0 = keep LibTorch's default) and returns the number in force.
-int apply_threads(int threads);
+void add_eval_command(CLI::App& app);             // eval --task TASK
+void add_sweep_command(CLI::App& app);            // sweep --task TASK
+void add_bench_command(CLI::App& app);            // bench samplers, and the two below
+void add_bench_task_commands(CLI::App& bench);    // bench TASK, for every task
+void add_bench_chains_command(CLI::App& bench);   // bench chains: time per step as chains grow
+void add_serve_command(CLI::App& app);            // serve: HTTP or --stdio, continuous batching
+void add_info_command(CLI::App& app);             // info FILE...: what a checkpoint holds, whether it is sound
+void add_checkpoint_diff_command(CLI::App& app);  // checkpoint-diff A B
 
 }  // namespace ebm::cli

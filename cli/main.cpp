@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
       "  ebm train sudoku --local-processes 2       the same, data-parallel over 2 processes (c10d, Gloo)\n"
       "  ebm train sudoku --model ar --params 165953  train the autoregressive transformer baseline\n"
       "  ebm eval --tier expert --solver ebm --solver ar:m.ckpt --solver reference   one harness, all solvers\n"
-      "  ebm tasks                                  the registered tasks (sudoku, sat, coloring, portfolio), formats\n"
+      "  ebm tasks                                  the registered tasks, their formats, energies and parameters\n"
       "  ebm solve sat formula.cnf                  SAT competition output: s SATISFIABLE + v lines, or s UNKNOWN (exit 3)\n"
       "  ebm samplers                               every sampler, its options, defaults and meaning\n"
       "  ebm bench samplers --chains 64             each sampler's step beside the bare energy+gradient\n"
@@ -80,13 +80,15 @@ int main(int argc, char** argv) {
   ebm::cli::add_samplers_command(app);
   ebm::cli::add_demo_command(app);
   ebm::cli::add_bench_command(app);
-  ebm::cli::add_task_commands(app);
+  ebm::cli::add_tasks_command(app);
+  ebm::cli::add_solve_command(app);
+  ebm::cli::add_generate_command(app);
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(i ? argv[i] : "ebm");
   ebm::cli::add_train_commands(app, command_line, std::vector<std::string>(argv, argv + argc));
   ebm::cli::add_eval_command(app);
   ebm::cli::add_sweep_command(app);
-  ebm::cli::add_checkpoint_command(app);
+  ebm::cli::add_checkpoint_diff_command(app);
   ebm::cli::add_serve_command(app);
   ebm::cli::add_info_command(app);
   using namespace ebm::cli;

@@ -124,4 +124,10 @@ void raise_exit_status(int status) {
   if (rank(status) > rank(exit_status())) exit_status() = status;
 }
 
+std::string energy_list(const Task& task) {
+  std::string names;
+  for (const auto& n : task.energy_names()) names += (names.empty() ? "" : " | ") + n;
+  return names;
+}
+
 }  // namespace ebm::cli

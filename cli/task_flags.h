@@ -41,4 +41,7 @@ std::vector<Example> read_problems(const Task& task, const std::string& path, co
 // The exit status the program returns (set by commands such as `solve`; 0 by default).
 int& exit_status();
 
+// "constraint | learned | combined": the task's energy names, for help texts.
+std::string energy_list(const Task& task);
+
 }  // namespace ebm::cli

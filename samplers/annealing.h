@@ -4,7 +4,7 @@
 //   the step size scale  s(p) = schedule(step_start -> step_end)  (multiplies the base's step)
 //   one energy weight    w(p) = schedule(weight_start -> weight_end) for term `weight_term` of a
 //                        weighted-sum energy (-1 = no weight annealing)
-//   the landscape        with landscapes=true, of a LandscapeEnergy (ebm/landscape_energy.h) of K
+//   the landscape        with landscapes=true, of a LandscapeEnergy (ebm/learning/landscape_energy.h) of K
 //                        landscapes: k(p) = K - 1 - floor(p K) (clamped to 0 .. K-1), from the
 //                        smoothest to the sharpest, equal shares of the budget each (IRED's inference).
 // Neutral values: t_start = t_end = 1, step_start = step_end = 1, weight_term = -1.

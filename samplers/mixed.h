@@ -2,7 +2,7 @@
 // variable a one-hot choice y[v, 0:C] and a real value y[v, C] in the space's box. Each step moves
 // both parts of every row:
 //
-//   1. `moves` Gibbs-with-gradients moves on the choices (ebm/samplers/categorical_moves.h): one variable
+//   1. `moves` Gibbs-with-gradients moves on the choices (samplers/categorical_moves.h): one variable
 //      changes its category, chosen with q(v, k) ~ exp(scale * first-order gain of -E/T), and the
 //      move is accepted with the Metropolis-Hastings test at temperature T (values stay as they are);
 //   2. `value_steps` projected gradient (or Langevin) steps on the values (choices stay as they are):

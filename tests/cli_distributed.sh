@@ -3,7 +3,7 @@
 # the learned Sudoku energy:
 #   1. two local processes on a batch of 8 (4 rows each) reach the weights of one process on the
 #      same batch of 8, within 1e-5, while a one-process run on a batch of 4 lands outside it; the
-#      same for the AR baseline (train-ar);
+#      same for the AR baseline (train sudoku --model ar);
 #   2. a rank killed with SIGKILL makes rank 0 exit non-zero within seconds, naming the failure;
 #   3. the --local-processes launcher stops the surviving rank and exits non-zero when one is killed;
 #   4. bad --rank, --batch and --master values are refused with a sentence.
@@ -61,7 +61,7 @@ fi
 
 # The AR baseline in solver order, whose boards have different numbers of answer tokens: the shards'
 # losses are weighted so that their mean is the whole batch's per-token mean.
-ar=(train-ar sudoku --order solver --d-model 16 --layers 1 --heads 2 --train-puzzles 64 --validation-puzzles 2
+ar=(train sudoku --model ar --order solver --d-model 16 --layers 1 --heads 2 --train-puzzles 64 --validation-puzzles 2
     --seed 3 --threads 1 --steps 5 --batch 8)
 "$ebm" "${ar[@]}" -o "$dir/ar-one.ckpt" > "$dir/ar-one.log" 2>&1 || fail "one-process AR run failed"
 "$ebm" "${ar[@]}" --local-processes 2 -o "$dir/ar-two.ckpt" > "$dir/ar-two.log" 2>&1 || fail "two-process AR run failed"

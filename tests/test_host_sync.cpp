@@ -1,4 +1,4 @@
-// Host synchronisations of the driver's loop (ebm/host_sync.h, ebm/samplers/driver.h): a step reads
+// Host synchronisations of the driver's loop (ebm/runtime/host_sync.h, <ebm/samplers/driver.h>): a step reads
 // from the device at most once, whether nothing stops, rows stop, rows restart or the verifier runs.
 // Counted on the CPU through LibTorch's operator observer, so a new `.item()` or `nonzero` anywhere
 // in a step (driver, sampler, energy, verifier) shows up here.

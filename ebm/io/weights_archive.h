@@ -24,7 +24,7 @@ namespace ebm {
 // Module::save writes: '...'", "data.pkl: the pickle's opcode at byte 40 declares more bytes than the
 // record holds (1852)", "record archive/data.pkl declares 4261412854 bytes (152 stored) in a 8217-byte archive")
 // when a record strays from the above, when the zip directory declares a record larger than the
-// blob can hold (ebm/zip_directory.h), or when the blob is not a zip archive LibTorch can open.
+// blob can hold (ebm/io/zip_directory.h), or when the blob is not a zip archive LibTorch can open.
 void check_weights_archive(const std::string& weights);
 
 }  // namespace ebm

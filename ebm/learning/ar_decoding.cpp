@@ -120,6 +120,104 @@ class GroupDecoder {
   DecodeStop stop_;
 };
 
+// One batch of problems that share (prompt length, answer length) through one decode spec: the best
+// candidate kept per problem, the decoder positions and sequences each cost, the budget of the batch.
+class BatchDecoding {
+ public:
+  BatchDecoding(const Task& task, ArModel& model, const ArDecodeSpec& spec, const ArSolveSettings& settings,
+                int64_t prompt_length, int64_t steps, Clock::time_point call_start)
+      : task_(task), model_(model), spec_(spec), settings_(settings), prompt_length_(prompt_length), steps_(steps),
+        call_start_(call_start), start_(Clock::now()),
+        decoder_(task, model, steps, settings.device, [this] { return ms_since(start_) >= settings_.budget_ms; }) {}
+
+  void run(const std::vector<const Problem*>& batch, const std::vector<ArSolved*>& out, torch::Generator& gen) {
+    out_ = out;
+    best_.assign(batch.size(), Candidate{});
+    decoded_.assign(batch.size(), false);
+    final_ms_.assign(batch.size(), -1.0);
+    if (steps_ == 0) {  // nothing to generate: the answer is what the prompt already says
+      for (size_t b = 0; b < batch.size(); ++b) take_one(b, {model_.tokens->answer_from_tokens(*batch[b], {}), false, 0.0}, *batch[b]);
+    } else {
+      decode(batch, gen);
+    }
+    synchronize(settings_.device);
+    const double ms = ms_since(start_), latency = ms_since(call_start_);
+    for (size_t b = 0; b < batch.size(); ++b) {
+      ArSolved& r = *out_[b];
+      r.out_of_budget = !decoded_[b];
+      r.answer = decoded_[b] ? best_[b].answer : nullptr;  // out of budget: unanswered
+      r.verified = r.answer && task_.verify(*batch[b], *r.answer);  // the exact verifier's word, always
+      r.log_prob = decoded_[b] ? best_[b].log_prob : 0.0;
+      r.ms = ms / static_cast<double>(batch.size());
+      r.latency_ms = final_ms_[b] >= 0 ? final_ms_[b] : latency;
+    }
+  }
+
+ private:
+  void decode(const std::vector<const Problem*>& batch, torch::Generator& gen) {
+    const int64_t per_sequence = prompt_length_ + steps_ - 1;
+    std::vector<size_t> all(batch.size());
+    for (size_t b = 0; b < batch.size(); ++b) all[b] = b;
+    switch (spec_.kind) {
+      case ArDecodeSpec::Kind::Greedy:
+        return take(all, decoder_.greedy(batch), per_sequence, 1);
+      case ArDecodeSpec::Kind::Sample:
+        return take(all, decoder_.sample(batch, 1, spec_.temperature, gen), per_sequence, 1);
+      case ArDecodeSpec::Kind::Beam:
+        return take(all, decoder_.beam(batch, spec_.width), prompt_length_ + spec_.width * (steps_ - 1), spec_.width);
+      case ArDecodeSpec::Kind::BestOf:
+        return take(all, decoder_.sample(batch, spec_.samples, 1.0, gen), spec_.samples * per_sequence, spec_.samples);
+      case ArDecodeSpec::Kind::UntilVerified: {
+        // Rounds until every problem verified or the budget is spent; the first round always runs.
+        std::vector<size_t> active = all;
+        for (int64_t round = 0; !active.empty() && (round == 0 || ms_since(start_) < settings_.budget_ms); ++round) {
+          std::vector<const Problem*> rows;
+          for (size_t b : active) rows.push_back(batch[b]);
+          take(active, decoder_.sample(rows, spec_.samples, 1.0, gen), spec_.samples * per_sequence, spec_.samples);
+          std::vector<size_t> still;
+          for (size_t b : active) {
+            if (best_[b].verified) final_ms_[b] = ms_since(call_start_);
+            else still.push_back(b);
+          }
+          active.swap(still);
+        }
+        return;
+      }
+    }
+  }
+  // One round of candidates for the problems `which` (indices into the batch).
+  void take(const std::vector<size_t>& which, std::vector<std::vector<Candidate>> round, int64_t passes,
+            int64_t sequences) {
+    for (size_t j = 0; j < which.size(); ++j) {
+      const size_t b = which[j];
+      for (auto& c : round[j])
+        if (!decoded_[b] || better(c, best_[b], spec_.verifier)) {
+          best_[b] = std::move(c);
+          decoded_[b] = true;
+        }
+      out_[b]->forward_passes += passes;
+      out_[b]->sequences += sequences;
+    }
+  }
+  void take_one(size_t b, Candidate c, const Problem& problem) {
+    c.verified = task_.verify(problem, *c.answer);
+    best_[b] = std::move(c);
+    decoded_[b] = true;
+  }
+
+  const Task& task_;
+  ArModel& model_;
+  const ArDecodeSpec& spec_;
+  const ArSolveSettings& settings_;
+  int64_t prompt_length_, steps_;
+  Clock::time_point call_start_, start_;
+  GroupDecoder decoder_;
+  std::vector<ArSolved*> out_;
+  std::vector<Candidate> best_;
+  std::vector<bool> decoded_;      // best_[b] holds a decoded answer
+  std::vector<double> final_ms_;   // until-verified: when a problem's sample verified
+};
+
 }  // namespace
 
 ArDecodeSpec parse_ar_decode(const std::string& spec) {
@@ -179,103 +277,31 @@ std::vector<ArSolved> solve_ar(const Task& task, ArModel& model, const std::vect
   if (settings.batch < 1) throw std::invalid_argument("solve_ar: batch must be >= 1");
   if (!(settings.budget_ms > 0)) throw std::invalid_argument("solve_ar: budget_ms must be > 0");
   const TokenSequence& tokens = *model.tokens;
-  const auto& config = model.net->config();
+  const int64_t positions = model.net->config().max_length;
   // Group by (prompt length, answer length), input order within a group.
   std::map<std::pair<int64_t, int64_t>, std::vector<size_t>> groups;
   for (size_t i = 0; i < problems.size(); ++i) {
     const int64_t prompt = int64_t(tokens.prompt(*problems[i]).size()), answer = tokens.answer_length(*problems[i]);
-    if (prompt + answer - 1 > config.max_length)
+    if (prompt + answer - 1 > positions)
       throw std::invalid_argument("AR: problem " + problems[i]->source + " needs " + std::to_string(prompt + answer) +
-                                  " positions; the model holds " + std::to_string(config.max_length));
+                                  " positions; the model holds " + std::to_string(positions));
     groups[{prompt, answer}].push_back(i);
   }
-
   std::vector<ArSolved> results(problems.size());
   torch::NoGradGuard no_grad;
   const auto call_start = Clock::now();
   uint64_t batch_counter = 0;
-  for (const auto& group : groups) {
-    // Named copies, not a structured binding: the lambdas below use them, which C++17 (and clang)
-    // does not allow for a binding.
-    const int64_t prompt_length = group.first.first, steps = group.first.second;
-    const auto& members = group.second;
-    if (steps == 0) {  // nothing to generate: the answer is what the prompt already says
-      for (size_t i : members) {
-        results[i].answer = tokens.answer_from_tokens(*problems[i], {});
-        results[i].verified = task.verify(*problems[i], *results[i].answer);
-      }
-      continue;
-    }
-    const int64_t per_sequence = prompt_length + steps - 1;
+  for (const auto& [lengths, members] : groups) {
     for (size_t start = 0; start < members.size(); start += static_cast<size_t>(settings.batch)) {
-      const auto t0 = Clock::now();
-      const GroupDecoder decoder(task, model, steps, settings.device,
-                                 [&t0, &settings] { return ms_since(t0) >= settings.budget_ms; });
       const size_t end = std::min(members.size(), start + static_cast<size_t>(settings.batch));
       std::vector<const Problem*> batch;
-      for (size_t k = start; k < end; ++k) batch.push_back(problems[members[k]].get());
+      std::vector<ArSolved*> out;
+      for (size_t k = start; k < end; ++k) {
+        batch.push_back(problems[members[k]].get());
+        out.push_back(&results[members[k]]);
+      }
       torch::Generator gen = make_generator(settings.seed + 1000003ULL * batch_counter++, settings.device);
-      std::vector<Candidate> best(batch.size());
-      std::vector<bool> decoded(batch.size(), false);    // best[b] holds a decoded answer
-      std::vector<double> final_ms(batch.size(), -1.0);  // until-verified: when a problem's sample verified
-      // Takes one round of candidates for the problems `which` (indices into batch).
-      auto take = [&](const std::vector<size_t>& which, std::vector<std::vector<Candidate>> round, int64_t passes,
-                      int64_t sequences) {
-        for (size_t j = 0; j < which.size(); ++j) {
-          const size_t b = which[j];
-          for (auto& c : round[j])
-            if (!decoded[b] || better(c, best[b], spec.verifier)) {
-              best[b] = std::move(c);
-              decoded[b] = true;
-            }
-          results[members[start + b]].forward_passes += passes;
-          results[members[start + b]].sequences += sequences;
-        }
-      };
-      std::vector<size_t> all(batch.size());
-      for (size_t b = 0; b < batch.size(); ++b) all[b] = b;
-      switch (spec.kind) {
-        case ArDecodeSpec::Kind::Greedy:
-          take(all, decoder.greedy(batch), per_sequence, 1);
-          break;
-        case ArDecodeSpec::Kind::Sample:
-          take(all, decoder.sample(batch, 1, spec.temperature, gen), per_sequence, 1);
-          break;
-        case ArDecodeSpec::Kind::Beam:
-          take(all, decoder.beam(batch, spec.width), prompt_length + spec.width * (steps - 1), spec.width);
-          break;
-        case ArDecodeSpec::Kind::BestOf:
-          take(all, decoder.sample(batch, spec.samples, 1.0, gen), spec.samples * per_sequence, spec.samples);
-          break;
-        case ArDecodeSpec::Kind::UntilVerified: {
-          // Rounds until every problem verified or the budget is spent; the first round always runs.
-          std::vector<size_t> active = all;
-          for (int64_t round = 0; !active.empty() && (round == 0 || ms_since(t0) < settings.budget_ms); ++round) {
-            std::vector<const Problem*> rows;
-            for (size_t b : active) rows.push_back(batch[b]);
-            take(active, decoder.sample(rows, spec.samples, 1.0, gen), spec.samples * per_sequence, spec.samples);
-            std::vector<size_t> still;
-            for (size_t b : active) {
-              if (best[b].verified) final_ms[b] = ms_since(call_start);
-              else still.push_back(b);
-            }
-            active.swap(still);
-          }
-          break;
-        }
-      }
-      synchronize(settings.device);
-      const double ms = ms_since(t0), latency = ms_since(call_start);
-      for (size_t b = 0; b < batch.size(); ++b) {
-        ArSolved& r = results[members[start + b]];
-        r.out_of_budget = !decoded[b];
-        r.answer = decoded[b] ? best[b].answer : nullptr;  // out of budget: unanswered
-        // The verdict is always the exact verifier's on the returned answer.
-        r.verified = r.answer && task.verify(*batch[b], *r.answer);
-        r.log_prob = decoded[b] ? best[b].log_prob : 0.0;
-        r.ms = ms / static_cast<double>(batch.size());
-        r.latency_ms = final_ms[b] >= 0 ? final_ms[b] : latency;
-      }
+      BatchDecoding(task, model, spec, settings, lengths.first, lengths.second, call_start).run(batch, out, gen);
     }
   }
   return results;

@@ -85,8 +85,9 @@ std::shared_ptr<ArModel> load_ar_model(const Task& task, const std::string& path
   const nlohmann::json metadata = read_checkpoint_metadata(path);
   const std::string kind = ar_checkpoint_kind(task);
   require_checkpoint_kind(path, metadata, kind);
-  if (metadata.value("task", std::string(task.name())) != task.name())
-    throw CheckpointError(path, "a model of task '" + metadata.value("task", std::string("?")) + "', not '" + task.name() + "'");
+  const auto named = metadata.find("task");  // older checkpoints name no task
+  if (named != metadata.end() && !named->is_null() && *named != task.name())
+    throw CheckpointError(path, "a model of task " + named->dump() + ", not '" + task.name() + "'");
   const nlohmann::json architecture = metadata.at("architecture");
   auto model = std::make_shared<ArModel>();
   nlohmann::json settings;

@@ -80,7 +80,8 @@ class ArRecipe : public TrainingRecipe {
   torch::nn::Module& module() override { return *model_.net; }
   nlohmann::json identity() const override {
     nlohmann::json architecture = config_.to_json();
-    for (const auto& [key, value] : tokens_->settings().items()) architecture[key] = value;
+    const nlohmann::json settings = tokens_->settings();
+    for (const auto& [key, value] : settings.items()) architecture[key] = value;
     return {{"kind", ar_checkpoint_kind(task_)}, {"architecture", architecture}, {"task", task_.name()}};
   }
   void prepare(std::ostream& log) override {

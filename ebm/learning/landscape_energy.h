@@ -4,7 +4,7 @@
 // LandscapeEnergy: E_k(x, y) for landscapes k = 0 .. landscapes()-1, k = 0 the sharpest (the energy
 // whose minimum is the answer), higher k smoother (trained on answers corrupted with more noise:
 // IRED's annealed energy landscapes). set_landscape(k) chooses which one forward() computes; the
-// annealing sampler (ebm/samplers/annealing.h, landscapes=true) walks from the smoothest to k = 0 as its
+// annealing sampler (samplers/annealing.h, landscapes=true) walks from the smoothest to k = 0 as its
 // budget is spent. A one-landscape energy is an ordinary conditional energy.
 //
 // Three read-outs (EnergyHead):

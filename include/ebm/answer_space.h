@@ -9,7 +9,7 @@
 //   Mixed        per variable a discrete choice among C categories and one real value in a box,
 //                shape {V, C + 1}: y[v, 0:C] one-hot (the choice), y[v, C] the value, lower <= value
 //                <= upper (a slot of a portfolio: which asset, and its weight). Projection keeps the
-//                one-hot block and clamps the value; mixed samplers (ebm/samplers/mixed.h) move both.
+//                one-hot block and clamps the value; mixed samplers (samplers/mixed.h) move both.
 //
 // Energies always receive `energy_input(y)`: real values, or probabilities for both categorical kinds.
 // A Clamp fixes some entries (a Sudoku's givens): every sampler leaves them at their clamped value.

@@ -5,7 +5,7 @@
 // run is reproduced from the seed alone: the k-th call returns the same tensor whatever the
 // thread count and whatever was drawn elsewhere in the program.
 //
-// CPU, float and double: our own kernels (ebm/noise_kernels.h documents the exact stream, the
+// CPU, float and double: our own kernels (ebm/runtime/noise_kernels.h documents the exact stream, the
 // conversions to float/double and the accuracy of ln/sin/cos) fill the tensor's memory directly,
 // AVX-512 or AVX2 when the CPU has them (the same bits either way), else portable C++ (the same
 // uniforms; normals equal to ~2e-7 relative). Fills above 64k values are split into fixed

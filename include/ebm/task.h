@@ -2,8 +2,9 @@
 // bench, train) sees it. A task parses and writes its field's standard formats, generates seeded
 // data in disjoint splits, encodes batches for the sampler driver, decodes and verifies answers
 // exactly, offers energies by name with a tuned default sampler, and may name a classical reference
-// solver, quality measures and extra solvers (the AR baseline). Tasks live in ebm/tasks/NAME/ and are
-// registered with one line in ebm/tasks/registry.cpp; nothing in ebm/ or samplers/ names a task.
+// solver, quality measures, extra solvers (a feed-forward baseline), the tokens of the AR baseline and
+// the examples its learned models train on. Tasks live in tasks/NAME/ and are registered with one
+// line in tasks/meson.build's task_names; nothing in ebm/ or samplers/ names a task.
 //
 // Problems and answers are task-defined objects behind the small `Problem` / `Answer` bases; only
 // the task that made them looks inside. Task-specific settings (Sudoku's tier, a colouring's number

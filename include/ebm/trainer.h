@@ -24,7 +24,7 @@ struct TrainingOptions {
   int64_t batch = 32;            // examples per step
   double learning_rate = 1e-3;   // Adam
   int64_t validate_every = 500;  // steps between validation + checkpoint
-  uint64_t seed = 0;             // data, initialisation (ebm/training_records.h: seed_initialisation) and noise
+  uint64_t seed = 0;             // data, initialisation (ebm/learning/training_records.h: seed_initialisation) and noise
   std::string output;            // checkpoint path
   bool resume = false;           // continue from the checkpoint at `output`
   double max_seconds = 0;        // > 0: stop (validate, checkpoint) at the first step after this much wall
@@ -110,7 +110,7 @@ struct TrainingResult {
 
 // The checkpoint metadata at step `step`: identity() plus
 //   "parameters"  learned parameters of module(),
-//   "training"    the loop's record (ebm/training_records.h: command, step, steps, batch,
+//   "training"    the loop's record (ebm/learning/training_records.h: command, step, steps, batch,
 //                 learning_rate) merged with recipe(),
 //   "metrics"     {"loss": the last logged mean loss} merged with validate()'s metrics.
 // The loop writes it with the library version (ebm/checkpoint.h) every `validate_every` steps and at

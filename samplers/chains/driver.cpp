@@ -107,7 +107,7 @@ class DriverRun {
     Summary& summary = result.summary;
     summary.termination = ending.termination;
     summary.message = ending.message;
-    summarise(summary);
+    summarise(summary, result.problems);
     result.best_states = best_state_;
     result.best_energies = best_energy_;
     result.chain_status = status_;
@@ -196,7 +196,7 @@ class DriverRun {
       if (accepted_of[i]) result.problems[unverified[i]].verified = true;
   }
 
-  void summarise(Summary& summary) {
+  void summarise(Summary& summary, const std::vector<ProblemResult>& problems) {
     summary.sampler = sampler_.describe();
     summary.problems = request_.problems;
     summary.chains = int64_t(records_.size());
@@ -214,6 +214,10 @@ class DriverRun {
     if (summary.chains_failed > 0 && summary.termination != TerminationType::Failure)
       summary.message += "; " + std::to_string(summary.chains_failed) +
                          " chain(s) failed with NaN/Inf energy (try a smaller step size)";
+    for (const auto& problem : problems) {
+      summary.problems_verified += problem.verified ? 1 : 0;
+      summary.best_energy = std::min(summary.best_energy, problem.energy);
+    }
     summary.restarts = engine_.restarts();
     summary.steps = steps_;
     summary.evaluations = engine_.evaluations();

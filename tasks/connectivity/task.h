@@ -1,7 +1,7 @@
 // The "connectivity" task (IRED's graph connectivity, its "connectivity-2" data): given an undirected
 // graph, answer which pairs of nodes a path joins.
 //
-// Data: DNC graphs (ebm/tasks/tensor/graphs.h) with out-degree bound max(1, int(0.2 n)), symmetrised;
+// Data: DNC graphs (tasks/tensor/graphs.h) with out-degree bound max(1, int(0.2 n)), symmetrised;
 // n = 12 nodes in the train, validation and test splits, n = 18 in the harder split (the graphs
 // IRED evaluates its 12-node model on; out-degree bound 3 there).
 // condition [n, n]: the 0/1 adjacency (symmetric, zero diagonal; files are refused otherwise).

@@ -1,7 +1,7 @@
 // The "shortest-path" task (IRED's planning on graphs): given a directed graph, a start and a goal,
 // answer a plan of T = 8 steps that walks a shortest path from the start to the goal and stays there.
 //
-// Data: directed DNC graphs (ebm/tasks/tensor/graphs.h) with out-degree bound int(0.5 n) (IRED's
+// Data: directed DNC graphs (tasks/tensor/graphs.h) with out-degree bound int(0.5 n) (IRED's
 // GraphPathEnv, p = 0.5); a distance d is drawn uniform in {2, 3, 4}, then graphs are drawn until one
 // has a (start, goal) pair at hop distance d, and one such pair is picked uniformly. n = 15 nodes in
 // the train, validation and test splits, n = 25 in the harder split (the paper's 15 -> 25).

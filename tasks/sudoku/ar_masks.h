@@ -1,5 +1,5 @@
 // What the AR Sudoku baseline may write while it decodes: a mask per puzzle (batch row) and generated
-// position, given to ebm/ar_transformer.h's decoders as their StepMask.
+// position, given to ebm/learning/ar_transformer.h's decoders as their StepMask.
 //
 //   fixed   position c: only the given digit when cell c is a given (the decoder cannot change a
 //           given), else any digit 1..N;

@@ -8,7 +8,7 @@
 //                   simplices are left as they are, and the training objectives' noisy answers (off
 //                   the simplices) are seen as the simplex points nearest to them, so that training
 //                   and inference see the same kind of input. Square or linear head (as in
-//                   ebm/landscape_energy.h):
+//                   ebm/learning/landscape_energy.h):
 //                     square head  E = 1/2 sum_u sum_c f_uc^2   (>= 0, 0 at the minimum: IRED's), where
 //                                  f_u = W h_u (C channels per unit), or with `reconstruct`
 //                                  f_u = y_u - W h_u: the distance between the candidate and the

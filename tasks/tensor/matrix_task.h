@@ -1,7 +1,7 @@
 // MatrixTask: the shared base of the continuous IRED tasks (addition, matrix-inverse,
 // matrix-completion): answers are real n x n matrices (n = 20 in both splits: the harder split
 // changes the distribution, not the size), the networks are MLPs over the flattened matrices
-// (ebm/landscape_energy.h), "mse" is the mean squared error per entry against the reference answer,
+// (ebm/learning/landscape_energy.h), "mse" is the mean squared error per entry against the reference answer,
 // and an answer is accepted when that MSE is at most the task's stated tolerance.
 #pragma once
 

@@ -47,16 +47,28 @@ class FeedforwardSolver : public Solver {
   }
   int64_t parameters() const override { return parameter_count(*net_); }
 
+  // Runs of consecutive problems that task.batchable() lets share a batch, one forward pass each;
+  // latency from the start of this call until its run was answered.
   std::vector<Outcome> solve(const std::vector<ProblemPtr>& batch) override {
-    return solve_in_groups(task_, batch, device_, [&](const std::vector<ProblemPtr>& group) {
-      auto encoding = task_.encode(group, device_);
-      torch::NoGradGuard no_grad;
-      auto answers = answers_from_prediction(encoding.space, net_->forward(encoding.condition)).to(torch::kCPU);
-      GroupAnswers out;
-      for (int64_t i = 0; i < answers.size(0); ++i) out.answers.push_back(answers[i].clone());
-      out.forward_passes = 1;
-      return out;
-    });
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<Outcome> outcomes(batch.size());
+    torch::NoGradGuard no_grad;
+    for (size_t first = 0, last = 0; first < batch.size(); first = last) {
+      for (last = first + 1; last < batch.size() && task_.batchable(*batch[first], *batch[last]);) ++last;
+      const auto encoding = task_.encode({batch.begin() + first, batch.begin() + last}, device_);
+      const auto answers =
+          answers_from_prediction(encoding.space, net_->forward(encoding.condition)).to(torch::kCPU);
+      synchronize(device_);
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      for (size_t i = first; i < last; ++i) {
+        auto answer = std::make_shared<TensorAnswer>();
+        answer->value = answers[int64_t(i - first)].clone();
+        outcomes[i].answer = answer;
+        outcomes[i].forward_passes = 1;
+        outcomes[i].latency_ms = ms;
+      }
+    }
+    return outcomes;
   }
 
  private:
@@ -67,33 +79,6 @@ class FeedforwardSolver : public Solver {
 };
 
 }  // namespace
-
-std::vector<Outcome> solve_in_groups(const TensorTask& task, const std::vector<ProblemPtr>& batch,
-                                     const torch::Device& device,
-                                     const std::function<GroupAnswers(const std::vector<ProblemPtr>&)>& answer_group) {
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<Outcome> outcomes(batch.size());
-  size_t first = 0;
-  while (first < batch.size()) {
-    size_t last = first + 1;
-    while (last < batch.size() && task.batchable(*batch[first], *batch[last])) ++last;
-    const auto group = answer_group(std::vector<ProblemPtr>(batch.begin() + first, batch.begin() + last));
-    synchronize(device);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    for (size_t i = first; i < last; ++i) {
-      if (group.answers.at(i - first).defined()) {  // undefined: unanswered (a budget spent)
-        auto answer = std::make_shared<TensorAnswer>();
-        answer->value = group.answers.at(i - first);
-        outcomes[i].answer = answer;
-      }
-      outcomes[i].forward_passes = group.forward_passes;
-      outcomes[i].flops = group.flops;
-      outcomes[i].latency_ms = ms;
-    }
-    first = last;
-  }
-  return outcomes;
-}
 
 std::shared_ptr<LandscapeEnergy> load_energy(const TensorTask& task, const std::string& path, const torch::Device& device) {
   return load_network<LandscapeEnergy>(task, ModelKind::Energy, path, device,

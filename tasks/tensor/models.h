@@ -10,7 +10,6 @@
 #include "ebm/solver.h"
 #include "tasks/tensor/tensor_task.h"
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,18 +23,6 @@ std::shared_ptr<Regressor> load_feedforward(const TensorTask& task, const std::s
 // The prediction of a feed-forward network as an answer tensor: real values as they are; one-hot
 // answers as the one-hot of the largest logit per variable.
 torch::Tensor answers_from_prediction(const AnswerSpace& space, const torch::Tensor& prediction);
-
-// The answers a model gives one group of problems of one size, and the compute they cost each.
-struct GroupAnswers {
-  std::vector<torch::Tensor> answers;  // one per problem, [*answer_shape], CPU; undefined = unanswered
-  double forward_passes = 0.0, flops = 0.0;
-};
-// What the tensor tasks' model solvers share: runs of consecutive problems that task.batchable()
-// lets share a batch are answered together by `answer_group`; one outcome per problem, with the
-// latency from this call's start until its group was answered (after synchronize(device)).
-std::vector<Outcome> solve_in_groups(const TensorTask& task, const std::vector<ProblemPtr>& batch,
-                                     const torch::Device& device,
-                                     const std::function<GroupAnswers(const std::vector<ProblemPtr>&)>& answer_group);
 
 // "feedforward[:MODEL]"; null for other specs.
 std::unique_ptr<Solver> make_model_solver(const TensorTask& task, const std::string& spec, const SolverContext& context);

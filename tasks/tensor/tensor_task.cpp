@@ -325,7 +325,7 @@ std::string TensorTask::solver_help() const {
 
 std::unique_ptr<TrainingRecipe> TensorTask::training_recipe(const TrainingOptions& options,
                                                             const TaskParameters& parameters) const {
-  return make_training_recipe(*this, options, parameters);
+  return make_model_recipe(*this, options, parameters);
 }
 
 std::unique_ptr<ExampleStream> TensorTask::example_stream(const TrainingOptions& options,

@@ -29,7 +29,7 @@
 #include <vector>
 
 namespace ebm {
-class LandscapeEnergy;  // ebm/landscape_energy.h
+class LandscapeEnergy;  // ebm/learning/landscape_energy.h
 class Regressor;        // tasks/tensor/graph_network.h, ebm/learning/landscape_energy.h
 }  // namespace ebm
 
@@ -85,7 +85,7 @@ class TensorTask : public Task {
   virtual nlohmann::json default_architecture(ModelKind kind) const = 0;
   virtual std::shared_ptr<LandscapeEnergy> make_energy_network(const nlohmann::json& architecture) const = 0;
   virtual std::shared_ptr<Regressor> make_feedforward_network(const nlohmann::json& architecture) const = 0;
-  // The task's own defaults of training parameters (ebm/tasks/tensor/training.h), the settings its shipped
+  // The task's own defaults of training parameters (tasks/tensor/training.h), the settings its shipped
   // models were trained with: `ebm train TASK` uses them unless a flag says otherwise, and --help shows
   // them. Empty = the generic defaults.
   virtual TaskParameters training_defaults() const { return {}; }

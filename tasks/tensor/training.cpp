@@ -357,7 +357,7 @@ std::string checkpoint_kind(const TensorTask& task, ModelKind kind) {
   return task.name() + "-" + model_kind_name(kind);
 }
 
-std::unique_ptr<TrainingRecipe> make_training_recipe(const TensorTask& task, const TrainingOptions& options,
+std::unique_ptr<TrainingRecipe> make_model_recipe(const TensorTask& task, const TrainingOptions& options,
                                                      const TaskParameters& given) {
   TaskParameters parameters = task.training_defaults();  // the task's defaults, then the flags given
   for (const auto& [name, value] : given) parameters[name] = value;

@@ -29,7 +29,7 @@ namespace ebm::tensor {
 std::vector<ParameterInfo> training_parameters();
 
 // Throws TaskInputError for unreadable parameters, std::invalid_argument for bad values.
-std::unique_ptr<TrainingRecipe> make_training_recipe(const TensorTask& task, const TrainingOptions& options,
+std::unique_ptr<TrainingRecipe> make_model_recipe(const TensorTask& task, const TrainingOptions& options,
                                                      const TaskParameters& parameters);
 
 // The problems of training step `step`, the stream every recipe of a task reads: options.batch

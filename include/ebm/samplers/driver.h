@@ -20,7 +20,7 @@
 // fixed handful (final records, acceptance, the verifier's last word). A sampler's step, energy or
 // verifier that reads from the device adds its own reads; gd, langevin, mala, hmc, annealed mirror
 // Langevin and the Sudoku verifier do not: tests/test_host_sync.cpp holds this with the counter of
-// ebm/host_sync.h.
+// ebm/runtime/host_sync.h.
 #pragma once
 
 #include "ebm/answer_space.h"

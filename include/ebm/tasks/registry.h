@@ -1,5 +1,5 @@
-// The task registry: every task the library knows, by name. Adding a task touches only ebm/tasks/NAME/
-// (which defines `ebm::NAME::make_task()` in ebm/tasks/NAME/task.h) and one line of ebm/tasks/meson.build
+// The task registry: every task the library knows, by name. Adding a task touches only tasks/NAME/
+// (which defines `ebm::NAME::make_task()` in tasks/NAME/task.h) and one line of tasks/meson.build
 // (`task_names`), from which the build writes registry_list.cpp.
 #pragma once
 
