@@ -52,10 +52,7 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str()
       ->check(integer_in(1, 65536));
   cmd->add_option("--steps", flags->steps, "timed steps per run")->capture_default_str()->check(integer_in(1, 10000000));
-  cmd->add_option("--threads", flags->threads, "LibTorch intra-op threads (0 = LibTorch default)")
-      ->capture_default_str()
-      ->check(thread_count());
-  cmd->add_option("--device", flags->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  add_device_flags(cmd, flags->device, flags->threads);
   cmd->add_option("--sampler", flags->samplers, "sampler specs to time (repeatable)")
       ->capture_default_str()
       ->check(non_empty());

@@ -69,10 +69,7 @@ void add_bench_chains_command(CLI::App& bench) {
       ->check(integer_in(5, 10000000));
   cmd->add_option("--repeats", f->repeats, "runs per budget (median)")->capture_default_str()->check(integer_in(1, 1000));
   cmd->add_option("--sampler", f->sampler, "sampler spec (default: the task's tuned one)")->check(non_empty());
-  cmd->add_option("--device", f->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("--threads", f->threads, "LibTorch intra-op threads (0 = LibTorch default)")
-      ->capture_default_str()
-      ->check(thread_count());
+  add_device_flags(cmd, f->device, f->threads);
   cmd->add_option("--json", f->json, "also write the rows as JSON to this file (atomically)")->check(writable_output());
   cmd->callback([f] {
     const TaskPtr task = find_task(f->task);

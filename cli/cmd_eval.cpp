@@ -45,9 +45,7 @@ void add_eval_command(CLI::App& app) {
           "problem, 3 some problem unsolved by some solver, 4 a wrong claim, 2 bad input.");
   auto f = std::make_shared<EvalFlags>();
   auto parameters = std::make_shared<TaskParameters>();
-  cmd->add_option("--task", f->task, "task: " + task_names())->capture_default_str();
-  add_dataset_flags(cmd, f->data, "problems");
-  add_parameter_flags(cmd, all_task_parameters(), GenerateParameter | ProblemParameter, parameters);
+  add_eval_flags(cmd, *f, parameters);
   cmd->add_option("--solver", f->solvers, "solver spec (repeatable); default: ebm and reference");
   add_run_flags(cmd, f->run);
   cmd->add_option("--json", f->json, "write every field, the configuration and every answer as JSON (atomically)")

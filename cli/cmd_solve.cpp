@@ -161,10 +161,7 @@ void add_solve_task(CLI::App* solve, const TaskPtr& task) {
   cmd->add_option("--energy", f->energy, energy_list(*task) + " (default: " + task->energy_names().front() + ")")
       ->check(non_empty());
   cmd->add_option("--model", f->model, "checkpoint of a learned energy (default: the shipped one)")->check(non_empty());
-  cmd->add_option("--device", f->device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  cmd->add_option("--threads", f->threads, "LibTorch threads (0 = LibTorch default)")
-      ->capture_default_str()
-      ->check(thread_count());
+  add_device_flags(cmd, f->device, f->threads);
   cmd->add_option("--seed", f->seed, "seed of the sampler")->capture_default_str()->check(unsigned_seed());
   cmd->add_option("--batch", f->batch, "problems solved together in one batch")
       ->capture_default_str()

@@ -34,9 +34,7 @@ void add_sweep_command(CLI::App& app) {
   auto decodes = std::make_shared<std::vector<std::string>>();
   auto output = std::make_shared<std::string>("sweep.csv");
   auto no_reference = std::make_shared<bool>(false);
-  cmd->add_option("--task", f->task, "task: " + task_names())->capture_default_str();
-  add_dataset_flags(cmd, f->data, "problems");
-  add_parameter_flags(cmd, all_task_parameters(), GenerateParameter | ProblemParameter, parameters);
+  add_eval_flags(cmd, *f, parameters);
   cmd->add_option("--energy", *energies, "EBM energies (default: the task's default energy)");
   cmd->add_option("--chains", *chains, "EBM chains per problem (grid)")->check(integer_in(1, kMaxChains));
   cmd->add_option("--steps", *steps, "EBM step budgets (grid)")->check(integer_in(1, 1000000000));

@@ -45,10 +45,7 @@ void add_loop_flags(CLI::App* cmd, TrainFlags& f) {
                   "Give every model the same limit to compare them at equal training time")
       ->capture_default_str()
       ->check(real_in(0, 3.6e6));
-  cmd->add_option("--device", f.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  cmd->add_option("--threads", f.threads, "LibTorch threads (0 = LibTorch default)")
-      ->capture_default_str()
-      ->check(thread_count());
+  add_device_flags(cmd, f.device, f.threads);
   auto* world = cmd->add_option("--world-size", o.world_size,
                                 "data-parallel processes in all (docs/TRAINING.md); each computes batch / world-size\n"
                                 "rows of every batch and gradients are averaged; 1 = not distributed")

@@ -6,6 +6,7 @@
 #include "ebm/device.h"
 #include "ebm/samplers/task_solver.h"
 #include "ebm/sweep.h"
+#include "ebm/tasks/registry.h"
 
 #include <unistd.h>
 
@@ -22,10 +23,7 @@ void add_run_flags(CLI::App* cmd, RunFlags& f) {
       ->check(real_in(0, kMaxBudgetMs, true));
   cmd->add_option("--batch", f.batch, "problems per solver call")->capture_default_str()->check(integer_in(1, kMaxBatch));
   cmd->add_option("--seed", f.seed, "seed of every solver")->capture_default_str()->check(unsigned_seed());
-  cmd->add_option("--device", f.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  cmd->add_option("--threads", f.threads, "LibTorch threads (0 = LibTorch default)")
-      ->capture_default_str()
-      ->check(thread_count());
+  add_device_flags(cmd, f.device, f.threads);
 }
 
 SolverContext context_of(const RunFlags& f) {
@@ -35,6 +33,12 @@ SolverContext context_of(const RunFlags& f) {
   c.seed = f.seed;
   c.device = resolve_device(f.device);
   return c;
+}
+
+void add_eval_flags(CLI::App* cmd, EvalFlags& f, const std::shared_ptr<TaskParameters>& parameters) {
+  cmd->add_option("--task", f.task, "task: " + task_names())->capture_default_str();
+  add_dataset_flags(cmd, f.data, "problems");
+  add_parameter_flags(cmd, all_task_parameters(), GenerateParameter | ProblemParameter, parameters);
 }
 
 std::function<void(const std::string&, size_t, size_t)> progress_bar() {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct EvalFlags {
   RunFlags run;
   std::vector<std::string> solvers;
 };
+
+// --task, the dataset flags and every task's problem and generator flags: what eval and sweep read.
+void add_eval_flags(CLI::App* cmd, EvalFlags& f, const std::shared_ptr<TaskParameters>& parameters);
 
 // A progress bar on a terminal (nothing otherwise).
 std::function<void(const std::string&, size_t, size_t)> progress_bar();

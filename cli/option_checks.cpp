@@ -101,4 +101,11 @@ CLI::Validator writable_output() {
       "");
 }
 
+void add_device_flags(CLI::App* cmd, std::string& device, int& threads) {
+  cmd->add_option("--device", device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+  cmd->add_option("--threads", threads, "LibTorch intra-op threads (0 = LibTorch default)")
+      ->capture_default_str()
+      ->check(thread_count());
+}
+
 }  // namespace ebm::cli

@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+
 #include <cstdint>
 
 namespace ebm::cli {
@@ -26,6 +28,10 @@ CLI::Validator writable_output();
 
 // The most threads an option may ask for: 4 x this machine's hardware threads (at least 4).
 int64_t max_threads();
+
+// --device (auto, cpu, cuda, cuda:N) and --threads (LibTorch's intra-op threads, 0 = its default),
+// the pair every command that computes takes.
+void add_device_flags(CLI::App* cmd, std::string& device, int& threads);
 
 // Limits shared by the commands.
 constexpr int64_t kMaxBatch = 65536;             // problems per solver call

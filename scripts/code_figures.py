@@ -4,7 +4,8 @@
 Usage: scripts/code_figures.py [--root DIR] [--longest N] [--json FILE]
 
 Lines are physical lines of .h/.cpp/.in files that git tracks (blank lines and comments included),
-counted per top-level folder and, below ebm/, samplers/ and tasks/, per second-level folder.
+counted per top-level folder and, below ebm/, samplers/, tasks/ and include/, per second-level folder;
+"code" counts the lines that hold code (neither blank nor only a comment).
 A function is a brace block opened by a signature `name(...) [qualifiers] {` (free functions,
 member functions defined in a class or out of it, constructors); control blocks, classes, namespaces
 and lambdas are not functions (a lambda counts towards the function that holds it). Its length is
@@ -127,23 +128,25 @@ def main():
     parser.add_argument("--longest", type=int, default=15)
     parser.add_argument("--json", help="also write the figures as JSON here")
     args = parser.parse_args()
-    lines, every_function = Counter(), []
+    lines, code, every_function = Counter(), Counter(), []
     for f in tracked_files(args.root):
         text = open(os.path.join(args.root, f), encoding="utf-8", errors="replace").read()
         lines[folder_of(f)] += text.count("\n")
+        code[folder_of(f)] += sum(1 for line in strip_code(text).splitlines() if line.strip())
         if f.endswith((".cpp", ".cc", ".h", ".hpp")):
             every_function += functions(f, text)
     every_function.sort(key=lambda r: (-r[0], r[1], r[2]))
-    print("lines per folder")
+    print("lines per folder (all / code)")
     for folder in sorted(lines):
-        print(f"  {lines[folder]:7d}  {folder}")
-    print(f"  {sum(lines.values()):7d}  total")
+        print(f"  {lines[folder]:7d} {code[folder]:7d}  {folder}")
+    print(f"  {sum(lines.values()):7d} {sum(code.values()):7d}  total")
     print(f"longest functions (of {len(every_function)})")
     for length, path, line, name in every_function[:args.longest]:
         print(f"  {length:5d}  {path}:{line}  {name}")
     if args.json:
         with open(args.json, "w") as out:
-            json.dump({"lines": dict(lines), "total": sum(lines.values()),
+            json.dump({"lines": dict(lines), "code": dict(code), "total": sum(lines.values()),
+                       "total_code": sum(code.values()),
                        "longest": [{"lines": l, "file": p, "line": n, "name": m} for l, p, n, m in
                                    every_function[:args.longest]]}, out, indent=1)
     return 0

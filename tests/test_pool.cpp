@@ -27,6 +27,16 @@ struct DistanceEnergy : Energy {
   }
 };
 
+// run_sampler on DistanceEnergy, one problem per condition row.
+RunRequest distance_request(const torch::Tensor& condition) {
+  RunRequest request;
+  request.energy = std::make_shared<DistanceEnergy>();
+  request.problems = condition.size(0);
+  request.condition = condition;
+  request.space = AnswerSpace::real({condition.size(1)});
+  return request;
+}
+
 // Generated 9x9 Sudoku puzzles of the test split, as the task's problems.
 std::vector<ProblemPtr> sudoku_problems(int64_t count, const std::string& tier, uint64_t seed) {
   auto task = find_task("sudoku");
@@ -151,11 +161,7 @@ TEST_SUITE("pool") {
     const std::string text = "langevin:step=0.05,noise=0.05,chains=3,tol=0.02,plateau=15,restarts=1";
     auto condition = torch::tensor({{1.0f, 2.0f}, {-3.0f, 0.5f}});
     SamplerSpec driven = parse_sampler_spec(text + ",steps=60,seed=17");
-    RunRequest request;
-    request.energy = std::make_shared<DistanceEnergy>();
-    request.problems = 2;
-    request.condition = condition;
-    request.space = AnswerSpace::real({2});
+    const RunRequest request = distance_request(condition);
     RunResult run = run_sampler(*driven.sampler, request, driven.driver);
 
     SamplerSpec pooled = parse_sampler_spec(text);
@@ -186,11 +192,7 @@ TEST_SUITE("pool") {
     const std::string text = "gd:step=0.05,chains=4,plateau=20,restarts=2";
     auto condition = torch::tensor({{1.0f, 2.0f}, {-3.0f, 0.5f}, {0.0f, 4.0f}});
     SamplerSpec driven = parse_sampler_spec(text + ",steps=2000,seed=5");
-    RunRequest request;
-    request.energy = std::make_shared<DistanceEnergy>();
-    request.problems = 3;
-    request.condition = condition;
-    request.space = AnswerSpace::real({2});
+    const RunRequest request = distance_request(condition);
     RunResult run = run_sampler(*driven.sampler, request, driven.driver);
     REQUIRE(run.summary.restarts == 2 * 4 * 3);      // every chain restarted twice
     REQUIRE(run.summary.chains_plateaued == 4 * 3);  // then stopped on its third plateau

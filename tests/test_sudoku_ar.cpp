@@ -1,6 +1,7 @@
 // The AR baseline on Sudoku's tokens: tokenisation, deductive labelling order, type masks, training
 // + checkpoint + resume through the one AR recipe, and the honesty of solve_ar's verdicts.
 #include "ebm/checkpoint.h"
+#include "ebm/model_files.h"
 #include "ebm/learning/ar_baseline.h"
 #include "ebm/solver.h"
 #include "ebm/tasks/registry.h"
@@ -525,6 +526,30 @@ TEST_CASE("until-verified samples until the verifier accepts, within the budget;
   CHECK_THROWS_WITH_AS(ebm::make_ar_solver(ebm::find_task("sat"), "ar", context), doctest::Contains("no AR baseline"),
                        std::invalid_argument);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the shipped AR checkpoints load through the one loader and answer their task's problems") {
+  const std::pair<const char*, const char*> shipped[] = {{"sudoku", "sudoku-ar.ckpt"}, {"sudoku", "sudoku4-ar.ckpt"},
+                                                          {"connectivity", "connectivity-ar.ckpt"},
+                                                          {"shortest-path", "shortest-path-ar.ckpt"}};
+  for (const auto& entry : shipped) {
+    const std::string file = entry.second;  // not a structured binding: clang 14 cannot capture those
+    CAPTURE(file);
+    const std::string path = ebm::shipped_model_file(file);
+    REQUIRE_FALSE(path.empty());
+    const ebm::TaskPtr task = ebm::find_task(entry.first);
+    auto model = ebm::load_ar_model(*task, path, torch::kCPU);
+    ebm::GenerateRequest request;
+    request.count = 2;
+    if (file == "sudoku4-ar.ckpt") request.parameters = {{"box", "2"}, {"tier", "easy"}};
+    std::vector<ebm::ProblemPtr> problems;
+    for (const auto& e : task->generate(request)) problems.push_back(e.problem);
+    const auto solved = ebm::solve_ar(*task, *model, problems, ArSolveSettings{});
+    for (size_t i = 0; i < problems.size(); ++i) {
+      REQUIRE(solved[i].answer);
+      CHECK(solved[i].verified == task->verify(*problems[i], *solved[i].answer));
+    }
+  }
 }
 
 TEST_CASE("matched parameter count: the default AR matches the task's learned energy") {

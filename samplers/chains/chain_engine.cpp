@@ -76,6 +76,23 @@ ProblemResult resolve_problem(const std::vector<ChainRecord>& chains) {
   return result;
 }
 
+void last_word(const Verifier& verifier, const AnswerSpace& space, const std::vector<ProblemResult*>& results,
+               const std::vector<int64_t>& problems, const torch::Device& device) {
+  std::vector<torch::Tensor> answers;
+  std::vector<int64_t> asked;
+  std::vector<ProblemResult*> open;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i]->verified || results[i]->failed) continue;
+    answers.push_back(results[i]->answer);
+    asked.push_back(problems[i]);
+    open.push_back(results[i]);
+  }
+  if (!verifier || open.empty()) return;
+  const auto index = torch::tensor(asked, torch::TensorOptions().dtype(torch::kLong)).to(device);
+  const auto accepted = host_copy(verifier(space.decode(torch::stack(answers)), index).to(torch::kBool));
+  for (size_t i = 0; i < open.size(); ++i) open[i]->verified = accepted.data_ptr<bool>()[i];
+}
+
 ChainEngine::ChainEngine(std::string who, Sampler& sampler, EnergyPtr energy, AnswerSpace space,
                          const DriverOptions& rules, torch::Device device, torch::Dtype dtype)
     : who_(std::move(who)), sampler_(sampler), energy_(std::move(energy)), space_(std::move(space)), rules_(rules),

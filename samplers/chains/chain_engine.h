@@ -74,6 +74,12 @@ struct ChainRecord {
 // caller may ask the verifier once more about the chosen state).
 ProblemResult resolve_problem(const std::vector<ChainRecord>& chains);
 
+// The verifier's last word on results it has not accepted: for each of `results` (problems[i] its
+// index in the verifier's numbering) whose chains did not all fail, the verifier sees the decoded
+// answer once more, and `verified` becomes its word. One verifier call and one host read.
+void last_word(const Verifier& verifier, const AnswerSpace& space, const std::vector<ProblemResult*>& results,
+               const std::vector<int64_t>& problems, const torch::Device& device);
+
 class ChainEngine {
  public:
   // `who` starts every error message ("driver", "pool"); `rules` gives the chains per problem and the

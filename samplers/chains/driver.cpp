@@ -176,24 +176,19 @@ class DriverRun {
 
   void resolve_problems(RunResult& result) const {
     const int64_t per_problem = options_.chains;
-    std::vector<int64_t> unverified;
+    std::vector<ProblemResult*> results;
+    std::vector<int64_t> problems;
+    result.problems.reserve(request_.problems);
     for (int64_t p = 0; p < request_.problems; ++p) {
       const auto first = records_.begin() + p * per_problem;
       ProblemResult problem = resolve_problem({first, first + per_problem});
       problem.best_chain += p * per_problem;
       problem.answer = best_state_[problem.best_chain];
-      if (!problem.verified && request_.verifier && !problem.failed) unverified.push_back(p);
       result.problems.push_back(std::move(problem));
+      results.push_back(&result.problems.back());
+      problems.push_back(p);
     }
-    if (unverified.empty()) return;
-    // The verifier's last word on the best answers it has not accepted yet.
-    std::vector<torch::Tensor> answers;
-    for (int64_t p : unverified) answers.push_back(result.problems[p].answer);
-    auto index = torch::tensor(unverified, torch::TensorOptions().dtype(torch::kLong).device(request_.device));
-    auto accepted = host_copy(request_.verifier(request_.space.decode(torch::stack(answers)), index).to(torch::kBool));
-    const bool* accepted_of = accepted.data_ptr<bool>();
-    for (size_t i = 0; i < unverified.size(); ++i)
-      if (accepted_of[i]) result.problems[unverified[i]].verified = true;
+    last_word(request_.verifier, request_.space, results, problems, request_.device);
   }
 
   void summarise(Summary& summary, const std::vector<ProblemResult>& problems) {

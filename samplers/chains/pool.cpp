@@ -259,30 +259,17 @@ void ChainPool::report_finished() {
     stats_.running_rows = engine_->rows();
     stats_.evaluations = engine_->evaluations();
   }
-  // Resolved as run_sampler resolves a problem; the verifier's last word, group by group, on the
-  // best answers it has not accepted.
-  std::map<PoolGroup*, std::vector<int64_t>> unverified;
+  // Resolved as run_sampler resolves a problem; the verifier's last word, group by group.
   std::map<int64_t, ProblemResult> results;
+  std::map<PoolGroup*, std::pair<std::vector<ProblemResult*>, std::vector<int64_t>>> by_group;
   for (int64_t id : finished) {
     Live& problem = live_.at(id);
-    ProblemResult result = resolve_problem(problem.chains);
+    ProblemResult& result = results[id] = resolve_problem(problem.chains);
     result.answer = problem.states[result.best_chain];
-    if (!result.verified && !result.failed && problem.group->verifier) unverified[problem.group.get()].push_back(id);
-    results[id] = std::move(result);
+    by_group[problem.group.get()].first.push_back(&result);
+    by_group[problem.group.get()].second.push_back(problem.local);
   }
-  for (auto& [group, ids] : unverified) {
-    std::vector<torch::Tensor> answers;
-    std::vector<int64_t> locals;
-    for (int64_t id : ids) {
-      answers.push_back(results[id].answer);
-      locals.push_back(live_.at(id).local);
-    }
-    auto accepted = host_copy(group->verifier(space_.decode(torch::stack(answers)),
-                                              torch::tensor(locals, torch::kLong).to(options_.device))
-                                  .to(torch::kBool));
-    for (size_t i = 0; i < ids.size(); ++i)
-      if (accepted.data_ptr<bool>()[i]) results[ids[i]].verified = true;
-  }
+  for (auto& [group, asked] : by_group) last_word(group->verifier, space_, asked.first, asked.second, options_.device);
   for (int64_t id : finished) {
     auto found = live_.find(id);
     Live problem = std::move(found->second);

@@ -1,5 +1,6 @@
 #include "tasks/tensor/training.h"
 
+#include "ebm/learning/ar_baseline.h"
 #include "ebm/learning/landscape_energy.h"
 #include "ebm/learning/training_objectives.h"
 #include "ebm/learning/training_records.h"
@@ -24,23 +25,48 @@ std::string text(const TaskParameters& p, const char* name) { return parameter_v
 int64_t integer(const TaskParameters& p, const char* name) { return parameter_int(p, infos(), name); }
 double number(const TaskParameters& p, const char* name) { return parameter_double(p, infos(), name); }
 
-// Settings every recipe of a task shares: data and validation.
-struct StreamSettings {
-  const TensorTask* task = nullptr;
-  TrainingOptions options;
-  int64_t validation_problems = 256;
-};
-
-// The examples of step `step` as tensors on the training device.
-void draw_batch(const StreamSettings& s, int64_t step, torch::Tensor& condition, torch::Tensor& answer) {
-  std::vector<torch::Tensor> xs, ys;
-  for (const auto& problem : training_batch(*s.task, s.options, step)) {
-    xs.push_back(problem->condition);
-    ys.push_back(problem->reference);
-  }
-  condition = torch::stack(xs).to(s.options.device);
-  answer = torch::stack(ys).to(s.options.device);
+// The whole batch of training step `step`, drawn from the seed and the step alone.
+std::vector<std::shared_ptr<TensorProblem>> whole_batch(const TensorTask& task, uint64_t seed, int64_t step,
+                                                        int64_t batch) {
+  return task.draw_problems(Split::Train, batch, splitmix64(seed * 0x632BE59BD9B4E019ULL + uint64_t(step) + 1));
 }
+
+Example example_of(const std::shared_ptr<TensorProblem>& problem) {
+  auto solution = std::make_shared<TensorAnswer>();
+  solution->value = problem->reference;
+  return {problem, solution};
+}
+
+// The stream as examples: the same problems as training_batch (before a process keeps its shard).
+class TensorExamples : public ExampleStream {
+ public:
+  TensorExamples(const TensorTask& task, uint64_t seed, int64_t validation_problems)
+      : task_(task), seed_(seed), validation_problems_(validation_problems) {}
+  void prepare(std::ostream& log) override {
+    for (const auto& p : task_.draw_problems(Split::Validation, validation_problems_, seed_))
+      validation_.push_back(example_of(p));
+    log << "data: " << task_.name() << " train-split stream (size " << task_.size_of(Split::Train)
+        << "), a fresh batch per step; validation: " << validation_.size() << " validation-split problems\n";
+  }
+  std::vector<Example> batch(int64_t step, int64_t batch) override {
+    std::vector<Example> examples;
+    for (const auto& p : whole_batch(task_, seed_, step, batch)) examples.push_back(example_of(p));
+    return examples;
+  }
+  std::vector<std::pair<std::string, std::vector<Example>>> validation() const override {
+    return {{"", validation_}};
+  }
+  nlohmann::json record() const override {
+    return {{"split", "train"}, {"size", task_.size_of(Split::Train)}, {"stream_seed", seed_},
+            {"validation_problems", validation_problems_}};
+  }
+
+ private:
+  const TensorTask& task_;
+  uint64_t seed_;
+  int64_t validation_problems_;
+  std::vector<Example> validation_;
+};
 
 // Starting answers as inference draws them: the answer space's random_init, with one-hot answers
 // relaxed to probabilities (what gradient descent runs on).
@@ -52,51 +78,70 @@ std::function<torch::Tensor(const torch::Tensor&, torch::Generator&)> inference_
   };
 }
 
-// The shared part of the recipes: identity, data and validation problems.
+// The shared part of the recipes: identity, the task's example stream (a step's batch, this process's
+// shard of it, as tensors on the device) and its validation examples.
 class TensorRecipe : public TrainingRecipe {
  public:
-  TensorRecipe(StreamSettings stream, ModelKind kind) : s_(std::move(stream)), kind_(kind) {
-    seed_initialisation(s_.options.seed);
+  TensorRecipe(const TensorTask& task, TrainingOptions options, std::unique_ptr<ExampleStream> stream, ModelKind kind)
+      : task_(task), options_(std::move(options)), stream_(std::move(stream)), kind_(kind) {
+    seed_initialisation(options_.seed);
   }
   nlohmann::json identity() const override {
-    return {{"kind", checkpoint_kind(*s_.task, kind_)}, {"architecture", architecture()}, {"task", s_.task->name()}};
+    return {{"kind", checkpoint_kind(task_, kind_)}, {"architecture", architecture()}, {"task", task_.name()}};
   }
   void prepare(std::ostream& log) override {
-    for (auto& p : s_.task->draw_problems(Split::Validation, s_.validation_problems, s_.options.seed))
-      validation_.push_back(p);
-    log << "data: " << s_.task->name() << " train-split stream (size " << s_.task->size_of(Split::Train)
-        << "), a fresh batch of " << s_.options.batch << " per step; validation: " << validation_.size()
-        << " validation-split problems\n";
+    stream_->prepare(log);
+    validation_ = stream_->validation().front().second;
   }
   nlohmann::json recipe() const override {
     nlohmann::json r = settings();
     r["model"] = model_kind_name(kind_);
-    r["data"] = {{"split", "train"}, {"size", s_.task->size_of(Split::Train)}, {"stream_seed", s_.options.seed},
-                 {"validation_problems", s_.validation_problems}};
+    r["data"] = stream_->record();
     return r;
   }
 
  protected:
   virtual nlohmann::json architecture() const = 0;
   virtual nlohmann::json settings() const = 0;
+  // Conditions and reference answers of this process's rows of step `step`'s batch.
+  void draw_batch(int64_t step, torch::Tensor& condition, torch::Tensor& answer) {
+    const auto batch = stream_->batch(step, options_.batch);
+    const auto [begin, end] = shard_rows(options_, options_.batch);
+    std::vector<torch::Tensor> xs, ys;
+    for (int64_t i = begin; i < end; ++i) {
+      xs.push_back(as_tensor_problem(*batch[i].problem).condition);
+      ys.push_back(answer_value(*batch[i].solution));
+    }
+    condition = torch::stack(xs).to(options_.device);
+    answer = torch::stack(ys).to(options_.device);
+  }
   torch::Tensor validation_conditions() const {
     std::vector<torch::Tensor> xs;
-    for (const auto& p : validation_) xs.push_back(as_tensor_problem(*p).condition);
-    return torch::stack(xs).to(s_.options.device);
+    for (const auto& e : validation_) xs.push_back(as_tensor_problem(*e.problem).condition);
+    return torch::stack(xs).to(options_.device);
+  }
+  std::vector<ProblemPtr> validation_problems() const {
+    std::vector<ProblemPtr> problems;
+    for (const auto& e : validation_) problems.push_back(e.problem);
+    return problems;
   }
 
-  StreamSettings s_;
+  const TensorTask& task_;
+  TrainingOptions options_;
+  std::unique_ptr<ExampleStream> stream_;
   ModelKind kind_;
-  std::vector<ProblemPtr> validation_;
+  std::vector<Example> validation_;
 };
 
 class EnergyRecipe : public TensorRecipe {
  public:
-  EnergyRecipe(StreamSettings stream, const TaskParameters& p) : TensorRecipe(std::move(stream), ModelKind::Energy) {
+  EnergyRecipe(const TensorTask& task, const TrainingOptions& options, std::unique_ptr<ExampleStream> stream,
+               const TaskParameters& p)
+      : TensorRecipe(task, options, std::move(stream), ModelKind::Energy) {
     objective_ = text(p, "objective");
     if (objective_ != "denoising" && objective_ != "contrastive" && objective_ != "unrolled")
       throw std::invalid_argument("train: objective must be denoising, contrastive or unrolled, got '" + objective_ + "'");
-    auto arch = s_.task->default_architecture(ModelKind::Energy);
+    auto arch = task_.default_architecture(ModelKind::Energy);
     if (integer(p, "hidden") > 0) arch["hidden"] = integer(p, "hidden");
     if (integer(p, "layers") > 0) arch["layers"] = integer(p, "layers");
     if (objective_ != "denoising") arch["landscapes"] = 1;
@@ -106,17 +151,17 @@ class EnergyRecipe : public TensorRecipe {
     arch["head"] = energy_head_name(parse_energy_head(head));
     if (objective_ == "contrastive" && head != "linear")
       throw std::invalid_argument("train: the contrastive objective needs --head linear (a floored head collapses)");
-    net_ = s_.task->make_energy_network(arch);
-    net_->to(s_.options.device);
-    const double scale = s_.task->answer_scale();
+    net_ = task_.make_energy_network(arch);
+    net_->to(options_.device);
+    const double scale = task_.answer_scale();
     denoising_ = {number(p, "sigma-min"), number(p, "sigma-max"), number(p, "contrast-weight"), scale};
     contrastive_ = {integer(p, "negative-steps"), number(p, "langevin-step"), number(p, "langevin-noise"),
                     number(p, "alpha"), number(p, "beta")};
-    unrolled_ = {integer(p, "unrolled-steps"), number(p, "unrolled-step"), scale, inference_start(*s_.task)};
+    unrolled_ = {integer(p, "unrolled-steps"), number(p, "unrolled-step"), scale, inference_start(task_)};
     validation_steps_ = integer(p, "validation-steps");
     if (validation_steps_ < 1) throw std::invalid_argument("train: validation-steps must be >= 1");
     buffer_ = std::make_unique<ReplayBuffer>(integer(p, "buffer"), 0.05, scale);
-    generator_ = at::make_generator<at::CPUGeneratorImpl>(s_.options.seed * 31 + 7);
+    generator_ = at::make_generator<at::CPUGeneratorImpl>(options_.seed * 31 + 7);
   }
   std::string describe() const override {
     return "model: " + net_->describe() + ", " + std::to_string(parameter_count(*net_)) + " parameters; objective: " +
@@ -125,7 +170,7 @@ class EnergyRecipe : public TensorRecipe {
   torch::nn::Module& module() override { return *net_; }
   torch::Tensor loss(int64_t step) override {
     torch::Tensor x, y;
-    draw_batch(s_, step, x, y);
+    draw_batch(step, x, y);
     if (objective_ == "denoising") return denoising_landscape_loss(*net_, x, y, denoising_, generator_);
     if (objective_ == "unrolled") return unrolled_loss(*net_, x, y, unrolled_, generator_);
     auto result = contrastive_divergence_loss(*net_, x, y, *buffer_, contrastive_, generator_);
@@ -140,12 +185,12 @@ class EnergyRecipe : public TensorRecipe {
     settings.sampler = landscape_descent_spec(validation_steps_ * net_->landscapes());
     settings.budget_ms = 1e9;
     settings.batch = 256;
-    settings.seed = s_.options.seed;
-    settings.device = s_.options.device;
-    auto report = solve_with_energy(*s_.task, validation_, settings);
-    std::vector<torch::Tensor> answers;
-    for (const auto& solved : report.problems) answers.push_back(answer_value(*solved.answer));
-    auto metrics = score_answers(*s_.task, validation_, torch::stack(answers));
+    settings.seed = options_.seed;
+    settings.device = options_.device;
+    std::vector<AnswerPtr> answers;
+    for (const auto& solved : solve_with_energy(task_, validation_problems(), settings).problems)
+      answers.push_back(solved.answer);
+    auto metrics = score_examples(task_, validation_, answers);
     if (objective_ == "contrastive") {
       metrics["positive_energy"] = last_energies_.first;
       metrics["negative_energy"] = last_energies_.second;
@@ -203,21 +248,22 @@ nlohmann::json matched_feedforward(const TensorTask& task, nlohmann::json arch, 
 
 class FeedforwardRecipe : public TensorRecipe {
  public:
-  FeedforwardRecipe(StreamSettings stream, const TaskParameters& p)
-      : TensorRecipe(std::move(stream), ModelKind::Feedforward) {
-    auto arch = s_.task->default_architecture(ModelKind::Feedforward);
+  FeedforwardRecipe(const TensorTask& task, const TrainingOptions& options, std::unique_ptr<ExampleStream> stream,
+                    const TaskParameters& p)
+      : TensorRecipe(task, options, std::move(stream), ModelKind::Feedforward) {
+    auto arch = task_.default_architecture(ModelKind::Feedforward);
     if (integer(p, "layers") > 0) arch["layers"] = integer(p, "layers");
     if (integer(p, "hidden") > 0) {
       arch["hidden"] = integer(p, "hidden");
     } else {
-      auto energy = s_.task->default_architecture(ModelKind::Energy);
+      auto energy = task_.default_architecture(ModelKind::Energy);
       if (integer(p, "landscapes") > 0) energy["landscapes"] = integer(p, "landscapes");
-      matched_to_ = parameter_count(*s_.task->make_energy_network(energy));
-      arch = matched_feedforward(*s_.task, arch, matched_to_);
+      matched_to_ = parameter_count(*task_.make_energy_network(energy));
+      arch = matched_feedforward(task_, arch, matched_to_);
     }
-    net_ = s_.task->make_feedforward_network(arch);
-    net_->to(s_.options.device);
-    space_ = s_.task->answer_space(s_.task->size_of(Split::Train));
+    net_ = task_.make_feedforward_network(arch);
+    net_->to(options_.device);
+    space_ = task_.answer_space(task_.size_of(Split::Train));
   }
   std::string describe() const override {
     std::string text = "model: feed-forward " + net_->architecture().dump() + ", " +
@@ -228,15 +274,21 @@ class FeedforwardRecipe : public TensorRecipe {
   torch::nn::Module& module() override { return *net_; }
   torch::Tensor loss(int64_t step) override {
     torch::Tensor x, y;
-    draw_batch(s_, step, x, y);
+    draw_batch(step, x, y);
     auto prediction = net_->forward(x);
     if (!space_.is_categorical()) return (prediction - y).pow(2).mean();
     const int64_t k = space_.num_categories();
     return torch::nn::functional::cross_entropy(prediction.reshape({-1, k}), y.reshape({-1, k}).argmax(-1));
   }
   nlohmann::json validate(int64_t step, std::ostream& log) override {
-    auto answers = answers_from_prediction(space_, net_->forward(validation_conditions()));
-    auto metrics = score_answers(*s_.task, validation_, answers);
+    const auto predicted = answers_from_prediction(space_, net_->forward(validation_conditions())).to(torch::kCPU);
+    std::vector<AnswerPtr> answers;
+    for (int64_t i = 0; i < predicted.size(0); ++i) {
+      auto answer = std::make_shared<TensorAnswer>();
+      answer->value = predicted[i];
+      answers.push_back(answer);
+    }
+    auto metrics = score_examples(task_, validation_, answers);
     log_validation(log, step, metrics);
     return metrics;
   }
@@ -276,53 +328,6 @@ std::vector<ParameterInfo> training_parameters() {
   };
 }
 
-namespace {
-
-// The whole batch of training step `step`, drawn from the seed and the step alone.
-std::vector<std::shared_ptr<TensorProblem>> whole_batch(const TensorTask& task, uint64_t seed, int64_t step,
-                                                        int64_t batch) {
-  return task.draw_problems(Split::Train, batch, splitmix64(seed * 0x632BE59BD9B4E019ULL + uint64_t(step) + 1));
-}
-
-Example example_of(const std::shared_ptr<TensorProblem>& problem) {
-  auto solution = std::make_shared<TensorAnswer>();
-  solution->value = problem->reference;
-  return {problem, solution};
-}
-
-// The stream as examples: the same problems as training_batch (before a process keeps its shard).
-class TensorExamples : public ExampleStream {
- public:
-  TensorExamples(const TensorTask& task, uint64_t seed, int64_t validation_problems)
-      : task_(task), seed_(seed), validation_problems_(validation_problems) {}
-  void prepare(std::ostream& log) override {
-    for (const auto& p : task_.draw_problems(Split::Validation, validation_problems_, seed_))
-      validation_.push_back(example_of(p));
-    log << "data: " << task_.name() << " train-split stream (size " << task_.size_of(Split::Train)
-        << "), a fresh batch per step; validation: " << validation_.size() << " validation-split problems\n";
-  }
-  std::vector<Example> batch(int64_t step, int64_t batch) override {
-    std::vector<Example> examples;
-    for (const auto& p : whole_batch(task_, seed_, step, batch)) examples.push_back(example_of(p));
-    return examples;
-  }
-  std::vector<std::pair<std::string, std::vector<Example>>> validation() const override {
-    return {{"", validation_}};
-  }
-  nlohmann::json record() const override {
-    return {{"split", "train"}, {"size", task_.size_of(Split::Train)}, {"stream_seed", seed_},
-            {"validation_problems", validation_problems_}};
-  }
-
- private:
-  const TensorTask& task_;
-  uint64_t seed_;
-  int64_t validation_problems_;
-  std::vector<Example> validation_;
-};
-
-}  // namespace
-
 std::vector<std::shared_ptr<TensorProblem>> training_batch(const TensorTask& task, const TrainingOptions& options,
                                                            int64_t step) {
   auto problems = whole_batch(task, options.seed, step, options.batch);
@@ -339,20 +344,6 @@ std::unique_ptr<ExampleStream> make_example_stream(const TensorTask& task, const
   return std::make_unique<TensorExamples>(task, options.seed, validation);
 }
 
-nlohmann::json score_answers(const TensorTask& task, const std::vector<ProblemPtr>& problems, const torch::Tensor& answers) {
-  std::map<std::string, double> sums;
-  int64_t solved = 0;
-  for (size_t i = 0; i < problems.size(); ++i) {
-    TensorAnswer answer;
-    answer.value = answers[int64_t(i)].to(torch::kCPU);
-    solved += task.verify(*problems[i], answer);
-    for (const auto& [name, value] : task.measure(*problems[i], answer, nullptr)) sums[name] += value;
-  }
-  nlohmann::json metrics = {{"solve_rate", double(solved) / double(problems.size())}};
-  for (const auto& [name, sum] : sums) metrics[name] = sum / double(problems.size());
-  return metrics;
-}
-
 std::string checkpoint_kind(const TensorTask& task, ModelKind kind) {
   return task.name() + "-" + model_kind_name(kind);
 }
@@ -361,17 +352,13 @@ std::unique_ptr<TrainingRecipe> make_model_recipe(const TensorTask& task, const 
                                                      const TaskParameters& given) {
   TaskParameters parameters = task.training_defaults();  // the task's defaults, then the flags given
   for (const auto& [name, value] : given) parameters[name] = value;
-  StreamSettings stream;
-  stream.task = &task;
-  stream.options = options;
-  stream.validation_problems = integer(parameters, "validation-problems");
-  if (stream.validation_problems < 1) throw std::invalid_argument("train: validation-problems must be >= 1");
   if (options.batch % std::max(options.world_size, 1) != 0)
     throw std::invalid_argument("train: batch " + std::to_string(options.batch) + " does not divide among " +
                                 std::to_string(options.world_size) + " processes");
+  auto stream = make_example_stream(task, options, parameters);
   const std::string model = text(parameters, "model");
-  if (model == "energy") return std::make_unique<EnergyRecipe>(stream, parameters);
-  if (model == "feedforward") return std::make_unique<FeedforwardRecipe>(stream, parameters);
+  if (model == "energy") return std::make_unique<EnergyRecipe>(task, options, std::move(stream), parameters);
+  if (model == "feedforward") return std::make_unique<FeedforwardRecipe>(task, options, std::move(stream), parameters);
   throw std::invalid_argument("train: model must be energy or feedforward here (ar is the AR baseline's), got '" +
                               model + "'");
 }

@@ -37,9 +37,6 @@ std::unique_ptr<TrainingRecipe> make_model_recipe(const TensorTask& task, const 
 // (shard_rows). Equal seeds, steps and batches give equal problems whatever the model kind.
 std::vector<std::shared_ptr<TensorProblem>> training_batch(const TensorTask& task, const TrainingOptions& options,
                                                            int64_t step);
-// Validation metrics of answers [n, *shape] to `problems`: {"solve_rate": fraction verified, and the
-// mean of each of task.measure()'s measures}.
-nlohmann::json score_answers(const TensorTask& task, const std::vector<ProblemPtr>& problems, const torch::Tensor& answers);
 // The task's ExampleStream: the stream above as examples (the reference answer as the solution),
 // validation-problems validation-split problems as one set.
 std::unique_ptr<ExampleStream> make_example_stream(const TensorTask& task, const TrainingOptions& options,
