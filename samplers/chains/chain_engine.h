@@ -112,7 +112,6 @@ class ChainEngine {
   int64_t chains_per_problem() const { return chains_; }
   const ChainBatch& chains() const { return batch_; }
   const torch::Tensor& chain_ids() const { return ids_; }         // int64 [rows], on the device
-  const std::vector<int64_t>& host_chain_ids() const { return host_ids_; }
   Target& target() { return target_; }
   const AnswerSpace& space() const { return space_; }
   const DriverOptions& rules() const { return rules_; }
