@@ -26,8 +26,10 @@ void sudoku_demo(uint64_t seed, const std::string& energy, const std::string& mo
   request.parameters = {{"tier", "hardest"}};
   const ProblemPtr puzzle = task->generate(request).front().problem;
   const bool color = isatty(STDOUT_FILENO);
-  const auto givens = sudoku::count_givens(sudoku::parse_board(task->problem_fields(*puzzle).at("puzzle")));
-  std::cout << "A hardest-tier Sudoku (" << givens << " givens):\n\n" << task->render(*puzzle, nullptr, color) << "\n";
+  const auto board = sudoku::parse_board(task->problem_fields(*puzzle).at("puzzle"));
+  std::cout << "A hardest-tier Sudoku (" << sudoku::count_givens(board) << " givens; the DLX reference needs "
+            << sudoku::reference_guesses(board) << " guesses):\n\n"
+            << task->render(*puzzle, nullptr, color) << "\n";
   EbmSettings settings;
   settings.energy = {energy, model, nullptr};
   settings.trace = true;

@@ -258,7 +258,7 @@ TEST_SUITE("pool") {
     // gwg needs one-hot rows where the Sudoku task encodes simplices: both paths switch the space.
     auto task = find_task("sudoku");
     auto problems = sudoku_problems(2, "easy", 21);
-    for (const std::string spec : {std::string("gwg:chains=4,steps=40"), task->default_sampler("constraint") + ",steps=60"}) {
+    for (const std::string& spec : {std::string("gwg:chains=4,steps=40"), task->default_sampler("constraint") + ",steps=60"}) {
       CAPTURE(spec);
       TaskPoolSettings settings;
       settings.sampler = spec;

@@ -2,8 +2,8 @@
 
 #include "ebm/checkpoint.h"
 #include "ebm/options.h"
+#include "ebm/runtime/stopwatch.h"
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -27,12 +27,12 @@ class ReferenceSolver : public Solver {
   }
   std::vector<Outcome> solve(const std::vector<ProblemPtr>& batch) override {
     std::vector<Outcome> outcomes;
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = Clock::now();
     for (const auto& problem : batch) {
       Outcome o;
       o.answer = task_->solve_reference(*problem, context_.budget_ms);
       o.claimed = o.answer != nullptr;
-      o.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      o.latency_ms = milliseconds_since(start);
       outcomes.push_back(std::move(o));
     }
     return outcomes;

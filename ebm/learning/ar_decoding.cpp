@@ -1,13 +1,13 @@
 // The AR baseline's decoding: parse_ar_decode and solve_ar (ar_baseline.h).
 #include "ebm/learning/ar_baseline.h"
 
-#include "ebm/options.h"
 #include "ebm/device.h"
+#include "ebm/options.h"
+#include "ebm/runtime/stopwatch.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <chrono>
 #include <limits>
 #include <map>
 #include <stdexcept>
@@ -16,7 +16,6 @@ namespace ebm {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 // Beam widths and sample counts: each costs a decoder pass per position, so they are bounded.
 constexpr int64_t kMaxBeamWidth = 256;
@@ -31,9 +30,6 @@ bool parse_count(const std::string& text, int64_t most, int64_t* value) {
   return *value >= 1 && *value <= most;
 }
 
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 // One decoded answer of a problem.
 struct Candidate {
@@ -128,7 +124,7 @@ class BatchDecoding {
                 int64_t prompt_length, int64_t steps, Clock::time_point call_start)
       : task_(task), model_(model), spec_(spec), settings_(settings), prompt_length_(prompt_length), steps_(steps),
         call_start_(call_start), start_(Clock::now()),
-        decoder_(task, model, steps, settings.device, [this] { return ms_since(start_) >= settings_.budget_ms; }) {}
+        decoder_(task, model, steps, settings.device, [this] { return milliseconds_since(start_) >= settings_.budget_ms; }) {}
 
   void run(const std::vector<const Problem*>& batch, const std::vector<ArSolved*>& out, torch::Generator& gen) {
     out_ = out;
@@ -141,7 +137,7 @@ class BatchDecoding {
       decode(batch, gen);
     }
     synchronize(settings_.device);
-    const double ms = ms_since(start_), latency = ms_since(call_start_);
+    const double ms = milliseconds_since(start_), latency = milliseconds_since(call_start_);
     for (size_t b = 0; b < batch.size(); ++b) {
       ArSolved& r = *out_[b];
       r.out_of_budget = !decoded_[b];
@@ -170,13 +166,13 @@ class BatchDecoding {
       case ArDecodeSpec::Kind::UntilVerified: {
         // Rounds until every problem verified or the budget is spent; the first round always runs.
         std::vector<size_t> active = all;
-        for (int64_t round = 0; !active.empty() && (round == 0 || ms_since(start_) < settings_.budget_ms); ++round) {
+        for (int64_t round = 0; !active.empty() && (round == 0 || milliseconds_since(start_) < settings_.budget_ms); ++round) {
           std::vector<const Problem*> rows;
           for (size_t b : active) rows.push_back(batch[b]);
           take(active, decoder_.sample(rows, spec_.samples, 1.0, gen), spec_.samples * per_sequence, spec_.samples);
           std::vector<size_t> still;
           for (size_t b : active) {
-            if (best_[b].verified) final_ms_[b] = ms_since(call_start_);
+            if (best_[b].verified) final_ms_[b] = milliseconds_since(call_start_);
             else still.push_back(b);
           }
           active.swap(still);

@@ -4,22 +4,16 @@
 
 #include "ebm/device.h"
 #include "ebm/runtime/host_sync.h"
+#include "ebm/runtime/stopwatch.h"
 #include "samplers/chains/chain_engine.h"
 
 #include <torch/torch.h>
 
-#include <chrono>
 #include <stdexcept>
 
 namespace ebm {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double milliseconds_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 // Why a run ended.
 struct Ending {
@@ -37,9 +31,7 @@ class DriverRun {
         noise_(options.seed ^ 0x9E3779B97F4A7C15ULL, request.device) {
     context_.noise = &noise_;
     context_.cancel = request.cancel.get();
-    if (options.max_ms > 0)
-      context_.deadline = start_ + std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double, std::milli>(options.max_ms));
+    if (options.max_ms > 0) context_.deadline = after_ms(start_, options.max_ms);
     engine_.admit(request, options.seed, context_);
     const int64_t rows = engine_.rows();
     const auto on_device = torch::TensorOptions().device(request.device);

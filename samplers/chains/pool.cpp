@@ -1,6 +1,7 @@
 #include "ebm/samplers/pool.h"
 
 #include "ebm/runtime/host_sync.h"
+#include "ebm/runtime/stopwatch.h"
 #include "samplers/chains/chain_engine.h"
 
 #include <torch/torch.h>
@@ -13,16 +14,6 @@
 namespace ebm {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double milliseconds_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-Clock::time_point after_ms(Clock::time_point start, double ms) {
-  return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(ms));
-}
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "ebm/samplers/task_pool.h"
 
+#include "ebm/runtime/stopwatch.h"
 #include "ebm/samplers/registry.h"
 #include "samplers/solving/task_batches.h"
 
@@ -12,8 +13,6 @@
 namespace ebm {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // `budget` and the spec's own `own` (0 = none): the smaller where both are set.
 template <typename T>
@@ -99,6 +98,47 @@ TaskPool::Shape& TaskPool::shape_for(const Encoding& encoding, const ProblemPtr&
   return *shapes_.emplace(key, std::move(shape)).first->second;
 }
 
+TaskBatch TaskPool::encode(const std::vector<ProblemPtr>& batch) const {
+  Encoding encoding;
+  try {
+    encoding = task_->encode(batch, settings_.device);
+  } catch (const std::exception& e) {
+    throw SubmissionError("problems", e.what());
+  }
+  try {
+    encoding.space = sampler_answer_space(*probe_, encoding.space);
+  } catch (const std::exception& e) {
+    throw SubmissionError("sampler", e.what());
+  }
+  return task_batch(*task_, std::move(encoding), batch.size());
+}
+
+void TaskPool::report(Submitted& record, size_t index, const TaskBatch& encoded, size_t position, Energy& energy) {
+  auto& pending = record.problems[index];
+  const Problem& problem = *record.submission.problems[index];
+  SolvedProblem solved;
+  solved.chains = driver_.chains;
+  if (!pending.any_unrun) {
+    std::vector<torch::Tensor> states;
+    for (const auto& r : pending.results) states.push_back(r.answer);
+    auto final_states = torch::stack(states);
+    auto energies = answer_energies(energy, encoded.encoding, final_states,
+                                    torch::tensor(encoded.drivers[position], torch::kLong));
+    solved = solved_problem(*task_, problem, pending.results, final_states.to(torch::kCPU), energies, driver_.chains);
+  } else {
+    for (const auto& r : pending.results) solved.steps = std::max(solved.steps, r.steps);
+  }
+  solved.ms = milliseconds_since(record.submitted);
+  // The pool's verdict is the encoding's batched check; task.verify has the last word either way.
+  const PoolStop reported =
+      solved.verified ? PoolStop::Verified : (pending.why == PoolStop::Verified ? PoolStop::Stopped : pending.why);
+  if (record.submission.on_result) record.submission.on_result(index, solved, reported);
+  pending.results.clear();
+  std::lock_guard<std::mutex> lock(mutex_);
+  --outstanding_;
+  wake_.notify_all();
+}
+
 void TaskPool::submit(PoolSubmission submission) {
   if (!(submission.budget_ms > 0) || std::isinf(submission.budget_ms))
     throw std::invalid_argument("budget_ms must be a finite number of milliseconds > 0");
@@ -114,32 +154,17 @@ void TaskPool::submit(PoolSubmission submission) {
   if (problems.empty()) return;
 
   // Encode everything first: a problem that cannot be encoded refuses the whole submission.
-  struct Prepared {
-    Shape* shape;
-    PoolGroup group;
-  };
-  std::vector<Prepared> prepared;
+  std::vector<std::pair<Shape*, PoolGroup>> prepared;
   for (const auto& [first, end] : batch_ranges(*task_, problems, 0)) {
-    std::vector<ProblemPtr> batch(problems.begin() + first, problems.begin() + end);
-    Encoding encoded_batch;
-    try {
-      encoded_batch = task_->encode(batch, settings_.device);
-    } catch (const std::exception& e) {
-      throw SubmissionError("problems", e.what());
-    }
-    try {
-      encoded_batch.space = sampler_answer_space(*probe_, encoded_batch.space);
-    } catch (const std::exception& e) {
-      throw SubmissionError("sampler", e.what());
-    }
-    const TaskBatch encoded = task_batch(*task_, std::move(encoded_batch), batch.size());
+    const std::vector<ProblemPtr> batch(problems.begin() + first, problems.begin() + end);
+    const TaskBatch encoded = encode(batch);
     Shape& shape = shape_for(encoded.encoding, batch.front());
-    std::vector<int64_t> owner(encoded.encoding.problems);
+    std::vector<size_t> owner(encoded.encoding.problems);  // driver problem -> its task problem in the batch
     for (size_t i = 0; i < batch.size(); ++i) {
       auto& pending = record->problems[first + i];
       pending.remaining = static_cast<int64_t>(encoded.drivers[i].size());
       pending.results.resize(encoded.drivers[i].size());
-      for (int64_t p : encoded.drivers[i]) owner[p] = static_cast<int64_t>(i);
+      for (int64_t p : encoded.drivers[i]) owner[p] = i;
     }
     PoolGroup group;
     static_cast<ProblemBatch&>(group) = encoded.encoding;
@@ -151,45 +176,22 @@ void TaskPool::submit(PoolSubmission submission) {
     group.seed = submission.seed + first;
     group.on_finished = [this, record, owner, offset = first, encoded, energy = shape.energy](
                             int64_t local, const ProblemResult& result, PoolStop why) {
-      const size_t index = offset + static_cast<size_t>(owner[local]);
+      const size_t position = owner[local], index = offset + position;
       auto& pending = record->problems[index];
-      const auto& drivers = encoded.drivers[owner[local]];
+      const auto& drivers = encoded.drivers[position];
       pending.results[std::find(drivers.begin(), drivers.end(), local) - drivers.begin()] = result;
       pending.any_unrun = pending.any_unrun || result.best_chain < 0 || result.failed;
       if (why != PoolStop::Verified && pending.why == PoolStop::Verified) pending.why = why;
-      if (--pending.remaining > 0) return;
-      const Problem& problem = *record->submission.problems[index];
-      SolvedProblem solved;
-      solved.chains = driver_.chains;
-      if (!pending.any_unrun) {
-        std::vector<torch::Tensor> states;
-        for (const auto& r : pending.results) states.push_back(r.answer);
-        auto final_states = torch::stack(states);
-        auto energies = answer_energies(*energy, encoded.encoding, final_states,
-                                        torch::tensor(drivers, torch::kLong));
-        solved = solved_problem(*task_, problem, pending.results, final_states.to(torch::kCPU), energies,
-                                driver_.chains);
-      } else {
-        for (const auto& r : pending.results) solved.steps = std::max(solved.steps, r.steps);
-      }
-      solved.ms = std::chrono::duration<double, std::milli>(Clock::now() - record->submitted).count();
-      // The pool's verdict is the encoding's batched check; task.verify has the last word either way.
-      const PoolStop reported = solved.verified ? PoolStop::Verified
-                                                : (pending.why == PoolStop::Verified ? PoolStop::Stopped : pending.why);
-      if (record->submission.on_result) record->submission.on_result(index, solved, reported);
-      pending.results.clear();
-      std::lock_guard<std::mutex> lock(mutex_);
-      --outstanding_;
-      wake_.notify_all();
+      if (--pending.remaining == 0) report(*record, index, encoded, position, *energy);
     };
-    prepared.push_back({&shape, std::move(group)});
+    prepared.emplace_back(&shape, std::move(group));
   }
   record->submission = std::move(submission);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     outstanding_ += static_cast<int64_t>(record->problems.size());
   }
-  for (auto& p : prepared) p.shape->pool->admit(std::move(p.group));
+  for (auto& [shape, group] : prepared) shape->pool->admit(std::move(group));
   wake_.notify_all();
 }
 

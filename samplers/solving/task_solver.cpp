@@ -1,12 +1,12 @@
 #include "ebm/samplers/task_solver.h"
 
+#include "ebm/runtime/stopwatch.h"
 #include "ebm/samplers/registry.h"
 #include "samplers/solving/task_batches.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <stdexcept>
 
@@ -14,7 +14,6 @@ namespace ebm {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 // Records every running chain every `every` steps (SolveReport::chain_trace).
 IterationCallback chain_tracer(const Encoding& encoding, int64_t every, int64_t chains_per_problem,
@@ -117,7 +116,7 @@ SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& p
     }
     if (progress) progress(end, problems.size());
   }
-  report.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  report.total_ms = milliseconds_since(start);
   return report;
 }
 

@@ -1,7 +1,8 @@
 #include "tasks/coloring/reference_solver.h"
 
+#include "ebm/runtime/stopwatch.h"
+
 #include <algorithm>
-#include <chrono>
 #include <vector>
 
 namespace ebm::coloring {
@@ -17,7 +18,7 @@ class DsaturSearch {
         blocked_(graph.vertices, std::vector<int32_t>(graph.colors, 0)),
         saturation_(graph.vertices, 0),
         budget_ms_(budget_ms),
-        start_(std::chrono::steady_clock::now()) {
+        start_(Clock::now()) {
     for (const auto& [u, v] : graph.edges) neighbours_[u].push_back(v), neighbours_[v].push_back(u);
   }
 
@@ -54,7 +55,7 @@ class DsaturSearch {
 
   bool out_of_time() {
     if (budget_ms_ <= 0 || (nodes_ & 1023) != 0) return timed_out_;
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
+    const double ms = milliseconds_since(start_);
     return timed_out_ = timed_out_ || ms > budget_ms_;
   }
 
@@ -81,7 +82,7 @@ class DsaturSearch {
   std::vector<std::vector<int32_t>> blocked_;  // [v][c]: neighbours of v coloured c
   std::vector<int32_t> saturation_;            // distinct colours among v's neighbours
   double budget_ms_;
-  std::chrono::steady_clock::time_point start_;
+  Clock::time_point start_;
   int64_t nodes_ = 0;
   bool timed_out_ = false;
 };
@@ -89,13 +90,13 @@ class DsaturSearch {
 }  // namespace
 
 DsaturResult dsatur_color(const Graph& graph, double budget_ms) {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   DsaturSearch search(graph, budget_ms);
   DsaturResult result;
   result.status = search.run();
   result.nodes = search.nodes();
   if (result.status == DsaturStatus::Colorable) result.coloring.color = search.colors();
-  result.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  result.ms = milliseconds_since(start);
   return result;
 }
 

@@ -1,5 +1,7 @@
 #include "tasks/sat/external_solver.h"
 
+#include "ebm/runtime/stopwatch.h"
+
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -143,14 +145,14 @@ ExternalResult run_external_solver(const std::string& solver, const Formula& for
     write_dimacs(out, formula);
     if (!out) throw std::runtime_error("cannot write " + input);
   }
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   const bool finished = solver == "minisat"
                             ? run_with_limit({binary, "-verb=0", input, output}, "", limit_ms)
                             : run_with_limit({binary, "-q", input}, output, limit_ms);
   ExternalResult result;
   if (finished) result = solver == "minisat" ? parse_minisat(output, formula.variables)
                                              : parse_competition_output(output, formula.variables, solver);
-  result.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  result.ms = milliseconds_since(start);
   std::string why;
   if (result.verdict == Verdict::Satisfiable && !satisfies(formula, result.model, &why))
     throw std::runtime_error(solver + " returned a model that fails the verifier: " + why);

@@ -216,4 +216,6 @@ Board random_grid(int box, std::mt19937_64& rng) {
   }
 }
 
+long reference_guesses(const Board& puzzle) { return reference_solve(puzzle, 2).guesses; }
+
 }  // namespace ebm::sudoku

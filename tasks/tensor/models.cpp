@@ -2,11 +2,11 @@
 
 #include "ebm/checkpoint.h"
 #include "ebm/device.h"
+#include "ebm/runtime/stopwatch.h"
 #include "tasks/tensor/training.h"
 
 #include <torch/torch.h>
 
-#include <chrono>
 
 namespace ebm::tensor {
 
@@ -50,7 +50,7 @@ class FeedforwardSolver : public Solver {
   // Runs of consecutive problems that task.batchable() lets share a batch, one forward pass each;
   // latency from the start of this call until its run was answered.
   std::vector<Outcome> solve(const std::vector<ProblemPtr>& batch) override {
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = Clock::now();
     std::vector<Outcome> outcomes(batch.size());
     torch::NoGradGuard no_grad;
     for (size_t first = 0, last = 0; first < batch.size(); first = last) {
@@ -59,7 +59,7 @@ class FeedforwardSolver : public Solver {
       const auto answers =
           answers_from_prediction(encoding.space, net_->forward(encoding.condition)).to(torch::kCPU);
       synchronize(device_);
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      const double ms = milliseconds_since(start);
       for (size_t i = first; i < last; ++i) {
         auto answer = std::make_shared<TensorAnswer>();
         answer->value = answers[int64_t(i - first)].clone();

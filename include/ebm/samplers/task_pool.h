@@ -38,6 +38,8 @@
 
 namespace ebm {
 
+struct TaskBatch;  // samplers/solving/task_batches.h
+
 struct TaskPoolSettings {
   EnergyChoice energy;   // name "" = the task's default energy
   std::string sampler;   // "" = the task's default sampler for that energy
@@ -98,6 +100,11 @@ class TaskPool {
   struct Shape;
   struct Submitted;
   Shape& shape_for(const Encoding& encoding, const ProblemPtr& first);
+  // task.encode of `batch` in a space the sampler accepts; SubmissionError ("problems", "sampler").
+  TaskBatch encode(const std::vector<ProblemPtr>& batch) const;
+  // Reports task problem `index` (position `position` of its batch `encoded`) once every driver
+  // problem of it has come back: decoded, verified, its energy, on the worker thread.
+  void report(Submitted& record, size_t index, const TaskBatch& encoded, size_t position, Energy& energy);
   void work();
 
   TaskPtr task_;

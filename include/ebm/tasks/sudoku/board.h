@@ -85,6 +85,10 @@ std::vector<PuzzleRecord> read_puzzles(std::istream& in, const std::string& sour
 // Number of non-blank cells.
 int count_givens(const Board& b);
 
+// How hard the puzzle is for the classical DLX reference (the generator's measure of its tiers): the
+// guesses (branching decisions) of a full uniqueness search. A measure only, never an EBM answer.
+long reference_guesses(const Board& puzzle);
+
 // True when no digit appears twice among the givens of any row, column or box. Otherwise false, and
 // *why (if non-null) says where: "digit 5 twice in row 2 (columns 3 and 8)", "... in column 4 (rows 1
 // and 6)", "... in box 7 (r7c1 and r9c3)". Also false ("board is malformed") if !b.well_formed().
