@@ -62,6 +62,32 @@ struct Collected {
   }
 };
 
+// A lone group of `spec` (no budget in it) in a fresh pool over distance_request(condition), run
+// until done: each problem's result and why it left, by problem.
+struct PooledRun {
+  std::map<int64_t, ProblemResult> results;
+  std::map<int64_t, PoolStop> why;
+};
+PooledRun run_alone_in_pool(const std::string& spec, const torch::Tensor& condition, int64_t max_steps, uint64_t seed) {
+  SamplerSpec pooled = parse_sampler_spec(spec);
+  const RunRequest request = distance_request(condition);
+  ChainPool pool(pooled.sampler, request.energy, request.space, PoolOptions::from_driver(pooled.driver));
+  PooledRun run;
+  PoolGroup group;
+  group.problems = condition.size(0);
+  group.condition = condition;
+  group.max_steps = max_steps;
+  group.seed = seed;
+  group.on_finished = [&run](int64_t p, const ProblemResult& r, PoolStop why) {
+    run.results[p] = r;
+    run.why[p] = why;
+  };
+  pool.admit(std::move(group));
+  while (pool.step()) {
+  }
+  return run;
+}
+
 }  // namespace
 
 TEST_SUITE("pool") {
@@ -164,18 +190,7 @@ TEST_SUITE("pool") {
     const RunRequest request = distance_request(condition);
     RunResult run = run_sampler(*driven.sampler, request, driven.driver);
 
-    SamplerSpec pooled = parse_sampler_spec(text);
-    ChainPool pool(pooled.sampler, request.energy, request.space, PoolOptions::from_driver(pooled.driver));
-    std::map<int64_t, ProblemResult> results;
-    PoolGroup group;
-    group.problems = 2;
-    group.condition = condition;
-    group.max_steps = 60;
-    group.seed = 17;
-    group.on_finished = [&](int64_t p, const ProblemResult& r, PoolStop) { results[p] = r; };
-    pool.admit(std::move(group));
-    while (pool.step()) {
-    }
+    auto results = run_alone_in_pool(text, condition, 60, 17).results;
     REQUIRE(results.size() == 2);
     for (int64_t p = 0; p < 2; ++p) {
       CAPTURE(p);
@@ -198,22 +213,7 @@ TEST_SUITE("pool") {
     REQUIRE(run.summary.chains_plateaued == 4 * 3);  // then stopped on its third plateau
     REQUIRE(run.summary.termination == TerminationType::Convergence);
 
-    SamplerSpec pooled = parse_sampler_spec(text);
-    ChainPool pool(pooled.sampler, request.energy, request.space, PoolOptions::from_driver(pooled.driver));
-    std::map<int64_t, ProblemResult> results;
-    std::map<int64_t, PoolStop> why;
-    PoolGroup group;
-    group.problems = 3;
-    group.condition = condition;
-    group.max_steps = 2000;
-    group.seed = 5;
-    group.on_finished = [&](int64_t p, const ProblemResult& r, PoolStop w) {
-      results[p] = r;
-      why[p] = w;
-    };
-    pool.admit(std::move(group));
-    while (pool.step()) {
-    }
+    auto [results, why] = run_alone_in_pool(text, condition, 2000, 5);
     REQUIRE(results.size() == 3);
     for (int64_t p = 0; p < 3; ++p) {
       CAPTURE(p);

@@ -113,7 +113,7 @@ TEST_CASE("read_puzzles: comments, blank lines, CRLF, CSV with header") {
   CHECK(read_puzzles(header, "h.csv").size() == 1);
 
   // A solution column that is not a full board is refused, not ignored (eval would skip its check).
-  for (const std::string bad : {std::string("not-a-solution"), kInkalaSolution.substr(0, 80), kInkala}) {
+  for (const std::string& bad : {std::string("not-a-solution"), kInkalaSolution.substr(0, 80), kInkala}) {
     std::istringstream in_bad(kInkala + "," + bad + "\n");
     CHECK_THROWS_WITH_AS(read_puzzles(in_bad, "bad.csv"), doctest::Contains("bad.csv:1, column 83: the solution is not a full 9x9 board"),
                          ParseError);

@@ -122,4 +122,10 @@ std::string WeightedSumEnergy::describe() const {
   return s.str();
 }
 
+int64_t parameter_count(const torch::nn::Module& module) {
+  int64_t count = 0;
+  for (const auto& p : module.parameters()) count += p.numel();
+  return count;
+}
+
 }  // namespace ebm

@@ -22,12 +22,6 @@ const std::vector<ParameterInfo>& ar_infos() {
 }
 int64_t ar_integer(const TaskParameters& p, const char* name) { return parameter_int(p, ar_infos(), name); }
 
-int64_t parameter_count_of(torch::nn::Module& module) {
-  int64_t count = 0;
-  for (const auto& p : module.parameters()) count += p.numel();
-  return count;
-}
-
 // The transformer the parameters ask for (see ar_baseline.h); *matched_to = the count it was matched to.
 ArTransformerConfig ar_config(const Task& task, const TokenSequence& tokens, const TrainingOptions& options,
                               const TaskParameters& parameters, int64_t* matched_to) {
@@ -47,7 +41,7 @@ ArTransformerConfig ar_config(const Task& task, const TokenSequence& tokens, con
       auto recipe = task.training_recipe(options, defaults);
       if (!recipe)
         throw std::invalid_argument("train: task '" + task.name() + "' has no learned model to match; give --d-model or --params");
-      target = parameter_count_of(recipe->module());
+      target = parameter_count(recipe->module());
     }
     *matched_to = target;
     config = ArTransformerConfig::matched_to(target, config.vocab, config.max_length, config.layers, config.heads);

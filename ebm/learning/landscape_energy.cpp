@@ -138,10 +138,4 @@ nlohmann::json MlpRegressor::architecture() const {
   return j;
 }
 
-int64_t parameter_count(const torch::nn::Module& module) {
-  int64_t count = 0;
-  for (const auto& p : module.parameters()) count += p.numel();
-  return count;
-}
-
 }  // namespace ebm

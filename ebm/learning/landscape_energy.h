@@ -110,7 +110,4 @@ class MlpRegressor : public Regressor {
   torch::nn::Linear skip_{nullptr};
 };
 
-// Trainable scalars of a module.
-int64_t parameter_count(const torch::nn::Module& module);
-
 }  // namespace ebm

@@ -42,12 +42,6 @@ DataParallelSettings data_parallel_settings(const TrainingOptions& o) {
   return settings;
 }
 
-int64_t parameter_count(torch::nn::Module& module) {
-  int64_t count = 0;
-  for (const auto& p : module.parameters()) count += p.numel();
-  return count;
-}
-
 // Loads the checkpoint at `path` into `module` after checking that it is the recipe's: kind and
 // architecture (ebm/checkpoint.h), then every further identity key. Returns the step it holds.
 int64_t resume_step(const std::string& path, torch::nn::Module& module, const nlohmann::json& identity,

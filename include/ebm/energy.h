@@ -86,4 +86,7 @@ class WeightedSumEnergy : public Energy {
   std::vector<Term> terms_;
 };
 
+// Trainable scalars of a module (the elements of all its parameters): an energy, a network, a recipe's model.
+int64_t parameter_count(const torch::nn::Module& module);
+
 }  // namespace ebm

@@ -20,12 +20,6 @@ bool has_energy(const Task& task, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-int64_t parameter_count(torch::nn::Module& module) {
-  int64_t count = 0;
-  for (const auto& p : module.parameters()) count += p.numel();
-  return count;
-}
-
 class EbmSolver : public Solver {
  public:
   EbmSolver(TaskPtr task, std::string name, EbmSettings settings)
