@@ -73,6 +73,8 @@ ProblemResult resolve_problem(const std::vector<ChainRecord>& chains) {
     }
   }
   result.failed = all_failed;
+  if (all_failed)
+    result.failure = "every chain's energy became NaN or Inf (try a smaller step size or a lower temperature)";
   return result;
 }
 

@@ -107,15 +107,15 @@ void ChainPool::join_waiting() {
     }
     const bool cancelled = is_cancelled(group->cancel);
     if (cancelled || Clock::now() >= group->deadline) {  // never ran: reported without an answer
-      finish_unrun(*group, cancelled ? PoolStop::Cancelled : PoolStop::Deadline, false);
+      finish_unrun(*group, cancelled ? PoolStop::Cancelled : PoolStop::Deadline, "");
       continue;
     }
     try {
       join(group);
-    } catch (const std::exception&) {
-      // The group cannot run (its initializer or the energy refused it): each problem is reported
-      // once, failed, and the pool runs on.
-      finish_unrun(*group, PoolStop::Stopped, true);
+    } catch (const std::exception& e) {
+      // The group cannot run (its initializer, the energy or the machine's memory refused it): each
+      // problem is reported once, failed with the reason, and the pool runs on.
+      finish_unrun(*group, PoolStop::Stopped, e.what());
     }
   }
   // Fresh groups in an empty batch are checked before their first step, as run_sampler checks its
@@ -277,14 +277,15 @@ void ChainPool::report_finished() {
   }
 }
 
-void ChainPool::finish_unrun(PoolGroup& group, PoolStop why, bool failed) {
+void ChainPool::finish_unrun(PoolGroup& group, PoolStop why, const std::string& failure) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stats_.problems_finished += group.problems;
   }
   for (int64_t p = 0; p < group.problems; ++p) {
     ProblemResult result;
-    result.failed = failed;
+    result.failed = !failure.empty();
+    result.failure = failure;
     result.answer = torch::full(space_.shape, std::nan(""));
     if (group.on_finished) group.on_finished(p, result, why);
   }
@@ -297,7 +298,7 @@ void ChainPool::cancel_all() {
     waiting.swap(waiting_);
     stats_.waiting_problems = 0;
   }
-  for (auto& group : waiting) finish_unrun(*group, PoolStop::Cancelled, false);
+  for (auto& group : waiting) finish_unrun(*group, PoolStop::Cancelled, "");
   if (engine_->rows() == 0) return;
   for (auto& [id, problem] : live_) {
     problem.leaving = true;

@@ -66,6 +66,9 @@ TaskPool::TaskPool(TaskPtr task, TaskPoolSettings settings) : task_(std::move(ta
   }
   spec_text_ = spec.text;
   driver_ = spec.driver;
+  if (settings_.max_rows > 0 && driver_.chains > settings_.max_rows)
+    throw SubmissionError("sampler", "chains=" + std::to_string(driver_.chains) + " per problem exceed this batch's " +
+                                         "capacity of " + std::to_string(settings_.max_rows) + " chains");
   if (driver_.max_ms >= kNoTimeGiven) driver_.max_ms = 0;
   probe_ = spec.sampler;
   worker_ = std::thread([this] { work(); });
@@ -126,7 +129,10 @@ void TaskPool::report(Submitted& record, size_t index, const TaskBatch& encoded,
                                     torch::tensor(encoded.drivers[position], torch::kLong));
     solved = solved_problem(*task_, problem, pending.results, final_states.to(torch::kCPU), energies, driver_.chains);
   } else {
-    for (const auto& r : pending.results) solved.steps = std::max(solved.steps, r.steps);
+    for (const auto& r : pending.results) {
+      solved.steps = std::max(solved.steps, r.steps);
+      if (solved.failure.empty()) solved.failure = r.failure;
+    }
   }
   solved.ms = milliseconds_since(record.submitted);
   // The pool's verdict is the encoding's batched check; task.verify has the last word either way.

@@ -48,8 +48,10 @@ Graph read_dimacs(std::istream& in, const std::string& source, int32_t colors) {
   auto fail = [&source](int64_t line, const std::string& what) {
     throw TaskInputError(source + ":" + std::to_string(line) + ": " + what);
   };
+  int64_t bytes = 0;
   for (std::string line; std::getline(in, line);) {
     ++line_number;
+    bytes += static_cast<int64_t>(line.size()) + 1;
     const auto words = split_words(line);
     if (words.empty() || words[0][0] == 'c') continue;
     if (words[0] == "p") {
@@ -78,6 +80,10 @@ Graph read_dimacs(std::istream& in, const std::string& source, int32_t colors) {
     }
   }
   if (header_line == 0) fail(std::max<int64_t>(line_number, 1), "no 'p edge VERTICES EDGES' header");
+  constexpr int64_t kUndescribedAllowance = 1024;
+  if (graph.vertices > bytes + kUndescribedAllowance)
+    fail(header_line, "the header declares " + std::to_string(graph.vertices) + " vertices, more than a " +
+                          std::to_string(bytes) + "-byte file can describe (at most its length + 1024 are accepted)");
   if (edge_lines != declared_edges)
     fail(header_line, "the header declares " + std::to_string(declared_edges) + " edges, the file has " +
                           std::to_string(edge_lines) + " edge lines");

@@ -9,6 +9,9 @@
 //   e U V            an edge, 1 <= U, V <= V, U != V
 // Exactly M edge lines must follow the header. An edge listed twice (u-v and v-u, as some files do)
 // counts as a line but is one edge of the graph. Blank lines are ignored; CRLF is accepted.
+// Declared sizes are bounded before anything is allocated for them: V <= 10,000,000, and no more
+// vertices than the text's length in bytes + 1024 (isolated vertices need no line, but a file that
+// declares far more than it could describe is refused).
 //
 // Output (DIMACS challenge solution form):
 //   s col K           then one "l VERTEX COLOUR" line per vertex (1-based vertex and colour)

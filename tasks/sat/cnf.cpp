@@ -43,8 +43,11 @@ Formula parse_header(const std::vector<std::string>& tokens, const std::string& 
                      int64_t* declared_clauses) {
   int64_t variables = -1, clauses = -1;
   if (tokens.size() != 4 || tokens[1] != "cnf" || !parse_integer(tokens[2], &variables) ||
-      !parse_integer(tokens[3], &clauses) || variables < 0 || clauses < 0 || variables > INT32_MAX)
+      !parse_integer(tokens[3], &clauses) || variables < 0 || clauses < 0)
     fail(source, line, "bad header: expected 'p cnf VARIABLES CLAUSES' with counts >= 0");
+  if (variables > kMaxDimacsVariables)
+    fail(source, line, "the header declares " + tokens[2] + " variables; at most " +
+                           std::to_string(kMaxDimacsVariables) + " are accepted");
   Formula formula;
   formula.variables = variables;
   *declared_clauses = clauses;
@@ -59,8 +62,10 @@ Formula read_dimacs(std::istream& in, const std::string& source) {
   int64_t declared = 0, header_line = 0, line_number = 0, clause_line = 0;
   std::vector<int32_t> clause;
   bool clause_open = false;  // literals read since the last 0
+  int64_t bytes = 0;
   for (std::string line; std::getline(in, line);) {
     ++line_number;
+    bytes += static_cast<int64_t>(line.size()) + 1;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const auto first = line.find_first_not_of(" \t");
     if (first == std::string::npos || line[first] == 'c') continue;
@@ -95,6 +100,10 @@ Formula read_dimacs(std::istream& in, const std::string& source) {
   }
   if (!have_header) fail(source, std::max<int64_t>(line_number, 1), "missing 'p cnf VARIABLES CLAUSES' header");
   if (clause_open) fail(source, clause_line, "the last clause is not terminated by 0");
+  if (formula.variables > bytes + kUnmentionedAllowance)
+    fail(source, header_line, "the header declares " + std::to_string(formula.variables) + " variables, more than a " +
+                                  std::to_string(bytes) + "-byte formula can use (at most its length + " +
+                                  std::to_string(kUnmentionedAllowance) + " are accepted)");
   if (formula.num_clauses() != declared)
     fail(source, std::max<int64_t>(line_number, 1),
          "input ends after " + std::to_string(formula.num_clauses()) + " clauses, but the header (line " +

@@ -29,9 +29,16 @@ struct Formula {
 // values[v - 1] is the truth value of variable v; size V.
 using Assignment = std::vector<bool>;
 
+// Declared sizes are bounded before anything is allocated for them: at most kMaxDimacsVariables
+// variables, and no more than the text's length in bytes plus kUnmentionedAllowance (each variable a
+// formula uses takes at least two bytes; the allowance admits small files that declare a few unused ones).
+constexpr int64_t kMaxDimacsVariables = int64_t{1} << 22;
+constexpr int64_t kUnmentionedAllowance = 1024;
+
 // Reads one DIMACS formula. Throws ebm::TaskInputError "SOURCE:LINE: what is wrong" for a missing or bad
 // header, a second header, a clause before the header, a token that is not an integer, a literal with
-// |lit| > V, more or fewer clauses than the header declares, and a last clause without its 0.
+// |lit| > V, more or fewer clauses than the header declares, a last clause without its 0, and
+// declared sizes over the bounds above.
 Formula read_dimacs(std::istream& in, const std::string& source);
 
 // Writes `formula` as DIMACS: each of `comments` as a "c " line, the header, one clause per line.

@@ -141,7 +141,8 @@ struct ProblemResult {
   int64_t steps = 0;        // steps until the problem stopped (or the run ended)
   int64_t evaluations = 0;  // candidate evaluations spent on its chains
   double elapsed_ms = 0.0;  // wall time from the run's start until its last chain stopped
-  bool failed = false;      // every chain of the problem went non-finite
+  bool failed = false;      // every chain of the problem went non-finite, or it could not run
+  std::string failure;      // when failed: why, in a sentence
 };
 
 struct Summary {

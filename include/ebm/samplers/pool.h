@@ -122,7 +122,8 @@ class ChainPool {
   // end there (HMC abandons its trajectory), since no row still has time to use what follows.
   std::chrono::steady_clock::time_point latest_time_left() const;
   // Reports every problem of a group that never ran (no answer; `failed` when it could not run).
-  void finish_unrun(PoolGroup& group, PoolStop why, bool failed);
+  // Reports each problem of a group that never ran; `failure` "" when it was not a failure.
+  void finish_unrun(PoolGroup& group, PoolStop why, const std::string& failure);
   double schedule_progress() const;
   StepContext context() const;
 

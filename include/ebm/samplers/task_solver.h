@@ -55,6 +55,7 @@ struct SolvedProblem {
   int64_t evaluations = 0;   // candidate energy evaluations spent on it
   double ms = 0.0;           // from its batch's start until its last chain stopped
   int64_t chains = 0;
+  std::string failure;       // when no answer could be made (the run failed): why
 };
 
 struct SolveReport {
