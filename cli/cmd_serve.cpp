@@ -65,15 +65,19 @@ void add_serve_command(CLI::App& app) {
       "                      \"energy\":0,\"steps\":140,\"ms\":95.2}, ...]}  (request order; answer null unless verified)\n"
       "                  optional: deadline_ms (from arrival), sampler, energy, seed\n"
       "  GET /v1/tasks, GET /healthz (200 once ready), GET /metrics (Prometheus)\n"
-      "  400 bad JSON or field (named), 413 body too large, 503 + Retry-After when the queue is full\n"
+      "  400 bad JSON or field (named), 413 body too large, 503 + Retry-After when the queue is full,\n"
+      "  405 wrong method, 408 headers or body too slow, 431 too many or too long headers, 500 a bug (request id)\n"
+      "  Slow and idle connections are held by one poll(2) thread, never a worker: see --max-connections and the\n"
+      "  timeouts below (docs/SERVING.md, docs/RELIABILITY.md \"Server under attack\").\n"
       "\n--stdio: one request per stdin line (add \"id\"); out: {\"id\",\"index\",\"result\"} per problem as it is\n"
       "answered, then {\"id\",\"done\":true,...}. SIGTERM: stop taking work, drain up to --drain-ms, cancel the rest.\n"
       "\nExamples:\n"
       "  ebm serve --port 8080\n"
       "  curl -s localhost:8080/v1/solve -d '{\"task\":\"sudoku\",\"problems\":[\"..83...9..94...3..5....9......5.3.......2...63..7.1.2.......5.......69.1657......\"]}'\n"
       "  echo '{\"id\":1,\"task\":\"sudoku\",\"problems\":[\"...\"]}' | ebm serve --stdio\n");
-  cmd->add_option("--host", flags->http.host, "address to listen on")->capture_default_str();
-  cmd->add_option("--port", flags->http.port, "TCP port")->capture_default_str()->check(integer_in(1, 65535));
+  auto& connections = flags->http.connections;
+  cmd->add_option("--host", connections.host, "address to listen on")->capture_default_str();
+  cmd->add_option("--port", connections.port, "TCP port")->capture_default_str()->check(integer_in(1, 65535));
   cmd->add_flag("--stdio", flags->stdio, "JSON lines on stdin/stdout instead of HTTP");
   cmd->add_option("--batch-chains", flags->service.batch_chains,
                   "capacity of each running batch in chains (problems x chains); more waits in the queue")
@@ -96,8 +100,30 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str()->check(real_in(1.0, 3.6e7));
   cmd->add_option("--max-pools", flags->service.limits.max_pools, "distinct (task, energy, sampler) batches")
       ->capture_default_str()->check(integer_in(1, 1024));
-  cmd->add_option("--http-threads", flags->http.threads, "HTTP connections served at once")
+  cmd->add_option("--http-threads", flags->http.threads,
+                  "solve requests answered at once (each holds a thread while its problems run; more wait their turn)")
       ->capture_default_str()->check(integer_in(1, 4096));
+  cmd->add_option("--max-connections", connections.max_connections, "open HTTP connections; beyond it 503 and close")
+      ->capture_default_str()->check(integer_in(1, 1 << 20));
+  cmd->add_option("--max-connections-per-peer", connections.max_connections_per_peer,
+                  "open HTTP connections from one address; beyond it 503 and close")
+      ->capture_default_str()->check(integer_in(1, 1 << 20));
+  cmd->add_option("--header-timeout-ms", connections.header_timeout_ms,
+                  "time from a request's first byte to the end of its headers; beyond it 408 and close")
+      ->capture_default_str()->check(real_in(10.0, 3.6e6));
+  cmd->add_option("--body-timeout-ms", connections.body_timeout_ms,
+                  "time from the end of the headers to the end of the body; beyond it 408 and close")
+      ->capture_default_str()->check(real_in(10.0, 3.6e6));
+  cmd->add_option("--idle-timeout-ms", connections.idle_timeout_ms, "an idle (keep-alive) connection is closed after this")
+      ->capture_default_str()->check(real_in(10.0, 3.6e6));
+  cmd->add_option("--send-timeout-ms", connections.send_timeout_ms,
+                  "a client that takes no bytes of its reply for this long is dropped (its chains cancelled)")
+      ->capture_default_str()->check(real_in(10.0, 3.6e6));
+  cmd->add_option("--max-headers", connections.limits.max_headers, "header lines per request; beyond it 431")
+      ->capture_default_str()->check(integer_in(1, 10000));
+  cmd->add_option("--max-header-bytes", connections.limits.max_header_bytes,
+                  "request line and headers in bytes; beyond it 431")
+      ->capture_default_str()->check(integer_in(256, 1 << 20));
   cmd->add_option("--drain-ms", flags->drain_ms, "on SIGTERM: time to finish in-flight work before cancelling it")
       ->capture_default_str()->check(real_in(0.0, 3.6e6));
   cmd->add_option("--seed", flags->service.seed, "seed of the requests that name none (a request's seed sets its initial states, and the noise of\n"
@@ -116,7 +142,7 @@ void add_serve_command(CLI::App& app) {
                                  : serve::run_http_server(service, flags->http, flags->drain_ms, should_stop);
 #else
     if (!flags->stdio)
-      throw std::runtime_error("this ebm was built without cpp-httplib (meson -Dhttp): use ebm serve --stdio");
+      throw std::runtime_error("this ebm was built without HTTP (meson -Dhttp=disabled): use ebm serve --stdio");
     exit_status() = serve::run_stdio_server(service, std::cin, std::cout, flags->drain_ms, should_stop);
 #endif
   });

@@ -6,7 +6,7 @@ packages=(
   libtorch-dev libopenblas0-openmp libeigen3-dev libcli11-dev doctest-dev nlohmann-json3-dev
   libgloo-dev meson ninja-build pkg-config g++ ccache minisat
   clang libfuzzer-14-dev
-  libcpp-httplib-dev pybind11-dev python3-pybind11 python3-torch python3-pytest
+  pybind11-dev python3-pybind11 python3-torch python3-pytest
   jupyter-nbconvert python3-ipykernel python3-matplotlib python3-pandas
   "$@"
 )

@@ -30,15 +30,29 @@ std::string string_field(const nlohmann::json& body, const char* name) {
   return body[name].get<std::string>();
 }
 
+// The body as JSON. The parser's callback notes the last object key it read, so that a number the
+// parser cannot hold is blamed on its field, and refuses nesting deeper than kMaxDepth.
+nlohmann::json parse_body(const std::string& text) {
+  constexpr int kMaxDepth = 64;
+  std::string last_key = "body";
+  auto watch = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    if (depth > kMaxDepth) throw BadRequest("malformed JSON: nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    if (event == nlohmann::json::parse_event_t::key && depth == 1) last_key = parsed.get<std::string>();
+    return true;
+  };
+  try {
+    return nlohmann::json::parse(text, watch);
+  } catch (const nlohmann::json::out_of_range&) {
+    throw BadRequest(last_key + ": number out of range");
+  } catch (const nlohmann::json::exception& e) {
+    throw BadRequest(std::string("malformed JSON: ") + e.what());
+  }
+}
+
 }  // namespace
 
 SolveRequest parse_solve_request(const std::string& text, const ServeLimits& limits) {
-  nlohmann::json body;
-  try {
-    body = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw BadRequest(std::string("malformed JSON: ") + e.what());
-  }
+  const nlohmann::json body = parse_body(text);
   if (!body.is_object()) throw BadRequest("the body must be a JSON object");
   static const std::set<std::string> known = {"task", "problems", "budget_ms", "deadline_ms", "sampler",
                                               "energy", "seed", "id"};
@@ -107,6 +121,7 @@ nlohmann::json result_json(const Task& task, const Problem& problem, const Solve
     result["energy"] = solved.energy;
   else
     result["energy"] = nullptr;
+  if (status == "failed") result["reason"] = solved.failure.empty() ? "no answer could be made" : solved.failure;
   result["steps"] = solved.steps;
   result["ms"] = std::round(solved.ms * 1000.0) / 1000.0;
   return result;

@@ -7,7 +7,8 @@
 //
 // A result: {"answer": <the task's text form, or null unless verified>, "verified": bool,
 //            "status": "verified" | "unsolved" | "budget" | "deadline" | "cancelled" | "failed",
-//            "energy": number|null, "steps": int, "ms": number}
+//            "energy": number|null, "steps": int, "ms": number,
+//            "reason": string (only with status "failed": why no answer could be made)}
 #pragma once
 
 #include "ebm/samplers/pool.h"
@@ -16,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -50,10 +52,13 @@ struct SolveRequest {
   double deadline_ms = 0.0;
   std::optional<uint64_t> seed;  // absent: the server's --seed
   nlohmann::json id;    // echoed (null when absent)
+  // When the request was read: its deadline runs from here (parsing, encoding and queueing included).
+  std::chrono::steady_clock::time_point arrival = std::chrono::steady_clock::now();
 };
 
-// Parses a body. Throws BadRequest naming the field: malformed JSON, unknown task, problems that the
-// task's reader refuses, budgets outside the limits, fields of the wrong type, unknown fields.
+// Parses a body. Throws BadRequest naming the field: malformed JSON, a number out of range (1e999,
+// a 100,000-digit integer), nesting deeper than 64, unknown task, problems that the task's reader
+// refuses, budgets outside the limits, fields of the wrong type, unknown fields.
 SolveRequest parse_solve_request(const std::string& body, const ServeLimits& limits);
 
 // One problem's result object (see above).

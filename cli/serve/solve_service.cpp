@@ -25,7 +25,8 @@ bool SolveService::evict_idle_locked() {
   for (auto it = pools_.begin(); it != pools_.end(); ++it) {
     const bool idle = std::all_of(it->second.workers.begin(), it->second.workers.end(),
                                   [](const auto& pool) { return pool->outstanding() == 0; });
-    if (idle && (idlest == pools_.end() || it->second.last_used < idlest->second.last_used)) idlest = it;
+    const bool evictable = idle && !it->second.task_default;
+    if (evictable && (idlest == pools_.end() || it->second.last_used < idlest->second.last_used)) idlest = it;
   }
   if (idlest == pools_.end()) return false;
   for (auto& pool : idlest->second.workers) {
@@ -51,6 +52,8 @@ void SolveService::submit_locked(const SolveRequest& request, PoolSubmission sub
     throw BadRequest(std::string("sampler: ") + e.what());
   }
   const std::string key = request.task->name() + "\n" + energy + "\n" + spec;
+  // The task's default energy with its default sampler: always admissible, beside the limit.
+  const bool task_default = request.sampler.empty() && energy == request.task->energy_names().front();
   auto found = pools_.find(key);
   if (found != pools_.end()) {
     found->second.last_used = Clock::now();
@@ -60,15 +63,18 @@ void SolveService::submit_locked(const SolveRequest& request, PoolSubmission sub
     (*least_busy)->submit(std::move(submission));
     return;
   }
-  if (static_cast<int64_t>(pools_.size()) >= settings_.limits.max_pools && !evict_idle_locked())
-    throw Unavailable("this server already runs " + std::to_string(pools_.size()) +
-                      " busy batches (task, energy, sampler); retry later, or use one of the samplers in use");
+  const auto counted = std::count_if(pools_.begin(), pools_.end(), [](const auto& entry) { return !entry.second.task_default; });
+  if (!task_default && counted >= settings_.limits.max_pools && !evict_idle_locked())
+    throw Unavailable("this server already runs " + std::to_string(counted) +
+                      " busy batches (task, energy, sampler) besides the tasks' defaults; retry later, or use a "
+                      "task's default sampler");
   TaskPoolSettings pool_settings;
   pool_settings.energy.name = request.energy;
   pool_settings.sampler = request.sampler;
   pool_settings.max_rows = settings_.batch_chains;
   Pools made;
   made.last_used = Clock::now();
+  made.task_default = task_default;
   for (int64_t w = 0; w < settings_.workers; ++w)
     made.workers.push_back(std::make_unique<TaskPool>(request.task, pool_settings));
   made.workers.front()->submit(std::move(submission));  // refused: `made` goes, nothing is kept
@@ -82,7 +88,7 @@ void SolveService::submit(const SolveRequest& request, const CancellationPtr& ca
     outstanding_.fetch_sub(count);
     throw Unavailable("queue full: " + std::to_string(settings_.limits.max_queue) + " problems in flight");
   }
-  const auto arrival = Clock::now();
+  const auto arrival = request.arrival;
   PoolSubmission submission;
   submission.problems = request.problems;
   submission.budget_ms = request.budget_ms;

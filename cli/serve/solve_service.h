@@ -1,8 +1,10 @@
 // SolveService: what `ebm serve` runs behind HTTP and --stdio. One TaskPool (continuous batching,
 // <ebm/samplers/task_pool.h>) per (task, energy, canonical sampler spec), made on first use; at most
-// limits.max_pools of them at once: when a new one is needed at the limit, the pool idle longest (no
-// problem in flight) is stopped and dropped, so the limit bounds memory, never availability (only
-// when every pool is busy does a new combination get Unavailable, HTTP 503). A request that is
+// limits.max_pools of them at once besides each task's default (its default energy and sampler, always
+// admissible): when a new one is needed at the limit, the pool idle longest (no problem in flight) is
+// stopped and dropped, so the limit bounds memory, never availability (only when every pool is busy
+// does a new non-default combination get Unavailable, HTTP 503). Pools are keyed by the canonical
+// spec, so a spec and its reordering share one. A request that is
 // refused (its energy, sampler or problems) leaves nothing behind. A bound on the problems in flight
 // over all pools (beyond it: Unavailable); the metrics of /metrics. Thread-safe.
 #pragma once
@@ -65,6 +67,7 @@ class SolveService {
   struct Pools {
     std::vector<std::unique_ptr<TaskPool>> workers;
     std::chrono::steady_clock::time_point last_used;
+    bool task_default = false;  // the task's default energy and sampler: not counted against max_pools
   };
   // Submits to the key's pools, making them first when there are none (then, if the submission is
   // refused, they are dropped again). Holds mutex_.

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 namespace ebm::serve {
@@ -34,6 +35,30 @@ struct Progress {
   std::atomic<int64_t> verified{0};
 };
 
+// The line's top-level "id", read before anything else can go wrong: a line refused for a number out of
+// range, its nesting, or malformed JSON after the id is still answered under its id (null when the
+// line has none before the fault).
+nlohmann::json id_of(const std::string& line) {
+  using Event = nlohmann::json::parse_event_t;
+  nlohmann::json id = nullptr;
+  bool next_is_id = false;
+  auto watch = [&](int depth, Event event, nlohmann::json& parsed) {
+    if (depth > 64) throw std::runtime_error("nested too deeply");
+    if (depth == 1 && event == Event::key) {
+      next_is_id = parsed == "id";
+    } else if (next_is_id && depth == 1 && (event == Event::value || event == Event::object_end || event == Event::array_end)) {
+      id = parsed;
+      next_is_id = false;
+    }
+    return true;
+  };
+  try {
+    [[maybe_unused]] const auto whole = nlohmann::json::parse(line, watch);
+  } catch (const std::exception&) {  // the full parse names what is wrong
+  }
+  return id;
+}
+
 // One input line: submitted, or answered with an error line.
 void take_request(SolveService& service, LineWriter& writer, const std::string& line) {
   if (line.find_first_not_of(" \t\r") == std::string::npos) return;
@@ -45,14 +70,19 @@ void take_request(SolveService& service, LineWriter& writer, const std::string& 
     service.metrics().request("stdio", 413);
     return;
   }
+  const auto arrival = std::chrono::steady_clock::now();
   nlohmann::json id = nullptr;
+  auto refuse = [&](int status, const std::string& message) {
+    writer.write({{"id", id}, {"error", message}, {"status", status}});
+    log_line("stdio id=" + json_text(id) + " " + std::to_string(status) + " " + message);
+    service.metrics().request("stdio", status);
+  };
   try {
-    auto probe = nlohmann::json::parse(line, nullptr, false);
-    if (probe.is_object() && probe.contains("id")) id = probe["id"];
+    id = id_of(line);
     SolveRequest request = parse_solve_request(line, service.limits());
+    request.arrival = arrival;
     auto progress = std::make_shared<Progress>();
     const size_t total = request.problems.size();
-    const auto arrival = std::chrono::steady_clock::now();
     service.submit(request, nullptr, [&writer, progress, id, total, arrival](size_t index, const nlohmann::json& result) {
       writer.write({{"id", id}, {"index", index}, {"result", result}});
       if (result.value("verified", false)) ++progress->verified;
@@ -65,13 +95,12 @@ void take_request(SolveService& service, LineWriter& writer, const std::string& 
     });
     service.metrics().request("stdio", 200);
   } catch (const BadRequest& e) {
-    writer.write({{"id", id}, {"error", e.what()}, {"status", 400}});
-    log_line("stdio id=" + json_text(id) + " 400 " + e.what());
-    service.metrics().request("stdio", 400);
+    refuse(400, e.what());
   } catch (const Unavailable& e) {
-    writer.write({{"id", id}, {"error", e.what()}, {"status", 503}});
-    log_line("stdio id=" + json_text(id) + " 503 " + e.what());
-    service.metrics().request("stdio", 503);
+    refuse(503, e.what());
+  } catch (const std::exception& e) {  // a bug: answered, logged, and the server reads on
+    static std::atomic<int64_t> internal_errors{0};
+    refuse(500, "internal error (stdio error " + std::to_string(++internal_errors) + "): " + e.what());
   }
 }
 
