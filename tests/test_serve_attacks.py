@@ -104,7 +104,9 @@ def post(path, body, headers=""):
 
 # --- 1. numbers the JSON parser cannot hold: a 400 naming the field, never a crash ----------------------
 @pytest.mark.parametrize("field, value", [("budget_ms", "1e999"), ("budget_ms", "9" * 100000), ("seed", "9" * 100000),
-                                          ("deadline_ms", "-1e999")])
+                                          ("deadline_ms", "-1e999")],
+                         ids=["budget_ms 1e999", "budget_ms of 100000 digits", "seed of 100000 digits",
+                              "deadline_ms -1e999"])
 def test_overflowing_numbers_are_400_naming_the_field(server, field, value):
     body = solve_body().decode()[:-1] + f', "{field}": {value}}}'
     status, text, elapsed = raw(server, post("/v1/solve", body.encode()))
@@ -195,7 +197,7 @@ def test_200_slow_or_idle_connections_leave_healthz_and_a_solve_served_within_1s
         assert healthy(server, within=1.0)
         start = time.time()
         status, text, _ = raw(server, post("/v1/solve", solve_body(), "Connection: close\r\n"), timeout=10)
-        assert status == 200 and '"verified":true' in text and time.time() - start < 1.0 + 5.0
+        assert status == 200 and '"verified":true' in text and time.time() - start < 1.0
         # The slow ones are cut at the header limit with 408 (the drip keeps them from being merely idle).
         time.sleep(HEADER_TIMEOUT_MS / 1000 + 0.5)
         sockets[0].settimeout(2)
