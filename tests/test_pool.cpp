@@ -130,6 +130,43 @@ TEST_SUITE("pool") {
     CHECK(stats.running_rows == 0);
   }
 
+  TEST_CASE("chain pool: fail_all after a step that threw reports every problem once, failed, with the reason") {
+    // DistanceEnergy that throws from its 4th evaluation on (the initial states are the 1st).
+    struct FailingEnergy : DistanceEnergy {
+      int calls = 0;
+      torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override {
+        if (++calls >= 4) throw std::runtime_error("energy exploded");
+        return DistanceEnergy::forward(condition, answer);
+      }
+    };
+    SamplerSpec spec = parse_sampler_spec("gd:step=0.001,chains=2");
+    ChainPool pool(spec.sampler, std::make_shared<FailingEnergy>(), AnswerSpace::real({2}),
+                   PoolOptions::from_driver(spec.driver));
+    std::map<int64_t, ProblemResult> results;
+    std::map<int64_t, int> reports;
+    PoolGroup group;
+    group.problems = 2;
+    group.condition = torch::tensor({{1.0f, 2.0f}, {-3.0f, 0.5f}});
+    group.max_steps = 100;
+    group.on_finished = [&](int64_t p, const ProblemResult& r, PoolStop why) {
+      results[p] = r;
+      ++reports[p];
+      CHECK(why == PoolStop::Stopped);
+    };
+    pool.admit(group);
+    CHECK_THROWS_WITH_AS(while (pool.step()) {}, "energy exploded", std::runtime_error);
+    pool.fail_all("the energy failed mid-step: energy exploded");
+    REQUIRE(results.size() == 2);
+    for (const auto& [p, result] : results) {
+      CHECK(reports[p] == 1);
+      CHECK(result.failed);
+      CHECK_FALSE(result.verified);
+      CHECK(result.failure == "the energy failed mid-step: energy exploded");
+    }
+    CHECK(pool.stats().running_rows == 0);
+    CHECK_FALSE(pool.step());  // nothing left to run
+  }
+
   TEST_CASE("chain pool: a problem's time budget bounds a long step (HMC's leapfrog loop), not only between steps") {
     SamplerSpec spec = parse_sampler_spec("hmc:leapfrog=10000,chains=2");
     ChainPool pool(spec.sampler, std::make_shared<DistanceEnergy>(), AnswerSpace::real({2}),

@@ -52,6 +52,7 @@ struct ChainPool::Live {
   std::vector<torch::Tensor> states;  // their result states
   bool leaving = false;               // a budget, its deadline or its cancellation ends it
   PoolStop why = PoolStop::Stopped;
+  std::string failure;                // fail_all(): why it failed
 };
 
 ChainPool::ChainPool(SamplerPtr sampler, EnergyPtr energy, AnswerSpace space, PoolOptions options)
@@ -266,6 +267,10 @@ void ChainPool::report_finished() {
     Live problem = std::move(found->second);
     live_.erase(found);
     ProblemResult& result = results[id];
+    if (!problem.failure.empty()) {
+      result.failed = true;
+      result.failure = problem.failure;
+    }
     PoolStop why = problem.leaving ? problem.why : PoolStop::Stopped;
     if (result.verified && why != PoolStop::Cancelled) why = PoolStop::Verified;
     {
@@ -291,18 +296,23 @@ void ChainPool::finish_unrun(PoolGroup& group, PoolStop why, const std::string& 
   }
 }
 
-void ChainPool::cancel_all() {
+void ChainPool::cancel_all() { end_all(PoolStop::Cancelled, ""); }
+
+void ChainPool::fail_all(const std::string& failure) { end_all(PoolStop::Stopped, failure); }
+
+void ChainPool::end_all(PoolStop why, const std::string& failure) {
   std::deque<std::shared_ptr<PoolGroup>> waiting;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     waiting.swap(waiting_);
     stats_.waiting_problems = 0;
   }
-  for (auto& group : waiting) finish_unrun(*group, PoolStop::Cancelled, "");
+  for (auto& group : waiting) finish_unrun(*group, why, failure);
   if (engine_->rows() == 0) return;
   for (auto& [id, problem] : live_) {
     problem.leaving = true;
-    problem.why = PoolStop::Cancelled;
+    problem.why = why;
+    problem.failure = failure;
   }
   torch::NoGradGuard no_grad;
   engine_->stop_all(clock_, [this](const ChainExit& exit) { record(exit); });

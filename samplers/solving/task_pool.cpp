@@ -222,8 +222,8 @@ void TaskPool::work() {
     for (ChainPool* pool : pools) {
       try {
         stepped = pool->step() || stepped;
-      } catch (const std::exception&) {
-        pool->cancel_all();  // a sampler or energy failed mid-step: its problems come back unsolved
+      } catch (const std::exception& e) {  // a sampler or energy failed mid-step: its problems come back failed
+        pool->fail_all(std::string("the sampler or the energy failed mid-step: ") + e.what());
       }
     }
     if (!stepped) std::this_thread::sleep_for(std::chrono::microseconds(200));

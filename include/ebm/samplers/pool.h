@@ -106,6 +106,9 @@ class ChainPool {
   bool step();
   // Finishes every running and waiting problem now as CANCELLED (each reported once).
   void cancel_all();
+  // As cancel_all(), but every problem is reported failed with `failure` (status STOPPED), e.g. after
+  // step() threw: a sampler or energy that failed mid-step.
+  void fail_all(const std::string& failure);
 
   const AnswerSpace& space() const { return space_; }
   const PoolOptions& options() const { return options_; }
@@ -124,6 +127,8 @@ class ChainPool {
   // Reports every problem of a group that never ran (no answer; `failed` when it could not run).
   // Reports each problem of a group that never ran; `failure` "" when it was not a failure.
   void finish_unrun(PoolGroup& group, PoolStop why, const std::string& failure);
+  // cancel_all() and fail_all(): every waiting group unrun, every running problem stopped now.
+  void end_all(PoolStop why, const std::string& failure);
   double schedule_progress() const;
   StepContext context() const;
 
