@@ -11,14 +11,15 @@
 
 namespace ebm {
 
-// Base for a sampler configured by an Options struct with bind() and is_valid().
+// Base for a sampler configured by an Options struct with bind() and is_valid(); `name` is its name().
 template <typename Options>
 class SamplerWithOptions : public Sampler {
  public:
-  explicit SamplerWithOptions(Options options, const std::string& name) : options_(std::move(options)) {
+  explicit SamplerWithOptions(Options options, const std::string& name) : options_(std::move(options)), name_(name) {
     std::string error;
     if (!options_.is_valid(&error)) throw std::invalid_argument(name + ": " + error);
   }
+  std::string name() const override { return name_; }
   const Options& options() const { return options_; }
   std::string describe() const override {
     Options copy = options_;
@@ -29,6 +30,9 @@ class SamplerWithOptions : public Sampler {
 
  protected:
   Options options_;
+
+ private:
+  std::string name_;
 };
 
 // Base for a sampler that wraps another (annealing, tempering): owns the wrapped `base_`, refuses a
