@@ -103,10 +103,8 @@ TrainingData prepare_training_data(int box, const DataSettings& s, std::ostream&
     data.puzzles.push_back(g.puzzle);
     data.solutions.push_back(g.solution);
   }
-  for (const auto& g : validation_boards(box, s.validation_puzzles, s.seed, validation_tiers(s).front())) {
+  for (const auto& g : validation_boards(box, s.validation_puzzles, s.seed, validation_tiers(s).front()))
     data.validation.push_back(g.puzzle);
-    data.validation_solutions.push_back(g.solution);
-  }
   return data;
 }
 

@@ -41,7 +41,7 @@ struct DataSettings {
 // The boards of one training run, as parallel lists.
 struct TrainingData {
   std::vector<Board> puzzles, solutions;                 // training boards
-  std::vector<Board> validation, validation_solutions;  // validation puzzles
+  std::vector<Board> validation;  // validation puzzles
 };
 // Logs "generating N training boards (TIERS, seed S)..." and draws the training boards and the
 // validation puzzles of the first validation tier. Throws
