@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -64,13 +65,10 @@ bool ArTransformerConfig::is_valid(std::string* error) const {
   for (const auto& [field, value] : sizes)
     if (value > kMaxArchitectureInteger)
       return fail(field, "is " + std::to_string(value) + ", above the limit of " + std::to_string(kMaxArchitectureInteger));
-  const double d = double(d_model), f = double(ff_width());
-  const double parameters =
-      double(vocab) * d * 2 + double(max_length) * d + double(layers) * (4 * d * d + 2 * d * f + f + 9 * d) + 2 * d +
-      double(vocab);
-  if (parameters > double(kMaxModelParameters)) {
+  const int64_t parameters = parameter_count();
+  if (parameters > kMaxModelParameters) {
     if (error)
-      *error = std::string(kOwner) + ": the config needs " + std::to_string(static_cast<long long>(parameters)) +
+      *error = std::string(kOwner) + ": the config needs " + std::to_string(parameters) +
                " parameters, above the limit of " + std::to_string(kMaxModelParameters);
     return false;
   }
@@ -96,21 +94,14 @@ ArTransformerConfig ArTransformerConfig::from_json(const nlohmann::json& j) {
       throw std::invalid_argument(prefix + "field '" + key + "' expects an integer, got " + value.dump());
     }
   };
+  const std::map<std::string, int64_t*> integers = {
+      {"vocab", &config.vocab},   {"max_length", &config.max_length}, {"d_model", &config.d_model},
+      {"heads", &config.heads},   {"layers", &config.layers},         {"d_ff", &config.d_ff}};
   for (const auto& item : j.items()) {
     const std::string& key = item.key();
     const nlohmann::json& value = item.value();
-    if (key == "vocab") {
-      read_integer(key, value, &config.vocab);
-    } else if (key == "max_length") {
-      read_integer(key, value, &config.max_length);
-    } else if (key == "d_model") {
-      read_integer(key, value, &config.d_model);
-    } else if (key == "heads") {
-      read_integer(key, value, &config.heads);
-    } else if (key == "layers") {
-      read_integer(key, value, &config.layers);
-    } else if (key == "d_ff") {
-      read_integer(key, value, &config.d_ff);
+    if (integers.count(key) != 0) {
+      read_integer(key, value, integers.at(key));
     } else if (key == "dropout") {
       if (!value.is_number())
         throw std::invalid_argument(prefix + "field 'dropout' expects a real number, got " + value.dump());
@@ -270,12 +261,6 @@ ArTransformerImpl::ArTransformerImpl(const ArTransformerConfig& config) : config
       p.normal_(0.0, kInitStd);
     }
   }
-}
-
-int64_t ArTransformerImpl::parameter_count() const {
-  int64_t count = 0;
-  for (const auto& p : parameters()) count += p.numel();
-  return count;
 }
 
 void ArTransformerImpl::check_tokens(const torch::Tensor& tokens, int64_t past) const {

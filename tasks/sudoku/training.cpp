@@ -62,7 +62,7 @@ class EnergyRecipe : public TrainingRecipe {
   }
 
   std::string describe() const override {
-    return "model " + net_->describe() + ", " + std::to_string(net_->parameter_count()) +
+    return "model " + net_->describe() + ", " + std::to_string(parameter_count(*net_)) +
            " parameters; objective: " + s_.objective;
   }
   torch::nn::Module& module() override { return *net_; }
