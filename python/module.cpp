@@ -191,6 +191,14 @@ MinimizeResult minimize(const py::object& energy, const AnswerSpace& space, cons
   return result;
 }
 
+// One field of every problem's result, in problem order.
+template <typename T>
+std::vector<T> per_problem(const MinimizeResult& result, T ProblemResult::*field) {
+  std::vector<T> values;
+  for (const auto& p : result.run.problems) values.push_back(p.*field);
+  return values;
+}
+
 py::list trace_rows(const std::vector<TraceRow>& trace) {
   py::list out;
   for (const auto& row : trace) {
@@ -294,21 +302,10 @@ void bind_results(py::module_& m) {
   py::class_<MinimizeResult>(m, "MinimizeResult", "What ebm.minimize returns.")
       .def_property_readonly("summary", [](const MinimizeResult& r) { return r.run.summary; })
       .def_property_readonly("problems", [](const MinimizeResult& r) { return r.run.problems; })
-      .def_property_readonly("answers", [](const MinimizeResult& r) {
-        std::vector<torch::Tensor> answers;
-        for (const auto& p : r.run.problems) answers.push_back(p.answer);
-        return answers;
-      }, "per problem, its answer state [*shape]")
-      .def_property_readonly("energies", [](const MinimizeResult& r) {
-        std::vector<double> energies;
-        for (const auto& p : r.run.problems) energies.push_back(p.energy);
-        return energies;
-      })
-      .def_property_readonly("verified", [](const MinimizeResult& r) {
-        std::vector<bool> verified;
-        for (const auto& p : r.run.problems) verified.push_back(p.verified);
-        return verified;
-      })
+      .def_property_readonly("answers", [](const MinimizeResult& r) { return per_problem(r, &ProblemResult::answer); },
+                             "per problem, its answer state [*shape]")
+      .def_property_readonly("energies", [](const MinimizeResult& r) { return per_problem(r, &ProblemResult::energy); })
+      .def_property_readonly("verified", [](const MinimizeResult& r) { return per_problem(r, &ProblemResult::verified); })
       .def_property_readonly("best_states", [](const MinimizeResult& r) { return r.run.best_states; },
                              "[problems x chains, *shape] each chain's best (or last, track_best=false) state")
       .def_property_readonly("best_energies", [](const MinimizeResult& r) { return r.run.best_energies; })

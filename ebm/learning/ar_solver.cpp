@@ -58,9 +58,7 @@ class ArHarnessSolver : public Solver {
   std::vector<Outcome> solve(const std::vector<ProblemPtr>& batch) override {
     std::vector<Outcome> outcomes;
     for (const ArSolved& r : solve_ar(*task_, *model_, batch, settings_)) {
-      Outcome o;
-      o.answer = r.answer;
-      o.claimed = r.verified;
+      Outcome o{r.answer, r.verified};
       o.forward_passes = static_cast<double>(r.forward_passes);
       o.flops = o.forward_passes * flops_per_position_;
       o.latency_ms = r.latency_ms;
