@@ -213,11 +213,6 @@ py::list trace_rows(const std::vector<TraceRow>& trace) {
 
 // --- answer spaces -------------------------------------------------------------------------------
 
-AnswerSpace validated(AnswerSpace space) {
-  space.validate();
-  return space;
-}
-
 CategoricalParam categorical_param(const std::string& param) {
   if (param == "probabilities") return CategoricalParam::Probabilities;
   if (param == "logits") return CategoricalParam::Logits;
@@ -246,18 +241,18 @@ void bind_spaces(py::module_& m) {
            "States [N, *shape] -> answers: y itself (real), argmax categories int64 [N, V] (categorical kinds)")
       .def("__repr__", &AnswerSpace::describe);
   m.def("real", [](std::vector<int64_t> shape, double lower, double upper) {
-          return validated(AnswerSpace::real(std::move(shape), lower, upper));
+          return AnswerSpace::real(std::move(shape), lower, upper);
         }, py::arg("shape"), py::arg("lower") = -inf, py::arg("upper") = inf,
         "Real answers of `shape`, optionally boxed: lower <= y <= upper.");
   m.def("categorical", [](int64_t variables, int64_t categories, const std::string& param) {
-          return validated(AnswerSpace::categorical(variables, categories, categorical_param(param)));
+          return AnswerSpace::categorical(variables, categories, categorical_param(param));
         }, py::arg("variables"), py::arg("categories"), py::arg("param") = "probabilities",
         "Relaxed categorical: one simplex of `categories` per variable, stored as 'probabilities' or 'logits'.");
   m.def("one_hot", [](int64_t variables, int64_t categories) {
-          return validated(AnswerSpace::one_hot(variables, categories));
+          return AnswerSpace::one_hot(variables, categories);
         }, py::arg("variables"), py::arg("categories"), "Discrete categorical: every row one-hot (discrete samplers).");
   m.def("mixed", [](int64_t variables, int64_t categories, double lower, double upper) {
-          return validated(AnswerSpace::mixed(variables, categories, lower, upper));
+          return AnswerSpace::mixed(variables, categories, lower, upper);
         }, py::arg("variables"), py::arg("categories"), py::arg("lower"), py::arg("upper"),
         "Per variable one of `categories` choices plus a real value in [lower, upper].");
 }
