@@ -514,21 +514,17 @@ void save_checkpoint(const std::string& path, torch::nn::Module& module, const j
   put_le(weights_length, weights.size(), 8);
   std::string state_length;
   if (version >= 2) put_le(state_length, training_state.size(), 8);
-  std::uint64_t hash = fnv1a64(head.data(), head.size());
-  hash = fnv1a64(metadata_text.data(), metadata_text.size(), hash);
-  hash = fnv1a64(weights_length.data(), weights_length.size(), hash);
-  hash = fnv1a64(weights.data(), weights.size(), hash);
-  hash = fnv1a64(state_length.data(), state_length.size(), hash);
-  hash = fnv1a64(training_state.data(), training_state.size(), hash);
+  const std::string* parts[] = {&head, &metadata_text, &weights_length, &weights, &state_length, &training_state};
+  std::uint64_t hash = fnv1a64(nullptr, 0);
+  for (const std::string* part : parts) hash = fnv1a64(part->data(), part->size(), hash);
   std::string trailer;
   put_le(trailer, hash, 8);
   trailer.append(kEndMagic, sizeof kEndMagic);
 
   try {
     AtomicFileWriter out(path);
-    const std::initializer_list<const std::string*> parts = {
-        &head, &metadata_text, &weights_length, &weights, &state_length, &training_state, &trailer};
     for (const std::string* part : parts) out.write(*part);
+    out.write(trailer);
     out.commit();
   } catch (const std::runtime_error& e) {
     throw CheckpointWriteError("checkpoint '" + path + "': cannot write: " + e.what());
