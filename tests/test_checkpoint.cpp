@@ -183,6 +183,32 @@ std::string write_error_of(F&& f) {
   return "";
 }
 
+// The CheckpointError of loading `path` into a fresh TinyNet(4, 8, 3), which must stay as it was.
+std::string refused_load(const std::string& path, const ebm::CheckpointExpectation& expect = {}) {
+  TinyNetImpl target(4, 8, 3);
+  const auto before = snapshot(target);
+  const std::string message = checkpoint_error_of([&] { ebm::load_checkpoint(path, target, expect); });
+  CHECK(same_tensors(before, snapshot(target)));
+  return message;
+}
+
+// The messages of loading `path` as a toy-net (refused_load) and of listing its tensors.
+std::vector<std::string> load_and_list_errors(const std::string& path) {
+  return {refused_load(path, {"toy-net", nullptr}), checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); })};
+}
+
+// A TinyNet(4, 8, 3) changed by `poison` (outside autograd), saved as DIR/poisoned.ckpt; its path.
+std::string save_poisoned(const TempDir& dir, const std::function<void(TinyNetImpl&)>& poison) {
+  TinyNetImpl net(4, 8, 3);
+  {
+    torch::NoGradGuard no_grad;
+    poison(net);
+  }
+  const std::string path = dir.file("poisoned.ckpt");
+  ebm::save_checkpoint(path, net, tiny_metadata(8));
+  return path;
+}
+
 // The parts of a format-1 file: metadata text and weights blob.
 std::pair<std::string, std::string> split_file(const std::string& bytes) {
   const std::uint64_t m = le64(bytes, 12);
@@ -374,11 +400,8 @@ TEST_SUITE("checkpoint") {
       std::string damaged = bytes;
       damaged[at] = static_cast<char>(damaged[at] ^ 0x10);
       write_bytes(path, damaged);
-      TinyNetImpl target(4, 8, 3);
-      const auto before = snapshot(target);
-      const std::string message = checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {}); });
+      const std::string message = refused_load(path);
       CHECK_MESSAGE(has(message, "corrupt: checksum mismatch"), message);
-      CHECK(same_tensors(before, snapshot(target)));
     }
 
     // A damaged length field in a complete file is reported as damage, not as truncation.
@@ -493,15 +516,10 @@ TEST_SUITE("checkpoint") {
     bytes.replace(at, 14, "__parameter3__");
     write_bytes(path, resealed(bytes));
 
-    TinyNetImpl target(4, 8, 3);
-    const auto before = snapshot(target);
-    for (const std::string& message :
-         {checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", nullptr}); }),
-          checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); })}) {
+    for (const std::string& message : load_and_list_errors(path)) {
       CHECK_MESSAGE(has(message, "weights are unreadable: code/"), message);
       CHECK_MESSAGE(has(message, "is not a form Module::save writes: '  __parameter3__ = ["), message);
     }
-    CHECK(same_tensors(before, snapshot(target)));
   }
 
   // Regression (fuzz/checkpoint.cpp, under ASan): a weights blob without a zip directory made the zip
@@ -528,10 +546,7 @@ TEST_SUITE("checkpoint") {
     REQUIRE(at != std::string::npos);
     bytes.replace(at + 1, 4, std::string("\0\0\0\x80", 4));
     write_bytes(path, resealed(bytes));
-    TinyNetImpl target(4, 8, 3);
-    for (const std::string& message :
-         {checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", nullptr}); }),
-          checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); })})
+    for (const std::string& message : load_and_list_errors(path))
       CHECK_MESSAGE(has(message, "weights are unreadable: data.pkl: the pickle's opcode at byte "), message);
   }
 
@@ -615,42 +630,22 @@ TEST_SUITE("checkpoint") {
     REQUIRE(entry != std::string::npos);
     bytes.replace(entry + 24, 4, std::string("\xF6\xFF\xFF\xFD", 4));  // its uncompressed size
     write_bytes(path, resealed(bytes));
-    TinyNetImpl target(4, 8, 3);
-    for (const std::string& message :
-         {checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", nullptr}); }),
-          checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); })})
+    for (const std::string& message : load_and_list_errors(path))
       CHECK_MESSAGE(std::regex_search(message, std::regex("weights are unreadable: record \\S+ declares 4261412854 bytes \\(")),
                     message);
   }
 
   TEST_CASE("weights that are NaN or Inf are refused naming the parameter, and the module is untouched") {
     TempDir dir;
-    const std::string path = dir.file("nan.ckpt");
-    TinyNetImpl poisoned(4, 8, 3);
-    {
-      torch::NoGradGuard no_grad;
-      poisoned.fc2->weight[0][1] = std::numeric_limits<float>::quiet_NaN();
-    }
-    ebm::save_checkpoint(path, poisoned, tiny_metadata(8));
-    TinyNetImpl target(4, 8, 3);
-    auto before = snapshot(target);
-    const std::string message = checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {}); });
+    const std::string message = refused_load(
+        save_poisoned(dir, [](TinyNetImpl& n) { n.fc2->weight[0][1] = std::numeric_limits<float>::quiet_NaN(); }));
     CHECK_MESSAGE(has(message, "parameter 'fc2.weight' holds non-finite values (NaN or Inf)"), message);
-    CHECK(same_tensors(before, snapshot(target)));
   }
 
   TEST_CASE("loaders refuse weights that are all zero or implausibly large (the probe's silent acceptances)") {
     TempDir dir;
     const auto load_error_of = [&](const std::function<void(TinyNetImpl&)>& poison) {
-      TinyNetImpl poisoned(4, 8, 3);
-      {
-        torch::NoGradGuard no_grad;
-        poison(poisoned);
-      }
-      const std::string path = dir.file("poisoned.ckpt");
-      ebm::save_checkpoint(path, poisoned, tiny_metadata(8));
-      TinyNetImpl target(4, 8, 3);
-      return checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {}); });
+      return refused_load(save_poisoned(dir, poison));
     };
     const std::string zero = load_error_of([](TinyNetImpl& n) {
       for (auto& p : n.parameters()) p.zero_();
@@ -659,13 +654,7 @@ TEST_SUITE("checkpoint") {
     const std::string huge = load_error_of([](TinyNetImpl& n) { n.fc1->bias[2] = 1e30; });
     CHECK_MESSAGE(has(huge, "parameter 'fc1.bias' has |w| up to 1e+30 (> 1e4): not a model of this project"), huge);
     // One zero tensor among others is a model (an untrained bias), not a refusal.
-    TinyNetImpl zero_bias(4, 8, 3);
-    {
-      torch::NoGradGuard no_grad;
-      zero_bias.fc1->bias.zero_();
-    }
-    const std::string path = dir.file("zero-bias.ckpt");
-    ebm::save_checkpoint(path, zero_bias, tiny_metadata(8));
+    const std::string path = save_poisoned(dir, [](TinyNetImpl& n) { n.fc1->bias.zero_(); });
     TinyNetImpl target(4, 8, 3);
     CHECK_NOTHROW(ebm::load_checkpoint(path, target, {}));
   }
@@ -673,14 +662,7 @@ TEST_SUITE("checkpoint") {
   TEST_CASE("weight_problems (ebm info): NaN, all-zero and implausibly large tensors are named; a trained-like net is sound") {
     TempDir dir;
     auto problems_of = [&](const std::function<void(TinyNetImpl&)>& poison) {
-      TinyNetImpl net(4, 8, 3);
-      {
-        torch::NoGradGuard no_grad;
-        poison(net);
-      }
-      const std::string path = dir.file("poisoned.ckpt");
-      ebm::save_checkpoint(path, net, tiny_metadata(8));
-      return ebm::weight_problems(ebm::read_checkpoint_tensors(path));
+      return ebm::weight_problems(ebm::read_checkpoint_tensors(save_poisoned(dir, poison)));
     };
     CHECK(problems_of([](TinyNetImpl&) {}).empty());
     CHECK(problems_of([](TinyNetImpl& n) { n.fc2->weight[0][1] = std::numeric_limits<float>::infinity(); }) ==
@@ -759,13 +741,10 @@ TEST_SUITE("checkpoint") {
       CAPTURE(resized);
       const std::string path = crafted_checkpoint(dir, 96, resized);
       CHECK_NOTHROW(ebm::read_checkpoint_metadata(path));  // the container is intact
-      TinyNetImpl target(4, 8, 3);
-      const auto before = snapshot(target);
-      const std::string message = checkpoint_error_of([&] { ebm::load_checkpoint(path, target, {"toy-net", nullptr}); });
+      const std::string message = refused_load(path, {"toy-net", nullptr});
       CHECK_MESSAGE(has(message, "corrupt weights: tensor 'fc2.weight' is stored in " + std::to_string(resized) +
                                      " bytes, its shape [3, 8] of Float needs 96"),
                     message);
-      CHECK(same_tensors(before, snapshot(target)));
       // `ebm info` reads the tensors without a model: refused there too, never read past the record.
       const std::string listed = checkpoint_error_of([&] { ebm::read_checkpoint_tensors(path); });
       CHECK_MESSAGE(has(listed, "tensor 'fc2.weight' is stored in " + std::to_string(resized) + " bytes"), listed);
