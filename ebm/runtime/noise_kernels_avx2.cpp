@@ -311,33 +311,26 @@ EBM_AVX512_INLINE __m512d xor_pd(__m512d a, __m512d b) {
 template <int S>
 EBM_AVX512_INLINE void philox_sets(const __m512i (&blocks)[S], uint64_t seed, __m512i (&x)[S][4]) {
   const __m512i m0 = i64(kM0), m1 = i64(kM1);
-  __m512i c0[S], c1[S], c2[S], c3[S];
   for (int s = 0; s < S; ++s) {
-    c0[s] = blocks[s];
-    c1[s] = _mm512_srli_epi64(blocks[s], 32);
-    c2[s] = _mm512_setzero_si512();
-    c3[s] = _mm512_setzero_si512();
+    x[s][0] = blocks[s];
+    x[s][1] = _mm512_srli_epi64(blocks[s], 32);
+    x[s][2] = _mm512_setzero_si512();
+    x[s][3] = _mm512_setzero_si512();
   }
   uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
 #pragma GCC unroll 10
   for (int r = 0; r < 10; ++r) {
     const __m512i key0 = i32(static_cast<int>(k0)), key1 = i32(static_cast<int>(k1));
     for (int s = 0; s < S; ++s) {
-      const __m512i p0 = _mm512_mul_epu32(c0[s], m0);
-      const __m512i p1 = _mm512_mul_epu32(c2[s], m1);
-      c0[s] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), c1[s], key0, 0x96);
-      c2[s] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), c3[s], key1, 0x96);
-      c1[s] = p1;
-      c3[s] = p0;
+      const __m512i p0 = _mm512_mul_epu32(x[s][0], m0);
+      const __m512i p1 = _mm512_mul_epu32(x[s][2], m1);
+      x[s][0] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), x[s][1], key0, 0x96);
+      x[s][2] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), x[s][3], key1, 0x96);
+      x[s][1] = p1;
+      x[s][3] = p0;
     }
     k0 += kW0;
     k1 += kW1;
-  }
-  for (int s = 0; s < S; ++s) {
-    x[s][0] = c0[s];
-    x[s][1] = c1[s];
-    x[s][2] = c2[s];
-    x[s][3] = c3[s];
   }
 }
 
@@ -477,8 +470,9 @@ EBM_AVX512_INLINE __m512 high_halves(__m512 a, __m512 b) { return _mm512_shuffle
 EBM_AVX512_INLINE __m512d low_halves(__m512d a, __m512d b) { return _mm512_shuffle_f64x2(a, b, 0x44); }
 EBM_AVX512_INLINE __m512d high_halves(__m512d a, __m512d b) { return _mm512_shuffle_f64x2(a, b, 0xEE); }
 
+// Out of line (the AVX2 fill_iterations calls them): one call per iteration of 192 or 96 values.
 template <bool Normal>
-EBM_AVX512_INLINE void float_iteration(uint64_t seed, uint64_t first, float* dst) {
+EBM_AVX512 void float_iteration(uint64_t seed, uint64_t first, float* dst) {
   constexpr int S = 2 * kPairs512;
   __m512i blocks[S], x[S][4];
   for (int j = 0; j < kPairs512; ++j) {
@@ -505,7 +499,7 @@ EBM_AVX512_INLINE void float_iteration(uint64_t seed, uint64_t first, float* dst
 }
 
 template <bool Normal>
-EBM_AVX512_INLINE void double_iteration(uint64_t seed, uint64_t first, double* dst) {
+EBM_AVX512 void double_iteration(uint64_t seed, uint64_t first, double* dst) {
   __m512i blocks[kSets512], x[kSets512][4];
   for (int s = 0; s < kSets512; ++s) blocks[s] = block_set(first, 8 * s, 1);
   philox_sets<kSets512>(blocks, seed, x);
@@ -522,32 +516,20 @@ EBM_AVX512_INLINE void double_iteration(uint64_t seed, uint64_t first, double* d
   }
 }
 
-template <typename T, int Values, int Blocks, void (*Iteration)(uint64_t, uint64_t, T*)>
-EBM_AVX512_INLINE void fill512(T* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  const int64_t full = n / Values;
-  for (int64_t it = 0; it < full; ++it) Iteration(seed, first_block + static_cast<uint64_t>(it) * Blocks, out + it * Values);
-  const int64_t rest = n - full * Values;
-  if (rest > 0) {
-    alignas(64) T tmp[Values];
-    Iteration(seed, first_block + static_cast<uint64_t>(full) * Blocks, tmp);
-    for (int64_t i = 0; i < rest; ++i) out[full * Values + i] = tmp[i];
-  }
-}
-
 }  // namespace z512
 }  // namespace
 
 EBM_AVX512 void normal_f32_avx512(float* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  z512::fill512<float, z512::kPairs512 * 64, z512::kPairs512 * 16, z512::float_iteration<true>>(out, n, seed, first_block);
+  fill_iterations<float, z512::kPairs512 * 64, z512::kPairs512 * 16, z512::float_iteration<true>>(out, n, seed, first_block);
 }
 EBM_AVX512 void uniform_f32_avx512(float* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  z512::fill512<float, z512::kPairs512 * 64, z512::kPairs512 * 16, z512::float_iteration<false>>(out, n, seed, first_block);
+  fill_iterations<float, z512::kPairs512 * 64, z512::kPairs512 * 16, z512::float_iteration<false>>(out, n, seed, first_block);
 }
 EBM_AVX512 void normal_f64_avx512(double* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  z512::fill512<double, z512::kSets512 * 16, z512::kSets512 * 8, z512::double_iteration<true>>(out, n, seed, first_block);
+  fill_iterations<double, z512::kSets512 * 16, z512::kSets512 * 8, z512::double_iteration<true>>(out, n, seed, first_block);
 }
 EBM_AVX512 void uniform_f64_avx512(double* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  z512::fill512<double, z512::kSets512 * 16, z512::kSets512 * 8, z512::double_iteration<false>>(out, n, seed, first_block);
+  fill_iterations<double, z512::kSets512 * 16, z512::kSets512 * 8, z512::double_iteration<false>>(out, n, seed, first_block);
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
