@@ -65,12 +65,6 @@ std::string utc_now_iso8601() {
   return buf;
 }
 
-std::string shape_text(const torch::Tensor& t) {
-  std::ostringstream s;
-  s << t.sizes();
-  return s.str();
-}
-
 std::string short_dump(const json& value) {
   std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > 80) text = text.substr(0, 77) + "...";
@@ -371,7 +365,7 @@ void match_module(torch::nn::Module& module, torch::serialize::InputArchive& arc
     if (!found) return problem("is missing from the file");
     used.insert(key);
     if (!source.sizes().equals(target.sizes())) {
-      problem("has shape " + shape_text(source) + " in the file, " + shape_text(target) + " in the model");
+      problem("has shape " + c10::str(source.sizes()) + " in the file, " + c10::str(target.sizes()) + " in the model");
     } else if (source.scalar_type() != target.scalar_type()) {
       problem(std::string("has dtype ") + c10::toString(source.scalar_type()) + " in the file, " +
               c10::toString(target.scalar_type()) + " in the model");

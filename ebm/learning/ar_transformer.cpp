@@ -8,7 +8,6 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -18,12 +17,6 @@ namespace {
 
 constexpr double kInitStd = 0.02;
 const char* const kOwner = "ar-transformer";
-
-std::string shape_text(const torch::Tensor& t) {
-  std::ostringstream s;
-  s << t.sizes();
-  return s.str();
-}
 
 // Puts a module in eval mode for a scope and restores its previous mode.
 class EvalScope {
@@ -267,11 +260,11 @@ void ArTransformerImpl::check_tokens(const torch::Tensor& tokens, int64_t past) 
   if (!tokens.defined() || tokens.dim() != 2 || tokens.scalar_type() != torch::kLong) {
     throw std::invalid_argument(std::string(kOwner) + ": tokens must be an int64 tensor [B, T], got " +
                                 (tokens.defined() ? std::string(c10::toString(tokens.scalar_type())) + " " +
-                                                        shape_text(tokens)
+                                                        c10::str(tokens.sizes())
                                                   : std::string("an undefined tensor")));
   }
   if (tokens.size(0) < 1 || tokens.size(1) < 1)
-    throw std::invalid_argument(std::string(kOwner) + ": tokens must be non-empty, got " + shape_text(tokens));
+    throw std::invalid_argument(std::string(kOwner) + ": tokens must be non-empty, got " + c10::str(tokens.sizes()));
   if (past + tokens.size(1) > config_.max_length) {
     throw std::invalid_argument(std::string(kOwner) + ": sequence of length " +
                                 std::to_string(past + tokens.size(1)) + " exceeds max_length " +
@@ -337,7 +330,7 @@ torch::Tensor prepare_decoding(const char* who, const ArTransformerConfig& confi
       prompt.size(1) < 1) {
     throw std::invalid_argument(prefix + "prompt must be a non-empty int64 tensor [B, P] with P >= 1, got " +
                                 (prompt.defined() ? std::string(c10::toString(prompt.scalar_type())) + " " +
-                                                        shape_text(prompt)
+                                                        c10::str(prompt.sizes())
                                                   : std::string("an undefined tensor")));
   }
   if (steps < 1) throw std::invalid_argument(prefix + "steps must be >= 1 (got " + std::to_string(steps) + ")");
@@ -359,7 +352,7 @@ torch::Tensor prepare_decoding(const char* who, const ArTransformerConfig& confi
   } else {
     throw std::invalid_argument(prefix + "allowed must have shape [vocab] = [" + std::to_string(config.vocab) +
                                 "] or [steps, vocab] = [" + std::to_string(steps) + ", " +
-                                std::to_string(config.vocab) + "], got " + shape_text(allowed));
+                                std::to_string(config.vocab) + "], got " + c10::str(allowed.sizes()));
   }
   const torch::Tensor empty_rows = mask.any(1).logical_not().nonzero();
   if (empty_rows.size(0) > 0) {
@@ -383,7 +376,7 @@ torch::Tensor allowed_at(const torch::Tensor& allowed, const StepMask& step_mask
     throw std::invalid_argument("decoding: step_mask must return a bool tensor [" + std::to_string(count) + ", " +
                                 std::to_string(vocab) + "] or [" + std::to_string(vocab) + "], got " +
                                 (rows.defined() ? std::string(c10::toString(rows.scalar_type())) + " " +
-                                                      shape_text(rows)
+                                                      c10::str(rows.sizes())
                                                 : std::string("an undefined tensor")));
   }
   rows = rows.to(generated.device());
@@ -509,8 +502,8 @@ torch::Tensor sequence_log_prob(ArTransformer& model, const torch::Tensor& promp
     throw std::invalid_argument(
         "sequence_log_prob: prompt [B, P] and continuation [B, C] must be non-empty int64 tensors with the same B, "
         "got " +
-        (prompt.defined() ? shape_text(prompt) : std::string("undefined")) + " and " +
-        (continuation.defined() ? shape_text(continuation) : std::string("undefined")));
+        (prompt.defined() ? c10::str(prompt.sizes()) : std::string("undefined")) + " and " +
+        (continuation.defined() ? c10::str(continuation.sizes()) : std::string("undefined")));
   }
   const int64_t p = prompt.size(1), c = continuation.size(1);
   const torch::Tensor input = torch::cat({prompt, continuation.to(prompt.device())}, 1).slice(1, 0, p + c - 1);
