@@ -336,10 +336,8 @@ std::string stored_bytes_problem(const torch::Tensor& t) {
   if (covered && t.numel() > 0) covered = double(last + 1) * double(t.element_size()) <= stored;
   const bool exact = t.storage_offset() == 0 && t.is_contiguous() && stored == needed;
   if (covered && (exact || t.numel() == 0)) return "";
-  std::ostringstream text;
-  text << "is stored in " << static_cast<long long>(stored) << " bytes, its shape " << t.sizes() << " of "
-       << c10::toString(t.scalar_type()) << " needs " << static_cast<long long>(needed);
-  return text.str();
+  return c10::str("is stored in ", static_cast<long long>(stored), " bytes, its shape ", t.sizes(), " of ",
+                  c10::toString(t.scalar_type()), " needs ", static_cast<long long>(needed));
 }
 
 // Mirrors write_module: matches every tensor of `module` with one in `archive`, recording problems
@@ -577,12 +575,9 @@ std::string record_problem(const std::string& weights,
     const auto record = lengths.find(index);
     const std::uint64_t needed = tensor.storage().nbytes();
     if (record == lengths.end()) return "tensor '" + name + "' has no record data/" + std::to_string(index);
-    if (record->second != needed) {
-      std::ostringstream text;
-      text << "tensor '" << name << "' is stored in " << record->second << " bytes, its shape " << tensor.sizes()
-           << " of " << c10::toString(tensor.scalar_type()) << " needs " << needed;
-      return text.str();
-    }
+    if (record->second != needed)
+      return c10::str("tensor '", name, "' is stored in ", record->second, " bytes, its shape ", tensor.sizes(), " of ",
+                      c10::toString(tensor.scalar_type()), " needs ", needed);
   }
   if (lengths.size() != storage_index.size())
     return std::to_string(lengths.size()) + " tensor records for " + std::to_string(storage_index.size()) + " tensors";
