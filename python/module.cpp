@@ -130,19 +130,13 @@ std::vector<SolveResult> solve(const std::string& task_name, const py::object& p
   std::vector<SolveResult> results;
   for (size_t i = 0; i < parsed.size(); ++i) {
     const SolvedProblem& solved = report.problems.at(i);
-    SolveResult result;
-    result.problem = texts[i];
-    result.verified = solved.verified;
+    SolveResult result{texts[i],     std::nullopt,          solved.verified, solved.energy,
+                       solved.steps, solved.evaluations, solved.chains,   solved.ms};
     if (solved.verified && solved.answer) {
       std::ostringstream out;
       task->write_answer(out, *parsed[i], solved.answer.get());
       result.answer = stripped(out.str());
     }
-    result.energy = solved.energy;
-    result.steps = solved.steps;
-    result.evaluations = solved.evaluations;
-    result.chains = solved.chains;
-    result.ms = solved.ms;
     results.push_back(std::move(result));
   }
   return results;
