@@ -290,7 +290,7 @@ TEST_SUITE("ired") {
       solvers.push_back({"feedforward", make_solver(task, "feedforward:" + stem + "-feedforward.ckpt", context)});
       solvers.push_back({"ar", make_solver(task, "ar:" + stem + "-ar.ckpt,decode=greedy", context)});
       // Harder: the networks are size-agnostic; the AR's table holds harder sequences.
-      const GenerateRequest request{/*count=*/3, /*seed=*/1, Split::Harder};
+      const GenerateRequest request{/*count=*/3, /*seed=*/1, Split::Harder, {}};
       const auto report = evaluate(*task, generate_examples(*task, request), solvers, HarnessOptions{});
       REQUIRE(report.solvers.size() == 3);
       for (const auto& e : report.solvers) {

@@ -291,7 +291,7 @@ TEST_SUITE("pool") {
 
   TEST_CASE("task pool: a refused submission names the field at fault and queues nothing") {
     auto task = find_task("addition");
-    const GenerateRequest request{/*count=*/1};
+    const GenerateRequest request{/*count=*/1, /*seed=*/1, Split::Test, {}};
     TaskPoolSettings settings;
     settings.sampler = "gwg";  // one-hot moves for real-valued answers
     TaskPool pool(task, settings);

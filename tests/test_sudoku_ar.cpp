@@ -540,7 +540,7 @@ TEST_CASE("the shipped AR checkpoints load through the one loader and answer the
     REQUIRE_FALSE(path.empty());
     const ebm::TaskPtr task = ebm::find_task(entry.first);
     auto model = ebm::load_ar_model(*task, path, torch::kCPU);
-    ebm::GenerateRequest request{/*count=*/2};
+    ebm::GenerateRequest request{/*count=*/2, /*seed=*/1, ebm::Split::Test, {}};
     if (file == "sudoku4-ar.ckpt") request.parameters = {{"box", "2"}, {"tier", "easy"}};
     std::vector<ebm::ProblemPtr> problems;
     for (const auto& e : task->generate(request)) problems.push_back(e.problem);

@@ -20,7 +20,7 @@ using namespace ebm;
 namespace {
 
 std::vector<Example> generated(const Task& task, Split split, int64_t count, uint64_t seed) {
-  return task.generate(GenerateRequest{count, seed, split});
+  return task.generate(GenerateRequest{count, seed, split, {}});
 }
 
 // Claims every problem verified and answers with the puzzle itself (blanks and all).

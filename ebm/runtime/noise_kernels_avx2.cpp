@@ -284,11 +284,12 @@ void uniform_f64_avx2(double* out, int64_t n, uint64_t seed, uint64_t first_bloc
 // can use AVX-512; reached only through avx512_kernels(). Output is bit-identical to AVX2's.
 // ================================================================================================
 
-// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_*() (GCC
-// bug 105593, fixed in 13).
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized (-Wuninitialized in the out-of-line
+// iterations) on their own _mm512_undefined_*() (GCC bug 105593, fixed in 13).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #define EBM_AVX512_INLINE inline __attribute__((always_inline, target("avx512f")))
