@@ -87,7 +87,6 @@ std::vector<Example> load_dataset(const Task& task, const DatasetFlags& flags, c
   request.seed = flags.data_seed;
   request.split = parse_split(flags.split);
   request.parameters = parameters;
-  request.threads = flags.generator_threads;
   return generate_examples(task, request);
 }
 

@@ -26,7 +26,6 @@ struct DatasetFlags {
   int64_t count = 100;
   uint64_t data_seed = 1;
   std::string split = "test";
-  int generator_threads = 0;
 };
 void add_dataset_flags(CLI::App* cmd, DatasetFlags& flags, const std::string& noun);
 std::vector<Example> load_dataset(const Task& task, const DatasetFlags& flags, const TaskParameters& parameters);

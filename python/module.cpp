@@ -130,19 +130,13 @@ std::vector<SolveResult> solve(const std::string& task_name, const py::object& p
   std::vector<SolveResult> results;
   for (size_t i = 0; i < parsed.size(); ++i) {
     const SolvedProblem& solved = report.problems.at(i);
-    SolveResult result;
-    result.problem = texts[i];
-    result.verified = solved.verified;
+    SolveResult result{texts[i],     std::nullopt,          solved.verified, solved.energy,
+                       solved.steps, solved.evaluations, solved.chains,   solved.ms};
     if (solved.verified && solved.answer) {
       std::ostringstream out;
       task->write_answer(out, *parsed[i], solved.answer.get());
       result.answer = stripped(out.str());
     }
-    result.energy = solved.energy;
-    result.steps = solved.steps;
-    result.evaluations = solved.evaluations;
-    result.chains = solved.chains;
-    result.ms = solved.ms;
     results.push_back(std::move(result));
   }
   return results;
@@ -191,6 +185,14 @@ MinimizeResult minimize(const py::object& energy, const AnswerSpace& space, cons
   return result;
 }
 
+// One field of every problem's result, in problem order.
+template <typename T>
+std::vector<T> per_problem(const MinimizeResult& result, T ProblemResult::*field) {
+  std::vector<T> values;
+  for (const auto& p : result.run.problems) values.push_back(p.*field);
+  return values;
+}
+
 py::list trace_rows(const std::vector<TraceRow>& trace) {
   py::list out;
   for (const auto& row : trace) {
@@ -204,11 +206,6 @@ py::list trace_rows(const std::vector<TraceRow>& trace) {
 }
 
 // --- answer spaces -------------------------------------------------------------------------------
-
-AnswerSpace validated(AnswerSpace space) {
-  space.validate();
-  return space;
-}
 
 CategoricalParam categorical_param(const std::string& param) {
   if (param == "probabilities") return CategoricalParam::Probabilities;
@@ -238,18 +235,18 @@ void bind_spaces(py::module_& m) {
            "States [N, *shape] -> answers: y itself (real), argmax categories int64 [N, V] (categorical kinds)")
       .def("__repr__", &AnswerSpace::describe);
   m.def("real", [](std::vector<int64_t> shape, double lower, double upper) {
-          return validated(AnswerSpace::real(std::move(shape), lower, upper));
+          return AnswerSpace::real(std::move(shape), lower, upper);
         }, py::arg("shape"), py::arg("lower") = -inf, py::arg("upper") = inf,
         "Real answers of `shape`, optionally boxed: lower <= y <= upper.");
   m.def("categorical", [](int64_t variables, int64_t categories, const std::string& param) {
-          return validated(AnswerSpace::categorical(variables, categories, categorical_param(param)));
+          return AnswerSpace::categorical(variables, categories, categorical_param(param));
         }, py::arg("variables"), py::arg("categories"), py::arg("param") = "probabilities",
         "Relaxed categorical: one simplex of `categories` per variable, stored as 'probabilities' or 'logits'.");
   m.def("one_hot", [](int64_t variables, int64_t categories) {
-          return validated(AnswerSpace::one_hot(variables, categories));
+          return AnswerSpace::one_hot(variables, categories);
         }, py::arg("variables"), py::arg("categories"), "Discrete categorical: every row one-hot (discrete samplers).");
   m.def("mixed", [](int64_t variables, int64_t categories, double lower, double upper) {
-          return validated(AnswerSpace::mixed(variables, categories, lower, upper));
+          return AnswerSpace::mixed(variables, categories, lower, upper);
         }, py::arg("variables"), py::arg("categories"), py::arg("lower"), py::arg("upper"),
         "Per variable one of `categories` choices plus a real value in [lower, upper].");
 }
@@ -294,21 +291,10 @@ void bind_results(py::module_& m) {
   py::class_<MinimizeResult>(m, "MinimizeResult", "What ebm.minimize returns.")
       .def_property_readonly("summary", [](const MinimizeResult& r) { return r.run.summary; })
       .def_property_readonly("problems", [](const MinimizeResult& r) { return r.run.problems; })
-      .def_property_readonly("answers", [](const MinimizeResult& r) {
-        std::vector<torch::Tensor> answers;
-        for (const auto& p : r.run.problems) answers.push_back(p.answer);
-        return answers;
-      }, "per problem, its answer state [*shape]")
-      .def_property_readonly("energies", [](const MinimizeResult& r) {
-        std::vector<double> energies;
-        for (const auto& p : r.run.problems) energies.push_back(p.energy);
-        return energies;
-      })
-      .def_property_readonly("verified", [](const MinimizeResult& r) {
-        std::vector<bool> verified;
-        for (const auto& p : r.run.problems) verified.push_back(p.verified);
-        return verified;
-      })
+      .def_property_readonly("answers", [](const MinimizeResult& r) { return per_problem(r, &ProblemResult::answer); },
+                             "per problem, its answer state [*shape]")
+      .def_property_readonly("energies", [](const MinimizeResult& r) { return per_problem(r, &ProblemResult::energy); })
+      .def_property_readonly("verified", [](const MinimizeResult& r) { return per_problem(r, &ProblemResult::verified); })
       .def_property_readonly("best_states", [](const MinimizeResult& r) { return r.run.best_states; },
                              "[problems x chains, *shape] each chain's best (or last, track_best=false) state")
       .def_property_readonly("best_energies", [](const MinimizeResult& r) { return r.run.best_energies; })

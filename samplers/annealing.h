@@ -43,7 +43,6 @@ class AnnealingSampler : public WrappingSampler<AnnealingOptions> {
  public:
   AnnealingSampler(AnnealingOptions options, SamplerPtr base)
       : WrappingSampler(std::move(options), "anneal", std::move(base), "anneal:t_start=5/langevin") {}
-  std::string name() const override { return "anneal"; }
   void begin(Target& target, ChainBatch& chains, const StepContext& context) override;
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;
   void keep_rows(const torch::Tensor& index, Target& target) override { base_->keep_rows(index, target); }

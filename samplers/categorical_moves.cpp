@@ -70,9 +70,7 @@ torch::Tensor gradient_informed_move(Target& target, ChainBatch& chains, double 
   auto log_ratio = -(proposal.energy - chains.energy) / t + log_q_reverse - log_q_forward;
   // A draw that changes nothing (all clamped) is accepted as a no-op.
   log_ratio = log_ratio.masked_fill(category == previous_category, 0.0);
-  auto [accepted, probability] = metropolis_accept(log_ratio, noise);
-  chains.assign_where(accepted, proposal);
-  return probability;
+  return metropolis_step(log_ratio, chains, proposal, noise);
 }
 
 }  // namespace ebm

@@ -47,9 +47,7 @@ StepStats DiscreteLangevinSampler::step(Target& target, ChainBatch& chains, cons
   auto log_q_reverse = proposal_log_probabilities(target, proposal, alpha).gather(-1, previous).sum({1, 2});
   auto t = target.temperature().to(chains.y.scalar_type());
   auto log_ratio = -(proposal.energy - chains.energy) / t + log_q_reverse - log_q_forward;
-  auto [accepted, probability] = metropolis_accept(log_ratio, *context.noise);
-  chains.assign_where(accepted, proposal);
-  return {probability};
+  return {metropolis_step(log_ratio, chains, proposal, *context.noise)};
 }
 
 }  // namespace ebm

@@ -25,7 +25,6 @@ class DiscreteLangevinSampler : public SamplerWithOptions<DiscreteLangevinOption
   DiscreteLangevinSampler(DiscreteLangevinOptions options, bool metropolis_adjusted)
       : SamplerWithOptions(std::move(options), metropolis_adjusted ? "dmala" : "dula"),
         metropolis_adjusted_(metropolis_adjusted) {}
-  std::string name() const override { return metropolis_adjusted_ ? "dmala" : "dula"; }
   bool uses_energy_values() const override { return metropolis_adjusted_; }
   void check_space(const AnswerSpace& space) const override { require_one_hot(name(), space); }
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;

@@ -22,7 +22,6 @@ class GibbsWithGradientsSampler : public SamplerWithOptions<GibbsWithGradientsOp
  public:
   explicit GibbsWithGradientsSampler(GibbsWithGradientsOptions options = {})
       : SamplerWithOptions(std::move(options), "gwg") {}
-  std::string name() const override { return "gwg"; }
   void check_space(const AnswerSpace& space) const override { require_one_hot(name(), space); }
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;
 };

@@ -25,7 +25,6 @@ class GradientDescentSampler : public SamplerWithOptions<GradientDescentOptions>
  public:
   explicit GradientDescentSampler(GradientDescentOptions options = {})
       : SamplerWithOptions(std::move(options), "gd") {}
-  std::string name() const override { return "gd"; }
   bool uses_energy_values() const override { return false; }
   void check_space(const AnswerSpace& space) const override;
   void begin(Target& target, ChainBatch& chains, const StepContext& context) override;

@@ -33,9 +33,7 @@ StepStats HmcSampler::step(Target& target, ChainBatch& chains, const StepContext
   auto kinetic_after = 0.5 * row_sum(momentum.square());
   auto t = target.temperature().to(chains.y.scalar_type());
   auto log_ratio = (chains.energy - proposal.energy) / t + kinetic_before - kinetic_after;
-  auto [accepted, probability] = metropolis_accept(log_ratio, *context.noise);
-  chains.assign_where(accepted, proposal);
-  return {probability};
+  return {metropolis_step(log_ratio, chains, proposal, *context.noise)};
 }
 
 }  // namespace ebm

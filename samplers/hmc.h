@@ -24,7 +24,6 @@ struct HmcOptions {
 class HmcSampler : public SamplerWithOptions<HmcOptions> {
  public:
   explicit HmcSampler(HmcOptions options = {}) : SamplerWithOptions(std::move(options), "hmc") {}
-  std::string name() const override { return "hmc"; }
   void check_space(const AnswerSpace& space) const override { require_continuous(name(), space); }
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;
 };

@@ -23,7 +23,6 @@ struct LangevinOptions {
 class LangevinSampler : public SamplerWithOptions<LangevinOptions> {
  public:
   explicit LangevinSampler(LangevinOptions options = {}) : SamplerWithOptions(std::move(options), "langevin") {}
-  std::string name() const override { return "langevin"; }
   bool uses_energy_values() const override { return false; }
   void check_space(const AnswerSpace& space) const override;
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;

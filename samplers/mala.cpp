@@ -28,9 +28,7 @@ StepStats MalaSampler::step(Target& target, ChainBatch& chains, const StepContex
   };
   auto log_ratio = -(proposal.energy - chains.energy) / temperature +
                    log_q(chains.y, proposal.y, proposal.gradient) - log_q(proposal.y, chains.y, chains.gradient);
-  auto [accepted, probability] = metropolis_accept(log_ratio, *context.noise);
-  chains.assign_where(accepted, proposal);
-  return {probability};
+  return {metropolis_step(log_ratio, chains, proposal, *context.noise)};
 }
 
 }  // namespace ebm

@@ -21,7 +21,6 @@ struct MalaOptions {
 class MalaSampler : public SamplerWithOptions<MalaOptions> {
  public:
   explicit MalaSampler(MalaOptions options = {}) : SamplerWithOptions(std::move(options), "mala") {}
-  std::string name() const override { return "mala"; }
   void check_space(const AnswerSpace& space) const override { require_continuous(name(), space); }
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;
 };

@@ -30,7 +30,6 @@ struct MixedOptions {
 class MixedSampler : public SamplerWithOptions<MixedOptions> {
  public:
   explicit MixedSampler(MixedOptions options = {}) : SamplerWithOptions(std::move(options), "mixed") {}
-  std::string name() const override { return "mixed"; }
   void check_space(const AnswerSpace& space) const override;
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;
 };

@@ -58,8 +58,6 @@ void ParallelTemperingSampler::swap_neighbours(int64_t parity, NoiseSource& nois
                      (energy[lower] - energy[lower + 1]).to(temperature.scalar_type());
     auto probability = log_ratio.clamp_max(0.0).exp().nan_to_num(0.0);
     auto accept = noise.uniform({n}, probability.options()) < probability;
-    swaps_attempted_ += n;
-    swaps_accepted_ += accept.sum().item<int64_t>();
     auto a = permutation[lower].clone(), b = permutation[lower + 1].clone();
     permutation[lower] = torch::where(accept, b, a);
     permutation[lower + 1] = torch::where(accept, a, b);

@@ -27,7 +27,6 @@ class ParallelTemperingSampler : public WrappingSampler<ParallelTemperingOptions
  public:
   ParallelTemperingSampler(ParallelTemperingOptions options, SamplerPtr base)
       : WrappingSampler(std::move(options), "tempering", std::move(base), "tempering:replicas=8/mala") {}
-  std::string name() const override { return "tempering"; }
   void begin(Target& target, ChainBatch& chains, const StepContext& context) override;
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;
   void keep_rows(const torch::Tensor& index, Target& target) override;
@@ -39,9 +38,6 @@ class ParallelTemperingSampler : public WrappingSampler<ParallelTemperingOptions
   // becomes the cold block again.
   void energy_changed(Target& target, ChainBatch& chains) override;
 
-  // Fraction of attempted swaps accepted so far.
-  double swap_acceptance() const { return swaps_attempted_ ? double(swaps_accepted_) / swaps_attempted_ : 0.0; }
-
  private:
   torch::Tensor ladder(const Target& target) const;  // [R*N] temperatures, block r = replica r
   void swap_neighbours(int64_t parity, NoiseSource& noise);
@@ -49,7 +45,6 @@ class ParallelTemperingSampler : public WrappingSampler<ParallelTemperingOptions
   Target replicated_;    // R stacked copies of the driver's rows
   ChainBatch replicas_;  // [R*N, ...]; block 0 is the driver's chains
   int64_t rows_ = 0;
-  int64_t swaps_attempted_ = 0, swaps_accepted_ = 0;
 };
 
 }  // namespace ebm

@@ -55,6 +55,13 @@ Registration base_sampler(std::string name, std::string summary, std::string spa
           }};
 }
 
+// A base sampler built as Sampler(options).
+template <typename Sampler, typename Options>
+Registration base_sampler(std::string name, std::string summary, std::string spaces) {
+  return base_sampler<Options>(std::move(name), std::move(summary), std::move(spaces),
+                               [](Options o) { return std::make_shared<Sampler>(o); });
+}
+
 template <typename Sampler, typename Options>
 Registration wrapper_sampler(std::string name, std::string summary) {
   auto infos = option_infos<Options>(name);
@@ -68,33 +75,27 @@ Registration wrapper_sampler(std::string name, std::string summary) {
 const std::vector<Registration>& registrations() {
   static const std::vector<Registration> table = [] {
     std::vector<Registration> t;
-    t.push_back(base_sampler<GradientDescentOptions>(
-        "gd", "gradient descent: plain, momentum, Nesterov; mirror descent on simplices", "real, categorical",
-        [](GradientDescentOptions o) { return std::make_shared<GradientDescentSampler>(o); }));
-    t.push_back(base_sampler<LangevinOptions>(
-        "langevin", "unadjusted Langevin algorithm (ULA)", "real, categorical",
-        [](LangevinOptions o) { return std::make_shared<LangevinSampler>(o); }));
-    t.push_back(base_sampler<MalaOptions>(
-        "mala", "Metropolis-adjusted Langevin (exact at any step size)", "real, categorical",
-        [](MalaOptions o) { return std::make_shared<MalaSampler>(o); }));
-    t.push_back(base_sampler<HmcOptions>(
-        "hmc", "Hamiltonian Monte Carlo, leapfrog integrator", "real, categorical",
-        [](HmcOptions o) { return std::make_shared<HmcSampler>(o); }));
-    t.push_back(base_sampler<GibbsWithGradientsOptions>(
-        "gwg", "Gibbs-with-gradients: one gradient-chosen variable per step, MH-corrected", "one-hot",
-        [](GibbsWithGradientsOptions o) { return std::make_shared<GibbsWithGradientsSampler>(o); }));
+    t.push_back(base_sampler<GradientDescentSampler, GradientDescentOptions>(
+        "gd", "gradient descent: plain, momentum, Nesterov; mirror descent on simplices", "real, categorical"));
+    t.push_back(base_sampler<LangevinSampler, LangevinOptions>(
+        "langevin", "unadjusted Langevin algorithm (ULA)", "real, categorical"));
+    t.push_back(base_sampler<MalaSampler, MalaOptions>(
+        "mala", "Metropolis-adjusted Langevin (exact at any step size)", "real, categorical"));
+    t.push_back(base_sampler<HmcSampler, HmcOptions>(
+        "hmc", "Hamiltonian Monte Carlo, leapfrog integrator", "real, categorical"));
+    t.push_back(base_sampler<GibbsWithGradientsSampler, GibbsWithGradientsOptions>(
+        "gwg", "Gibbs-with-gradients: one gradient-chosen variable per step, MH-corrected", "one-hot"));
     t.push_back(base_sampler<DiscreteLangevinOptions>(
         "dula", "discrete unadjusted Langevin: all variables move at once", "one-hot",
         [](DiscreteLangevinOptions o) { return std::make_shared<DiscreteLangevinSampler>(o, false); }));
     t.push_back(base_sampler<DiscreteLangevinOptions>(
         "dmala", "discrete Metropolis-adjusted Langevin", "one-hot",
         [](DiscreteLangevinOptions o) { return std::make_shared<DiscreteLangevinSampler>(o, true); }));
-    t.push_back(base_sampler<TabuDescentOptions>(
-        "tabu", "tabu descent: the gradient's best single-variable change each step, recent reversals barred", "one-hot",
-        [](TabuDescentOptions o) { return std::make_shared<TabuDescentSampler>(o); }));
-    t.push_back(base_sampler<MixedOptions>(
+    t.push_back(base_sampler<TabuDescentSampler, TabuDescentOptions>(
+        "tabu", "tabu descent: the gradient's best single-variable change each step, recent reversals barred", "one-hot"));
+    t.push_back(base_sampler<MixedSampler, MixedOptions>(
         "mixed", "mixed answers: MH-tested gradient-informed choice moves + projected gradient steps on the values",
-        "mixed", [](MixedOptions o) { return std::make_shared<MixedSampler>(o); }));
+        "mixed"));
     t.push_back(wrapper_sampler<AnnealingSampler, AnnealingOptions>(
         "anneal", "annealing of temperature, step size and an energy weight around a base sampler"));
     t.push_back(wrapper_sampler<ParallelTemperingSampler, ParallelTemperingOptions>(
@@ -126,10 +127,6 @@ std::vector<std::string> split(const std::string& text, char separator) {
   if (!text.empty() && text.back() == separator) parts.emplace_back();
   return parts;
 }
-
-}  // namespace
-
-namespace {
 
 SamplerSpec parse_checked_spec(const std::string& text, const DriverOptions& driver_defaults) {
   SamplerSpec spec;
@@ -194,11 +191,6 @@ std::vector<SamplerEntry> sampler_catalogue() {
   return entries;
 }
 
-std::vector<OptionInfo> driver_option_infos() {
-  DriverOptions options;
-  OptionSet set("driver");
-  options.bind(set);
-  return set.infos();
-}
+std::vector<OptionInfo> driver_option_infos() { return option_infos<DriverOptions>("driver"); }
 
 }  // namespace ebm

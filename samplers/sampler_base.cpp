@@ -12,10 +12,12 @@ torch::Tensor per_row(const torch::Tensor& values, const torch::Tensor& like) {
 
 torch::Tensor row_sum(const torch::Tensor& x) { return x.flatten(1).sum(1); }
 
-std::pair<torch::Tensor, torch::Tensor> metropolis_accept(const torch::Tensor& log_ratio, NoiseSource& noise) {
+torch::Tensor metropolis_step(const torch::Tensor& log_ratio, ChainBatch& chains, const ChainBatch& proposal,
+                              NoiseSource& noise) {
   auto probability = log_ratio.clamp_max(0.0).exp().nan_to_num(0.0);
   auto u = noise.uniform({log_ratio.size(0)}, log_ratio.options());
-  return {u < probability, probability};
+  chains.assign_where(u < probability, proposal);
+  return probability;
 }
 
 void require_continuous(const std::string& sampler, const AnswerSpace& space) {

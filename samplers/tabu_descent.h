@@ -32,7 +32,6 @@ struct TabuDescentOptions {
 class TabuDescentSampler : public SamplerWithOptions<TabuDescentOptions> {
  public:
   explicit TabuDescentSampler(TabuDescentOptions options = {}) : SamplerWithOptions(std::move(options), "tabu") {}
-  std::string name() const override { return "tabu"; }
   void check_space(const AnswerSpace& space) const override { require_one_hot(name(), space); }
   void begin(Target& target, ChainBatch& chains, const StepContext& context) override;
   StepStats step(Target& target, ChainBatch& chains, const StepContext& context) override;

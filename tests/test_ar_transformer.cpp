@@ -1,4 +1,5 @@
 // AR baseline transformer: parameter counts, causality, KV-cache decoding, beam search, masks, config.
+#include "ebm/energy.h"
 #include "ebm/learning/ar_transformer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -58,6 +59,8 @@ std::string message_of(const std::function<void()>& f) {
   return "<no std::invalid_argument thrown>";
 }
 
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 }  // namespace
 
 TEST_SUITE("ar") {
@@ -76,7 +79,7 @@ TEST_SUITE("ar") {
       ArTransformer model(config);
       int64_t actual = 0;
       for (const auto& p : model->parameters()) actual += p.numel();
-      CHECK(model->parameter_count() == actual);
+      CHECK(ebm::parameter_count(*model) == actual);
       CHECK(config.parameter_count() == actual);
     }
     // By hand for a: V=11, N=16, d=16, f=64, L=2.
@@ -107,7 +110,7 @@ TEST_SUITE("ar") {
     }
     // The achieved count is the module's.
     const ArTransformerConfig c = ArTransformerConfig::matched_to(30000, 10, 20, 2, 2);
-    CHECK(ArTransformer(c)->parameter_count() == c.parameter_count());
+    CHECK(ebm::parameter_count(*ArTransformer(c)) == c.parameter_count());
     // A tiny target gives the smallest model.
     CHECK(ArTransformerConfig::matched_to(1, 10, 20, 2, 2).d_model == 2);
   }
@@ -254,8 +257,7 @@ TEST_SUITE("ar") {
     // A row allowing nothing, a wrong shape or dtype is refused.
     torch::Tensor none = per_step.clone();
     none[2].fill_(false);
-    CHECK(message_of([&] { ebm::greedy_decode(model, prompt, steps, none); }).find("position 2") !=
-          std::string::npos);
+    CHECK(has(message_of([&] { ebm::greedy_decode(model, prompt, steps, none); }), "position 2"));
     CHECK_THROWS_AS(ebm::greedy_decode(model, prompt, steps, torch::ones({10}, torch::kBool)), std::invalid_argument);
     CHECK_THROWS_AS(ebm::greedy_decode(model, prompt, steps, torch::ones({11})), std::invalid_argument);
     CHECK_THROWS_AS(ebm::sample_decode(model, prompt, steps, {}, 0.0, gen), std::invalid_argument);
@@ -327,8 +329,7 @@ TEST_SUITE("ar") {
     const ebm::BeamResult beams = ebm::beam_search(model, prompt, steps, {}, 3, no_repeat);
     for (int64_t w = 0; w < 3; ++w) CHECK(distinct_and_allowed(beams.tokens.select(1, w), false));
     // A sixth step leaves some rows no token: refused with the row and the position.
-    CHECK(message_of([&] { ebm::greedy_decode(model, prompt, steps, {}, no_repeat); }).find("position 5") !=
-          std::string::npos);
+    CHECK(has(message_of([&] { ebm::greedy_decode(model, prompt, steps, {}, no_repeat); }), "position 5"));
     // A step mask of the wrong shape is refused.
     const ebm::StepMask wrong = [](int64_t, const torch::Tensor&) { return torch::ones({2, 11}, torch::kBool); };
     CHECK_THROWS_WITH_AS(ebm::greedy_decode(model, prompt, 2, {}, wrong), doctest::Contains("step_mask"),
@@ -356,26 +357,24 @@ TEST_SUITE("ar") {
       k[key] = value;
       return message_of([&] { ArTransformerConfig::from_json(k); });
     };
-    CHECK(bad("heads", "four").find("'heads'") != std::string::npos);
-    CHECK(bad("d_model", 15).find("'d_model'") != std::string::npos);  // not a multiple of heads
-    CHECK(bad("vocab", 0).find("'vocab'") != std::string::npos);
-    CHECK(bad("dropout", 1.5).find("'dropout'") != std::string::npos);
-    CHECK(bad("layers", 2.5).find("'layers'") != std::string::npos);
-    CHECK(bad("width", 3).find("'width'") != std::string::npos);
-    CHECK(message_of([] { ArTransformerConfig::from_json(nlohmann::json::array()); }).find("object") !=
-          std::string::npos);
+    CHECK(has(bad("heads", "four"), "'heads'"));
+    CHECK(has(bad("d_model", 15), "'d_model'"));  // not a multiple of heads
+    CHECK(has(bad("vocab", 0), "'vocab'"));
+    CHECK(has(bad("dropout", 1.5), "'dropout'"));
+    CHECK(has(bad("layers", 2.5), "'layers'"));
+    CHECK(has(bad("width", 3), "'width'"));
+    CHECK(has(message_of([] { ArTransformerConfig::from_json(nlohmann::json::array()); }), "object"));
     ArTransformerConfig uneven = small_config();
     uneven.heads = 3;  // 16 is not a multiple of 3
-    CHECK(message_of([&] { ArTransformer m(uneven); }).find("'d_model'") != std::string::npos);
+    CHECK(has(message_of([&] { ArTransformer m(uneven); }), "'d_model'"));
   }
 
   TEST_CASE("forward validates tokens") {
     ArTransformer model(small_config());
-    CHECK(message_of([&] { model->forward(torch::tensor({1, 11}, torch::kLong).unsqueeze(0)); })
-              .find("token 11 outside [0, 11)") != std::string::npos);
+    CHECK(has(message_of([&] { model->forward(torch::tensor({1, 11}, torch::kLong).unsqueeze(0)); }),
+              "token 11 outside [0, 11)"));
     CHECK_THROWS_AS(model->forward(torch::tensor({-1, 2}, torch::kLong).unsqueeze(0)), std::invalid_argument);
-    CHECK(message_of([&] { model->forward(torch::zeros({1, 17}, torch::kLong)); }).find("max_length 16") !=
-          std::string::npos);
+    CHECK(has(message_of([&] { model->forward(torch::zeros({1, 17}, torch::kLong)); }), "max_length 16"));
     CHECK_THROWS_AS(model->forward(torch::zeros({1, 3}, torch::kInt)), std::invalid_argument);
     CHECK_THROWS_AS(model->forward(torch::zeros({3}, torch::kLong)), std::invalid_argument);
     CHECK(model->forward(torch::zeros({1, 16}, torch::kLong)).size(1) == 16);
@@ -415,10 +414,9 @@ TEST_SUITE("ar") {
   TEST_CASE("absurd sizes are refused before anything is allocated, naming the field") {
     ArTransformerConfig deep = small_config();
     deep.layers = 2147483648LL;
-    CHECK(message_of([&] { ArTransformer m(deep); }).find("field 'layers' is 2147483648, above the limit of 1048576") !=
-          std::string::npos);
+    CHECK(has(message_of([&] { ArTransformer m(deep); }), "field 'layers' is 2147483648, above the limit of 1048576"));
     ArTransformerConfig wide = small_config();
     wide.d_model = 65536;  // within the per-field limit, but 4 * 65536^2 * 2 layers is far beyond 1e9 parameters
-    CHECK(message_of([&] { ArTransformer m(wide); }).find("above the limit of 1000000000") != std::string::npos);
+    CHECK(has(message_of([&] { ArTransformer m(wide); }), "above the limit of 1000000000"));
   }
 }

@@ -163,9 +163,7 @@ TEST_SUITE("coloring") {
 
   TEST_CASE("task: generated .col text reads back, with --colors applied") {
     auto task = make_task();
-    GenerateRequest request;
-    request.count = 1;
-    request.parameters = {{"vertices", "20"}, {"colors", "4"}};
+    const GenerateRequest request{/*count=*/1, /*seed=*/1, Split::Test, {{"vertices", "20"}, {"colors", "4"}}};
     auto examples = task->generate(request);
     std::stringstream text;
     task->write_problems(text, examples);

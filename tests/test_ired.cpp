@@ -162,8 +162,7 @@ TEST_SUITE("ired") {
     std::vector<SolverUnderTest> solvers;
     solvers.push_back({"ebm", make_solver(task, "ebm:model=" + energy_path + ",steps=4", context)});
     solvers.push_back({"feedforward", make_solver(task, "feedforward:" + ff_path, context)});
-    GenerateRequest request;
-    request.count = 3;
+    const GenerateRequest request{/*count=*/3, /*seed=*/1, Split::Test, {}};
     const auto report = evaluate(*task, generate_examples(*task, request), solvers, HarnessOptions{});
     REQUIRE(report.solvers.size() == 2);
     for (const auto& e : report.solvers) {

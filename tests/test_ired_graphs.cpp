@@ -289,9 +289,8 @@ TEST_SUITE("ired") {
       solvers.push_back({"ebm", make_solver(task, "ebm:model=" + stem + "-energy.ckpt,steps=4", context)});
       solvers.push_back({"feedforward", make_solver(task, "feedforward:" + stem + "-feedforward.ckpt", context)});
       solvers.push_back({"ar", make_solver(task, "ar:" + stem + "-ar.ckpt,decode=greedy", context)});
-      GenerateRequest request;
-      request.count = 3;
-      request.split = Split::Harder;  // the networks are size-agnostic; the AR's table holds harder sequences
+      // Harder: the networks are size-agnostic; the AR's table holds harder sequences.
+      const GenerateRequest request{/*count=*/3, /*seed=*/1, Split::Harder, {}};
       const auto report = evaluate(*task, generate_examples(*task, request), solvers, HarnessOptions{});
       REQUIRE(report.solvers.size() == 3);
       for (const auto& e : report.solvers) {

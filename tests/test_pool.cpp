@@ -40,10 +40,7 @@ RunRequest distance_request(const torch::Tensor& condition) {
 // Generated 9x9 Sudoku puzzles of the test split, as the task's problems.
 std::vector<ProblemPtr> sudoku_problems(int64_t count, const std::string& tier, uint64_t seed) {
   auto task = find_task("sudoku");
-  GenerateRequest request;
-  request.count = count;
-  request.seed = seed;
-  request.parameters["tier"] = tier;
+  const GenerateRequest request{count, seed, Split::Test, {{"tier", tier}}};
   std::vector<ProblemPtr> problems;
   for (const auto& example : task->generate(request)) problems.push_back(example.problem);
   return problems;
@@ -331,8 +328,7 @@ TEST_SUITE("pool") {
 
   TEST_CASE("task pool: a refused submission names the field at fault and queues nothing") {
     auto task = find_task("addition");
-    GenerateRequest request;
-    request.count = 1;
+    const GenerateRequest request{/*count=*/1, /*seed=*/1, Split::Test, {}};
     TaskPoolSettings settings;
     settings.sampler = "gwg";  // one-hot moves for real-valued answers
     TaskPool pool(task, settings);

@@ -192,11 +192,7 @@ TEST_SUITE("portfolio") {
 
   TEST_CASE("generator: seeded, split by content, round-trips through the format") {
     auto task = make_task();
-    GenerateRequest request;
-    request.count = 3;
-    request.seed = 5;
-    request.split = Split::Validation;
-    request.parameters = {{"market-assets", "12"}, {"assets", "4"}};
+    GenerateRequest request{/*count=*/3, /*seed=*/5, Split::Validation, {{"market-assets", "12"}, {"assets", "4"}}};
     auto first = task->generate(request), again = task->generate(request);
     REQUIRE(first.size() == 3);
     for (size_t i = 0; i < first.size(); ++i) {
@@ -232,10 +228,8 @@ TEST_SUITE("portfolio") {
 
   TEST_CASE("end to end: a small market's frontier by the mixed sampler, every row verified") {
     auto task = make_task();
-    GenerateRequest request;
-    request.count = 1;
-    request.seed = 3;
-    request.parameters = {{"market-assets", "8"}, {"assets", "3"}, {"points", "5"}};
+    const GenerateRequest request{/*count=*/1, /*seed=*/3, Split::Test,
+                                  {{"market-assets", "8"}, {"assets", "3"}, {"points", "5"}}};
     auto examples = task->generate(request);
     std::vector<ProblemPtr> batch{examples.at(0).problem};
     CHECK(task->encode(batch, torch::kCPU).problems == 5);  // one driver problem per lambda

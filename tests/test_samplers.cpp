@@ -25,6 +25,13 @@ RunResult run(const std::string& spec_text, const RunRequest& request, uint64_t 
   return run_sampler(*spec.sampler, request, spec.driver);
 }
 
+RunRequest request_for(EnergyPtr energy, AnswerSpace space) {
+  RunRequest request;
+  request.energy = std::move(energy);
+  request.space = std::move(space);
+  return request;
+}
+
 // Gaussian N(mean, precision^-1) as a quadratic energy at T = 1.
 struct Gaussian {
   torch::Tensor precision, mean, covariance;
@@ -60,9 +67,7 @@ struct MomentCollector {
 
 std::pair<torch::Tensor, torch::Tensor> gaussian_moments(const std::string& spec, const Gaussian& g, int64_t chains,
                                                          int64_t steps, int64_t burn_in) {
-  RunRequest request;
-  request.energy = g.energy;
-  request.space = AnswerSpace::real({g.mean.size(0)});
+  RunRequest request = request_for(g.energy, AnswerSpace::real({g.mean.size(0)}));
   request.dtype = torch::kDouble;
   MomentCollector collector{burn_in, 2, {}, {}};
   request.callbacks.push_back(collector.callback());
@@ -89,9 +94,7 @@ struct StateHistogram {
 
 double total_variation_to_exact(const std::string& spec, uint64_t seed = 11) {
   auto potts = PottsEnergy::random(3, 3, 0.6, 5);
-  RunRequest request;
-  request.energy = potts;
-  request.space = AnswerSpace::one_hot(3, 3);
+  RunRequest request = request_for(potts, AnswerSpace::one_hot(3, 3));
   StateHistogram histogram{50, 3, torch::zeros({27}, torch::kDouble)};
   request.callbacks.push_back(histogram.callback());
   run(with_driver_keys(spec, "chains=2000,steps=250"), request, seed);
@@ -142,9 +145,7 @@ TEST_SUITE("samplers") {
     auto gen = make_generator(2, torch::kCPU);
     auto a = torch::randn({6, 6}, gen, torch::kDouble);
     Gaussian g(a.matmul(a.t()) / 6 + torch::eye(6, torch::kDouble), torch::randn({6}, gen, torch::kDouble));
-    RunRequest request;
-    request.energy = g.energy;
-    request.space = AnswerSpace::real({6});
+    RunRequest request = request_for(g.energy, AnswerSpace::real({6}));
     request.dtype = torch::kDouble;
     request.problems = 2;
     for (std::string spec : {"gd:step=0.2", "gd:step=0.1,momentum=0.9", "gd:step=0.1,momentum=0.9,nesterov=true"}) {
@@ -201,9 +202,7 @@ TEST_SUITE("samplers") {
     for (int64_t v = 5; v >= 0; --v) digits.insert(digits.begin(), index.div(static_cast<int64_t>(std::pow(3, 5 - v)), "floor").remainder(3));
     auto states = torch::one_hot(torch::stack(digits, 1), 3).to(torch::kFloat);
     const double minimum = potts->forward({}, states).min().item<double>();
-    RunRequest request;
-    request.energy = potts;
-    request.space = AnswerSpace::one_hot(6, 3);
+    RunRequest request = request_for(potts, AnswerSpace::one_hot(6, 3));
     auto result = run("tabu:chains=4,steps=60", request);
     CHECK(result.problems[0].energy == doctest::Approx(minimum).epsilon(1e-5));
     CHECK(result.summary.steps == 60);  // no tolerance set: it keeps moving (tabu) after the minimum
@@ -212,9 +211,7 @@ TEST_SUITE("samplers") {
 
   TEST_CASE("parallel tempering crosses between wells that a single cold chain does not leave") {
     auto wells = std::make_shared<DoubleWellEnergy>(12.0);
-    RunRequest request;
-    request.energy = wells;
-    request.space = AnswerSpace::real({1});
+    RunRequest request = request_for(wells, AnswerSpace::real({1}));
     request.initializer = [](const torch::Tensor& problems, torch::Generator&) {
       return torch::full({problems.size(0), 1}, -1.0);
     };
@@ -327,9 +324,7 @@ TEST_SUITE("samplers") {
         return torch::where(y.select(1, 0) > 0, torch::full_like(e, NAN), e);
       }
     };
-    RunRequest request;
-    request.energy = std::make_shared<HalfBroken>();
-    request.space = AnswerSpace::real({2});
+    RunRequest request = request_for(std::make_shared<HalfBroken>(), AnswerSpace::real({2}));
     request.problems = 1;
     request.initializer = [](const torch::Tensor& p, torch::Generator&) {
       return torch::tensor({{1.0f, 0.0f}, {-1.0f, 0.0f}}).repeat({p.size(0) / 2, 1});
@@ -350,9 +345,7 @@ TEST_SUITE("samplers") {
 
   TEST_CASE("verifier stops a problem's chains; budgets; callbacks; restarts") {
     auto wells = std::make_shared<DoubleWellEnergy>(1.0);
-    RunRequest request;
-    request.energy = wells;
-    request.space = AnswerSpace::real({2});
+    RunRequest request = request_for(wells, AnswerSpace::real({2}));
     request.problems = 3;
     request.verifier = [](const torch::Tensor& decoded, const torch::Tensor&) {
       return (decoded.select(1, 0).abs() - 1.0).abs() < 0.05;  // in either well
@@ -397,9 +390,7 @@ TEST_SUITE("samplers") {
     auto sum = std::make_shared<WeightedSumEnergy>();
     sum->add_term(std::make_shared<QuadraticEnergy>(torch::eye(2), torch::zeros({2})), 1.0);
     sum->add_term(std::make_shared<DoubleWellEnergy>(1.0), 0.0);
-    RunRequest request;
-    request.energy = sum;
-    request.space = AnswerSpace::real({2});
+    RunRequest request = request_for(sum, AnswerSpace::real({2}));
     auto result = run("anneal:weight_term=1,weight_start=0,weight_end=2/mala:step=0.05,steps=50", request);
     CHECK(sum->weight(1) == doctest::Approx(2.0 * 49.0 / 50.0));
     CHECK(result.summary.steps == 50);
@@ -408,9 +399,7 @@ TEST_SUITE("samplers") {
   TEST_CASE("mixed sampler reaches the enumerated optimum of a tiny mixed problem") {
     auto energy = std::make_shared<TinyMixedEnergy>();
     auto [best, choice, value] = energy->enumerated_minimum();
-    RunRequest request;
-    request.energy = energy;
-    request.space = AnswerSpace::mixed(2, 3, -1.0, 2.0);
+    RunRequest request = request_for(energy, AnswerSpace::mixed(2, 3, -1.0, 2.0));
     request.dtype = torch::kDouble;
     auto result = run("anneal:t_start=1,t_end=0.01/mixed:step=0.1,value_steps=2,steps=300,chains=8", request);
     REQUIRE(result.problems.size() == 1);
@@ -432,9 +421,7 @@ TEST_SUITE("samplers") {
   }
 
   TEST_CASE("a sampler refuses an answer space it cannot move") {
-    RunRequest request;
-    request.energy = std::make_shared<DoubleWellEnergy>(1.0);
-    request.space = AnswerSpace::real({2});
+    RunRequest request = request_for(std::make_shared<DoubleWellEnergy>(1.0), AnswerSpace::real({2}));
     CHECK_THROWS_WITH_AS(run("gwg", request), doctest::Contains("one-hot"), std::invalid_argument);
     request.space = AnswerSpace::one_hot(2, 3);
     CHECK_THROWS_WITH_AS(run("langevin", request), doctest::Contains("one-hot"), std::invalid_argument);
@@ -452,9 +439,7 @@ TEST_SUITE("samplers") {
 
 TEST_SUITE("samplers") {
   TEST_CASE("the time budget bounds a step: HMC abandons a long leapfrog trajectory when time runs out") {
-    RunRequest request;
-    request.energy = std::make_shared<DoubleWellEnergy>(1.0);
-    request.space = AnswerSpace::real({2});
+    RunRequest request = request_for(std::make_shared<DoubleWellEnergy>(1.0), AnswerSpace::real({2}));
     request.problems = 2;
     const auto started = std::chrono::steady_clock::now();
     // One trajectory of 10^4 leapfrog steps (the most a spec may ask) takes far more than the 5 ms
@@ -470,9 +455,7 @@ TEST_SUITE("samplers") {
   }
 
   TEST_CASE("the same seed gives bit-identical results") {
-    RunRequest request;
-    request.energy = std::make_shared<DoubleWellEnergy>(1.0);
-    request.space = AnswerSpace::real({3});
+    RunRequest request = request_for(std::make_shared<DoubleWellEnergy>(1.0), AnswerSpace::real({3}));
     request.problems = 2;
     for (const std::string spec : {"hmc:leapfrog=3,chains=3,steps=40", "langevin:chains=3,steps=40"}) {
       CAPTURE(spec);

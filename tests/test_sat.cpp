@@ -194,11 +194,7 @@ TEST_SUITE("sat") {
     // scripts/install-deps.sh installs minisat: without it this test fails rather than passing empty.
     REQUIRE_MESSAGE(on_path("minisat"), "minisat is not installed (scripts/install-deps.sh installs it)");
     auto task = make_task();
-    GenerateRequest request;
-    request.count = 3;
-    request.seed = 11;
-    request.split = Split::Validation;
-    request.parameters = {{"variables", "20"}};
+    GenerateRequest request{/*count=*/3, /*seed=*/11, Split::Validation, {{"variables", "20"}}};
     auto first = task->generate(request), again = task->generate(request);
     REQUIRE(first.size() == 3);
     for (size_t i = 0; i < first.size(); ++i) {
@@ -234,11 +230,7 @@ TEST_SUITE("sat") {
     auto task = make_task();
     std::vector<ProblemPtr> problems;
     if (on_path("minisat")) {
-      GenerateRequest request;
-      request.count = 2;
-      request.seed = 3;
-      request.split = Split::Train;
-      request.parameters = {{"variables", "20"}};
+      const GenerateRequest request{/*count=*/2, /*seed=*/3, Split::Train, {{"variables", "20"}}};
       for (const auto& example : task->generate(request)) problems.push_back(example.problem);
     } else {  // planted: the clauses of a random formula that a hidden assignment satisfies
       std::mt19937_64 rng(2);

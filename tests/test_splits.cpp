@@ -128,11 +128,7 @@ TEST_SUITE("splits") {
       for (const auto& puzzle : validation)
         CHECK(split_of(task->split_fingerprint(*make_problem(puzzle, "validation"))) == Split::Validation);
       // And what eval generates is test data.
-      GenerateRequest request;
-      request.count = 3;
-      request.seed = settings.seed;
-      request.parameters["box"] = std::to_string(box);
-      request.parameters["tier"] = "medium";
+      const GenerateRequest request{3, settings.seed, Split::Test, {{"box", std::to_string(box)}, {"tier", "medium"}}};
       for (const auto& example : task->generate(request))
         CHECK(split_of(task->split_fingerprint(*example.problem)) == Split::Test);
     }

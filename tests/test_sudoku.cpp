@@ -139,7 +139,7 @@ TEST_SUITE("sudoku") {
     config.hidden = 2;
     config.layers = 1;
     SudokuEnergyNet net(config);
-    CHECK(config.parameter_count() == net.parameter_count());
+    CHECK(config.parameter_count() == parameter_count(net));
     LearnedEnergyConfig huge = config;
     huge.hidden = 4096;
     huge.layers = 64;

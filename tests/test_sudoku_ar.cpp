@@ -1,6 +1,7 @@
 // The AR baseline on Sudoku's tokens: tokenisation, deductive labelling order, type masks, training
 // + checkpoint + resume through the one AR recipe, and the honesty of solve_ar's verdicts.
 #include "ebm/checkpoint.h"
+#include "ebm/energy.h"
 #include "ebm/model_files.h"
 #include "ebm/learning/ar_baseline.h"
 #include "ebm/solver.h"
@@ -539,8 +540,7 @@ TEST_CASE("the shipped AR checkpoints load through the one loader and answer the
     REQUIRE_FALSE(path.empty());
     const ebm::TaskPtr task = ebm::find_task(entry.first);
     auto model = ebm::load_ar_model(*task, path, torch::kCPU);
-    ebm::GenerateRequest request;
-    request.count = 2;
+    ebm::GenerateRequest request{/*count=*/2, /*seed=*/1, ebm::Split::Test, {}};
     if (file == "sudoku4-ar.ckpt") request.parameters = {{"box", "2"}, {"tier", "easy"}};
     std::vector<ebm::ProblemPtr> problems;
     for (const auto& e : task->generate(request)) problems.push_back(e.problem);
@@ -556,15 +556,12 @@ TEST_CASE("matched parameter count: the default AR matches the task's learned en
   ebm::TrainingOptions options;
   auto recipe = ebm::make_ar_training_recipe(sudoku_task(), options, {});
   auto energy = sudoku_task().training_recipe(options, {});
-  int64_t ar = 0, target = 0;
-  for (const auto& p : recipe->module().parameters()) ar += p.numel();
-  for (const auto& p : energy->module().parameters()) target += p.numel();
+  const int64_t ar = ebm::parameter_count(recipe->module()), target = ebm::parameter_count(energy->module());
   CHECK(double(ar) == doctest::Approx(double(target)).epsilon(0.05));
   CHECK(recipe->identity().at("architecture").at("vocab") == ar_vocab(3));
   CHECK(recipe->identity().at("architecture").at("max_length") == 163);
   auto by_count = ebm::make_ar_training_recipe(sudoku_task(), options, {{"params", "100000"}});
-  int64_t count = 0;
-  for (const auto& p : by_count->module().parameters()) count += p.numel();
+  const int64_t count = ebm::parameter_count(by_count->module());
   CHECK(count > 50000);
   CHECK(count < 150000);
 }

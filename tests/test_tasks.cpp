@@ -20,11 +20,7 @@ using namespace ebm;
 namespace {
 
 std::vector<Example> generated(const Task& task, Split split, int64_t count, uint64_t seed) {
-  GenerateRequest request;
-  request.count = count;
-  request.seed = seed;
-  request.split = split;
-  return task.generate(request);
+  return task.generate(GenerateRequest{count, seed, split, {}});
 }
 
 // Claims every problem verified and answers with the puzzle itself (blanks and all).

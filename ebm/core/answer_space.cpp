@@ -8,41 +8,31 @@
 
 namespace ebm {
 
+namespace {
+
+AnswerSpace validated(AnswerSpace space) {
+  space.validate();
+  return space;
+}
+
+}  // namespace
+
 AnswerSpace AnswerSpace::real(std::vector<int64_t> shape, double lower, double upper) {
-  AnswerSpace s;
-  s.kind = AnswerKind::Real;
-  s.shape = std::move(shape);
-  s.lower = lower;
-  s.upper = upper;
-  s.validate();
-  return s;
+  return validated({AnswerKind::Real, std::move(shape), lower, upper});
 }
 
 AnswerSpace AnswerSpace::categorical(int64_t variables, int64_t categories, CategoricalParam param) {
-  AnswerSpace s;
-  s.kind = AnswerKind::Categorical;
-  s.shape = {variables, categories};
+  AnswerSpace s{AnswerKind::Categorical, {variables, categories}};
   s.param = param;
-  s.validate();
-  return s;
+  return validated(s);
 }
 
 AnswerSpace AnswerSpace::one_hot(int64_t variables, int64_t categories) {
-  AnswerSpace s;
-  s.kind = AnswerKind::OneHot;
-  s.shape = {variables, categories};
-  s.validate();
-  return s;
+  return validated({AnswerKind::OneHot, {variables, categories}});
 }
 
 AnswerSpace AnswerSpace::mixed(int64_t variables, int64_t categories, double lower, double upper) {
-  AnswerSpace s;
-  s.kind = AnswerKind::Mixed;
-  s.shape = {variables, categories + 1};
-  s.lower = lower;
-  s.upper = upper;
-  s.validate();
-  return s;
+  return validated({AnswerKind::Mixed, {variables, categories + 1}, lower, upper});
 }
 
 int64_t AnswerSpace::num_variables() const {

@@ -40,6 +40,10 @@ EnergyAndGradient energy_and_gradient(Energy& energy, const torch::Tensor& condi
   return out;
 }
 
+torch::Tensor Energy::closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) {
+  return has_closed_form_gradient() ? closed_form_energy_and_gradient(condition, answer).gradient : torch::Tensor();
+}
+
 EnergyAndGradient Energy::closed_form_energy_and_gradient(const torch::Tensor& condition,
                                                           const torch::Tensor& answer) {
   return {forward(condition, answer), closed_form_gradient(condition, answer)};

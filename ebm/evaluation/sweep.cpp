@@ -3,6 +3,8 @@
 #include "ebm/atomic_file.h"
 #include "ebm/device.h"
 
+#include <c10/util/StringUtil.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -28,12 +30,6 @@ std::string header() {
   return h;
 }
 
-std::string number_text(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
-
 // The value of ",KEY=" in a spec (the last one: later keys override earlier ones), or 0.
 int64_t spec_number(const std::string& spec, const std::string& key) {
   const auto at = spec.rfind("," + key + "=");
@@ -47,7 +43,7 @@ int64_t spec_number(const std::string& spec, const std::string& key) {
 }
 
 std::vector<std::string> identity_of(const SweepSettings& s, const std::string& dataset) {
-  return {s.task, dataset, number_text(s.budget_ms), std::to_string(s.harness.batch), std::to_string(s.seed)};
+  return {s.task, dataset, c10::str(s.budget_ms), std::to_string(s.harness.batch), std::to_string(s.seed)};
 }
 
 std::string row_of(const SolverEvaluation& e, const std::vector<std::string>& identity) {

@@ -65,12 +65,6 @@ std::string utc_now_iso8601() {
   return buf;
 }
 
-std::string shape_text(const torch::Tensor& t) {
-  std::ostringstream s;
-  s << t.sizes();
-  return s.str();
-}
-
 std::string short_dump(const json& value) {
   std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > 80) text = text.substr(0, 77) + "...";
@@ -160,33 +154,13 @@ class Reader {
     std::string metadata_text(metadata_length, '\0');
     read_exact(metadata_text.data(), metadata_length);
 
-    // Weights.
-    if (size_ - offset_ < kLengthBytes) {
-      fail("truncated: file ends inside the weights length field (" + std::to_string(size_ - offset_) +
-           " of " + std::to_string(kLengthBytes) + " bytes)");
-    }
-    unsigned char length_field[kLengthBytes];
-    read_exact(length_field, kLengthBytes);
-    const std::uint64_t weights_length = get_le(length_field, 8);
-    raw.weights_length = weights_length;
-    read_section("weights", weights_length, keep_weights ? &raw.weights : nullptr);
-
-    // Training state (format version 2).
-    if (version >= 2) {
-      if (size_ - offset_ < kLengthBytes) {
-        fail("truncated: file ends inside the training state length field (" + std::to_string(size_ - offset_) +
-             " of " + std::to_string(kLengthBytes) + " bytes)");
-      }
-      read_exact(length_field, kLengthBytes);
-      read_section("training state", get_le(length_field, 8), keep_state ? &raw.training_state : nullptr);
-    }
+    // Weights, then the training state (format version 2).
+    raw.weights_length = read_section("weights", keep_weights ? &raw.weights : nullptr);
+    if (version >= 2) read_section("training state", keep_state ? &raw.training_state : nullptr);
 
     // Trailer.
     const std::uint64_t rest = size_ - offset_;
-    if (rest < kTrailerBytes) {
-      fail("truncated: file ends inside the trailer (" + std::to_string(rest) + " of " +
-           std::to_string(kTrailerBytes) + " bytes)");
-    }
+    require_left("trailer", kTrailerBytes);
     const std::uint64_t computed = hash_;
     unsigned char trailer[kTrailerBytes];
     read_exact(trailer, kTrailerBytes);
@@ -241,13 +215,25 @@ class Reader {
     size_ = static_cast<std::uint64_t>(st.st_size);
   }
 
-  // A length-prefixed section: kept in *out, or read in chunks only for the checksum.
-  void read_section(const std::string& what, std::uint64_t length, std::string* out) {
+  // Fails as truncated unless `bytes` more bytes of `part` are left.
+  void require_left(const std::string& part, std::uint64_t bytes) const {
+    if (size_ - offset_ < bytes) {
+      fail("truncated: file ends inside the " + part + " (" + std::to_string(size_ - offset_) + " of " +
+           std::to_string(bytes) + " bytes)");
+    }
+  }
+
+  // A length-prefixed section: kept in *out, or read in chunks only for the checksum. Its length.
+  std::uint64_t read_section(const std::string& what, std::string* out) {
+    require_left(what + " length field", kLengthBytes);
+    unsigned char length_field[kLengthBytes];
+    read_exact(length_field, kLengthBytes);
+    const std::uint64_t length = get_le(length_field, 8);
     check_section_fits(what, length);
     if (out != nullptr) {
       out->resize(length);
       read_exact(out->data(), length);
-      return;
+      return length;
     }
     std::vector<unsigned char> chunk(std::min<std::uint64_t>(length, 1 << 20));
     for (std::uint64_t left = length; left > 0;) {
@@ -255,6 +241,7 @@ class Reader {
       read_exact(chunk.data(), n);
       left -= n;
     }
+    return length;
   }
 
   // Reads n bytes that the file size says are there, and feeds them to the checksum.
@@ -349,10 +336,8 @@ std::string stored_bytes_problem(const torch::Tensor& t) {
   if (covered && t.numel() > 0) covered = double(last + 1) * double(t.element_size()) <= stored;
   const bool exact = t.storage_offset() == 0 && t.is_contiguous() && stored == needed;
   if (covered && (exact || t.numel() == 0)) return "";
-  std::ostringstream text;
-  text << "is stored in " << static_cast<long long>(stored) << " bytes, its shape " << t.sizes() << " of "
-       << c10::toString(t.scalar_type()) << " needs " << static_cast<long long>(needed);
-  return text.str();
+  return c10::str("is stored in ", static_cast<long long>(stored), " bytes, its shape ", t.sizes(), " of ",
+                  c10::toString(t.scalar_type()), " needs ", static_cast<long long>(needed));
 }
 
 // Mirrors write_module: matches every tensor of `module` with one in `archive`, recording problems
@@ -362,36 +347,32 @@ void match_module(torch::nn::Module& module, torch::serialize::InputArchive& arc
                   std::vector<PendingCopy>& copies, std::vector<Problem>& problems) {
   std::set<std::string> used = {"training"};  // TorchScript modules carry a "training" attribute
   const auto match_tensor = [&](const std::string& key, const torch::Tensor& target, bool is_buffer) {
-    const char* what = is_buffer ? "buffer" : "parameter";
-    const int rank = is_buffer ? 1 : 0;
-    const std::string name = prefix + key;
+    // "parameter 'NAME' " + what is wrong with it.
+    const auto problem = [&](const std::string& text) {
+      problems.push_back({is_buffer ? 1 : 0, (is_buffer ? "buffer '" : "parameter '") + prefix + key + "' " + text});
+    };
     torch::Tensor source;
     bool found = false;
     try {
       found = archive.try_read(key, source, is_buffer);
     } catch (const std::exception& e) {
-      problems.push_back({rank, std::string(what) + " '" + name + "' cannot be read: " + first_line(e.what())});
+      problem("cannot be read: " + first_line(e.what()));
       used.insert(key);
       return;
     }
-    if (!found) {
-      problems.push_back({rank, std::string(what) + " '" + name + "' is missing from the file"});
-      return;
-    }
+    if (!found) return problem("is missing from the file");
     used.insert(key);
     if (!source.sizes().equals(target.sizes())) {
-      problems.push_back({rank, std::string(what) + " '" + name + "' has shape " + shape_text(source) +
-                                    " in the file, " + shape_text(target) + " in the model"});
+      problem("has shape " + c10::str(source.sizes()) + " in the file, " + c10::str(target.sizes()) + " in the model");
     } else if (source.scalar_type() != target.scalar_type()) {
-      problems.push_back({rank, std::string(what) + " '" + name + "' has dtype " +
-                                    c10::toString(source.scalar_type()) + " in the file, " +
-                                    c10::toString(target.scalar_type()) + " in the model"});
+      problem(std::string("has dtype ") + c10::toString(source.scalar_type()) + " in the file, " +
+              c10::toString(target.scalar_type()) + " in the model");
     } else if (const std::string stored = stored_bytes_problem(source); !stored.empty()) {
-      problems.push_back({rank, std::string(what) + " '" + name + "' " + stored});
+      problem(stored);
     } else if (source.is_floating_point() && source.numel() > 0 && !torch::isfinite(source).all().item<bool>()) {
-      problems.push_back({rank, std::string(what) + " '" + name + "' holds non-finite values (NaN or Inf)"});
+      problem("holds non-finite values (NaN or Inf)");
     } else if (const std::string size = implausible_magnitude(source); !size.empty()) {
-      problems.push_back({rank, std::string(what) + " '" + name + "' " + size + ": not a model of this project"});
+      problem(size + ": not a model of this project");
     } else {
       copies.push_back({target, source, is_buffer});
     }
@@ -525,21 +506,17 @@ void save_checkpoint(const std::string& path, torch::nn::Module& module, const j
   put_le(weights_length, weights.size(), 8);
   std::string state_length;
   if (version >= 2) put_le(state_length, training_state.size(), 8);
-  std::uint64_t hash = fnv1a64(head.data(), head.size());
-  hash = fnv1a64(metadata_text.data(), metadata_text.size(), hash);
-  hash = fnv1a64(weights_length.data(), weights_length.size(), hash);
-  hash = fnv1a64(weights.data(), weights.size(), hash);
-  hash = fnv1a64(state_length.data(), state_length.size(), hash);
-  hash = fnv1a64(training_state.data(), training_state.size(), hash);
+  const std::string* parts[] = {&head, &metadata_text, &weights_length, &weights, &state_length, &training_state};
+  std::uint64_t hash = fnv1a64(nullptr, 0);
+  for (const std::string* part : parts) hash = fnv1a64(part->data(), part->size(), hash);
   std::string trailer;
   put_le(trailer, hash, 8);
   trailer.append(kEndMagic, sizeof kEndMagic);
 
   try {
     AtomicFileWriter out(path);
-    const std::initializer_list<const std::string*> parts = {
-        &head, &metadata_text, &weights_length, &weights, &state_length, &training_state, &trailer};
     for (const std::string* part : parts) out.write(*part);
+    out.write(trailer);
     out.commit();
   } catch (const std::runtime_error& e) {
     throw CheckpointWriteError("checkpoint '" + path + "': cannot write: " + e.what());
@@ -598,12 +575,9 @@ std::string record_problem(const std::string& weights,
     const auto record = lengths.find(index);
     const std::uint64_t needed = tensor.storage().nbytes();
     if (record == lengths.end()) return "tensor '" + name + "' has no record data/" + std::to_string(index);
-    if (record->second != needed) {
-      std::ostringstream text;
-      text << "tensor '" << name << "' is stored in " << record->second << " bytes, its shape " << tensor.sizes()
-           << " of " << c10::toString(tensor.scalar_type()) << " needs " << needed;
-      return text.str();
-    }
+    if (record->second != needed)
+      return c10::str("tensor '", name, "' is stored in ", record->second, " bytes, its shape ", tensor.sizes(), " of ",
+                      c10::toString(tensor.scalar_type()), " needs ", needed);
   }
   if (lengths.size() != storage_index.size())
     return std::to_string(lengths.size()) + " tensor records for " + std::to_string(storage_index.size()) + " tensors";

@@ -84,16 +84,12 @@ void check_pickle_lengths(const std::string& name, const char* data, size_t size
       case 0x8d: case 0x8e:                               // 8-byte length
         length = length_field(data, size, at, 8), at += 8; break;
       case 'c': case 'i':                                 // two text lines
-        for (int lines = 0; lines < 2 && at < size; ++lines) {
+      case 'F': case 'I': case 'L': case 'S': case 'V': case 'g': case 'p': case 'P':  // one text line
+        for (int lines = op == 'c' || op == 'i' ? 2 : 1; lines > 0 && at < size; --lines) {
           const void* newline = std::memchr(data + at, '\n', size - at);
           at = newline ? static_cast<size_t>(static_cast<const char*>(newline) - data) + 1 : size + 1;
         }
         continue;
-      case 'F': case 'I': case 'L': case 'S': case 'V': case 'g': case 'p': case 'P': {  // one text line
-        const void* newline = std::memchr(data + at, '\n', size - at);
-        at = newline ? static_cast<size_t>(static_cast<const char*>(newline) - data) + 1 : size + 1;
-        continue;
-      }
       default: return;
     }
     if (length < 0 || at > size || static_cast<uint64_t>(length) > size - at)

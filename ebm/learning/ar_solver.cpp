@@ -2,6 +2,7 @@
 #include "ebm/learning/ar_baseline.h"
 
 #include "ebm/checkpoint.h"
+#include "ebm/energy.h"
 #include "ebm/model_files.h"
 #include "ebm/options.h"
 
@@ -41,7 +42,7 @@ class ArHarnessSolver : public Solver {
     flops_per_position_ = forward_flops(model_->net->config(), length) / double(length);
   }
   std::string name() const override { return "ar:" + settings_.decode; }
-  int64_t parameters() const override { return model_->net->parameter_count(); }
+  int64_t parameters() const override { return parameter_count(*model_->net); }
   bool uses_verifier() const override { return spec_.verifier; }
   nlohmann::json config() const override {
     nlohmann::json j{{"solver", "ar"},
@@ -57,9 +58,7 @@ class ArHarnessSolver : public Solver {
   std::vector<Outcome> solve(const std::vector<ProblemPtr>& batch) override {
     std::vector<Outcome> outcomes;
     for (const ArSolved& r : solve_ar(*task_, *model_, batch, settings_)) {
-      Outcome o;
-      o.answer = r.answer;
-      o.claimed = r.verified;
+      Outcome o{r.answer, r.verified};
       o.forward_passes = static_cast<double>(r.forward_passes);
       o.flops = o.forward_passes * flops_per_position_;
       o.latency_ms = r.latency_ms;

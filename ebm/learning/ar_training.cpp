@@ -1,6 +1,7 @@
 // Training the AR baseline (`ebm train TASK --model ar`) and the choice of a task's recipe (ar_baseline.h).
 #include "ebm/learning/ar_baseline.h"
 
+#include "ebm/energy.h"
 #include "ebm/learning/training_records.h"
 
 #include <torch/torch.h>
@@ -67,7 +68,7 @@ class ArRecipe : public TrainingRecipe {
   }
   std::string describe() const override {
     std::string text = "model: ar-transformer " + config_.to_json().dump() + ", tokens " + tokens_->settings().dump() +
-                       ", " + std::to_string(model_.net->parameter_count()) + " parameters";
+                       ", " + std::to_string(parameter_count(*model_.net)) + " parameters";
     if (matched_to_ > 0) text += " (matched to " + std::to_string(matched_to_) + ")";
     return text + "; loss: " + kObjective;
   }

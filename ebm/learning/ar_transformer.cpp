@@ -7,7 +7,7 @@
 
 #include <cmath>
 #include <limits>
-#include <sstream>
+#include <map>
 #include <stdexcept>
 #include <utility>
 
@@ -17,12 +17,6 @@ namespace {
 
 constexpr double kInitStd = 0.02;
 const char* const kOwner = "ar-transformer";
-
-std::string shape_text(const torch::Tensor& t) {
-  std::ostringstream s;
-  s << t.sizes();
-  return s.str();
-}
 
 // Puts a module in eval mode for a scope and restores its previous mode.
 class EvalScope {
@@ -64,13 +58,10 @@ bool ArTransformerConfig::is_valid(std::string* error) const {
   for (const auto& [field, value] : sizes)
     if (value > kMaxArchitectureInteger)
       return fail(field, "is " + std::to_string(value) + ", above the limit of " + std::to_string(kMaxArchitectureInteger));
-  const double d = double(d_model), f = double(ff_width());
-  const double parameters =
-      double(vocab) * d * 2 + double(max_length) * d + double(layers) * (4 * d * d + 2 * d * f + f + 9 * d) + 2 * d +
-      double(vocab);
-  if (parameters > double(kMaxModelParameters)) {
+  const int64_t parameters = parameter_count();
+  if (parameters > kMaxModelParameters) {
     if (error)
-      *error = std::string(kOwner) + ": the config needs " + std::to_string(static_cast<long long>(parameters)) +
+      *error = std::string(kOwner) + ": the config needs " + std::to_string(parameters) +
                " parameters, above the limit of " + std::to_string(kMaxModelParameters);
     return false;
   }
@@ -96,21 +87,14 @@ ArTransformerConfig ArTransformerConfig::from_json(const nlohmann::json& j) {
       throw std::invalid_argument(prefix + "field '" + key + "' expects an integer, got " + value.dump());
     }
   };
+  const std::map<std::string, int64_t*> integers = {
+      {"vocab", &config.vocab},   {"max_length", &config.max_length}, {"d_model", &config.d_model},
+      {"heads", &config.heads},   {"layers", &config.layers},         {"d_ff", &config.d_ff}};
   for (const auto& item : j.items()) {
     const std::string& key = item.key();
     const nlohmann::json& value = item.value();
-    if (key == "vocab") {
-      read_integer(key, value, &config.vocab);
-    } else if (key == "max_length") {
-      read_integer(key, value, &config.max_length);
-    } else if (key == "d_model") {
-      read_integer(key, value, &config.d_model);
-    } else if (key == "heads") {
-      read_integer(key, value, &config.heads);
-    } else if (key == "layers") {
-      read_integer(key, value, &config.layers);
-    } else if (key == "d_ff") {
-      read_integer(key, value, &config.d_ff);
+    if (integers.count(key) != 0) {
+      read_integer(key, value, integers.at(key));
     } else if (key == "dropout") {
       if (!value.is_number())
         throw std::invalid_argument(prefix + "field 'dropout' expects a real number, got " + value.dump());
@@ -272,21 +256,15 @@ ArTransformerImpl::ArTransformerImpl(const ArTransformerConfig& config) : config
   }
 }
 
-int64_t ArTransformerImpl::parameter_count() const {
-  int64_t count = 0;
-  for (const auto& p : parameters()) count += p.numel();
-  return count;
-}
-
 void ArTransformerImpl::check_tokens(const torch::Tensor& tokens, int64_t past) const {
   if (!tokens.defined() || tokens.dim() != 2 || tokens.scalar_type() != torch::kLong) {
     throw std::invalid_argument(std::string(kOwner) + ": tokens must be an int64 tensor [B, T], got " +
                                 (tokens.defined() ? std::string(c10::toString(tokens.scalar_type())) + " " +
-                                                        shape_text(tokens)
+                                                        c10::str(tokens.sizes())
                                                   : std::string("an undefined tensor")));
   }
   if (tokens.size(0) < 1 || tokens.size(1) < 1)
-    throw std::invalid_argument(std::string(kOwner) + ": tokens must be non-empty, got " + shape_text(tokens));
+    throw std::invalid_argument(std::string(kOwner) + ": tokens must be non-empty, got " + c10::str(tokens.sizes()));
   if (past + tokens.size(1) > config_.max_length) {
     throw std::invalid_argument(std::string(kOwner) + ": sequence of length " +
                                 std::to_string(past + tokens.size(1)) + " exceeds max_length " +
@@ -352,7 +330,7 @@ torch::Tensor prepare_decoding(const char* who, const ArTransformerConfig& confi
       prompt.size(1) < 1) {
     throw std::invalid_argument(prefix + "prompt must be a non-empty int64 tensor [B, P] with P >= 1, got " +
                                 (prompt.defined() ? std::string(c10::toString(prompt.scalar_type())) + " " +
-                                                        shape_text(prompt)
+                                                        c10::str(prompt.sizes())
                                                   : std::string("an undefined tensor")));
   }
   if (steps < 1) throw std::invalid_argument(prefix + "steps must be >= 1 (got " + std::to_string(steps) + ")");
@@ -374,7 +352,7 @@ torch::Tensor prepare_decoding(const char* who, const ArTransformerConfig& confi
   } else {
     throw std::invalid_argument(prefix + "allowed must have shape [vocab] = [" + std::to_string(config.vocab) +
                                 "] or [steps, vocab] = [" + std::to_string(steps) + ", " +
-                                std::to_string(config.vocab) + "], got " + shape_text(allowed));
+                                std::to_string(config.vocab) + "], got " + c10::str(allowed.sizes()));
   }
   const torch::Tensor empty_rows = mask.any(1).logical_not().nonzero();
   if (empty_rows.size(0) > 0) {
@@ -398,7 +376,7 @@ torch::Tensor allowed_at(const torch::Tensor& allowed, const StepMask& step_mask
     throw std::invalid_argument("decoding: step_mask must return a bool tensor [" + std::to_string(count) + ", " +
                                 std::to_string(vocab) + "] or [" + std::to_string(vocab) + "], got " +
                                 (rows.defined() ? std::string(c10::toString(rows.scalar_type())) + " " +
-                                                      shape_text(rows)
+                                                      c10::str(rows.sizes())
                                                 : std::string("an undefined tensor")));
   }
   rows = rows.to(generated.device());
@@ -524,8 +502,8 @@ torch::Tensor sequence_log_prob(ArTransformer& model, const torch::Tensor& promp
     throw std::invalid_argument(
         "sequence_log_prob: prompt [B, P] and continuation [B, C] must be non-empty int64 tensors with the same B, "
         "got " +
-        (prompt.defined() ? shape_text(prompt) : std::string("undefined")) + " and " +
-        (continuation.defined() ? shape_text(continuation) : std::string("undefined")));
+        (prompt.defined() ? c10::str(prompt.sizes()) : std::string("undefined")) + " and " +
+        (continuation.defined() ? c10::str(continuation.sizes()) : std::string("undefined")));
   }
   const int64_t p = prompt.size(1), c = continuation.size(1);
   const torch::Tensor input = torch::cat({prompt, continuation.to(prompt.device())}, 1).slice(1, 0, p + c - 1);

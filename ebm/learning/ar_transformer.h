@@ -63,7 +63,7 @@ struct ArTransformerConfig {
   // config ("ar-transformer config: unknown field 'width'"); also when j is not an object.
   static ArTransformerConfig from_json(const nlohmann::json& j);
 
-  // Closed-form count of trainable scalars, equal to ArTransformerImpl::parameter_count():
+  // Closed-form count of trainable scalars, equal to parameter_count(module) (<ebm/energy.h>):
   //   V*d + N*d                                       token and position embeddings
   //   + L * (4*d*d + 4*d                               q, k, v, o projections (with bias)
   //          + 2*d*f + f + d                           fc1, fc2 (with bias)
@@ -111,9 +111,6 @@ class ArTransformerImpl : public torch::nn::Module {
   // accepts any B; a filled one requires the same B. Throws std::invalid_argument when
   // cache.length + t_new > max_length or as forward() does; the cache is unchanged then.
   torch::Tensor forward_step(const torch::Tensor& tokens, KvCache& cache);
-
-  // Trainable scalars in the module (sum of numel over parameters()).
-  int64_t parameter_count() const;
 
   const ArTransformerConfig& config() const { return config_; }
 

@@ -44,12 +44,6 @@ bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-std::string seconds_text(double seconds) {
-  std::ostringstream text;
-  text << seconds << " s";
-  return text.str();
-}
-
 }  // namespace
 
 // ---- addresses and settings --------------------------------------------------------------------
@@ -217,7 +211,7 @@ DataParallelGroup::DataParallelGroup(const DataParallelSettings& settings) : set
   } catch (const DistributedError&) {
     throw;
   } catch (const std::exception& error) {
-    throw DistributedError(describe() + " could not form the group within " + seconds_text(settings_.timeout_seconds) +
+    throw DistributedError(describe() + " could not form the group within " + c10::str(settings_.timeout_seconds, " s") +
                            " (is every rank started, with the same --world-size and --master, and is the port free?): " +
                            reason_of(error));
   }
@@ -245,7 +239,7 @@ void guarded(const DataParallelGroup& group, double timeout_seconds, const std::
     throw;
   } catch (const std::exception& error) {
     throw DistributedError(group.describe() + " lost contact with the other ranks during " + operation +
-                           " (a process exited or did not answer within " + seconds_text(timeout_seconds) +
+                           " (a process exited or did not answer within " + c10::str(timeout_seconds, " s") +
                            "): " + reason_of(error));
   }
 }

@@ -27,33 +27,26 @@ constexpr uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;  // Weyl key increments
 template <int S>
 EBM_ALWAYS_INLINE void philox_sets(const __m256i (&blocks)[S], uint64_t seed, __m256i (&x)[S][4]) {
   const __m256i m0 = _mm256_set1_epi64x(kM0), m1 = _mm256_set1_epi64x(kM1);
-  __m256i c0[S], c1[S], c2[S], c3[S];
   for (int s = 0; s < S; ++s) {
-    c0[s] = blocks[s];
-    c1[s] = _mm256_srli_epi64(blocks[s], 32);
-    c2[s] = _mm256_setzero_si256();
-    c3[s] = _mm256_setzero_si256();
+    x[s][0] = blocks[s];
+    x[s][1] = _mm256_srli_epi64(blocks[s], 32);
+    x[s][2] = _mm256_setzero_si256();
+    x[s][3] = _mm256_setzero_si256();
   }
   uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
 #pragma GCC unroll 10
   for (int r = 0; r < 10; ++r) {
     const __m256i key0 = _mm256_set1_epi32(static_cast<int>(k0)), key1 = _mm256_set1_epi32(static_cast<int>(k1));
     for (int s = 0; s < S; ++s) {
-      const __m256i p0 = _mm256_mul_epu32(c0[s], m0);
-      const __m256i p1 = _mm256_mul_epu32(c2[s], m1);
-      c0[s] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), c1[s]), key0);
-      c2[s] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), c3[s]), key1);
-      c1[s] = p1;
-      c3[s] = p0;
+      const __m256i p0 = _mm256_mul_epu32(x[s][0], m0);
+      const __m256i p1 = _mm256_mul_epu32(x[s][2], m1);
+      x[s][0] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), x[s][1]), key0);
+      x[s][2] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), x[s][3]), key1);
+      x[s][1] = p1;
+      x[s][3] = p0;
     }
     k0 += kW0;
     k1 += kW1;
-  }
-  for (int s = 0; s < S; ++s) {
-    x[s][0] = c0[s];
-    x[s][1] = c1[s];
-    x[s][2] = c2[s];
-    x[s][3] = c3[s];
   }
 }
 
@@ -214,89 +207,75 @@ EBM_ALWAYS_INLINE void normal_pair_pd(const __m256i (&x)[4], double* zc, double*
 // of 1..4 float / 2..8 double groups on an AMD EPYC (Zen 5).
 constexpr int kF32Groups = 3, kF64Groups = 6;
 
-// Calls iteration(first block, dst) for every iteration of Values values and Blocks blocks; a
+// Calls Iteration(seed, first block, dst) for every iteration of Values values and Blocks blocks; a
 // cut-short last one goes through a local buffer.
-template <typename T, int Values, int Blocks, typename Iteration>
-EBM_ALWAYS_INLINE void fill_iterations(T* out, int64_t n, uint64_t first_block, Iteration iteration) {
+template <typename T, int Values, int Blocks, void (*Iteration)(uint64_t, uint64_t, T*)>
+EBM_ALWAYS_INLINE void fill_iterations(T* out, int64_t n, uint64_t seed, uint64_t first_block) {
   const int64_t full = n / Values;
-  for (int64_t it = 0; it < full; ++it) iteration(first_block + static_cast<uint64_t>(it) * Blocks, out + it * Values);
+  for (int64_t it = 0; it < full; ++it) Iteration(seed, first_block + static_cast<uint64_t>(it) * Blocks, out + it * Values);
   const int64_t rest = n - full * Values;
   if (rest > 0) {
     alignas(32) T tmp[Values];
-    iteration(first_block + static_cast<uint64_t>(full) * Blocks, tmp);
+    Iteration(seed, first_block + static_cast<uint64_t>(full) * Blocks, tmp);
     for (int64_t i = 0; i < rest; ++i) out[full * Values + i] = tmp[i];
   }
 }
 
 // Float: set 2g holds group g's even blocks, set 2g + 1 its odd blocks.
-template <int S>
-EBM_ALWAYS_INLINE void float_sets(uint64_t first, __m256i (&blocks)[S]) {
+template <bool Normal>
+EBM_ALWAYS_INLINE void float_iteration(uint64_t seed, uint64_t first, float* dst) {
+  constexpr int S = 2 * kF32Groups;
+  __m256i blocks[S], x[S][4];
   const __m256i base = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(first)), _mm256_setr_epi64x(0, 2, 4, 6));
   for (int s = 0; s < S; ++s) blocks[s] = _mm256_add_epi64(base, _mm256_set1_epi64x((s / 2) * kF32GroupBlocks + s % 2));
+  philox_sets<S>(blocks, seed, x);
+  for (int g = 0; g < kF32Groups; ++g) {
+    float* d = dst + g * kF32GroupValues;
+    __m256i w[4];
+    for (int k = 0; k < 4; ++k) w[k] = interleave(x[2 * g][k], x[2 * g + 1][k]);
+    if (Normal) {
+      normal_pair_ps(w[0], w[1], d, d + 8);
+      normal_pair_ps(w[2], w[3], d + 16, d + 24);
+    } else {
+      for (int k = 0; k < 4; ++k) _mm256_storeu_ps(d + 8 * k, uniform_ps(w[k]));
+    }
+  }
 }
 
 // Double: set g holds group g's 4 blocks.
-template <int S>
-EBM_ALWAYS_INLINE void double_sets(uint64_t first, __m256i (&blocks)[S]) {
+template <bool Normal>
+EBM_ALWAYS_INLINE void double_iteration(uint64_t seed, uint64_t first, double* dst) {
+  __m256i blocks[kF64Groups], x[kF64Groups][4];
   const __m256i base = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(first)), _mm256_setr_epi64x(0, 1, 2, 3));
-  for (int s = 0; s < S; ++s) blocks[s] = _mm256_add_epi64(base, _mm256_set1_epi64x(s * kF64GroupBlocks));
+  for (int s = 0; s < kF64Groups; ++s) blocks[s] = _mm256_add_epi64(base, _mm256_set1_epi64x(s * kF64GroupBlocks));
+  philox_sets<kF64Groups>(blocks, seed, x);
+  for (int s = 0; s < kF64Groups; ++s) {
+    double* d = dst + s * kF64GroupValues;
+    if (Normal) {
+      normal_pair_pd(x[s], d, d + 4);
+    } else {
+      _mm256_storeu_pd(d, _mm256_add_pd(join_pd<12>(x[s][0], x[s][1]), pd(0x1p-53)));
+      _mm256_storeu_pd(d + 4, _mm256_add_pd(join_pd<12>(x[s][2], x[s][3]), pd(0x1p-53)));
+    }
+  }
 }
+
+constexpr int kF32Values = kF32Groups * kF32GroupValues, kF32Blocks = kF32Groups * kF32GroupBlocks;
+constexpr int kF64Values = kF64Groups * kF64GroupValues, kF64Blocks = kF64Groups * kF64GroupBlocks;
 
 }  // namespace
 
 void normal_f32_avx2(float* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  constexpr int S = 2 * kF32Groups;
-  fill_iterations<float, kF32Groups * kF32GroupValues, kF32Groups * kF32GroupBlocks>(
-      out, n, first_block, [seed](uint64_t first, float* dst) {
-        __m256i blocks[S], x[S][4];
-        float_sets<S>(first, blocks);
-        philox_sets<S>(blocks, seed, x);
-        for (int g = 0; g < kF32Groups; ++g) {
-          float* d = dst + g * kF32GroupValues;
-          const __m256i(&e)[4] = x[2 * g];
-          const __m256i(&o)[4] = x[2 * g + 1];
-          normal_pair_ps(interleave(e[0], o[0]), interleave(e[1], o[1]), d, d + 8);
-          normal_pair_ps(interleave(e[2], o[2]), interleave(e[3], o[3]), d + 16, d + 24);
-        }
-      });
+  fill_iterations<float, kF32Values, kF32Blocks, float_iteration<true>>(out, n, seed, first_block);
 }
-
 void uniform_f32_avx2(float* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  constexpr int S = 2 * kF32Groups;
-  fill_iterations<float, kF32Groups * kF32GroupValues, kF32Groups * kF32GroupBlocks>(
-      out, n, first_block, [seed](uint64_t first, float* dst) {
-        __m256i blocks[S], x[S][4];
-        float_sets<S>(first, blocks);
-        philox_sets<S>(blocks, seed, x);
-        for (int g = 0; g < kF32Groups; ++g)
-          for (int w = 0; w < 4; ++w)
-            _mm256_storeu_ps(dst + g * kF32GroupValues + w * 8, uniform_ps(interleave(x[2 * g][w], x[2 * g + 1][w])));
-      });
+  fill_iterations<float, kF32Values, kF32Blocks, float_iteration<false>>(out, n, seed, first_block);
 }
-
 void normal_f64_avx2(double* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  constexpr int S = kF64Groups;
-  fill_iterations<double, kF64Groups * kF64GroupValues, kF64Groups * kF64GroupBlocks>(
-      out, n, first_block, [seed](uint64_t first, double* dst) {
-        __m256i blocks[S], x[S][4];
-        double_sets<S>(first, blocks);
-        philox_sets<S>(blocks, seed, x);
-        for (int s = 0; s < S; ++s) normal_pair_pd(x[s], dst + s * kF64GroupValues, dst + s * kF64GroupValues + 4);
-      });
+  fill_iterations<double, kF64Values, kF64Blocks, double_iteration<true>>(out, n, seed, first_block);
 }
-
 void uniform_f64_avx2(double* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  constexpr int S = kF64Groups;
-  fill_iterations<double, kF64Groups * kF64GroupValues, kF64Groups * kF64GroupBlocks>(
-      out, n, first_block, [seed](uint64_t first, double* dst) {
-        __m256i blocks[S], x[S][4];
-        double_sets<S>(first, blocks);
-        philox_sets<S>(blocks, seed, x);
-        for (int s = 0; s < S; ++s) {
-          _mm256_storeu_pd(dst + s * kF64GroupValues, _mm256_add_pd(join_pd<12>(x[s][0], x[s][1]), pd(0x1p-53)));
-          _mm256_storeu_pd(dst + s * kF64GroupValues + 4, _mm256_add_pd(join_pd<12>(x[s][2], x[s][3]), pd(0x1p-53)));
-        }
-      });
+  fill_iterations<double, kF64Values, kF64Blocks, double_iteration<false>>(out, n, seed, first_block);
 }
 
 // ================================================================================================
@@ -305,11 +284,12 @@ void uniform_f64_avx2(double* out, int64_t n, uint64_t seed, uint64_t first_bloc
 // can use AVX-512; reached only through avx512_kernels(). Output is bit-identical to AVX2's.
 // ================================================================================================
 
-// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_*() (GCC
-// bug 105593, fixed in 13).
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized (-Wuninitialized in the out-of-line
+// iterations) on their own _mm512_undefined_*() (GCC bug 105593, fixed in 13).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #define EBM_AVX512_INLINE inline __attribute__((always_inline, target("avx512f")))
@@ -332,33 +312,26 @@ EBM_AVX512_INLINE __m512d xor_pd(__m512d a, __m512d b) {
 template <int S>
 EBM_AVX512_INLINE void philox_sets(const __m512i (&blocks)[S], uint64_t seed, __m512i (&x)[S][4]) {
   const __m512i m0 = i64(kM0), m1 = i64(kM1);
-  __m512i c0[S], c1[S], c2[S], c3[S];
   for (int s = 0; s < S; ++s) {
-    c0[s] = blocks[s];
-    c1[s] = _mm512_srli_epi64(blocks[s], 32);
-    c2[s] = _mm512_setzero_si512();
-    c3[s] = _mm512_setzero_si512();
+    x[s][0] = blocks[s];
+    x[s][1] = _mm512_srli_epi64(blocks[s], 32);
+    x[s][2] = _mm512_setzero_si512();
+    x[s][3] = _mm512_setzero_si512();
   }
   uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
 #pragma GCC unroll 10
   for (int r = 0; r < 10; ++r) {
     const __m512i key0 = i32(static_cast<int>(k0)), key1 = i32(static_cast<int>(k1));
     for (int s = 0; s < S; ++s) {
-      const __m512i p0 = _mm512_mul_epu32(c0[s], m0);
-      const __m512i p1 = _mm512_mul_epu32(c2[s], m1);
-      c0[s] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), c1[s], key0, 0x96);
-      c2[s] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), c3[s], key1, 0x96);
-      c1[s] = p1;
-      c3[s] = p0;
+      const __m512i p0 = _mm512_mul_epu32(x[s][0], m0);
+      const __m512i p1 = _mm512_mul_epu32(x[s][2], m1);
+      x[s][0] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), x[s][1], key0, 0x96);
+      x[s][2] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), x[s][3], key1, 0x96);
+      x[s][1] = p1;
+      x[s][3] = p0;
     }
     k0 += kW0;
     k1 += kW1;
-  }
-  for (int s = 0; s < S; ++s) {
-    x[s][0] = c0[s];
-    x[s][1] = c1[s];
-    x[s][2] = c2[s];
-    x[s][3] = c3[s];
   }
 }
 
@@ -498,8 +471,9 @@ EBM_AVX512_INLINE __m512 high_halves(__m512 a, __m512 b) { return _mm512_shuffle
 EBM_AVX512_INLINE __m512d low_halves(__m512d a, __m512d b) { return _mm512_shuffle_f64x2(a, b, 0x44); }
 EBM_AVX512_INLINE __m512d high_halves(__m512d a, __m512d b) { return _mm512_shuffle_f64x2(a, b, 0xEE); }
 
+// Out of line (the AVX2 fill_iterations calls them): one call per iteration of 192 or 96 values.
 template <bool Normal>
-EBM_AVX512_INLINE void float_iteration(uint64_t seed, uint64_t first, float* dst) {
+EBM_AVX512 void float_iteration(uint64_t seed, uint64_t first, float* dst) {
   constexpr int S = 2 * kPairs512;
   __m512i blocks[S], x[S][4];
   for (int j = 0; j < kPairs512; ++j) {
@@ -526,7 +500,7 @@ EBM_AVX512_INLINE void float_iteration(uint64_t seed, uint64_t first, float* dst
 }
 
 template <bool Normal>
-EBM_AVX512_INLINE void double_iteration(uint64_t seed, uint64_t first, double* dst) {
+EBM_AVX512 void double_iteration(uint64_t seed, uint64_t first, double* dst) {
   __m512i blocks[kSets512], x[kSets512][4];
   for (int s = 0; s < kSets512; ++s) blocks[s] = block_set(first, 8 * s, 1);
   philox_sets<kSets512>(blocks, seed, x);
@@ -543,32 +517,20 @@ EBM_AVX512_INLINE void double_iteration(uint64_t seed, uint64_t first, double* d
   }
 }
 
-template <typename T, int Values, int Blocks, void (*Iteration)(uint64_t, uint64_t, T*)>
-EBM_AVX512_INLINE void fill512(T* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  const int64_t full = n / Values;
-  for (int64_t it = 0; it < full; ++it) Iteration(seed, first_block + static_cast<uint64_t>(it) * Blocks, out + it * Values);
-  const int64_t rest = n - full * Values;
-  if (rest > 0) {
-    alignas(64) T tmp[Values];
-    Iteration(seed, first_block + static_cast<uint64_t>(full) * Blocks, tmp);
-    for (int64_t i = 0; i < rest; ++i) out[full * Values + i] = tmp[i];
-  }
-}
-
 }  // namespace z512
 }  // namespace
 
 EBM_AVX512 void normal_f32_avx512(float* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  z512::fill512<float, z512::kPairs512 * 64, z512::kPairs512 * 16, z512::float_iteration<true>>(out, n, seed, first_block);
+  fill_iterations<float, z512::kPairs512 * 64, z512::kPairs512 * 16, z512::float_iteration<true>>(out, n, seed, first_block);
 }
 EBM_AVX512 void uniform_f32_avx512(float* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  z512::fill512<float, z512::kPairs512 * 64, z512::kPairs512 * 16, z512::float_iteration<false>>(out, n, seed, first_block);
+  fill_iterations<float, z512::kPairs512 * 64, z512::kPairs512 * 16, z512::float_iteration<false>>(out, n, seed, first_block);
 }
 EBM_AVX512 void normal_f64_avx512(double* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  z512::fill512<double, z512::kSets512 * 16, z512::kSets512 * 8, z512::double_iteration<true>>(out, n, seed, first_block);
+  fill_iterations<double, z512::kSets512 * 16, z512::kSets512 * 8, z512::double_iteration<true>>(out, n, seed, first_block);
 }
 EBM_AVX512 void uniform_f64_avx512(double* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  z512::fill512<double, z512::kSets512 * 16, z512::kSets512 * 8, z512::double_iteration<false>>(out, n, seed, first_block);
+  fill_iterations<double, z512::kSets512 * 16, z512::kSets512 * 8, z512::double_iteration<false>>(out, n, seed, first_block);
 }
 
 #if defined(__GNUC__) && !defined(__clang__)

@@ -14,28 +14,9 @@ namespace {
 constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;  // Philox multipliers
 constexpr uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;  // Weyl key increments
 
-inline void philox_round(uint32_t c[4], uint32_t k0, uint32_t k1) {
-  const uint64_t p0 = static_cast<uint64_t>(kM0) * c[0];
-  const uint64_t p1 = static_cast<uint64_t>(kM1) * c[2];
-  const uint32_t y0 = static_cast<uint32_t>(p1 >> 32) ^ c[1] ^ k0;
-  const uint32_t y2 = static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ k1;
-  c[0] = y0;
-  c[1] = static_cast<uint32_t>(p1);
-  c[2] = y2;
-  c[3] = static_cast<uint32_t>(p0);
-}
-
-// x[w][i] <- word w of block first + i, i < B.
+// Ten Philox4x32 rounds on B counters at once: x[w][i] is word w of counter i.
 template <int B>
-inline void philox_blocks(uint64_t seed, uint64_t first, uint32_t (&x)[4][B]) {
-  for (int i = 0; i < B; ++i) {
-    const uint64_t b = first + static_cast<uint64_t>(i);
-    x[0][i] = static_cast<uint32_t>(b);
-    x[1][i] = static_cast<uint32_t>(b >> 32);
-    x[2][i] = 0;
-    x[3][i] = 0;
-  }
-  uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+inline void philox_rounds(uint32_t (&x)[4][B], uint32_t k0, uint32_t k1) {
   for (int r = 0; r < 10; ++r) {
     for (int i = 0; i < B; ++i) {
       const uint64_t p0 = static_cast<uint64_t>(kM0) * x[0][i];
@@ -50,25 +31,26 @@ inline void philox_blocks(uint64_t seed, uint64_t first, uint32_t (&x)[4][B]) {
   }
 }
 
-inline uint32_t bits_of(float v) {
-  uint32_t u;
-  std::memcpy(&u, &v, 4);
-  return u;
+// x[w][i] <- word w of block first + i, i < B.
+template <int B>
+inline void philox_blocks(uint64_t seed, uint64_t first, uint32_t (&x)[4][B]) {
+  for (int i = 0; i < B; ++i) {
+    const uint64_t b = first + static_cast<uint64_t>(i);
+    x[0][i] = static_cast<uint32_t>(b);
+    x[1][i] = static_cast<uint32_t>(b >> 32);
+    x[2][i] = 0;
+    x[3][i] = 0;
+  }
+  philox_rounds<B>(x, static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
 }
-inline float float_of(uint32_t u) {
-  float v;
-  std::memcpy(&v, &u, 4);
-  return v;
-}
-inline uint64_t bits_of(double v) {
-  uint64_t u;
-  std::memcpy(&u, &v, 8);
-  return u;
-}
-inline double double_of(uint64_t u) {
-  double v;
-  std::memcpy(&v, &u, 8);
-  return v;
+
+// The bits of `from` read as a To of the same size.
+template <typename To, typename From>
+inline To bit_cast(From from) {
+  static_assert(sizeof(To) == sizeof(From), "bit_cast between types of different sizes");
+  To to;
+  std::memcpy(&to, &from, sizeof to);
+  return to;
 }
 
 // ---- float -------------------------------------------------------------------------------------
@@ -76,9 +58,9 @@ inline double double_of(uint64_t u) {
 // ln u, u > 0 normal: u = 2^e m with m in [sqrt(1/2), sqrt(2)) split off in integer arithmetic,
 // ln m = x - x^2/2 + x^3 P(x), x = m - 1, P of degree 6 (minimax, relative error 3.2e-8).
 inline float log_f32(float u) {
-  const uint32_t b = bits_of(u);
+  const uint32_t b = bit_cast<uint32_t>(u);
   const int32_t ei = static_cast<int32_t>(b - 0x3f3504f3u) >> 23;  // arithmetic shift
-  const float x = float_of(b - (static_cast<uint32_t>(ei) << 23)) - 1.0f;
+  const float x = bit_cast<float>(b - (static_cast<uint32_t>(ei) << 23)) - 1.0f;
   const float e = static_cast<float>(ei);
   const float z = x * x;
   float y = 8.700437843799591e-2f;
@@ -122,7 +104,7 @@ inline void normal_pairs_f32(const uint32_t* xa, const uint32_t* xb, float* zc, 
     c = c * z + 4.16666604578495e-2f;
     c = c * z + -0.5f;
     c = c * z + 1.0f;
-    const float rs = float_of(bits_of(r[i]) ^ flip);
+    const float rs = bit_cast<float>(bit_cast<uint32_t>(r[i]) ^ flip);
     zc[i] = rs * c;
     zs[i] = rs * s;
   }
@@ -142,9 +124,9 @@ inline double join(uint32_t a, uint32_t b) {
 
 // fdlibm log: u = 2^e (1 + f), f in [sqrt(1/2) - 1, sqrt(2) - 1), s = f / (2 + f). u > 0, normal.
 inline double log_f64(double u) {
-  const uint64_t b = bits_of(u);
-  const double e0 = double_of((b >> 52) | 0x4330000000000000ull) - 0x1p52 - 1022.0;
-  const double m = double_of((b & 0x000fffffffffffffull) | 0x3fe0000000000000ull);  // [0.5, 1)
+  const uint64_t b = bit_cast<uint64_t>(u);
+  const double e0 = bit_cast<double>((b >> 52) | 0x4330000000000000ull) - 0x1p52 - 1022.0;
+  const double m = bit_cast<double>((b & 0x000fffffffffffffull) | 0x3fe0000000000000ull);  // [0.5, 1)
   const bool low = m < 0.70710678118654752440;
   const double e = e0 - (low ? 1.0 : 0.0);
   const double f = (m - 1.0) + (low ? m : 0.0);
@@ -179,8 +161,8 @@ inline void sincos_turns_f64(uint64_t k, double* cos_out, double* sin_out) {
   const double w = 1.0 - hz;
   const double c = w + (((1.0 - w) - hz) + z * cr);
   const bool swap = (q & 1u) != 0;
-  *cos_out = double_of(bits_of(swap ? s : c) ^ (((q + 1u) & 2u) << 62));
-  *sin_out = double_of(bits_of(swap ? c : s) ^ ((q & 2u) << 62));
+  *cos_out = bit_cast<double>(bit_cast<uint64_t>(swap ? s : c) ^ (((q + 1u) & 2u) << 62));
+  *sin_out = bit_cast<double>(bit_cast<uint64_t>(swap ? c : s) ^ ((q & 2u) << 62));
 }
 
 inline void normal_pair_f64(const uint32_t x[4], double* zc, double* zs) {
@@ -197,41 +179,44 @@ inline double uniform_f64(uint32_t a, uint32_t b) { return join<12>(a, b) + 0x1p
 
 // ---- fills -------------------------------------------------------------------------------------
 
-// Calls group(g, dst) for every group; a cut-short last group goes through a local buffer.
-template <typename T, int64_t Values, typename Group>
-inline void fill_groups(T* out, int64_t n, Group group) {
+// Calls group(x, dst) for every group, x[w][i] the words of its block i; a cut-short last group goes
+// through a local buffer.
+template <typename T, int64_t Values, int Blocks, typename Group>
+inline void fill_groups(T* out, int64_t n, uint64_t seed, uint64_t first_block, Group group) {
+  const auto one_group = [&](int64_t g, T* dst) {
+    uint32_t x[4][Blocks];
+    philox_blocks<Blocks>(seed, first_block + static_cast<uint64_t>(g) * Blocks, x);
+    group(x, dst);
+  };
   const int64_t full = n / Values;
-  for (int64_t g = 0; g < full; ++g) group(g, out + g * Values);
+  for (int64_t g = 0; g < full; ++g) one_group(g, out + g * Values);
   const int64_t rest = n - full * Values;
   if (rest > 0) {
     T tmp[Values];
-    group(full, tmp);
+    one_group(full, tmp);
     for (int64_t i = 0; i < rest; ++i) out[full * Values + i] = tmp[i];
   }
 }
 
+using F32Words = uint32_t[4][kF32GroupBlocks];
+using F64Words = uint32_t[4][kF64GroupBlocks];
+
 void normal_f32_generic(float* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  fill_groups<float, kF32GroupValues>(out, n, [&](int64_t g, float* dst) {
-    uint32_t x[4][kF32GroupBlocks];
-    philox_blocks<kF32GroupBlocks>(seed, first_block + static_cast<uint64_t>(g) * kF32GroupBlocks, x);
+  fill_groups<float, kF32GroupValues, kF32GroupBlocks>(out, n, seed, first_block, [](const F32Words& x, float* dst) {
     normal_pairs_f32(x[0], x[1], dst, dst + 8);
     normal_pairs_f32(x[2], x[3], dst + 16, dst + 24);
   });
 }
 
 void uniform_f32_generic(float* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  fill_groups<float, kF32GroupValues>(out, n, [&](int64_t g, float* dst) {
-    uint32_t x[4][kF32GroupBlocks];
-    philox_blocks<kF32GroupBlocks>(seed, first_block + static_cast<uint64_t>(g) * kF32GroupBlocks, x);
+  fill_groups<float, kF32GroupValues, kF32GroupBlocks>(out, n, seed, first_block, [](const F32Words& x, float* dst) {
     for (int w = 0; w < 4; ++w)
       for (int i = 0; i < kF32GroupBlocks; ++i) dst[w * 8 + i] = uniform_f32(x[w][i]);
   });
 }
 
 void normal_f64_generic(double* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  fill_groups<double, kF64GroupValues>(out, n, [&](int64_t g, double* dst) {
-    uint32_t x[4][kF64GroupBlocks];
-    philox_blocks<kF64GroupBlocks>(seed, first_block + static_cast<uint64_t>(g) * kF64GroupBlocks, x);
+  fill_groups<double, kF64GroupValues, kF64GroupBlocks>(out, n, seed, first_block, [](const F64Words& x, double* dst) {
     for (int i = 0; i < kF64GroupBlocks; ++i) {
       const uint32_t words[4] = {x[0][i], x[1][i], x[2][i], x[3][i]};
       normal_pair_f64(words, dst + i, dst + 4 + i);
@@ -240,9 +225,7 @@ void normal_f64_generic(double* out, int64_t n, uint64_t seed, uint64_t first_bl
 }
 
 void uniform_f64_generic(double* out, int64_t n, uint64_t seed, uint64_t first_block) {
-  fill_groups<double, kF64GroupValues>(out, n, [&](int64_t g, double* dst) {
-    uint32_t x[4][kF64GroupBlocks];
-    philox_blocks<kF64GroupBlocks>(seed, first_block + static_cast<uint64_t>(g) * kF64GroupBlocks, x);
+  fill_groups<double, kF64GroupValues, kF64GroupBlocks>(out, n, seed, first_block, [](const F64Words& x, double* dst) {
     for (int i = 0; i < kF64GroupBlocks; ++i) {
       dst[i] = uniform_f64(x[0][i], x[1][i]);
       dst[4 + i] = uniform_f64(x[2][i], x[3][i]);
@@ -253,14 +236,9 @@ void uniform_f64_generic(double* out, int64_t n, uint64_t seed, uint64_t first_b
 }  // namespace
 
 void philox4x32_10(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4]) {
-  uint32_t c[4] = {counter[0], counter[1], counter[2], counter[3]};
-  uint32_t k0 = key[0], k1 = key[1];
-  for (int r = 0; r < 10; ++r) {
-    philox_round(c, k0, k1);
-    k0 += kW0;
-    k1 += kW1;
-  }
-  for (int w = 0; w < 4; ++w) out[w] = c[w];
+  uint32_t x[4][1] = {{counter[0]}, {counter[1]}, {counter[2]}, {counter[3]}};
+  philox_rounds<1>(x, key[0], key[1]);
+  for (int w = 0; w < 4; ++w) out[w] = x[w][0];
 }
 
 const FillKernels& generic_kernels() {

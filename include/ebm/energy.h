@@ -35,9 +35,9 @@ class Energy : public torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) = 0;
 
   // Closed-form dE/d(answer), shape of `answer`, or an undefined tensor when autograd must be used.
-  virtual torch::Tensor closed_form_gradient(const torch::Tensor& /*condition*/, const torch::Tensor& /*answer*/) {
-    return {};
-  }
+  // An energy with a closed form overrides this, closed_form_energy_and_gradient() or both: each
+  // one's default calls the other (this one's: the gradient of closed_form_energy_and_gradient()).
+  virtual torch::Tensor closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer);
   virtual bool has_closed_form_gradient() const { return false; }
   // Energy and closed-form gradient together; override when they share work. Default: both calls.
   virtual EnergyAndGradient closed_form_energy_and_gradient(const torch::Tensor& condition,

@@ -3,6 +3,7 @@
 #include "ebm/device.h"
 #include "ebm/runtime/host_sync.h"
 #include "ebm/memory_limit.h"
+#include "ebm/samplers/sampler_base.h"
 
 #include <torch/torch.h>
 
@@ -21,13 +22,6 @@ constexpr int8_t kRestart = -1;
 // energy's autograd intermediates: about this many copies of the state, all chains together (an
 // estimate on the high side, so that a batch the machine cannot hold is refused, not swapped).
 constexpr double kStateCopies = 16.0;
-
-// [n] -> [n, 1, ..., 1] with `dims` dimensions, to broadcast a row mask over states.
-torch::Tensor rows_of(const torch::Tensor& mask, int64_t dims) {
-  std::vector<int64_t> shape(dims, 1);
-  shape[0] = mask.size(0);
-  return mask.view(shape);
-}
 
 torch::Tensor on_device(const std::vector<int64_t>& values, const torch::Device& device) {
   return torch::tensor(values, torch::kLong).to(device);
@@ -117,8 +111,7 @@ void ChainEngine::check_group(const ProblemBatch& group, const AnswerSpace& spac
     fail("condition has " + std::to_string(group.condition.size(0)) + " rows for " + std::to_string(problems) +
          " problems");
   if (!group.clamp.active()) return;
-  std::vector<int64_t> shape = space.shape;
-  shape.insert(shape.begin(), problems);
+  const std::vector<int64_t> shape = space.batch_shape(problems);
   if (group.clamp.mask.size(0) != problems)
     fail("clamp has " + std::to_string(group.clamp.mask.size(0)) + " rows for " + std::to_string(problems) +
          " problems");
@@ -212,7 +205,7 @@ void ChainEngine::record_best(const torch::Tensor& finite, int64_t step) {
   auto improved = (batch_.energy < best_energy_) & finite;  // false for NaN
   if (rules_.plateau_steps > 0)
     last_progress_.masked_fill_((batch_.energy < best_energy_ - rules_.plateau_delta) & finite, step);
-  if (rules_.track_best) best_state_ = torch::where(rows_of(improved, batch_.y.dim()), batch_.y, best_state_);
+  if (rules_.track_best) best_state_ = torch::where(per_row(improved, batch_.y), batch_.y, best_state_);
   best_energy_ = torch::where(improved, batch_.energy, best_energy_);
 }
 
@@ -368,7 +361,7 @@ void ChainEngine::stop(const std::vector<int64_t>& stopped, const std::vector<Ch
   // state is (its energy is finite unless it failed).
   auto use_last = exit.status == static_cast<int64_t>(ChainStatus::Verified);
   if (!rules_.track_best) use_last = use_last | torch::isfinite(batch_.energy.index_select(0, rows));
-  exit.state = torch::where(rows_of(use_last, batch_.y.dim()), batch_.y.index_select(0, rows),
+  exit.state = torch::where(per_row(use_last, batch_.y), batch_.y.index_select(0, rows),
                             best_state_.index_select(0, rows));
   exit.energy = torch::where(use_last, batch_.energy.index_select(0, rows), best_energy_.index_select(0, rows));
   exit.evaluations = evaluations_.index_select(0, rows);

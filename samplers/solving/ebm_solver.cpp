@@ -48,11 +48,7 @@ class EbmSolver : public Solver {
     uses_verifier_ = uses_verifier_ || report.verifier_in_loop;
     std::vector<Outcome> outcomes;
     for (const auto& p : report.problems) {
-      Outcome o;
-      o.answer = p.answer;
-      o.claimed = p.verified;
-      o.energy = p.energy;
-      o.steps = p.steps;
+      Outcome o{p.answer, p.verified, p.energy, p.steps};
       o.evaluations = static_cast<double>(p.evaluations);
       o.flops = o.evaluations * flops_per_evaluation_;
       o.latency_ms = p.ms;

@@ -63,10 +63,6 @@ torch::Tensor PortfolioEnergy::forward(const torch::Tensor& condition, const tor
   return evaluate(condition, answer, false).energy;
 }
 
-torch::Tensor PortfolioEnergy::closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) {
-  return evaluate(condition, answer, true).gradient;
-}
-
 EnergyAndGradient PortfolioEnergy::closed_form_energy_and_gradient(const torch::Tensor& condition,
                                                                    const torch::Tensor& answer) {
   return evaluate(condition, answer, true);

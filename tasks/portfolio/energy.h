@@ -65,7 +65,6 @@ class PortfolioEnergy : public Energy {
 
   torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
   bool has_closed_form_gradient() const override { return true; }
-  torch::Tensor closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) override;
   EnergyAndGradient closed_form_energy_and_gradient(const torch::Tensor& condition, const torch::Tensor& answer) override;
   std::string describe() const override;
 

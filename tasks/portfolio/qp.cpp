@@ -30,21 +30,16 @@ Eigen::VectorXd project_capped_simplex(const Eigen::VectorXd& v, double lower, d
   const double tau = sa == sb ? a : a + (sa - 1.0) * (b - a) / (sa - sb);
   // On (a, b) the free coordinates are exactly those strictly inside the box at the midpoint.
   const double middle = 0.5 * (a + b);
-  double fixed_sum = 0.0;
+  double fixed_sum = 0.0, free_v = 0.0;
   int64_t free = 0;
   Eigen::VectorXd w(n);
   for (int64_t i = 0; i < n; ++i) {
     const double shifted = v[i] - middle;
     if (shifted <= lower) w[i] = lower, fixed_sum += lower;
     else if (shifted >= upper) w[i] = upper, fixed_sum += upper;
-    else ++free;
+    else ++free, free_v += v[i];
   }
   // Free coordinates: v_i - tau with tau solving sum exactly (recomputed from the free set for accuracy).
-  double free_v = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    const double shifted = v[i] - middle;
-    if (shifted > lower && shifted < upper) free_v += v[i];
-  }
   const double exact_tau = free > 0 ? (free_v + fixed_sum - 1.0) / free : tau;
   for (int64_t i = 0; i < n; ++i) {
     const double shifted = v[i] - middle;
@@ -103,11 +98,15 @@ QpResult solve_box_simplex_qp(const BoxSimplexQp& p, const Eigen::VectorXd* star
     else if (w[i] >= p.upper[i]) bound[i] = Bound::Upper, w[i] = p.upper[i];
   }
   const double scale = std::max({1.0, p.H.cwiseAbs().maxCoeff(), p.f.cwiseAbs().maxCoeff()});
-  const int64_t max_iterations = 50 * n + 100;
-  for (result.iterations = 0; result.iterations < max_iterations; ++result.iterations) {
+  const auto free_variables = [&] {
     std::vector<int64_t> free;
     for (int64_t i = 0; i < n; ++i)
       if (bound[i] == Bound::Free) free.push_back(i);
+    return free;
+  };
+  const int64_t max_iterations = 50 * n + 100;
+  for (result.iterations = 0; result.iterations < max_iterations; ++result.iterations) {
+    const std::vector<int64_t> free = free_variables();
     const Eigen::VectorXd gradient = p.H * w + p.f;
     double nu = 0.0;  // multiplier of sum w = 1: gradient_F + nu = 0 at a subproblem optimum
     Eigen::VectorXd step = Eigen::VectorXd::Zero(n);
@@ -165,9 +164,7 @@ QpResult solve_box_simplex_qp(const BoxSimplexQp& p, const Eigen::VectorXd* star
     }
   }
   // Restore sum w = 1 exactly on the free variables (rounding drift of the steps).
-  std::vector<int64_t> free;
-  for (int64_t i = 0; i < n; ++i)
-    if (bound[i] == Bound::Free) free.push_back(i);
+  const std::vector<int64_t> free = free_variables();
   if (!free.empty()) {
     const double drift = (w.sum() - 1.0) / static_cast<double>(free.size());
     for (int64_t i : free) w[i] = std::clamp(w[i] - drift, p.lower[i], p.upper[i]);

@@ -53,10 +53,6 @@ torch::Tensor ClauseViolationEnergy::forward(const torch::Tensor& condition, con
   return slot_values(condition, answer).prod(2).sum(1);
 }
 
-torch::Tensor ClauseViolationEnergy::closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) {
-  return closed_form_energy_and_gradient(condition, answer).gradient;
-}
-
 EnergyAndGradient ClauseViolationEnergy::closed_form_energy_and_gradient(const torch::Tensor& condition,
                                                                          const torch::Tensor& answer) {
   if (clause_kernels_apply(condition, answer)) {

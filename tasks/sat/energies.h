@@ -22,7 +22,6 @@ class ClauseViolationEnergy : public Energy {
  public:
   ClauseViolationEnergy() : Energy("ClauseViolationEnergy") {}
   torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
-  torch::Tensor closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) override;
   bool has_closed_form_gradient() const override { return true; }
   EnergyAndGradient closed_form_energy_and_gradient(const torch::Tensor& condition,
                                                     const torch::Tensor& answer) override;

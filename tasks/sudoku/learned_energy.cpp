@@ -80,12 +80,6 @@ std::string SudokuEnergyNet::describe() const {
   return "sudoku-net(hidden=" + std::to_string(config_.hidden) + ", layers=" + std::to_string(config_.layers) + ")";
 }
 
-int64_t SudokuEnergyNet::parameter_count() const {
-  int64_t count = 0;
-  for (const auto& p : parameters()) count += p.numel();
-  return count;
-}
-
 std::shared_ptr<SudokuEnergyNet> load_learned_energy(const std::string& path, const torch::Device& device) {
   auto metadata = read_checkpoint_metadata(path);
   require_checkpoint_kind(path, metadata, kLearnedEnergyKind);

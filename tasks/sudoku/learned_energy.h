@@ -23,7 +23,7 @@ struct LearnedEnergyConfig {
 
   nlohmann::json to_json() const;
   static LearnedEnergyConfig from_json(const nlohmann::json& j);  // throws naming a bad field
-  // Closed form of SudokuEnergyNet(config).parameter_count(), for checks before building it.
+  // Closed form of parameter_count(SudokuEnergyNet(config)), for checks before building it.
   int64_t parameter_count() const;
 };
 
@@ -33,7 +33,6 @@ class SudokuEnergyNet : public Energy {
   torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
   std::string describe() const override;
   const LearnedEnergyConfig& config() const { return config_; }
-  int64_t parameter_count() const;
 
  private:
   torch::Tensor unit_means(const torch::Tensor& h) const;  // [B, C, d] -> [B, C, 3d]

@@ -62,7 +62,7 @@ class EnergyRecipe : public TrainingRecipe {
   }
 
   std::string describe() const override {
-    return "model " + net_->describe() + ", " + std::to_string(net_->parameter_count()) +
+    return "model " + net_->describe() + ", " + std::to_string(parameter_count(*net_)) +
            " parameters; objective: " + s_.objective;
   }
   torch::nn::Module& module() override { return *net_; }
@@ -147,12 +147,12 @@ std::vector<ParameterInfo> energy_training_parameters() {
   const TrainSettings d;
   std::vector<ParameterInfo> infos = {
       {"box", "3", "box size: 2 (4x4), 3 (9x9), 4 (16x16; not the AR baseline)", GenerateParameter | TrainParameter},
-      {"hidden", default_text(d.architecture.hidden), "hidden width per cell", TrainParameter},
-      {"layers", default_text(d.architecture.layers), "message-passing layers", TrainParameter},
+      {"hidden", c10::str(d.architecture.hidden), "hidden width per cell", TrainParameter},
+      {"layers", c10::str(d.architecture.layers), "message-passing layers", TrainParameter},
       {"objective", d.objective, "denoising (gradient matching) | contrastive (sampler negatives)", TrainParameter},
-      {"negative-steps", default_text(d.negative_steps), "contrastive: sampler steps per negative", TrainParameter},
-      {"t-min", default_text(d.t_min), "smallest corruption level t in y~ = (1-t) y* + t u", TrainParameter},
-      {"validation-budget-ms", default_text(d.validation_budget_ms), "solver budget for validation",
+      {"negative-steps", c10::str(d.negative_steps), "contrastive: sampler steps per negative", TrainParameter},
+      {"t-min", c10::str(d.t_min), "smallest corruption level t in y~ = (1-t) y* + t u", TrainParameter},
+      {"validation-budget-ms", c10::str(d.validation_budget_ms), "solver budget for validation",
        TrainParameter},
   };
   for (auto& info : data_parameters()) infos.push_back(std::move(info));

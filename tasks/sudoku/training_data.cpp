@@ -103,10 +103,8 @@ TrainingData prepare_training_data(int box, const DataSettings& s, std::ostream&
     data.puzzles.push_back(g.puzzle);
     data.solutions.push_back(g.solution);
   }
-  for (const auto& g : validation_boards(box, s.validation_puzzles, s.seed, validation_tiers(s).front())) {
+  for (const auto& g : validation_boards(box, s.validation_puzzles, s.seed, validation_tiers(s).front()))
     data.validation.push_back(g.puzzle);
-    data.validation_solutions.push_back(g.solution);
-  }
   return data;
 }
 
@@ -132,21 +130,14 @@ nlohmann::json validation_record(const DataSettings& settings, size_t puzzles) {
           {"seed", validation_seed(settings.seed)}};
 }
 
-std::string default_text(double value) {
-  std::ostringstream text;
-  text << value;
-  return text.str();
-}
-
-std::string default_text(int64_t value) { return std::to_string(value); }
 
 std::vector<ParameterInfo> data_parameters() {
   const DataSettings d;
   return {
-      {"train-puzzles", default_text(d.train_puzzles),
+      {"train-puzzles", c10::str(d.train_puzzles),
        "generated training boards (the same for every trainer)", TrainParameter},
       {"tiers", d.tiers, "training tiers, comma-separated", TrainParameter},
-      {"validation-puzzles", default_text(d.validation_puzzles), "validation puzzles per validation tier",
+      {"validation-puzzles", c10::str(d.validation_puzzles), "validation puzzles per validation tier",
        TrainParameter},
       {"validation-tiers", d.validation_tiers,
        "tiers of the validation puzzles, comma-separated (the energy validates on the first)", TrainParameter},

@@ -41,7 +41,7 @@ struct DataSettings {
 // The boards of one training run, as parallel lists.
 struct TrainingData {
   std::vector<Board> puzzles, solutions;                 // training boards
-  std::vector<Board> validation, validation_solutions;  // validation puzzles
+  std::vector<Board> validation;  // validation puzzles
 };
 // Logs "generating N training boards (TIERS, seed S)..." and draws the training boards and the
 // validation puzzles of the first validation tier. Throws
@@ -72,8 +72,5 @@ DataSettings data_settings(const TaskParameters& parameters, uint64_t seed);
 // step's batch drawn by draw_step (on the CPU), one validation set per validation tier. Boards of
 // box `box` (the task's parameter, default 3).
 std::unique_ptr<ExampleStream> make_example_stream(const TrainingOptions& options, const TaskParameters& parameters);
-// Text of a default value for a ParameterInfo ("0.05", "3000").
-std::string default_text(double value);
-std::string default_text(int64_t value);
 
 }  // namespace ebm::sudoku

@@ -5,7 +5,6 @@
 #include <torch/torch.h>
 
 #include <numeric>
-#include <sstream>
 
 namespace ebm::tensor {
 
@@ -33,11 +32,7 @@ bool MatrixTask::check(const TensorProblem& problem, const torch::Tensor& answer
   }
   const double mse = (answer - expected).pow(2).mean().item<double>();
   if (mse <= tolerance()) return true;
-  if (why) {
-    std::ostringstream text;
-    text << "mean squared error " << mse << " above the tolerance " << tolerance();
-    *why = text.str();
-  }
+  if (why) *why = c10::str("mean squared error ", mse, " above the tolerance ", tolerance());
   return false;
 }
 

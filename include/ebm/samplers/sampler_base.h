@@ -11,14 +11,15 @@
 
 namespace ebm {
 
-// Base for a sampler configured by an Options struct with bind() and is_valid().
+// Base for a sampler configured by an Options struct with bind() and is_valid(); `name` is its name().
 template <typename Options>
 class SamplerWithOptions : public Sampler {
  public:
-  explicit SamplerWithOptions(Options options, const std::string& name) : options_(std::move(options)) {
+  explicit SamplerWithOptions(Options options, const std::string& name) : options_(std::move(options)), name_(name) {
     std::string error;
     if (!options_.is_valid(&error)) throw std::invalid_argument(name + ": " + error);
   }
+  std::string name() const override { return name_; }
   const Options& options() const { return options_; }
   std::string describe() const override {
     Options copy = options_;
@@ -29,6 +30,9 @@ class SamplerWithOptions : public Sampler {
 
  protected:
   Options options_;
+
+ private:
+  std::string name_;
 };
 
 // Base for a sampler that wraps another (annealing, tempering): owns the wrapped `base_`, refuses a
@@ -55,9 +59,10 @@ class WrappingSampler : public SamplerWithOptions<Options> {
 torch::Tensor per_row(const torch::Tensor& values, const torch::Tensor& like);
 // Sum over every dimension but the first: [N, ...] -> [N].
 torch::Tensor row_sum(const torch::Tensor& x);
-// Metropolis-Hastings: accepts row n with probability min(1, exp(log_ratio[n])).
-// Returns {accepted bool [N], acceptance probability [N]}.
-std::pair<torch::Tensor, torch::Tensor> metropolis_accept(const torch::Tensor& log_ratio, NoiseSource& noise);
+// Metropolis-Hastings: row n of `chains` takes `proposal`'s with probability min(1, exp(log_ratio[n])).
+// Returns the acceptance probability [N].
+torch::Tensor metropolis_step(const torch::Tensor& log_ratio, ChainBatch& chains, const ChainBatch& proposal,
+                              NoiseSource& noise);
 // Throws unless the space is a real one (or, with allow_categorical, any relaxed space).
 void require_continuous(const std::string& sampler, const AnswerSpace& space);
 void require_one_hot(const std::string& sampler, const AnswerSpace& space);
