@@ -179,7 +179,7 @@ RequestParser::State RequestParser::body(std::string& buffer) {
   const size_t take = static_cast<size_t>(std::min<int64_t>(body_left_, static_cast<int64_t>(buffer.size())));
   append_body(buffer, take);
   body_left_ -= static_cast<int64_t>(take);
-  return body_left_ == 0 ? state_ = State::Complete : state_;
+  return body_left_ == 0 ? complete_body() : state_;
 }
 
 RequestParser::State RequestParser::chunked_body(std::string& buffer) {
@@ -192,7 +192,7 @@ RequestParser::State RequestParser::chunked_body(std::string& buffer) {
         if (!is_count(size, 15, true))
           return refuse(400, "malformed chunk size '" + size.substr(0, 32) + "'");
         chunk_left_ = std::stoll(size, nullptr, 16);
-        if (static_cast<int64_t>(request_.body.size()) + chunk_left_ > limits_.max_body)
+        if (static_cast<int64_t>(body_size_) + chunk_left_ > limits_.max_body)
           return refuse(413, "chunked body over this server's limit of " + std::to_string(limits_.max_body) + " bytes");
         chunk_ = chunk_left_ == 0 ? Chunk::Trailers : Chunk::Data;
         break;
@@ -218,7 +218,7 @@ RequestParser::State RequestParser::chunked_body(std::string& buffer) {
         const size_t limit = limits_.max_header_bytes - std::min(head_bytes_, limits_.max_header_bytes);
         if (!take_line(buffer, line, limit, 431, "trailer section")) return state_;
         head_bytes_ += line.size() + 2;
-        if (line.empty()) return state_ = State::Complete;
+        if (line.empty()) return complete_body();
         break;
       }
     }
@@ -227,12 +227,29 @@ RequestParser::State RequestParser::chunked_body(std::string& buffer) {
 }
 
 void RequestParser::append_body(std::string& buffer, size_t count) {
-  // Doubling, but never past max_body: a body at the limit holds about max_body bytes, not twice that.
-  const size_t needed = request_.body.size() + count, capacity = request_.body.capacity();
-  if (needed > capacity)
-    request_.body.reserve(std::min(static_cast<size_t>(limits_.max_body), std::max(needed, 2 * capacity)));
-  request_.body.append(buffer, 0, count);
+  // Pieces of kBodyPiece bytes, never reallocated: a body being read holds about its own size (a
+  // doubling string would hold up to 1.5x while it grows), and one that is refused never more than
+  // max_body + kBodyPiece. complete_body() joins them once.
+  constexpr size_t kBodyPiece = 65536;
+  size_t at = 0;
+  while (at < count) {
+    if (body_pieces_.empty() || body_pieces_.back().size() == kBodyPiece) {
+      body_pieces_.emplace_back();
+      body_pieces_.back().reserve(kBodyPiece);
+    }
+    const size_t take = std::min(count - at, kBodyPiece - body_pieces_.back().size());
+    body_pieces_.back().append(buffer, at, take);
+    at += take;
+  }
+  body_size_ += count;
   buffer.erase(0, count);
+}
+
+RequestParser::State RequestParser::complete_body() {
+  request_.body.reserve(body_size_);
+  for (const auto& piece : body_pieces_) request_.body += piece;
+  body_pieces_.clear();
+  return state_ = State::Complete;
 }
 
 bool RequestParser::take_continue() {

@@ -71,8 +71,10 @@ class RequestParser {
   State header_line(const std::string& line);
   State end_of_head();
   State body(std::string& buffer);
-  // Moves `count` bytes from the front of `buffer` to the body.
+  // Moves `count` bytes from the front of `buffer` to the body's pieces.
   void append_body(std::string& buffer, size_t count);
+  // Joins the pieces into the request's body.
+  State complete_body();
   State chunked_body(std::string& buffer);
 
   HttpLimits limits_;
@@ -83,6 +85,8 @@ class RequestParser {
   bool chunked_ = false, continue_ = false;
   Chunk chunk_ = Chunk::Size;
   int64_t chunk_left_ = 0;
+  std::vector<std::string> body_pieces_;
+  size_t body_size_ = 0;
   int refusal_status_ = 0;
   std::string refusal_;
 };
