@@ -73,35 +73,32 @@ Registration wrapper_sampler(std::string name, std::string summary) {
 }
 
 const std::vector<Registration>& registrations() {
-  static const std::vector<Registration> table = [] {
-    std::vector<Registration> t;
-    t.push_back(base_sampler<GradientDescentSampler, GradientDescentOptions>(
-        "gd", "gradient descent: plain, momentum, Nesterov; mirror descent on simplices", "real, categorical"));
-    t.push_back(base_sampler<LangevinSampler, LangevinOptions>(
-        "langevin", "unadjusted Langevin algorithm (ULA)", "real, categorical"));
-    t.push_back(base_sampler<MalaSampler, MalaOptions>(
-        "mala", "Metropolis-adjusted Langevin (exact at any step size)", "real, categorical"));
-    t.push_back(base_sampler<HmcSampler, HmcOptions>(
-        "hmc", "Hamiltonian Monte Carlo, leapfrog integrator", "real, categorical"));
-    t.push_back(base_sampler<GibbsWithGradientsSampler, GibbsWithGradientsOptions>(
-        "gwg", "Gibbs-with-gradients: one gradient-chosen variable per step, MH-corrected", "one-hot"));
-    t.push_back(base_sampler<DiscreteLangevinOptions>(
+  static const std::vector<Registration> table = {
+    base_sampler<GradientDescentSampler, GradientDescentOptions>(
+        "gd", "gradient descent: plain, momentum, Nesterov; mirror descent on simplices", "real, categorical"),
+    base_sampler<LangevinSampler, LangevinOptions>(
+        "langevin", "unadjusted Langevin algorithm (ULA)", "real, categorical"),
+    base_sampler<MalaSampler, MalaOptions>(
+        "mala", "Metropolis-adjusted Langevin (exact at any step size)", "real, categorical"),
+    base_sampler<HmcSampler, HmcOptions>("hmc", "Hamiltonian Monte Carlo, leapfrog integrator", "real, categorical"),
+    base_sampler<GibbsWithGradientsSampler, GibbsWithGradientsOptions>(
+        "gwg", "Gibbs-with-gradients: one gradient-chosen variable per step, MH-corrected", "one-hot"),
+    base_sampler<DiscreteLangevinOptions>(
         "dula", "discrete unadjusted Langevin: all variables move at once", "one-hot",
-        [](DiscreteLangevinOptions o) { return std::make_shared<DiscreteLangevinSampler>(o, false); }));
-    t.push_back(base_sampler<DiscreteLangevinOptions>(
+        [](DiscreteLangevinOptions o) { return std::make_shared<DiscreteLangevinSampler>(o, false); }),
+    base_sampler<DiscreteLangevinOptions>(
         "dmala", "discrete Metropolis-adjusted Langevin", "one-hot",
-        [](DiscreteLangevinOptions o) { return std::make_shared<DiscreteLangevinSampler>(o, true); }));
-    t.push_back(base_sampler<TabuDescentSampler, TabuDescentOptions>(
-        "tabu", "tabu descent: the gradient's best single-variable change each step, recent reversals barred", "one-hot"));
-    t.push_back(base_sampler<MixedSampler, MixedOptions>(
+        [](DiscreteLangevinOptions o) { return std::make_shared<DiscreteLangevinSampler>(o, true); }),
+    base_sampler<TabuDescentSampler, TabuDescentOptions>(
+        "tabu", "tabu descent: the gradient's best single-variable change each step, recent reversals barred", "one-hot"),
+    base_sampler<MixedSampler, MixedOptions>(
         "mixed", "mixed answers: MH-tested gradient-informed choice moves + projected gradient steps on the values",
-        "mixed"));
-    t.push_back(wrapper_sampler<AnnealingSampler, AnnealingOptions>(
-        "anneal", "annealing of temperature, step size and an energy weight around a base sampler"));
-    t.push_back(wrapper_sampler<ParallelTemperingSampler, ParallelTemperingOptions>(
-        "tempering", "parallel tempering (replica exchange) around a base sampler"));
-    return t;
-  }();
+        "mixed"),
+    wrapper_sampler<AnnealingSampler, AnnealingOptions>(
+        "anneal", "annealing of temperature, step size and an energy weight around a base sampler"),
+    wrapper_sampler<ParallelTemperingSampler, ParallelTemperingOptions>(
+        "tempering", "parallel tempering (replica exchange) around a base sampler"),
+  };
   return table;
 }
 

@@ -170,8 +170,7 @@ TEST_SUITE("ar") {
   }
 
   TEST_CASE("beam search: width 1 is greedy; scores are sequence log-probabilities") {
-    const ArTransformerConfig config = small_config();
-    ArTransformer model = sharp_model(config, 3);
+    ArTransformer model = sharp_model(small_config(), 3);
     torch::manual_seed(30);
     const torch::Tensor prompt = random_tokens(4, 3, 11);
     const int64_t steps = 6;
@@ -209,8 +208,7 @@ TEST_SUITE("ar") {
   }
 
   TEST_CASE("allowed masks are respected by greedy, sampling and beam search") {
-    const ArTransformerConfig config = small_config();
-    ArTransformer model = sharp_model(config, 4);
+    ArTransformer model = sharp_model(small_config(), 4);
     torch::manual_seed(40);
     const torch::Tensor prompt = random_tokens(16, 2, 11);
     const int64_t steps = 5;
@@ -271,8 +269,7 @@ TEST_SUITE("ar") {
   }
 
   TEST_CASE("greedy and sampled decoding return the log-prob of what they chose, without a scoring pass") {
-    const ArTransformerConfig config = small_config();
-    ArTransformer model = sharp_model(config, 5);
+    ArTransformer model = sharp_model(small_config(), 5);
     torch::manual_seed(50);
     const torch::Tensor prompt = random_tokens(6, 3, 11);
     const int64_t steps = 7;
@@ -289,8 +286,7 @@ TEST_SUITE("ar") {
   }
 
   TEST_CASE("a per-row step mask that depends on the tokens generated so far") {
-    const ArTransformerConfig config = small_config();
-    ArTransformer model = sharp_model(config, 6);
+    ArTransformer model = sharp_model(small_config(), 6);
     torch::manual_seed(60);
     const int64_t rows = 5, steps = 6;
     const torch::Tensor prompt = random_tokens(rows, 2, 11);

@@ -139,6 +139,19 @@ std::string resealed(std::string bytes) {
   return bytes + "\nEBMEND\n";
 }
 
+// save_tiny_checkpoint(dir) with `count` bytes at `offset` past the first `key` replaced by
+// `replacement`, resealed; its path.
+std::string patched_tiny_checkpoint(const TempDir& dir, const std::string& key, std::size_t offset, std::size_t count,
+                                    const std::string& replacement) {
+  const std::string path = save_tiny_checkpoint(dir);
+  std::string bytes = read_bytes(path);
+  const auto at = bytes.find(key);
+  REQUIRE(at != std::string::npos);  // the zip stores its records uncompressed
+  bytes.replace(at + offset, count, replacement);
+  write_bytes(path, resealed(bytes));
+  return path;
+}
+
 std::map<std::string, torch::Tensor> snapshot(const torch::nn::Module& m) {
   std::map<std::string, torch::Tensor> out;
   for (const auto& p : m.named_parameters()) out[p.key()] = p.value().detach().clone();
@@ -509,12 +522,7 @@ TEST_SUITE("checkpoint") {
   // whose class definition holds a constant Module::save never writes. Now refused before it runs.
   TEST_CASE("a weights archive with code Module::save does not write is refused, not handed to LibTorch") {
     TempDir dir;
-    const std::string path = save_tiny_checkpoint(dir);
-    std::string bytes = read_bytes(path);
-    const auto at = bytes.find("__parameters__ = [");
-    REQUIRE(at != std::string::npos);  // the zip stores its records uncompressed
-    bytes.replace(at, 14, "__parameter3__");
-    write_bytes(path, resealed(bytes));
+    const std::string path = patched_tiny_checkpoint(dir, "__parameters__ = [", 0, 14, "__parameter3__");
 
     for (const std::string& message : load_and_list_errors(path)) {
       CHECK_MESSAGE(has(message, "weights are unreadable: code/"), message);
@@ -539,13 +547,8 @@ TEST_SUITE("checkpoint") {
   // unpickler reserve 2 GB before finding the record 1 KB long.
   TEST_CASE("a pickle length longer than its record is refused before LibTorch reserves it") {
     TempDir dir;
-    const std::string path = save_tiny_checkpoint(dir);
-    std::string bytes = read_bytes(path);
     const std::string weight_key("X\x06\0\0\0weight", 11);  // BINUNICODE, length 6, "weight"
-    const auto at = bytes.find(weight_key);
-    REQUIRE(at != std::string::npos);
-    bytes.replace(at + 1, 4, std::string("\0\0\0\x80", 4));
-    write_bytes(path, resealed(bytes));
+    const std::string path = patched_tiny_checkpoint(dir, weight_key, 1, 4, std::string("\0\0\0\x80", 4));
     for (const std::string& message : load_and_list_errors(path))
       CHECK_MESSAGE(has(message, "weights are unreadable: data.pkl: the pickle's opcode at byte "), message);
   }
@@ -624,12 +627,8 @@ TEST_SUITE("checkpoint") {
   // 0xFDFFFFF6 made LibTorch's reader allocate 4 GB for an 8 KB file. The checksum was recomputed.
   TEST_CASE("a record declaring more bytes than the archive holds is refused before LibTorch allocates it") {
     TempDir dir;
-    const std::string path = save_tiny_checkpoint(dir);
-    std::string bytes = read_bytes(path);
-    const auto entry = bytes.find("PK\x01\x02");  // the first central directory entry
-    REQUIRE(entry != std::string::npos);
-    bytes.replace(entry + 24, 4, std::string("\xF6\xFF\xFF\xFD", 4));  // its uncompressed size
-    write_bytes(path, resealed(bytes));
+    // The uncompressed size of the first central directory entry.
+    const std::string path = patched_tiny_checkpoint(dir, "PK\x01\x02", 24, 4, std::string("\xF6\xFF\xFF\xFD", 4));
     for (const std::string& message : load_and_list_errors(path))
       CHECK_MESSAGE(std::regex_search(message, std::regex("weights are unreadable: record \\S+ declares 4261412854 bytes \\(")),
                     message);

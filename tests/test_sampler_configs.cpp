@@ -31,6 +31,15 @@ RunResult run_text(const std::string& text, const RunRequest& request, uint64_t 
   return run_sampler(*spec.sampler, request, spec.driver);
 }
 
+// A double-precision request for real answers of `size` values.
+RunRequest real_request(EnergyPtr energy, int64_t size) {
+  RunRequest request;
+  request.energy = std::move(energy);
+  request.space = AnswerSpace::real({size});
+  request.dtype = torch::kDouble;
+  return request;
+}
+
 // E(p) = sum_{v,k} cost[v,k] p[v,k] on probabilities p [B, V, K]. Linear, so its minimum over the
 // simplices is the vertex that picks argmin_k cost[v,k] for every v, where E = sum_v min_k cost[v,k].
 class LinearCategoricalEnergy : public Energy {
@@ -170,10 +179,8 @@ TEST_SUITE("samplers") {
   }
 
   TEST_CASE("fixed Langevin noise: each step on a flat energy has variance noise^2, not 2*eta*T") {
-    RunRequest request;
-    request.energy = std::make_shared<QuadraticEnergy>(torch::zeros({8, 8}, torch::kDouble), torch::zeros({8}, torch::kDouble));
-    request.space = AnswerSpace::real({8});
-    request.dtype = torch::kDouble;
+    RunRequest request = real_request(
+        std::make_shared<QuadraticEnergy>(torch::zeros({8, 8}, torch::kDouble), torch::zeros({8}, torch::kDouble)), 8);
     PathRecorder path;
     request.callbacks.push_back(path.callback());
     // sqrt(2 * eta * T) = 1 here; the fixed noise is 0.3.
@@ -186,11 +193,9 @@ TEST_SUITE("samplers") {
   TEST_CASE("Langevin at temperature T samples a Gaussian with variance T / precision (ULA's step bias included)") {
     const double t = 4.0, eta = 0.05;
     const std::vector<double> precision{4.0, 1.0};
-    RunRequest request;
-    request.energy = std::make_shared<QuadraticEnergy>(torch::diag(torch::tensor(precision, torch::kDouble)),
-                                                       torch::tensor({1.0, -1.0}, torch::kDouble));
-    request.space = AnswerSpace::real({2});
-    request.dtype = torch::kDouble;
+    auto energy = std::make_shared<QuadraticEnergy>(torch::diag(torch::tensor(precision, torch::kDouble)),
+                                                    torch::tensor({1.0, -1.0}, torch::kDouble));
+    RunRequest request = real_request(energy, 2);
     PathRecorder path;
     request.callbacks.push_back(path.callback());
     run_text("anneal:t_schedule=constant,t_start=4,t_end=4/langevin:step=0.05,chains=2000,steps=400", request);
@@ -211,10 +216,8 @@ TEST_SUITE("samplers") {
     // Noiseless Langevin with an overshooting step (eta * precision = 2.5 > 2): y <- y - 2.5 y = -1.5 y,
     // so the energy grows every step: after 10 steps the best state is the initial one, y0, and the
     // last is (-1.5)^10 y0.
-    RunRequest request;
-    request.energy = std::make_shared<QuadraticEnergy>(torch::eye(2, torch::kDouble), torch::zeros({2}, torch::kDouble));
-    request.space = AnswerSpace::real({2});
-    request.dtype = torch::kDouble;
+    RunRequest request = real_request(
+        std::make_shared<QuadraticEnergy>(torch::eye(2, torch::kDouble), torch::zeros({2}, torch::kDouble)), 2);
     request.problems = 3;
     auto start = torch::tensor({{0.1, -0.2}, {0.05, 0.0}, {-0.3, 0.1}}, torch::kDouble);
     request.initializer = [&](const torch::Tensor& problem, torch::Generator&) { return start.index_select(0, problem); };
@@ -263,9 +266,7 @@ TEST_SUITE("samplers") {
   }
 
   TEST_CASE("annealing around tempering keeps every replica current when a weight or the landscape changes") {
-    RunRequest request;
-    request.space = AnswerSpace::real({2});
-    request.dtype = torch::kDouble;
+    RunRequest request = real_request(nullptr, 2);
     request.problems = 2;
     SUBCASE("a weighted-sum term's weight") {
       auto sum = std::make_shared<WeightedSumEnergy>();
@@ -307,10 +308,7 @@ TEST_SUITE("samplers") {
     auto sum = std::make_shared<WeightedSumEnergy>();
     sum->add_term(std::make_shared<DoubleWellEnergy>(6.0), 1.0);
     sum->add_term(std::make_shared<QuadraticEnergy>(torch::eye(1, torch::kDouble), torch::ones({1}, torch::kDouble)), 0.0);
-    RunRequest request;
-    request.energy = sum;
-    request.space = AnswerSpace::real({1});
-    request.dtype = torch::kDouble;
+    RunRequest request = real_request(sum, 1);
     request.problems = 4;
     request.initializer = [](const torch::Tensor& problems, torch::Generator&) {
       return torch::full({problems.size(0), 1}, -1.0, torch::kDouble);

@@ -25,10 +25,11 @@ RunResult run(const std::string& spec_text, const RunRequest& request, uint64_t 
   return run_sampler(*spec.sampler, request, spec.driver);
 }
 
-RunRequest request_for(EnergyPtr energy, AnswerSpace space) {
+RunRequest request_for(EnergyPtr energy, AnswerSpace space, torch::Dtype dtype = torch::kFloat) {
   RunRequest request;
   request.energy = std::move(energy);
   request.space = std::move(space);
+  request.dtype = dtype;
   return request;
 }
 
@@ -67,8 +68,7 @@ struct MomentCollector {
 
 std::pair<torch::Tensor, torch::Tensor> gaussian_moments(const std::string& spec, const Gaussian& g, int64_t chains,
                                                          int64_t steps, int64_t burn_in) {
-  RunRequest request = request_for(g.energy, AnswerSpace::real({g.mean.size(0)}));
-  request.dtype = torch::kDouble;
+  RunRequest request = request_for(g.energy, AnswerSpace::real({g.mean.size(0)}), torch::kDouble);
   MomentCollector collector{burn_in, 2, {}, {}};
   request.callbacks.push_back(collector.callback());
   run(with_driver_keys(spec, "chains=" + std::to_string(chains) + ",steps=" + std::to_string(steps)), request);
@@ -145,8 +145,7 @@ TEST_SUITE("samplers") {
     auto gen = make_generator(2, torch::kCPU);
     auto a = torch::randn({6, 6}, gen, torch::kDouble);
     Gaussian g(a.matmul(a.t()) / 6 + torch::eye(6, torch::kDouble), torch::randn({6}, gen, torch::kDouble));
-    RunRequest request = request_for(g.energy, AnswerSpace::real({6}));
-    request.dtype = torch::kDouble;
+    RunRequest request = request_for(g.energy, AnswerSpace::real({6}), torch::kDouble);
     request.problems = 2;
     for (std::string spec : {"gd:step=0.2", "gd:step=0.1,momentum=0.9", "gd:step=0.1,momentum=0.9,nesterov=true"}) {
       CAPTURE(spec);
@@ -399,8 +398,7 @@ TEST_SUITE("samplers") {
   TEST_CASE("mixed sampler reaches the enumerated optimum of a tiny mixed problem") {
     auto energy = std::make_shared<TinyMixedEnergy>();
     auto [best, choice, value] = energy->enumerated_minimum();
-    RunRequest request = request_for(energy, AnswerSpace::mixed(2, 3, -1.0, 2.0));
-    request.dtype = torch::kDouble;
+    RunRequest request = request_for(energy, AnswerSpace::mixed(2, 3, -1.0, 2.0), torch::kDouble);
     auto result = run("anneal:t_start=1,t_end=0.01/mixed:step=0.1,value_steps=2,steps=300,chains=8", request);
     REQUIRE(result.problems.size() == 1);
     auto decoded = request.space.decode(result.problems[0].answer.unsqueeze(0))[0];

@@ -28,7 +28,6 @@ class Target {
   const Clamp& clamp() const { return clamp_; }
   const torch::Tensor& condition() const { return condition_; }
   Energy& energy() const { return *energy_; }
-  const EnergyPtr& energy_ptr() const { return energy_; }
   // The energy as a weighted sum when it is one (annealing of term weights), else nullptr.
   WeightedSumEnergy* weighted_sum() const;
 

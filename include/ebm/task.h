@@ -46,6 +46,14 @@ struct Answer {
 using ProblemPtr = std::shared_ptr<const Problem>;
 using AnswerPtr = std::shared_ptr<const Answer>;
 
+// The task's own type behind a Problem or Answer (`downcast<Graph>(problem, "coloring: ...")`);
+// throws std::invalid_argument with `message` when the object is of another type.
+template <typename Derived, typename Base>
+const Derived& downcast(const Base& object, const char* message) {
+  if (const auto* derived = dynamic_cast<const Derived*>(&object)) return *derived;
+  throw std::invalid_argument(message);
+}
+
 // A problem with the answer its dataset or generator knows (a CSV's solution column, a planted
 // colouring, a labelled model), or a null `solution`.
 struct Example {

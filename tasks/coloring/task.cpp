@@ -17,13 +17,11 @@ namespace ebm::coloring {
 namespace {
 
 const Graph& as_graph(const Problem& problem) {
-  if (auto* graph = dynamic_cast<const Graph*>(&problem)) return *graph;
-  throw std::invalid_argument("coloring: the problem is not a graph");
+  return downcast<Graph>(problem, "coloring: the problem is not a graph");
 }
 
 const Coloring& as_coloring(const Answer& answer) {
-  if (auto* coloring = dynamic_cast<const Coloring*>(&answer)) return *coloring;
-  throw std::invalid_argument("coloring: the answer is not a colouring");
+  return downcast<Coloring>(answer, "coloring: the answer is not a colouring");
 }
 
 class ColoringTask : public Task {

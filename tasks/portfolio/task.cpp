@@ -18,12 +18,10 @@ namespace ebm::portfolio {
 namespace {
 
 const Market& market_of(const Problem& problem) {
-  if (auto market = dynamic_cast<const Market*>(&problem)) return *market;
-  throw std::invalid_argument("portfolio: the problem is not a portfolio market");
+  return downcast<Market>(problem, "portfolio: the problem is not a portfolio market");
 }
 const Frontier& frontier_of(const Answer& answer) {
-  if (auto frontier = dynamic_cast<const Frontier*>(&answer)) return *frontier;
-  throw std::invalid_argument("portfolio: the answer is not a frontier");
+  return downcast<Frontier>(answer, "portfolio: the answer is not a frontier");
 }
 std::vector<const Market*> markets_of(const std::vector<ProblemPtr>& batch) {
   std::vector<const Market*> markets;

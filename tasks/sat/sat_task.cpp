@@ -22,15 +22,11 @@ constexpr const char* kClauseEnergy = "clauses";
 constexpr const char* kDefaultSampler = "anneal:t_start=0.2,t_end=0.2/gwg:chains=16";
 
 const SatProblem& sat_problem(const Problem& problem) {
-  const auto* sat = dynamic_cast<const SatProblem*>(&problem);
-  if (!sat) throw std::invalid_argument("sat: the problem is not a CNF formula");
-  return *sat;
+  return downcast<SatProblem>(problem, "sat: the problem is not a CNF formula");
 }
 
 const SatAnswer& sat_answer(const Answer& answer) {
-  const auto* sat = dynamic_cast<const SatAnswer*>(&answer);
-  if (!sat) throw std::invalid_argument("sat: the answer is not an assignment");
-  return *sat;
+  return downcast<SatAnswer>(answer, "sat: the answer is not an assignment");
 }
 
 bool parse_yes_no(const std::string& flag, const std::string& text) {

@@ -238,16 +238,10 @@ class SudokuTask : public Task {
 }  // namespace
 
 const Board& puzzle_of(const Problem& problem) {
-  auto* p = dynamic_cast<const SudokuProblem*>(&problem);
-  if (!p) throw std::invalid_argument("not a sudoku problem");
-  return p->puzzle;
+  return downcast<SudokuProblem>(problem, "not a sudoku problem").puzzle;
 }
 
-const Board& board_of(const Answer& answer) {
-  auto* a = dynamic_cast<const SudokuAnswer*>(&answer);
-  if (!a) throw std::invalid_argument("not a sudoku answer");
-  return a->board;
-}
+const Board& board_of(const Answer& answer) { return downcast<SudokuAnswer>(answer, "not a sudoku answer").board; }
 
 ProblemPtr make_problem(Board puzzle, std::string source) {
   auto p = std::make_shared<SudokuProblem>();

@@ -72,15 +72,11 @@ const char* model_kind_name(ModelKind kind) {
 }
 
 const TensorProblem& as_tensor_problem(const Problem& problem) {
-  auto* p = dynamic_cast<const TensorProblem*>(&problem);
-  if (!p) throw std::invalid_argument("not a tensor task's problem");
-  return *p;
+  return downcast<TensorProblem>(problem, "not a tensor task's problem");
 }
 
 const torch::Tensor& answer_value(const Answer& answer) {
-  auto* a = dynamic_cast<const TensorAnswer*>(&answer);
-  if (!a) throw std::invalid_argument("not a tensor task's answer");
-  return a->value;
+  return downcast<TensorAnswer>(answer, "not a tensor task's answer").value;
 }
 
 std::string TensorTask::input_format() const {
