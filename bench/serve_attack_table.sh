@@ -21,7 +21,7 @@ run_case() {
   if [[ $rc -eq 124 ]]; then echo "hang (> ${seconds} s)"
   elif grep -q " passed" <<<"$log" && [[ $rc -eq 0 ]]; then echo passed
   elif grep -q " skipped" <<<"$log"; then echo skipped
-  else echo "failed: $(grep -m1 '^E ' <<<"$log" | cut -c3-160 | tr ',' ';' | sed 's/^ *//')"
+  else echo "failed: $(grep -m1 '^E ' <<<"$log" | cut -c3-160 | tr ',"' ";'" | tr -d '\r' | sed 's/^ *//')"
   fi
 }
 echo "case,before,after" >"$out"
