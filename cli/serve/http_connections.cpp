@@ -185,16 +185,26 @@ void ConnectionLoop::run() {
       auto found = connections_.find(ids[i]);
       if (found == connections_.end()) continue;
       Connection& connection = found->second;
-      if (connection.phase == Connection::Phase::Writing)
-        flush(connection);
-      else
-        read_from(connection);
+      try {
+        if (connection.phase == Connection::Phase::Writing)
+          flush(connection);
+        else
+          read_from(connection);
+      } catch (const std::exception&) {  // out of memory, say: this connection goes, the server stays
+        close(ids[i]);
+      }
     }
+    std::vector<int64_t> failed;
     for (auto& [id, connection] : connections_) {
       if (!connection.parse_pending || connection.phase != Connection::Phase::Reading) continue;
       connection.parse_pending = false;
-      parse(connection);
+      try {
+        parse(connection);
+      } catch (const std::exception&) {
+        failed.push_back(id);
+      }
     }
+    for (int64_t id : failed) close(id);
     expire(Clock::now());
   }
   for (auto& [id, connection] : connections_) ::close(connection.fd);
@@ -289,11 +299,11 @@ void ConnectionLoop::parse(Connection& connection) {
     answer(connection, *reply, !request.keep_alive, &request, request_id);
     return;
   }
-  connection.phase = Connection::Phase::Handed;
-  ++handed_;
   set_blocking(connection.fd, true, settings_.send_timeout_ms);
   Handoff handoff{connection.id, connection.fd, request_id, connection.peer, now, std::move(request)};
-  handlers_.later(std::move(handoff));
+  handlers_.later(std::move(handoff));  // if it throws, the caller closes the connection: nothing was handed
+  connection.phase = Connection::Phase::Handed;  // resume() is taken on this thread, so after this line
+  ++handed_;
 }
 
 void ConnectionLoop::answer(Connection& connection, const Reply& reply, bool close, const HttpRequest* request,
