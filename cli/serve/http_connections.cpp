@@ -1,5 +1,7 @@
 #include "http_connections.h"
 
+#include <nlohmann/json.hpp>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -61,15 +63,10 @@ int64_t raise_file_limit() {
   return limit.rlim_cur == RLIM_INFINITY ? int64_t{1} << 20 : static_cast<int64_t>(limit.rlim_cur);
 }
 
+// {"error": message} as one line; bytes of the request quoted in it that are not UTF-8 become U+FFFD.
 std::string error_body(const std::string& message) {
-  std::string escaped;
-  for (char c : message) {
-    if (c == '"' || c == '\\') escaped += '\\';
-    escaped += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
-  }
-  return "{\"error\":\"" + escaped + "\"}\n";
+  return nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
-
 }  // namespace
 
 struct ConnectionLoop::Connection {
