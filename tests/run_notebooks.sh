@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$ebm" solve sudoku ..83...9..94...3..5....9......5.3.......2...63..7.1.2.......5.......69.1657...... \
   --no-board --trace "$tmp/trace.csv" --trace-chains "$tmp/chains.csv" > /dev/null
 export EBM_RESULTS="$root/docs/results" EBM_FIGURES="$tmp/figures" EBM_SWEEPS="$tmp/sweep_*.csv" EBM_TRACE="$tmp/trace.csv" EBM_CHAINS="$tmp/chains.csv"
-figures="sudoku_compute accuracy_vs_compute energy_landscape board_settling ired_error_vs_steps python_minimize"
+figures="sudoku_compute accuracy_vs_compute energy_landscape board_settling ired_error_vs_steps pairwise_graph pairwise_data_curve python_minimize"
 for nb in "$root"/notebooks/*.ipynb; do
   if [[ $(basename "$nb") == python_minimize.ipynb && ${EBM_PYTHON_MODULE:-built} == absent ]]; then
     echo "skipped python_minimize.ipynb: the build has no Python module (-Dpython)"

@@ -103,4 +103,12 @@ std::unique_ptr<ExampleStream> Task::example_stream(const TrainingOptions&, cons
   return nullptr;
 }
 
+std::vector<Example> ExampleStream::examples() const {
+  throw std::invalid_argument("this task's training examples are a stream: they cannot be fitted all at once");
+}
+
+std::pair<torch::Tensor, int64_t> ExampleStream::answer_categories(const std::vector<Example>&) const {
+  throw std::invalid_argument("this task's answers are not categorical: no pairwise energy can learn them");
+}
+
 }  // namespace ebm

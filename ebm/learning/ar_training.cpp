@@ -2,6 +2,7 @@
 #include "ebm/learning/ar_baseline.h"
 
 #include "ebm/energy.h"
+#include "ebm/learning/pairwise_training.h"
 #include "ebm/learning/training_records.h"
 
 #include <torch/torch.h>
@@ -194,6 +195,8 @@ std::unique_ptr<TrainingRecipe> make_training_recipe(const Task& task, const Tra
   const auto chosen = parameters.find("model");
   const std::string model = chosen != parameters.end() ? chosen->second : (models.empty() ? "ar" : models.front());
   if (model == "ar") return make_ar_training_recipe(task, options, parameters);
+  if (model == "pairwise" && std::find(models.begin(), models.end(), model) != models.end())
+    return make_pairwise_training_recipe(task, options, parameters);
   if (std::find(models.begin(), models.end(), model) == models.end()) {
     std::string names;
     for (const auto& m : models) names += m + ", ";
@@ -209,11 +212,16 @@ std::vector<ParameterInfo> training_parameters(const Task& task) {
   std::vector<ParameterInfo> infos;
   for (const auto& info : task.parameters())
     if (info.use & TrainParameter) infos.push_back(info);
-  if (!task.token_sequence({})) return infos;
-  for (const auto& info : ar_training_parameters()) {
-    const bool declared = std::any_of(infos.begin(), infos.end(), [&](const ParameterInfo& i) { return i.name == info.name; });
-    if (!declared) infos.push_back(info);
-  }
+  auto add_undeclared = [&infos](const std::vector<ParameterInfo>& more) {
+    for (const auto& info : more) {
+      const bool declared =
+          std::any_of(infos.begin(), infos.end(), [&](const ParameterInfo& i) { return i.name == info.name; });
+      if (!declared) infos.push_back(info);
+    }
+  };
+  if (task.token_sequence({})) add_undeclared(ar_training_parameters());
+  const auto models = task.learned_models();
+  if (std::find(models.begin(), models.end(), "pairwise") != models.end()) add_undeclared(pairwise_training_parameters());
   return infos;
 }
 

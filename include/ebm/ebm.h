@@ -29,6 +29,7 @@
 #include "ebm/harness.h"
 #include "ebm/memory_limit.h"
 #include "ebm/model_files.h"
+#include "ebm/pairwise_energy.h"
 #include "ebm/problem_batch.h"
 #include "ebm/sampler.h"
 #include "ebm/samplers/benchmark.h"

@@ -88,16 +88,26 @@ class ExampleStream {
   virtual std::vector<std::pair<std::string, std::vector<Example>>> validation() const = 0;
   // The "data" record of checkpoints' training metadata: generator or stream, split, sizes, seed.
   virtual nlohmann::json record() const = 0;
+  // Every training example, once each (after prepare()), for learners that fit all the data at
+  // once (the pairwise energy's null-space fit). Default: throws std::invalid_argument (a stream
+  // without an end).
+  virtual std::vector<Example> examples() const;
+  // The answers of `examples` as categories, int64 [n, V] (0 .. K-1), and K: the form task-neutral
+  // learners of categorical answers take (ebm/pairwise_energy.h). Default: throws
+  // std::invalid_argument (the task's answers are not categorical).
+  virtual std::pair<torch::Tensor, int64_t> answer_categories(const std::vector<Example>& examples) const;
 };
 
 // `ebm train TASK`'s recipe: parameters["model"] == "ar" -> the autoregressive baseline's (every task
-// with a token sequence, <ebm/token_sequence.h>), else the task's own (Task::training_recipe; the
+// with a token sequence, <ebm/token_sequence.h>), "pairwise" -> the pairwise energy's
+// (ebm/learning/pairwise_training.h; tasks that list "pairwise" in learned_models()), else the task's own (Task::training_recipe; the
 // model defaults to the first of Task::learned_models()). Throws std::invalid_argument naming the
 // models the task has when it has not the one asked for.
 std::unique_ptr<TrainingRecipe> make_training_recipe(const Task& task, const TrainingOptions& options,
                                                      const TaskParameters& parameters);
 // The TrainParameter declarations make_training_recipe reads for `task`: the task's own, then the
-// AR baseline's (d-model, params, heads; layers where the task has none) when it has tokens.
+// AR baseline's (d-model, params, heads; layers where the task has none) when it has tokens, then
+// the pairwise energy's (pairwise-*) when it lists that model.
 std::vector<ParameterInfo> training_parameters(const Task& task);
 
 struct TrainingResult {

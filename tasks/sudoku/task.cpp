@@ -1,5 +1,6 @@
 #include "tasks/sudoku/task.h"
 
+#include "ebm/pairwise_energy.h"
 #include "ebm/solver.h"
 #include "ebm/token_sequence.h"
 #include "tasks/sudoku/encoding.h"
@@ -35,7 +36,7 @@ const std::vector<ParameterInfo>& generate_parameters() {
 // Training's own parameters beyond the energy's: which model, and the AR baseline's token order.
 const std::vector<ParameterInfo>& model_parameters() {
   static const std::vector<ParameterInfo> infos = {
-      {"model", "energy", "what to train: energy (the learned energy) | ar (the autoregressive baseline)",
+      {"model", "energy", "what to train: energy (the learned energy) | pairwise (a pairwise energy from solved grids alone) | ar (the autoregressive baseline)",
        TrainParameter},
       {"order", "fixed",
        "AR tokens: fixed (the digits row-major) | solver ((cell, digit) pairs in a deductive solver's order)",
@@ -142,7 +143,7 @@ class SudokuTask : public Task {
     return examples;
   }
 
-  std::vector<std::string> energy_names() const override { return {"constraint", "learned", "combined"}; }
+  std::vector<std::string> energy_names() const override { return {"constraint", "learned", "combined", "pairwise"}; }
   std::string default_sampler(const std::string& energy) const override { return default_sampler_spec(energy); }
   EnergyPtr make_energy(const EnergyChoice& choice, const std::vector<ProblemPtr>& problems,
                         const torch::Device& device) const override {
@@ -159,6 +160,8 @@ class SudokuTask : public Task {
       auto& term = const_cast<WeightedSumEnergy*>(sum)->term(k);
       if (dynamic_cast<SudokuConstraintEnergy*>(&term)) flops += constraint_flops(puzzle_of(problem).box);
       if (auto* net = dynamic_cast<SudokuEnergyNet*>(&term)) flops += learned_flops(net->config());
+      if (auto* pairwise = dynamic_cast<PairwiseEnergy*>(&term))  // J x and the energy's dot product
+        flops += 2.0 * pairwise->shape().entries() * (pairwise->shape().entries() + 2);
     }
     return flops;
   }
@@ -224,7 +227,7 @@ class SudokuTask : public Task {
   std::shared_ptr<const TokenSequence> token_sequence(const TaskParameters& parameters) const override {
     return token_sequence_of(parameters);
   }
-  std::vector<std::string> learned_models() const override { return {"energy"}; }
+  std::vector<std::string> learned_models() const override { return {"energy", "pairwise"}; }
   std::unique_ptr<TrainingRecipe> training_recipe(const TrainingOptions& options,
                                                   const TaskParameters& parameters) const override {
     return energy_training_recipe(options, parameters);

@@ -46,6 +46,20 @@ class SudokuExamples : public ExampleStream {
     return examples;
   }
   std::vector<std::pair<std::string, std::vector<Example>>> validation() const override { return validation_; }
+  std::vector<Example> examples() const override { return boards_; }
+  // Cell c's digit d (1..N) is category d - 1: [n, N*N] and K = N.
+  std::pair<torch::Tensor, int64_t> answer_categories(const std::vector<Example>& examples) const override {
+    const int64_t cells = int64_t(box_) * box_ * box_ * box_;
+    auto categories = torch::empty({static_cast<int64_t>(examples.size()), cells}, torch::kLong);
+    auto* out = categories.data_ptr<int64_t>();
+    for (const auto& example : examples) {
+      if (!example.solution) throw std::invalid_argument("sudoku training example without its solution");
+      const Board& board = board_of(*example.solution);
+      if (!board.complete() || board.box != box_) throw std::invalid_argument("sudoku training solution is not a full board");
+      for (int digit : board.cells) *out++ = digit - 1;
+    }
+    return {categories, int64_t(box_) * box_};
+  }
   nlohmann::json record() const override {
     nlohmann::json record = data_record(settings_, boards_.size());
     record["validation_tiers"] = settings_.validation_tiers;
