@@ -36,7 +36,7 @@ std::string digit_range(int box) {
 
 // Parses the cells of one field. `column` is the 1-based text column of text[0] in its line.
 // Returns an error message, or "" on success.
-std::string parse_cells(const std::string& text, int box, size_t column, Board* out) {
+std::string parse_cells(const std::string& text, int box, size_t column, const Layout* layout, Board* out) {
   int b = box;
   if (b == 0) {
     b = box_for_length(text.size());
@@ -55,7 +55,8 @@ std::string parse_cells(const std::string& text, int box, size_t column, Board* 
     board.cells[i] = v;
   }
   std::string why;
-  if (!givens_consistent(board, &why)) return "givens break a rule: " + why;
+  const bool consistent = layout ? givens_consistent(board, *layout, &why) : givens_consistent(board, &why);
+  if (!consistent) return "givens break a rule: " + why;
   *out = std::move(board);
   return "";
 }
@@ -90,51 +91,51 @@ std::vector<std::string> split_fields(const std::string& line, std::vector<size_
   return fields;
 }
 
-// First repeated digit among the non-blank cells idx[0..N), as "digit D twice in ..." or "".
-template <typename Describe>
-std::string find_repeat(const Board& b, const std::vector<int>& idx, Describe describe) {
-  std::vector<int> seen(b.size() + 1, -1);
-  for (int k = 0; k < static_cast<int>(idx.size()); ++k) {
-    int d = b.cells[idx[k]];
-    if (d == 0) continue;
-    if (seen[d] >= 0) return "digit " + std::to_string(d) + " twice in " + describe(seen[d], k);
-    seen[d] = k;
+// "r2c5" for a cell index of a board of side n.
+std::string cell_name(int cell, int n) {
+  return "r" + std::to_string(cell / n + 1) + "c" + std::to_string(cell % n + 1);
+}
+
+std::string unit_name(UnitKind kind) {
+  switch (kind) {
+    case UnitKind::Row: return "row";
+    case UnitKind::Column: return "column";
+    case UnitKind::Box: return "box";
+    case UnitKind::Diagonal: return "diagonal";
+    case UnitKind::Region: return "region";
+  }
+  return "unit";
+}
+
+// Where two cells of `unit` are: "row 2 (columns 3 and 8)", "column 4 (rows 1 and 6)",
+// "box 7 (r7c1 and r9c3)", "diagonal 1 (r1c1 and r5c5)".
+std::string describe_pair(const Unit& unit, int k1, int k2, int n) {
+  std::string where = unit_name(unit.kind) + " " + std::to_string(unit.number) + " (";
+  if (unit.kind == UnitKind::Row) return where + "columns " + std::to_string(k1 + 1) + " and " + std::to_string(k2 + 1) + ")";
+  if (unit.kind == UnitKind::Column) return where + "rows " + std::to_string(k1 + 1) + " and " + std::to_string(k2 + 1) + ")";
+  return where + cell_name(unit.cells[k1], n) + " and " + cell_name(unit.cells[k2], n) + ")";
+}
+
+// First rule broken among non-blank cells of any unit of `layout` (in unit order), or "".
+std::string first_broken_rule(const Board& b, const Layout& layout) {
+  const int n = b.size();
+  std::vector<int> seen(n + 1);
+  for (const Unit& unit : layout.units) {
+    std::fill(seen.begin(), seen.end(), -1);
+    for (int k = 0; k < static_cast<int>(unit.cells.size()); ++k) {
+      const int d = b.cells[unit.cells[k]];
+      if (d == 0) continue;
+      if (seen[d] >= 0) return "digit " + std::to_string(d) + " twice in " + describe_pair(unit, seen[d], k, n);
+      seen[d] = k;
+    }
   }
   return "";
 }
 
-// First rule broken among non-blank cells of any row, column or box, or "".
-std::string first_broken_rule(const Board& b) {
-  const int n = b.size();
-  std::vector<int> idx(n);
-  for (int r = 0; r < n; ++r) {
-    for (int c = 0; c < n; ++c) idx[c] = r * n + c;
-    std::string why = find_repeat(b, idx, [r](int k1, int k2) {
-      return "row " + std::to_string(r + 1) + " (columns " + std::to_string(k1 + 1) + " and " +
-             std::to_string(k2 + 1) + ")";
-    });
-    if (!why.empty()) return why;
-  }
-  for (int c = 0; c < n; ++c) {
-    for (int r = 0; r < n; ++r) idx[r] = r * n + c;
-    std::string why = find_repeat(b, idx, [c](int k1, int k2) {
-      return "column " + std::to_string(c + 1) + " (rows " + std::to_string(k1 + 1) + " and " +
-             std::to_string(k2 + 1) + ")";
-    });
-    if (!why.empty()) return why;
-  }
-  for (int bx = 0; bx < n; ++bx) {
-    int r0 = (bx / b.box) * b.box, c0 = (bx % b.box) * b.box;
-    for (int k = 0; k < n; ++k) idx[k] = (r0 + k / b.box) * n + c0 + k % b.box;
-    std::string why = find_repeat(b, idx, [&](int k1, int k2) {
-      auto rc = [&](int k) {
-        return "r" + std::to_string(r0 + k / b.box + 1) + "c" + std::to_string(c0 + k % b.box + 1);
-      };
-      return "box " + std::to_string(bx + 1) + " (" + rc(k1) + " and " + rc(k2) + ")";
-    });
-    if (!why.empty()) return why;
-  }
-  return "";
+std::string size_mismatch(const Board& b, const Layout& layout) {
+  if (b.box == layout.box) return "";
+  return "board is " + std::to_string(b.size()) + "x" + std::to_string(b.size()) + ", the layout " +
+         std::to_string(layout.size()) + "x" + std::to_string(layout.size());
 }
 
 bool fail(std::string* why, std::string message) {
@@ -190,18 +191,40 @@ std::string to_line(const Board& b) {
   return line;
 }
 
-Board parse_board(const std::string& text, int box) {
-  if (box != 0 && (box < 2 || box > 4)) throw std::invalid_argument("parse_board: box must be 0, 2, 3 or 4");
+namespace {
+
+Board parse_one(const std::string& text, int box, const Layout* layout) {
   size_t offset = 0;
   std::string field = trim(text, &offset);
   Board board;
-  std::string error = parse_cells(field, box, offset + 1, &board);
+  std::string error = parse_cells(field, box, offset + 1, layout, &board);
   if (!error.empty()) throw ParseError(error);
   return board;
 }
 
+std::vector<PuzzleRecord> read_all(std::istream& in, const std::string& source_name, int box, const Layout* layout);
+
+}  // namespace
+
+Board parse_board(const std::string& text, int box) {
+  if (box != 0 && (box < 2 || box > 4)) throw std::invalid_argument("parse_board: box must be 0, 2, 3 or 4");
+  return parse_one(text, box, nullptr);
+}
+
+Board parse_board(const std::string& text, const Layout& layout) { return parse_one(text, layout.box, &layout); }
+
 std::vector<PuzzleRecord> read_puzzles(std::istream& in, const std::string& source_name, int box) {
   if (box != 0 && (box < 2 || box > 4)) throw std::invalid_argument("read_puzzles: box must be 0, 2, 3 or 4");
+  return read_all(in, source_name, box, nullptr);
+}
+
+std::vector<PuzzleRecord> read_puzzles(std::istream& in, const std::string& source_name, const Layout& layout) {
+  return read_all(in, source_name, layout.box, &layout);
+}
+
+namespace {
+
+std::vector<PuzzleRecord> read_all(std::istream& in, const std::string& source_name, int box, const Layout* layout) {
   std::vector<PuzzleRecord> records;
   std::string line;
   int line_number = 0;
@@ -222,7 +245,7 @@ std::vector<PuzzleRecord> read_puzzles(std::istream& in, const std::string& sour
     record.line_number = line_number;
     const std::string place = source_name.empty() ? "line " + std::to_string(line_number)
                                                   : source_name + ":" + std::to_string(line_number);
-    std::string error = parse_cells(fields[0], box, columns[0], &record.puzzle);
+    std::string error = parse_cells(fields[0], box, columns[0], layout, &record.puzzle);
     if (!error.empty()) throw ParseError(place + ": " + error);
     box = record.puzzle.box;
     // Columns after the second are ignored (datasets carry ratings, sources). An empty solution field is "no solution given" (write_problems writes one); anything else must be a full board.
@@ -239,18 +262,32 @@ std::vector<PuzzleRecord> read_puzzles(std::istream& in, const std::string& sour
   return records;
 }
 
+}  // namespace
+
 int count_givens(const Board& b) {
   return static_cast<int>(std::count_if(b.cells.begin(), b.cells.end(), [](int v) { return v != 0; }));
 }
 
 bool givens_consistent(const Board& b, std::string* why) {
   if (!b.well_formed()) return fail(why, "board is malformed");
-  std::string broken = first_broken_rule(b);
+  return givens_consistent(b, shared_standard_layout(b.box), why);
+}
+
+bool givens_consistent(const Board& b, const Layout& layout, std::string* why) {
+  if (!b.well_formed()) return fail(why, "board is malformed");
+  const std::string mismatch = size_mismatch(b, layout);
+  if (!mismatch.empty()) return fail(why, mismatch);
+  std::string broken = first_broken_rule(b, layout);
   if (!broken.empty()) return fail(why, broken);
   return true;
 }
 
 bool is_valid_solution(const Board& puzzle, const Board& answer, std::string* why) {
+  if (!puzzle.well_formed()) return fail(why, "puzzle is malformed");
+  return is_valid_solution(puzzle, answer, shared_standard_layout(puzzle.box), why);
+}
+
+bool is_valid_solution(const Board& puzzle, const Board& answer, const Layout& layout, std::string* why) {
   if (!puzzle.well_formed()) return fail(why, "puzzle is malformed");
   if (!answer.well_formed()) return fail(why, "answer is malformed");
   if (answer.box != puzzle.box) {
@@ -266,8 +303,10 @@ bool is_valid_solution(const Board& puzzle, const Board& answer, std::string* wh
                            ": " + std::to_string(puzzle.cells[i]) + " -> " + std::to_string(answer.cells[i]));
     }
   }
-  // A complete row of N distinct digits from 1..N is a permutation; same for columns and boxes.
-  std::string broken = first_broken_rule(answer);
+  const std::string mismatch = size_mismatch(puzzle, layout);
+  if (!mismatch.empty()) return fail(why, mismatch);
+  // A complete unit of N distinct digits from 1..N is a permutation.
+  std::string broken = first_broken_rule(answer, layout);
   if (!broken.empty()) return fail(why, broken);
   return true;
 }

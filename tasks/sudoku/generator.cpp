@@ -85,7 +85,7 @@ TierSpec tier_spec(Tier tier, int box) {
 // Blanks cells of `start` (a solution grid, or a puzzle with a unique solution) in random order
 // while the solution stays unique, down to `target` givens (0: one full pass, which leaves a minimal
 // puzzle).
-Board reduce(const Board& start, int target, long node_limit, std::mt19937_64& rng) {
+Board reduce(const Board& start, const Layout& layout, int target, long node_limit, std::mt19937_64& rng) {
   Board puzzle = start;
   std::vector<int> order(puzzle.cell_count());
   for (int i = 0; i < puzzle.cell_count(); ++i) order[i] = i;
@@ -94,6 +94,7 @@ Board reduce(const Board& start, int target, long node_limit, std::mt19937_64& r
   int givens = count_givens(puzzle);
   ReferenceOptions options;
   options.max_nodes = node_limit;
+  options.layout = &layout;
   for (int cell : order) {
     if (target > 0 && givens <= target) break;
     const int digit = puzzle.cells[cell];
@@ -116,10 +117,10 @@ Board reduce(const Board& start, int target, long node_limit, std::mt19937_64& r
 // permutations (as valid and as random a grid, at a hundredth of the cost) until one lies in the
 // split, at most kRelabels times before the next grid is drawn (a 4x4 grid has only 24 relabellings,
 // and some 4x4 classes have none in the 10% splits).
-Board grid_in_split(int box, Split split, std::mt19937_64& rng) {
+Board grid_in_split(const Layout& layout, Split split, std::mt19937_64& rng) {
   constexpr int kRelabels = 64;
   for (;;) {
-    const Board base = random_grid(box, rng);
+    const Board base = random_grid(layout, rng);
     std::vector<int> digit(base.size() + 1);
     for (int attempt = 0; attempt < kRelabels; ++attempt) {
       for (int d = 0; d <= base.size(); ++d) digit[d] = d;
@@ -132,8 +133,9 @@ Board grid_in_split(int box, Split split, std::mt19937_64& rng) {
 }
 
 // The DLX effort of a full uniqueness search on `puzzle`, into p.search_nodes and p.guesses.
-void measure_effort(GeneratedPuzzle& p, long node_limit) {
+void measure_effort(GeneratedPuzzle& p, const Layout& layout, long node_limit) {
   ReferenceOptions measure;
+  measure.layout = &layout;
   measure.max_solutions = 2;
   measure.max_nodes = node_limit;
   const ReferenceResult effort = reference_solve(p.puzzle, measure);
@@ -145,7 +147,7 @@ void measure_effort(GeneratedPuzzle& p, long node_limit) {
 // split stays): each move restores 1-2 of the grid's digits that the puzzle blanks, then removes
 // givens in random order while the solution stays unique (minimal again), and is kept when the
 // guesses do not drop. Stops after `steps` moves or once `goal` guesses are reached.
-void climb(GeneratedPuzzle& p, int steps, int goal, std::mt19937_64& rng) {
+void climb(GeneratedPuzzle& p, const Layout& layout, int steps, int goal, std::mt19937_64& rng) {
   for (int step = 0; step < steps && p.guesses < goal; ++step) {
     GeneratedPuzzle candidate = p;
     const int restore = 1 + static_cast<int>(rng() % 2);
@@ -155,8 +157,8 @@ void climb(GeneratedPuzzle& p, int steps, int goal, std::mt19937_64& rng) {
       while (candidate.puzzle.cells[cell] != 0);
       candidate.puzzle.cells[cell] = p.solution.cells[cell];
     }
-    candidate.puzzle = reduce(candidate.puzzle, 0, 0, rng);
-    measure_effort(candidate, 0);
+    candidate.puzzle = reduce(candidate.puzzle, layout, 0, 0, rng);
+    measure_effort(candidate, layout, 0);
     if (candidate.guesses >= p.guesses) p = std::move(candidate);
   }
   p.givens = count_givens(p.puzzle);
@@ -232,14 +234,25 @@ bool GeneratorOptions::validate(std::string* error) const {
   if (box < 2 || box > 4) return fail("box must be 2, 3 or 4, got " + std::to_string(box));
   if (count < 0) return fail("count must be >= 0, got " + std::to_string(count));
   if (threads < 0) return fail("threads must be >= 0 (0 = OpenMP default), got " + std::to_string(threads));
+  if (layout && layout->box != box)
+    return fail("the layout is " + std::to_string(layout->size()) + "x" + std::to_string(layout->size()) +
+                ", box " + std::to_string(box) + " boards are " + std::to_string(box * box) + "x" + std::to_string(box * box));
+  if (layout && layout->variant != Variant::Standard && tier == Tier::Extreme)
+    return fail("the extreme tier is standard Sudoku only (variants: easy|medium|hard|expert|hardest)");
   return true;
 }
 
 uint64_t solution_fingerprint(const Board& solution) { return content_fingerprint(to_line(solution)); }
 
 GeneratedPuzzle generate_one(int box, Tier tier, uint64_t seed, long index, Split split) {
+  return generate_one(shared_standard_layout(box), tier, seed, index, split);
+}
+
+GeneratedPuzzle generate_one(const Layout& layout, Tier tier, uint64_t seed, long index, Split split) {
+  if (layout.variant != Variant::Standard && tier == Tier::Extreme)
+    throw std::invalid_argument("sudoku generator: the extreme tier is standard Sudoku only");
   std::mt19937_64 rng(splitmix64(splitmix64(seed) ^ static_cast<uint64_t>(index)));
-  const TierSpec spec = tier_spec(tier, box);
+  const TierSpec spec = tier_spec(tier, layout.box);
 
   // Candidates are ranked by: qualifies, then within the givens bound, then nearest the tier's aim
   // in guesses (fewest for a tier that caps them, most otherwise).
@@ -252,15 +265,15 @@ GeneratedPuzzle generate_one(int box, Tier tier, uint64_t seed, long index, Spli
   for (int attempt = 0; attempt < spec.max_attempts; ++attempt) {
     if (attempt >= spec.min_attempts && qualifies(spec, best)) break;
     GeneratedPuzzle p;
-    p.solution = grid_in_split(box, split, rng);
+    p.solution = grid_in_split(layout, split, rng);
     int target = 0;
     if (spec.min_target > 0) {
       target = spec.min_target + static_cast<int>(rng() % (spec.max_target - spec.min_target + 1));
     }
-    p.puzzle = reduce(p.solution, target, spec.node_limit, rng);
+    p.puzzle = reduce(p.solution, layout, target, spec.node_limit, rng);
     p.givens = count_givens(p.puzzle);
-    measure_effort(p, 10 * spec.node_limit);
-    if (spec.climb_steps > 0) climb(p, spec.climb_steps, spec.min_guesses, rng);
+    measure_effort(p, layout, 10 * spec.node_limit);
+    if (spec.climb_steps > 0) climb(p, layout, spec.climb_steps, spec.min_guesses, rng);
     if (!have_best || rank(p) > rank(best)) {
       best = std::move(p);
       have_best = true;
@@ -274,6 +287,7 @@ std::vector<GeneratedPuzzle> generate(const GeneratorOptions& options) {
   if (!options.validate(&error)) throw std::invalid_argument("sudoku generator: " + error);
   std::vector<GeneratedPuzzle> puzzles(options.count);
   std::exception_ptr failure;
+  const Layout layout = options.layout ? *options.layout : standard_layout(options.box);
   int threads = options.threads;
 #ifdef _OPENMP
   if (threads == 0) threads = omp_get_max_threads();
@@ -281,7 +295,7 @@ std::vector<GeneratedPuzzle> generate(const GeneratorOptions& options) {
 #endif
   for (int i = 0; i < options.count; ++i) {
     try {
-      puzzles[i] = generate_one(options.box, options.tier, options.seed, i, options.split);
+      puzzles[i] = generate_one(layout, options.tier, options.seed, i, options.split);
     } catch (...) {
 #ifdef _OPENMP
 #pragma omp critical(ebm_sudoku_generate)

@@ -41,6 +41,10 @@
 // puzzle (~17 s per 1000; OpenMP scales ~1.8x on 2 cores). Of raw minimal puzzles, 20% have
 // <= 23 givens, 14% reach 5 guesses, 3.4% reach 10 and 0.6% reach 20; guesses barely depend on givens.
 //
+// Variants (layout.h: Sudoku-X, jigsaw; 9x9): the same method on the variant's layout (the grid from a
+// randomised DLX fill of its units, uniqueness proved under its rules) and the same tier rules as
+// 9x9, easy to hardest; the extreme tier is standard Sudoku only. Calibration: docs/VARIANTS.md.
+//
 // 4x4: the DLX never needs a guess, so tiers differ by givens only: easy 7-8, medium 6, hard minimal
 // (4-6), expert minimal with <= 5, hardest minimal with 4 (all well under 0.1 ms).
 // 16x16: easy 116-126 givens (5 ms), medium 104-112 (9 ms; median 129 guesses), hard "minimal" where
@@ -55,6 +59,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -90,6 +95,8 @@ struct GeneratorOptions {
   uint64_t seed = 0;        // puzzle i depends only on (seed, i, tier, box, split)
   int threads = 0;          // OpenMP threads; 0 = OpenMP's default. Does not change the output.
   Split split = Split::Test;  // every puzzle's solution grid lies in this split (see above)
+  std::shared_ptr<const Layout> layout;  // the rules (a variant); null = standard_layout(box). Its box
+                                         // size must equal `box`.
 
   // True when every field is usable; otherwise false and *error names the field.
   bool validate(std::string* error) const;
@@ -110,6 +117,9 @@ uint64_t solution_fingerprint(const Board& solution);
 // Puzzle number `index` of the stream (seed, tier, box, split). Deterministic: its random generator
 // is a std::mt19937_64 seeded by splitmix64 of (seed, index), shared with nothing else.
 GeneratedPuzzle generate_one(int box, Tier tier, uint64_t seed, long index, Split split = Split::Test);
+// The same under the rules of `layout` (generate_one(box, ...) is this with standard_layout(box)).
+// Throws std::invalid_argument for the extreme tier on a variant.
+GeneratedPuzzle generate_one(const Layout& layout, Tier tier, uint64_t seed, long index, Split split = Split::Test);
 
 // options.count puzzles, generate_one(box, tier, seed, i, split) for i = 0..count-1, computed in parallel.
 // Throws std::invalid_argument when !options.validate().

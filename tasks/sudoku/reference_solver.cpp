@@ -1,5 +1,6 @@
 #include "tasks/sudoku/reference_solver.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -12,8 +13,9 @@ namespace {
 // are the four nodes of each candidate row.
 class Dlx {
  public:
-  Dlx(const Board& puzzle, const ReferenceOptions& options)
-      : puzzle_(puzzle), options_(options), n_(puzzle.size()) {}
+  Dlx(const Board& puzzle, const ReferenceOptions& options, const Layout& layout)
+      : puzzle_(puzzle), options_(options), n_(puzzle.size()), units_(layout.units.size()),
+        units_of_cell_(layout.cell_units) {}
 
   ReferenceResult run() {
     result_.first = Board(puzzle_.box);
@@ -27,27 +29,26 @@ class Dlx {
   }
 
  private:
-  // Column (0-based) of constraint k in {cell, row-digit, column-digit, box-digit} for candidate (cell, d).
+  // Column (0-based) of constraint k of candidate (cell, d): k = 0 the cell, k >= 1 its (k-1)-th unit
+  // has digit d.
   int constraint(int cell, int d, int k) const {
-    const int cells = n_ * n_, r = cell / n_, c = cell % n_;
-    switch (k) {
-      case 0: return cell;
-      case 1: return cells + r * n_ + d;
-      case 2: return 2 * cells + c * n_ + d;
-      default: return 3 * cells + puzzle_.box_of(r, c) * n_ + d;
-    }
+    if (k == 0) return cell;
+    return n_ * n_ + units_of_cell_[cell][k - 1] * n_ + d;
   }
+  int constraints_of(int cell) const { return 1 + static_cast<int>(units_of_cell_[cell].size()); }
 
   // Links the columns the givens leave open and the candidates compatible with the givens (less the
   // forbidden one). False when the givens contradict each other.
   bool build() {
-    const int cells = n_ * n_, columns = 4 * cells;
+    const int cells = n_ * n_, columns = cells + units_ * n_;
+    size_t widest = 0;
+    for (const auto& units : units_of_cell_) widest = std::max(widest, units.size());
     std::vector<char> satisfied(columns, 0);
     for (int cell = 0; cell < cells; ++cell) {
       const int d = puzzle_.cells[cell];
       if (d == 0) continue;
       if (cell == options_.forbid_cell && d == options_.forbid_digit) return false;
-      for (int k = 0; k < 4; ++k) {
+      for (int k = 0; k < constraints_of(cell); ++k) {
         char& used = satisfied[constraint(cell, d - 1, k)];
         if (used) return false;
         used = 1;
@@ -55,7 +56,7 @@ class Dlx {
       result_.first.cells[cell] = d;
     }
 
-    const int max_nodes = 1 + columns + 4 * cells * n_;
+    const int max_nodes = 1 + columns + (1 + static_cast<int>(widest)) * cells * n_;
     left_.resize(max_nodes);
     right_.resize(max_nodes);
     up_.resize(max_nodes);
@@ -79,12 +80,12 @@ class Dlx {
       if (puzzle_.cells[cell] != 0) continue;
       for (int d = 0; d < n_; ++d) {
         if (cell == options_.forbid_cell && d + 1 == options_.forbid_digit) continue;
-        if (satisfied[constraint(cell, d, 1)] || satisfied[constraint(cell, d, 2)] ||
-            satisfied[constraint(cell, d, 3)]) {
-          continue;
-        }
+        const int count = constraints_of(cell);
+        bool blocked = false;
+        for (int k = 1; k < count && !blocked; ++k) blocked = satisfied[constraint(cell, d, k)];
+        if (blocked) continue;
         const int first = next;
-        for (int k = 0; k < 4; ++k) {
+        for (int k = 0; k < count; ++k) {
           const int node = next++;
           const int col = 1 + constraint(cell, d, k);
           column_[node] = col;
@@ -94,8 +95,8 @@ class Dlx {
           down_[up_[col]] = node;
           up_[col] = node;
           ++size_[col];
-          left_[node] = k == 0 ? first + 3 : node - 1;
-          right_[node] = k == 3 ? first : node + 1;
+          left_[node] = k == 0 ? first + count - 1 : node - 1;
+          right_[node] = k == count - 1 ? first : node + 1;
         }
       }
     }
@@ -179,6 +180,8 @@ class Dlx {
   const Board& puzzle_;
   const ReferenceOptions& options_;
   int n_ = 0;
+  int units_ = 0;
+  const std::vector<std::vector<int>>& units_of_cell_;
   std::vector<int> left_, right_, up_, down_, column_, candidate_, size_;
   std::vector<int> stack_;
   std::vector<int> rows_;
@@ -191,7 +194,12 @@ class Dlx {
 ReferenceResult reference_solve(const Board& puzzle, const ReferenceOptions& options) {
   if (!puzzle.well_formed()) throw std::invalid_argument("sudoku solve: puzzle is malformed");
   if (options.max_solutions < 1) throw std::invalid_argument("sudoku solve: max_solutions must be >= 1");
-  return Dlx(puzzle, options).run();
+  if (!options.layout) return Dlx(puzzle, options, shared_standard_layout(puzzle.box)).run();
+  if (options.layout->box != puzzle.box)
+    throw std::invalid_argument("sudoku solve: the layout is " + std::to_string(options.layout->size()) + "x" +
+                                std::to_string(options.layout->size()) + ", the puzzle " +
+                                std::to_string(puzzle.size()) + "x" + std::to_string(puzzle.size()));
+  return Dlx(puzzle, options, *options.layout).run();
 }
 
 ReferenceResult reference_solve(const Board& puzzle, int max_solutions) {
@@ -204,15 +212,23 @@ int count_solutions(const Board& puzzle, int cap) {
   return reference_solve(puzzle, cap).solutions;
 }
 
-Board random_grid(int box, std::mt19937_64& rng) {
-  const Board blank(box);
+Board random_grid(int box, std::mt19937_64& rng) { return random_grid(shared_standard_layout(box), rng); }
+
+Board random_grid(const Layout& layout, std::mt19937_64& rng) {
+  const Board blank(layout.box);
   ReferenceOptions options;
   options.rng = &rng;
-  // A shuffled search is occasionally led into a long dead end (16x16); restart those.
+  options.layout = &layout;
+  // A shuffled search is occasionally led into a long dead end (16x16, jigsaws); restart those.
   options.max_nodes = 16L * blank.cell_count();
-  while (true) {
+  // After kBoundedTries, one unbounded search settles it (a layout with no complete grid is refused).
+  constexpr int kBoundedTries = 256;
+  for (int attempt = 0;; ++attempt) {
+    if (attempt == kBoundedTries) options.max_nodes = 0;
     ReferenceResult result = reference_solve(blank, options);
     if (result.solved()) return result.first;
+    if (options.max_nodes == 0)
+      throw std::invalid_argument("sudoku layout " + layout.describe() + " admits no complete grid");
   }
 }
 

@@ -8,7 +8,12 @@
 //   digits  '1'..'9' for 1..9, and for 16x16 also 'A'..'G' for 10..16 (lower case accepted on input)
 //   blanks  '.' or '0' (written as '.')
 // Every message that talks to a person numbers rows, columns, boxes and text columns from 1.
+//
+// The rules are those of a unit layout (layout.h): the functions without a Layout use the standard
+// one (rows, columns, boxes); the variants (Sudoku-X, jigsaw) pass theirs.
 #pragma once
+
+#include "ebm/tasks/sudoku/layout.h"
 
 #include <iosfwd>
 #include <optional>
@@ -63,6 +68,8 @@ std::string to_line(const Board& b);
 // ("invalid character 'x' at column 17") or givens that break a rule
 // ("givens break a rule: digit 5 twice in row 2 (columns 3 and 8)").
 Board parse_board(const std::string& text, int box = 0);
+// The same on `layout`'s board size and rules (givens checked against its units).
+Board parse_board(const std::string& text, const Layout& layout);
 
 struct PuzzleRecord {
   Board puzzle;
@@ -81,6 +88,8 @@ struct PuzzleRecord {
 //   - box = 0 infers the size from the first puzzle; every later puzzle must have the same size.
 // Throws ParseError "SOURCE:LINE: problem" (as parse_board, plus the place) at the first bad line.
 std::vector<PuzzleRecord> read_puzzles(std::istream& in, const std::string& source_name, int box = 0);
+// The same on `layout`'s board size and rules.
+std::vector<PuzzleRecord> read_puzzles(std::istream& in, const std::string& source_name, const Layout& layout);
 
 // Number of non-blank cells.
 int count_givens(const Board& b);
@@ -93,11 +102,16 @@ long reference_guesses(const Board& puzzle);
 // *why (if non-null) says where: "digit 5 twice in row 2 (columns 3 and 8)", "... in column 4 (rows 1
 // and 6)", "... in box 7 (r7c1 and r9c3)". Also false ("board is malformed") if !b.well_formed().
 bool givens_consistent(const Board& b, std::string* why = nullptr);
+// The same over the units of `layout` ("... in diagonal 1 (r1c1 and r5c5)", "... in region 3 (...)");
+// false ("board is 4x4, the layout 9x9") when their sizes differ.
+bool givens_consistent(const Board& b, const Layout& layout, std::string* why = nullptr);
 
 // The exact verifier: true iff `answer` has the puzzle's size, has no blank, keeps every given of
 // `puzzle`, and every row, column and box holds each digit 1..N exactly once. Otherwise false, and
 // *why (if non-null) names the first problem found ("given changed at row 1, column 3: 5 -> 6").
 bool is_valid_solution(const Board& puzzle, const Board& answer, std::string* why = nullptr);
+// The same, every unit of `layout` holding each digit once (standard_layout(puzzle.box) above).
+bool is_valid_solution(const Board& puzzle, const Board& answer, const Layout& layout, std::string* why = nullptr);
 
 // A multi-line drawing of `puzzle` filled in by `filled` (same box size, or filled.cells empty for the
 // puzzle alone), with lines between boxes. Givens and filled-in cells stay distinguishable:
