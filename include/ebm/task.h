@@ -201,6 +201,11 @@ class Task {
 
   // --- energies, encoding, decoding, verification -------------------------------------------------
   virtual std::vector<std::string> energy_names() const = 0;  // the first is the default
+  // The energy a solve of `problems` uses when none is named: energy_names().front() unless the
+  // problems need another (a Sudoku variant, whose only energy is learned). `problems` may be empty.
+  virtual std::string default_energy(const std::vector<ProblemPtr>& /*problems*/) const {
+    return energy_names().front();
+  }
   // The tuned default sampler spec for an energy (the same text as --sampler).
   virtual std::string default_sampler(const std::string& energy) const = 0;
   // The energy for `problems` (every batch of one solve call shares it; what differs per problem

@@ -22,8 +22,10 @@ bool has_energy(const Task& task, const std::string& name) {
 
 class EbmSolver : public Solver {
  public:
-  EbmSolver(TaskPtr task, std::string name, EbmSettings settings)
-      : task_(std::move(task)), name_(std::move(name)), settings_(std::move(settings)) {}
+  // energy_defaulted: no energy was named; the first batch's problems choose it (Task::default_energy).
+  EbmSolver(TaskPtr task, std::string name, EbmSettings settings, bool energy_defaulted)
+      : task_(std::move(task)), name_(std::move(name)), settings_(std::move(settings)),
+        energy_defaulted_(energy_defaulted) {}
 
   std::string name() const override { return name_; }
   int64_t parameters() const override { return parameters_; }
@@ -40,6 +42,7 @@ class EbmSolver : public Solver {
 
   std::vector<Outcome> solve(const std::vector<ProblemPtr>& batch) override {
     if (!settings_.prebuilt && !batch.empty()) {
+      if (energy_defaulted_) settings_.energy.name = task_->default_energy(batch);
       settings_.prebuilt = task_->make_energy(settings_.energy, batch, settings_.device);
       parameters_ = parameter_count(*settings_.prebuilt);
       flops_per_evaluation_ = task_->flops_per_evaluation(*settings_.prebuilt, *batch.front());
@@ -64,6 +67,7 @@ class EbmSolver : public Solver {
   int64_t parameters_ = 0;
   double flops_per_evaluation_ = 0.0;
   bool uses_verifier_ = false;
+  bool energy_defaulted_ = false;
 };
 
 }  // namespace
@@ -103,7 +107,8 @@ SolverPtr make_ebm_solver(const TaskPtr& task, const std::string& spec, const So
   } else if (spec != "ebm") {
     throw std::invalid_argument("unknown solver " + excerpt(spec, 80) + "");
   }
-  if (settings.energy.name.empty()) settings.energy.name = task->energy_names().front();
+  const bool energy_defaulted = settings.energy.name.empty();
+  if (energy_defaulted) settings.energy.name = task->default_energy({});
   if (!has_energy(*task, settings.energy.name)) {
     std::string names;
     for (const auto& n : task->energy_names()) names += (names.empty() ? "" : ", ") + n;
@@ -121,7 +126,7 @@ SolverPtr make_ebm_solver(const TaskPtr& task, const std::string& spec, const So
   if (spec.rfind("ebm:", 0) == 0) name = "ebm:" + settings.energy.name;
   // Build the energy once now, so that a missing model fails before any solving.
   task->make_energy(settings.energy, {}, settings.device);
-  return std::make_unique<EbmSolver>(task, name, settings);
+  return std::make_unique<EbmSolver>(task, name, settings, energy_defaulted);
 }
 
 SolverPtr make_solver(const TaskPtr& task, const std::string& spec, const SolverContext& context) {

@@ -61,7 +61,7 @@ SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& p
   if (settings.batch < 1) throw std::invalid_argument("solve: batch must be >= 1, got " + std::to_string(settings.batch));
   if (!(settings.budget_ms > 0)) throw std::invalid_argument("solve: the budget must be > 0 ms");
   EnergyChoice choice = settings.energy;
-  if (choice.name.empty()) choice.name = task.energy_names().front();
+  if (choice.name.empty()) choice.name = task.default_energy(problems);
 
   DriverOptions defaults;
   defaults.seed = settings.seed;
