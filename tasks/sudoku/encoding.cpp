@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <stdexcept>
 
 namespace ebm::sudoku {
@@ -71,6 +72,28 @@ torch::Tensor digit_indicators(const torch::Tensor& decoded, int64_t digits) {
 torch::Tensor valid_completions(const torch::Tensor& decoded, const torch::Tensor& givens, int box) {
   const int64_t n = box * box;
   auto counts = unit_digit_sums(digit_indicators(decoded, n), box);
+  auto units_ok = (counts == 1.0).flatten(1).all(1);
+  auto g = givens.to(decoded.device());
+  auto givens_ok = ((g < 0) | (g == decoded)).all(1);
+  return units_ok & givens_ok;
+}
+
+torch::Tensor unit_membership(const Layout& layout) {
+  const int64_t cells = int64_t(layout.size()) * layout.size();
+  auto membership = torch::zeros({static_cast<int64_t>(layout.units.size()), cells}, torch::kFloat);
+  auto a = membership.accessor<float, 2>();
+  for (size_t u = 0; u < layout.units.size(); ++u)
+    for (int cell : layout.units[u].cells) a[u][cell] = 1.0f;
+  return membership;
+}
+
+torch::Tensor unit_digit_counts(const torch::Tensor& states, const torch::Tensor& membership) {
+  return torch::matmul(membership.to(states.device()), states);
+}
+
+torch::Tensor valid_completions(const torch::Tensor& decoded, const torch::Tensor& givens, const torch::Tensor& membership) {
+  const int64_t n = membership.size(0) > 0 ? static_cast<int64_t>(std::lround(std::sqrt(double(membership.size(1))))) : 0;
+  auto counts = unit_digit_counts(digit_indicators(decoded, n), membership);
   auto units_ok = (counts == 1.0).flatten(1).all(1);
   auto g = givens.to(decoded.device());
   auto givens_ok = ((g < 0) | (g == decoded)).all(1);

@@ -36,6 +36,13 @@ torch::Tensor digit_indicators(const torch::Tensor& decoded, int64_t digits);
 // int64; a digit outside 0..N-1 makes its row false.
 torch::Tensor valid_completions(const torch::Tensor& decoded, const torch::Tensor& givens, int box);
 
+// Any layout (layout.h): its units as a float matrix [U, N*N], 1 where unit u holds cell c; the digit
+// counts per unit, states [B, N*N, N] -> [B, U, N] (membership on states' device); and the exact check
+// of valid_completions under those units. The verifier's, never an energy's (DESIGN.md, "Learning").
+torch::Tensor unit_membership(const Layout& layout);
+torch::Tensor unit_digit_counts(const torch::Tensor& states, const torch::Tensor& membership);
+torch::Tensor valid_completions(const torch::Tensor& decoded, const torch::Tensor& givens, const torch::Tensor& membership);
+
 // Digit counts per unit: states [B, N*N, N] -> [B, 3N, N] (rows, then columns, then boxes).
 torch::Tensor unit_digit_sums(const torch::Tensor& states, int box);
 // The adjoint of unit_digit_sums: [B, 3N, N] -> [B, N*N, N], each cell receiving the sum of its

@@ -1,6 +1,7 @@
 #include "tasks/sudoku/energies.h"
 
 #include "ebm/builtin_energies.h"
+#include "ebm/checkpoint.h"
 #include "ebm/learning/pairwise_training.h"
 #include "ebm/model_files.h"
 #include "tasks/sudoku/encoding.h"
@@ -43,12 +44,33 @@ std::string shipped_pairwise_path() { return shipped_model_file("sudoku-pairwise
 
 namespace {
 
+// Refuses a pairwise model whose training data were grids of another variant or layout.
+void require_same_layout(const std::string& path, const Layout& layout) {
+  const nlohmann::json metadata = read_checkpoint_metadata(path);
+  nlohmann::json data;
+  if (metadata.contains("training") && metadata["training"].is_object() && metadata["training"].contains("data"))
+    data = metadata["training"]["data"];
+  auto text = [&data](const char* key, const std::string& fallback) {
+    return data.is_object() && data.contains(key) && data[key].is_string() ? data[key].get<std::string>() : fallback;
+  };
+  const std::string variant = text("variant", "standard"), regions = text("layout", "");
+  if (variant == variant_name(layout.variant) && regions == layout.regions) return;
+  const std::string trained = variant == "jigsaw" ? "jigsaw (layout " + regions + ")" : variant;
+  throw std::invalid_argument("the pairwise model '" + path + "' was trained on sudoku --variant " + trained +
+                              " grids; these puzzles are " + layout.describe() +
+                              " (train one: ebm train sudoku --variant " + variant_name(layout.variant) +
+                              " --model pairwise)");
+}
+
 // The pairwise energy of a checkpoint (or the shipped one) + the purity term the sampler anneals.
-EnergyPtr pairwise_energy(int box, const std::string& model, const torch::Device& device) {
+// check_data: refuse a model trained on another variant or layout (require_same_layout).
+EnergyPtr pairwise_energy(const Layout& layout, const std::string& model, const torch::Device& device, bool check_data) {
+  const int box = layout.box;
   const std::string path = model.empty() ? shipped_pairwise_path() : model;
   if (path.empty())
     throw std::invalid_argument("energy 'pairwise' needs a trained pairwise model: --model FILE (no shipped model found)");
   auto pairwise = load_pairwise_energy(path, device);
+  if (check_data) require_same_layout(path, layout);
   const int64_t n = int64_t(box) * box;
   if (pairwise->shape().variables != n * n || pairwise->shape().categories != n)
     throw std::invalid_argument("the pairwise model '" + path + "' has " + std::to_string(pairwise->shape().variables) +
@@ -65,7 +87,18 @@ EnergyPtr pairwise_energy(int box, const std::string& model, const torch::Device
 
 EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
                       EnergyPtr learned) {
-  if (kind == "pairwise") return pairwise_energy(box, model, device);
+  if (kind == "pairwise") return pairwise_energy(standard_layout(box), model, device, false);
+  return make_energy(kind, standard_layout(box), model, device, std::move(learned));
+}
+
+EnergyPtr make_energy(const std::string& kind, const Layout& layout, const std::string& model,
+                      const torch::Device& device, EnergyPtr learned) {
+  const int box = layout.box;
+  if (kind == "pairwise") return pairwise_energy(layout, model, device, true);
+  if (layout.variant != Variant::Standard && (kind == "constraint" || kind == "learned" || kind == "combined"))
+    throw std::invalid_argument("energy '" + kind + "': sudoku --variant " + variant_name(layout.variant) +
+                                " has no hand-written energy: use --energy pairwise (learned from solved grids: ebm train sudoku "
+                                "--variant " + variant_name(layout.variant) + " --model pairwise)");
   if (kind != "constraint" && kind != "learned" && kind != "combined")
     throw std::invalid_argument("unknown energy '" + kind + "' (constraint, learned, combined, pairwise)");
   auto sum = std::make_shared<WeightedSumEnergy>();

@@ -18,6 +18,7 @@
 #pragma once
 
 #include "ebm/energy.h"
+#include "ebm/tasks/sudoku/layout.h"
 
 #include <torch/types.h>
 
@@ -54,5 +55,13 @@ std::string shipped_pairwise_path();
 // for an unknown kind, a missing model or a learned model of another box size.
 EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
                       EnergyPtr learned = nullptr);
+// (That one, for standard Sudoku, checks a pairwise model's shape only, not the variant it learned:
+// it serves the check that an energy can be built before any puzzle is read.)
+// The same for the puzzles of `layout` (layout.h). A variant (Sudoku-X, jigsaw) has no hand-written
+// energy: constraint, learned and combined are refused ("sudoku --variant x has no hand-written
+// energy: use --energy pairwise ..."). A pairwise model is refused when the variant and layout its
+// training data record ("training"."data": "variant", "layout"; absent = standard) differ from `layout`.
+EnergyPtr make_energy(const std::string& kind, const Layout& layout, const std::string& model,
+                      const torch::Device& device, EnergyPtr learned = nullptr);
 
 }  // namespace ebm::sudoku

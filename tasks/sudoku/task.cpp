@@ -11,10 +11,12 @@
 #include "tasks/sudoku/token_sequence.h"
 #include "tasks/sudoku/training.h"
 #include "tasks/sudoku/training_data.h"
+#include "tasks/sudoku/variant_parameters.h"
 
 #include <torch/torch.h>
 
 #include <cmath>
+#include <iterator>
 #include <ostream>
 #include <sstream>
 
@@ -75,21 +77,35 @@ class SudokuTask : public Task {
     std::vector<ParameterInfo> infos = {generate_parameters().front()};  // tier (box is the energy's)
     for (auto& p : energy_training_parameters()) infos.push_back(p);
     for (auto& p : model_parameters()) infos.push_back(p);
+    for (auto& p : variant_parameters()) infos.push_back(p);
     return infos;
   }
   std::string file_extension() const override { return ".csv"; }
 
-  std::vector<Example> read(std::istream& in, const std::string& source, const TaskParameters&) const override {
+  std::vector<Example> read(std::istream& in, const std::string& source, const TaskParameters& parameters) const override {
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream lines(text);
+    std::shared_ptr<const Layout> layout = file_layout(read_file_header(text, source), parameters, 3, source);
     std::vector<PuzzleRecord> records;
     try {
-      records = read_puzzles(in, source);
+      // A jigsaw fixes the board size; otherwise the first puzzle does, and Sudoku-X adds its diagonals.
+      records = layout->variant == Variant::Jigsaw ? read_puzzles(lines, source, *layout) : read_puzzles(lines, source);
+      if (layout->variant == Variant::X && !records.empty()) {
+        layout = std::make_shared<const Layout>(x_layout(records.front().puzzle.box));
+        for (const auto& r : records) {
+          std::string why;
+          if (!givens_consistent(r.puzzle, *layout, &why))
+            throw ParseError(source + ":" + std::to_string(r.line_number) + ": givens break a rule: " + why);
+        }
+      }
     } catch (const ParseError& e) {
       throw TaskInputError(e.what());
     }
+    if (layout->variant == Variant::Standard) layout = nullptr;
     std::vector<Example> examples;
     for (auto& r : records) {
       Example example;
-      example.problem = make_problem(r.puzzle, source + ":" + std::to_string(r.line_number));
+      example.problem = make_problem(r.puzzle, source + ":" + std::to_string(r.line_number), layout);
       if (r.solution) example.solution = make_answer(*r.solution);
       examples.push_back(std::move(example));
     }
@@ -97,6 +113,14 @@ class SudokuTask : public Task {
   }
 
   void write_problems(std::ostream& out, const std::vector<Example>& examples) const override {
+    if (!examples.empty()) {
+      const Layout& layout = layout_of(*examples.front().problem);
+      for (const auto& e : examples)
+        if (layout_of(*e.problem) != layout)
+          throw std::invalid_argument("sudoku: one file holds the puzzles of one layout, got " + layout.describe() +
+                                      " and " + layout_of(*e.problem).describe());
+      out << header_lines(layout);
+    }
     out << "puzzle,solution\n";
     for (const auto& e : examples)
       out << to_line(puzzle_of(*e.problem)) << ',' << (e.solution ? to_line(board_of(*e.solution)) : "") << '\n';
@@ -118,7 +142,9 @@ class SudokuTask : public Task {
   // The split of a puzzle is that of its solution grid (generator.h); the reference finds the grid.
   uint64_t split_fingerprint(const Problem& problem) const override {
     const Board& puzzle = puzzle_of(problem);
-    auto result = sudoku::reference_solve(puzzle, 1);
+    ReferenceOptions options;
+    options.layout = &layout_of(problem);
+    auto result = sudoku::reference_solve(puzzle, options);
     return result.solutions > 0 ? solution_fingerprint(result.first) : fingerprint(problem);
   }
 
@@ -135,23 +161,37 @@ class SudokuTask : public Task {
     options.seed = request.seed;
     options.threads = request.threads;
     options.split = request.split;
+    options.layout = layout_from_parameters(request.parameters, options.box);
     std::string error;
     if (!options.validate(&error)) throw TaskInputError("sudoku generator: " + error);
+    const auto layout = options.layout->variant == Variant::Standard ? nullptr : options.layout;
     std::vector<Example> examples;
     for (auto& g : sudoku::generate(options))
-      examples.push_back({make_problem(g.puzzle, "generated"), make_answer(g.solution)});
+      examples.push_back({make_problem(g.puzzle, "generated", layout), make_answer(g.solution)});
     return examples;
   }
 
   std::vector<std::string> energy_names() const override { return {"constraint", "learned", "combined", "pairwise"}; }
+  // Variants have one energy, the learned pairwise one.
+  std::string default_energy(const std::vector<ProblemPtr>& problems) const override {
+    for (const auto& p : problems)
+      if (layout_of(*p).variant != Variant::Standard) return "pairwise";
+    return energy_names().front();
+  }
   std::string default_sampler(const std::string& energy) const override { return default_sampler_spec(energy); }
   EnergyPtr make_energy(const EnergyChoice& choice, const std::vector<ProblemPtr>& problems,
                         const torch::Device& device) const override {
-    int box = problems.empty() ? 3 : puzzle_of(*problems.front()).box;
-    for (const auto& p : problems)
+    if (problems.empty()) return sudoku::make_energy(choice.name, 3, choice.model, device, choice.learned);
+    const int box = puzzle_of(*problems.front()).box;
+    const Layout& layout = layout_of(*problems.front());
+    for (const auto& p : problems) {
       if (puzzle_of(*p).box != box)
         throw std::invalid_argument("sudoku: all puzzles of one solve call must have the same size");
-    return sudoku::make_energy(choice.name, box, choice.model, device, choice.learned);
+      if (layout_of(*p) != layout)
+        throw std::invalid_argument("sudoku: all puzzles of one solve call must have the same layout (" +
+                                    layout.describe() + ", " + layout_of(*p).describe() + ")");
+    }
+    return sudoku::make_energy(choice.name, layout, choice.model, device, choice.learned);
   }
   double flops_per_evaluation(const Energy& energy, const Problem& problem) const override {
     double flops = 0.0;
@@ -165,7 +205,9 @@ class SudokuTask : public Task {
     }
     return flops;
   }
-  bool batchable(const Problem& a, const Problem& b) const override { return puzzle_of(a).box == puzzle_of(b).box; }
+  bool batchable(const Problem& a, const Problem& b) const override {
+    return puzzle_of(a).box == puzzle_of(b).box && layout_of(a) == layout_of(b);
+  }
 
   Encoding encode(const std::vector<ProblemPtr>& batch, const torch::Device& device) const override {
     std::vector<Board> boards;
@@ -178,11 +220,12 @@ class SudokuTask : public Task {
     e.space = answer_space(box);
     e.clamp = givens_clamp(e.space, e.condition, options);
     const torch::Tensor givens = e.condition;
-    e.verifier = [givens, box](const torch::Tensor& decoded, const torch::Tensor& problem) {
-      return valid_completions(decoded, givens.index_select(0, problem), box);
+    const torch::Tensor membership = unit_membership(layout_of(*batch.front())).to(device);
+    e.verifier = [givens, membership](const torch::Tensor& decoded, const torch::Tensor& problem) {
+      return valid_completions(decoded, givens.index_select(0, problem), membership);
     };
-    e.violations = [box](const torch::Tensor& decoded, const torch::Tensor&) {
-      auto counts = unit_digit_sums(digit_indicators(decoded, box * box), box);
+    e.violations = [box, membership](const torch::Tensor& decoded, const torch::Tensor&) {
+      auto counts = unit_digit_counts(digit_indicators(decoded, box * box), membership);
       return (counts - 1.0).abs().sum({1, 2});  // sum over units and digits of |count - 1|
     };
     e.describe = [box](const torch::Tensor& decoded) {
@@ -197,7 +240,7 @@ class SudokuTask : public Task {
     return make_answer(decode_boards(states.argmax(-1), box).front());
   }
   bool verify(const Problem& problem, const Answer& answer, std::string* why) const override {
-    return is_valid_solution(puzzle_of(problem), board_of(answer), why);
+    return is_valid_solution(puzzle_of(problem), board_of(answer), layout_of(problem), why);
   }
 
   std::map<std::string, double> measure(const Problem& problem, const Answer& answer,
@@ -220,7 +263,9 @@ class SudokuTask : public Task {
 
   std::string reference_name() const override { return "dlx"; }
   AnswerPtr solve_reference(const Problem& problem, double) const override {
-    auto result = sudoku::reference_solve(puzzle_of(problem), 1);
+    ReferenceOptions options;
+    options.layout = &layout_of(problem);
+    auto result = sudoku::reference_solve(puzzle_of(problem), options);
     return result.solutions > 0 ? make_answer(result.first) : nullptr;
   }
 
@@ -230,6 +275,12 @@ class SudokuTask : public Task {
   std::vector<std::string> learned_models() const override { return {"energy", "pairwise"}; }
   std::unique_ptr<TrainingRecipe> training_recipe(const TrainingOptions& options,
                                                   const TaskParameters& parameters) const override {
+    const auto model = parameters.find("model");
+    const int box = static_cast<int>(parameter_int(parameters, generate_parameters(), "box"));
+    const auto layout = layout_from_parameters(parameters, box);
+    if (layout->variant != Variant::Standard && (model == parameters.end() || model->second != "pairwise"))
+      throw TaskInputError("sudoku --variant " + variant_name(layout->variant) +
+                           " trains only --model pairwise (the other models are standard Sudoku's)");
     return energy_training_recipe(options, parameters);
   }
   std::unique_ptr<ExampleStream> example_stream(const TrainingOptions& options,
@@ -246,9 +297,16 @@ const Board& puzzle_of(const Problem& problem) {
 
 const Board& board_of(const Answer& answer) { return downcast<SudokuAnswer>(answer, "not a sudoku answer").board; }
 
-ProblemPtr make_problem(Board puzzle, std::string source) {
+const Layout& layout_of(const Problem& problem) {
+  const auto& sudoku = downcast<SudokuProblem>(problem, "not a sudoku problem");
+  if (sudoku.layout) return *sudoku.layout;
+  return shared_standard_layout(sudoku.puzzle.box);
+}
+
+ProblemPtr make_problem(Board puzzle, std::string source, std::shared_ptr<const Layout> layout) {
   auto p = std::make_shared<SudokuProblem>();
   p->puzzle = std::move(puzzle);
+  p->layout = std::move(layout);
   p->source = std::move(source);
   return p;
 }

@@ -4,6 +4,9 @@
 //   problem   SudokuProblem (the givens)           answer   SudokuAnswer (a filled board)
 //   encoding  [B, N*N, N] cell simplices, givens clamped; condition = givens [B, N*N] (encoding.h)
 //   measures  cell_accuracy: fraction of the blank cells equal to the dataset's solution
+//   variants  --variant x|jigsaw (--layout MAP): the problems carry their layout; the verifier, the DLX
+//             reference and the generator follow it; the only energy is the learned pairwise one
+//             (variant_parameters.h for the flags and the file header)
 //   solvers   ar[:MODEL][,budget=MS][,decode=SPEC] (ar_harness_solver.h); reference = DLX (reference_solver.h)
 #pragma once
 
@@ -14,6 +17,7 @@ namespace ebm::sudoku {
 
 struct SudokuProblem : Problem {
   Board puzzle;
+  std::shared_ptr<const Layout> layout;  // its rules (a variant, layout.h); null = standard Sudoku
 };
 
 struct SudokuAnswer : Answer {
@@ -24,9 +28,11 @@ TaskPtr make_task();
 
 // The board inside a Sudoku problem / answer; throws std::invalid_argument for another task's.
 const Board& puzzle_of(const Problem& problem);
+// The rules of a Sudoku problem: its layout, or the standard one of its box size.
+const Layout& layout_of(const Problem& problem);
 const Board& board_of(const Answer& answer);
 
-ProblemPtr make_problem(Board puzzle, std::string source);
+ProblemPtr make_problem(Board puzzle, std::string source, std::shared_ptr<const Layout> layout = nullptr);
 AnswerPtr make_answer(Board board);
 
 }  // namespace ebm::sudoku

@@ -2,6 +2,7 @@
 
 #include "ebm/device.h"
 #include "tasks/sudoku/task.h"
+#include "tasks/sudoku/variant_parameters.h"
 
 #include <torch/torch.h>
 
@@ -29,12 +30,13 @@ class SudokuExamples : public ExampleStream {
   SudokuExamples(int box, DataSettings settings) : box_(box), settings_(std::move(settings)) {}
   void prepare(std::ostream& log) override {
     const TrainingData data = prepare_training_data(box_, settings_, log);
+    const auto layout = variant_layout();
     for (size_t i = 0; i < data.puzzles.size(); ++i)
-      boards_.push_back({make_problem(data.puzzles[i], "training"), make_answer(data.solutions[i])});
+      boards_.push_back({make_problem(data.puzzles[i], "training", layout), make_answer(data.solutions[i])});
     for (Tier tier : validation_tiers(settings_)) {
       std::vector<Example> set;
-      for (const auto& g : validation_boards(box_, settings_.validation_puzzles, settings_.seed, tier))
-        set.push_back({make_problem(g.puzzle, "validation"), make_answer(g.solution)});
+      for (const auto& g : validation_boards(box_, settings_.validation_puzzles, settings_.seed, tier, settings_.layout))
+        set.push_back({make_problem(g.puzzle, "validation", layout), make_answer(g.solution)});
       validation_.emplace_back(tier_name(tier), std::move(set));
     }
   }
@@ -69,6 +71,10 @@ class SudokuExamples : public ExampleStream {
   }
 
  private:
+  // The layout problems carry: null for standard Sudoku.
+  std::shared_ptr<const Layout> variant_layout() const {
+    return settings_.layout && settings_.layout->variant != Variant::Standard ? settings_.layout : nullptr;
+  }
   int box_;
   DataSettings settings_;
   std::vector<Example> boards_;
@@ -77,7 +83,8 @@ class SudokuExamples : public ExampleStream {
 
 }  // namespace
 
-std::vector<GeneratedPuzzle> training_boards(int box, int64_t count, const std::string& tiers, uint64_t seed) {
+std::vector<GeneratedPuzzle> training_boards(int box, int64_t count, const std::string& tiers, uint64_t seed,
+                                             std::shared_ptr<const Layout> layout) {
   const std::vector<Tier> list = tier_list(tiers, "training");
   if (count < static_cast<int64_t>(list.size()))
     throw std::invalid_argument("training data: " + std::to_string(count) + " boards cannot cover " +
@@ -90,6 +97,7 @@ std::vector<GeneratedPuzzle> training_boards(int box, int64_t count, const std::
     options.tier = list[k];
     options.seed = seed * 7919 + k;
     options.split = Split::Train;
+    options.layout = layout;
     auto part = generate(options);
     data.insert(data.end(), part.begin(), part.end());
   }
@@ -98,13 +106,15 @@ std::vector<GeneratedPuzzle> training_boards(int box, int64_t count, const std::
 
 uint64_t validation_seed(uint64_t seed) { return seed + 1000003; }
 
-std::vector<GeneratedPuzzle> validation_boards(int box, int64_t count, uint64_t seed, Tier tier) {
+std::vector<GeneratedPuzzle> validation_boards(int box, int64_t count, uint64_t seed, Tier tier,
+                                               std::shared_ptr<const Layout> layout) {
   GeneratorOptions options;
   options.box = box;
   options.count = static_cast<int>(count);
   options.tier = tier;
   options.seed = validation_seed(seed);
   options.split = Split::Validation;
+  options.layout = std::move(layout);
   return generate(options);
 }
 
@@ -113,11 +123,11 @@ TrainingData prepare_training_data(int box, const DataSettings& s, std::ostream&
   if (s.validation_puzzles < 1) throw std::invalid_argument("train: validation-puzzles must be >= 1");
   log << "generating " << s.train_puzzles << " training boards (" << s.tiers << ", seed " << s.seed << ")...\n";
   TrainingData data;
-  for (const auto& g : training_boards(box, s.train_puzzles, s.tiers, s.seed)) {
+  for (const auto& g : training_boards(box, s.train_puzzles, s.tiers, s.seed, s.layout)) {
     data.puzzles.push_back(g.puzzle);
     data.solutions.push_back(g.solution);
   }
-  for (const auto& g : validation_boards(box, s.validation_puzzles, s.seed, validation_tiers(s).front()))
+  for (const auto& g : validation_boards(box, s.validation_puzzles, s.seed, validation_tiers(s).front(), s.layout))
     data.validation.push_back(g.puzzle);
   return data;
 }
@@ -134,7 +144,9 @@ nlohmann::json data_record(const DataSettings& s, size_t boards) {
           {"split", split_name(Split::Train)},
           {"tiers", s.tiers},
           {"boards", boards},
-          {"seed", s.seed}};
+          {"seed", s.seed},
+          {"variant", variant_name(s.layout ? s.layout->variant : Variant::Standard)},
+          {"layout", s.layout ? s.layout->regions : std::string()}};
 }
 
 nlohmann::json validation_record(const DataSettings& settings, size_t puzzles) {
@@ -158,7 +170,7 @@ std::vector<ParameterInfo> data_parameters() {
   };
 }
 
-DataSettings data_settings(const TaskParameters& parameters, uint64_t seed) {
+DataSettings data_settings(const TaskParameters& parameters, uint64_t seed, int box) {
   const auto infos = data_parameters();
   DataSettings s;
   s.train_puzzles = parameter_int(parameters, infos, "train-puzzles");
@@ -166,13 +178,15 @@ DataSettings data_settings(const TaskParameters& parameters, uint64_t seed) {
   s.validation_puzzles = parameter_int(parameters, infos, "validation-puzzles");
   s.validation_tiers = parameter_value(parameters, infos, "validation-tiers");
   s.seed = seed;
+  auto layout = layout_from_parameters(parameters, box);
+  if (layout->variant != Variant::Standard) s.layout = std::move(layout);  // null: standard Sudoku of any box
   return s;
 }
 
 std::unique_ptr<ExampleStream> make_example_stream(const TrainingOptions& options, const TaskParameters& parameters) {
   const auto box = parameters.find("box");
   const int size = box == parameters.end() ? 3 : static_cast<int>(parameter_int(parameters, {{"box", "3", ""}}, "box"));
-  return std::make_unique<SudokuExamples>(size, data_settings(parameters, options.seed));
+  return std::make_unique<SudokuExamples>(size, data_settings(parameters, options.seed, size));
 }
 
 }  // namespace ebm::sudoku
