@@ -95,8 +95,8 @@ struct GeneratorOptions {
   uint64_t seed = 0;        // puzzle i depends only on (seed, i, tier, box, split)
   int threads = 0;          // OpenMP threads; 0 = OpenMP's default. Does not change the output.
   Split split = Split::Test;  // every puzzle's solution grid lies in this split (see above)
-  std::shared_ptr<const Layout> layout;  // the rules (a variant); null = standard_layout(box). Its box
-                                         // size must equal `box`.
+  std::shared_ptr<const Layout> layout = nullptr;  // the rules (a variant); null = standard_layout(box). Its box
+                                                  // size must equal `box`.
 
   // True when every field is usable; otherwise false and *error names the field.
   bool validate(std::string* error) const;
