@@ -4,6 +4,9 @@
 #   2. runs the doctest suites (the host-synchronisation tests also on CUDA) and a CUDA smoke solve
 #   3. `ebm bench chains` on bench/unsolvable_sudoku.txt: ms per step at CHAINS chains
 #   4. `ebm bench sudoku --tier TIER` on COUNT generated puzzles with CHAINS chains, STEPS steps
+#   5. trains the attention energy (ebm/attention_energy.h: no rule or graph given) on the device for
+#      ATTENTION_SECONDS on solved grids of easy puzzles (the IRED protocol), then solves COUNT
+#      test-split extreme puzzles with it alone (5 s each) beside the learned pairwise energy
 # and prints a table last. Logs, CSV and JSON land in OUT.
 #
 # Usage: bench/gpu.sh               on the CUDA machine
@@ -15,7 +18,7 @@
 #   CHAINS="16 256 4096"  STEPS=1000  COUNT=10  BUDGET_MS=10000  SUITES=samplers,sudoku,pool ("" = all)
 #   (the tier benchmark's worst case is COUNT x (1 + #CHAINS) x BUDGET_MS: 400 s with these; the build
 #   takes a few minutes on 16 cores, the suites about two)
-#   OUT=${OUT:-gpu-results}  BUILD=build-gpu  DEPS=shared/deps  JOBS=$(nproc)
+#   ATTENTION_SECONDS=240 (dry run: 20)  OUT=${OUT:-gpu-results}  BUILD=build-gpu  DEPS=shared/deps  JOBS=$(nproc)
 #   TORCH_PREFIX (python3's torch package)  PYTHON=python3  CONFIGURE_ONLY= (1: stop after meson setup,
 #   to check that the dependencies resolve)
 set -euo pipefail
@@ -36,13 +39,14 @@ PYTHON=${PYTHON:-python3}
 JOBS=${JOBS:-$(nproc)}
 if $dry_run; then
   DEVICE=${DEVICE:-cpu} CHAINS=${CHAINS:-4 16} STEPS=${STEPS:-100} COUNT=${COUNT:-2} BUDGET_MS=${BUDGET_MS:-5000}
-  SUITES=${SUITES-samplers} BUILD=${BUILD:-build} TORCH_PREFIX=${TORCH_PREFIX-}
+  SUITES=${SUITES-samplers} BUILD=${BUILD:-build} TORCH_PREFIX=${TORCH_PREFIX-} ATTENTION_SECONDS=${ATTENTION_SECONDS:-20}
 else
   DEVICE=${DEVICE:-cuda} CHAINS=${CHAINS:-16 256 4096} STEPS=${STEPS:-1000} COUNT=${COUNT:-10}
   BUDGET_MS=${BUDGET_MS:-10000} SUITES=${SUITES-samplers,sudoku,pool} BUILD=${BUILD:-build-gpu}
   TORCH_PREFIX=${TORCH_PREFIX-$("$PYTHON" -c 'import os, torch; print(os.path.dirname(torch.__file__))')}
 fi
 TIER=${TIER:-extreme}
+ATTENTION_SECONDS=${ATTENTION_SECONDS:-240}
 OUT=${OUT:-gpu-results}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -137,12 +141,29 @@ log "bench sudoku --tier $TIER: $COUNT puzzles, chains ${chains[*]}, $STEPS step
   --steps "$STEPS" --budget-ms "$BUDGET_MS" --csv "$OUT/bench_$TIER.csv" --json "$OUT/bench_$TIER.json" \
   > "$OUT/bench_$TIER.txt" 2>&1 || { tail -n 20 "$OUT/bench_$TIER.txt"; exit 1; }
 
+# --- 5. a learned energy trained on the device (IRED protocol: easy grids in, extreme puzzles out) ---
+log "train attention energy on $DEVICE for $ATTENTION_SECONDS s, solve $COUNT extreme puzzles"
+"$ebm" train sudoku --model attention --tiers easy --train-puzzles 4000 --device "$DEVICE" --lr 1e-3 --batch 64 \
+  --steps 1000000 --time-limit "$ATTENTION_SECONDS" --validate-every 1000 -o "$OUT/attention.ckpt" \
+  > "$OUT/attention_train.log" 2>&1 || { tail -n 20 "$OUT/attention_train.log"; exit 1; }
+"$ebm" generate sudoku --tier extreme --count "$COUNT" --seed 2 > "$OUT/extreme.csv"
+learned_line=""
+for energy in attention pairwise; do
+  model=()
+  [[ $energy == attention ]] && model=(--model "$OUT/attention.ckpt")
+  verified=$("$ebm" solve sudoku --energy "$energy" "${model[@]}" --input "$OUT/extreme.csv" --device "$DEVICE" \
+             --batch 1 --budget-ms 5000 2> "$OUT/learned_$energy.err" | grep -cE '^[1-9]{81}$' || true)
+  learned_line+="$energy $verified/$COUNT  "
+done
+log "learned energies alone on $COUNT extreme puzzles, 5 s each: $learned_line"
+
 # --- the table ---
 {
   echo
   echo "ebm on $DEVICE ($(tr '\n' ' ' < "$OUT/version.txt")), $(date -u '+%Y-%m-%d %H:%M UTC'), $(hostname)"
   echo "tests ($BUILD/tests/ebm_tests ${suite_args[*]}): $tests_line"
   echo "smoke: ebm solve sudoku --device $DEVICE: $smoke_verified/4 expert puzzles verified"
+  echo "learned energies alone ($(grep -c '^step' "$OUT/attention_train.log") progress lines of attention training, $ATTENTION_SECONDS s): $learned_line"
   "$PYTHON" - "$OUT/chains.json" "$OUT/bench_$TIER.csv" "$TIER" <<'EOF'
 import csv, json, sys
 chains = json.load(open(sys.argv[1]))

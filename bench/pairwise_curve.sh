@@ -8,7 +8,9 @@
 # Usage: bench/pairwise_curve.sh EBM OUT_DIR [COUNT] [BUDGET_MS] [SIZES] [TIERS]
 #   COUNT puzzles per tier (default 50), BUDGET_MS per puzzle (10000), SIZES "100 300 1000 3000 10000",
 #   TIERS "expert hardest extreme". Writes OUT_DIR/data_curve.csv (one row per size and tier, plus
-#   the constraint energy's rows with train_grids 0) and the checkpoints, logs and JSON answers.
+#   the constraint energy's rows with train_grids 0) and the checkpoints, logs and JSON answers. The
+#   puzzles are `ebm generate sudoku --tier TIER --count COUNT --seed 1 --split test` unless
+#   OUT_DIR/test_TIER.csv exists.
 set -euo pipefail
 ebm=$(realpath "$1")
 out=$2
@@ -26,8 +28,8 @@ wrong = sum(1 for r in rows if r.get("answer") and not r["verified"])
 ms = sum(r["milliseconds"] for r in rows) / max(len(rows), 1)
 print(f"{len(rows)},{len(solved)},{len(solved) / max(len(rows), 1):.4f},{ms:.1f},{wrong}")' "$1"
 }
-for tier in $tiers; do
-  "$ebm" generate sudoku --tier "$tier" --count "$count" --seed 1 --split test > "$out/test_$tier.csv"
+for tier in $tiers; do  # an existing OUT_DIR/test_TIER.csv is used as it is (the extreme tier is slow to generate)
+  [[ -s "$out/test_$tier.csv" ]] || "$ebm" generate sudoku --tier "$tier" --count "$count" --seed 1 --split test > "$out/test_$tier.csv"
 done
 csv="$out/data_curve.csv.tmp"
 echo "energy,train_grids,train_seconds,tier,puzzles,solved,solve_rate,mean_ms,unverified_answers" > "$csv"

@@ -11,6 +11,7 @@
 // and prints the precision/recall line. The rules enter only here, as the truth to score against.
 #include "ebm/atomic_file.h"
 #include "ebm/learning/pairwise_training.h"
+#include "tasks/sudoku/encoding.h"
 
 #include <torch/torch.h>
 
@@ -20,19 +21,6 @@
 #include <sstream>
 
 namespace {
-
-torch::Tensor unit_pairs(int64_t side) {
-  const int64_t box = static_cast<int64_t>(std::lround(std::sqrt(double(side))));
-  const int64_t cells = side * side;
-  auto truth = torch::zeros({cells, cells}, torch::kBool);
-  for (int64_t a = 0; a < cells; ++a)
-    for (int64_t b = 0; b < cells; ++b) {
-      const int64_t ra = a / side, ca = a % side, rb = b / side, cb = b % side;
-      const bool same_box = ra / box == rb / box && ca / box == cb / box;
-      if (a != b && (ra == rb || ca == cb || same_box)) truth[a][b] = true;
-    }
-  return truth;
-}
 
 std::string csv(const torch::Tensor& matrix) {
   std::ostringstream out;
@@ -53,11 +41,13 @@ int main(int argc, char** argv) {
     auto energy = ebm::load_pairwise_energy(argv[1], torch::kCPU);
     const auto shape = energy->shape();
     const int64_t side = shape.categories;
-    if (shape.variables != side * side) throw std::invalid_argument("not a Sudoku energy: V != K^2");
+    const int box = static_cast<int>(std::lround(std::sqrt(double(side))));
+    if (shape.variables != side * side || box * box != side)
+      throw std::invalid_argument("not a Sudoku energy: V must be K^2 and K a square");
     const std::string dir = argv[2];
     auto strength = energy->interaction_strength();
     const auto graph = ebm::strong_pairs(strength);
-    const auto recovery = ebm::pair_recovery(graph.strong, unit_pairs(side));
+    const auto recovery = ebm::pair_recovery(graph.strong, ebm::sudoku::peer_pairs(box));
     auto centre = torch::eye(side) - 1.0 / double(side);
     auto blocks = energy->couplings().reshape({shape.variables, side, shape.variables, side}).permute({0, 2, 1, 3});
     auto pattern = centre.matmul(blocks.index({graph.strong})).matmul(centre).mean(0);

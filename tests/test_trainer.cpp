@@ -290,7 +290,7 @@ TEST_SUITE("trainer") {
     CHECK_THROWS_WITH_AS(make_ar_training_recipe(*find_task("sudoku"), options, {{"order", "random"}}),
                          doctest::Contains("random"), std::invalid_argument);
     CHECK_THROWS_WITH_AS(make_training_recipe(*find_task("sudoku"), options, {{"model", "feedforward"}}),
-                         doctest::Contains("energy, ar"), std::invalid_argument);
+                         doctest::Contains("energy, pairwise, attention, ar"), std::invalid_argument);
 
     const TaskParameters small{{"hidden", "8"}, {"layers", "1"}, {"train-puzzles", "2"}, {"tiers", "medium"},
                                {"validation-puzzles", "1"}, {"validation-budget-ms", "10"}};

@@ -2,6 +2,7 @@
 #include "ebm/learning/ar_baseline.h"
 
 #include "ebm/energy.h"
+#include "ebm/learning/attention_training.h"
 #include "ebm/learning/pairwise_training.h"
 #include "ebm/learning/training_records.h"
 
@@ -195,8 +196,9 @@ std::unique_ptr<TrainingRecipe> make_training_recipe(const Task& task, const Tra
   const auto chosen = parameters.find("model");
   const std::string model = chosen != parameters.end() ? chosen->second : (models.empty() ? "ar" : models.front());
   if (model == "ar") return make_ar_training_recipe(task, options, parameters);
-  if (model == "pairwise" && std::find(models.begin(), models.end(), model) != models.end())
-    return make_pairwise_training_recipe(task, options, parameters);
+  const bool listed = std::find(models.begin(), models.end(), model) != models.end();
+  if (model == "pairwise" && listed) return make_pairwise_training_recipe(task, options, parameters);
+  if (model == "attention" && listed) return make_attention_training_recipe(task, options, parameters);
   if (std::find(models.begin(), models.end(), model) == models.end()) {
     std::string names;
     for (const auto& m : models) names += m + ", ";
@@ -222,6 +224,7 @@ std::vector<ParameterInfo> training_parameters(const Task& task) {
   if (task.token_sequence({})) add_undeclared(ar_training_parameters());
   const auto models = task.learned_models();
   if (std::find(models.begin(), models.end(), "pairwise") != models.end()) add_undeclared(pairwise_training_parameters());
+  if (std::find(models.begin(), models.end(), "attention") != models.end()) add_undeclared(attention_training_parameters());
   return infos;
 }
 

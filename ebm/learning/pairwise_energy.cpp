@@ -1,5 +1,7 @@
 #include "ebm/pairwise_energy.h"
 
+#include "ebm/learning/json_fields.h"
+
 #include <ATen/ATen.h>
 #include <c10/util/StringUtil.h>
 #include <torch/linalg.h>
@@ -12,15 +14,6 @@ namespace ebm {
 
 namespace {
 
-int64_t shape_field(const nlohmann::json& j, const char* name, int64_t low, int64_t high) {
-  if (!j.is_object() || !j.contains(name) || !j.at(name).is_number_integer())
-    throw std::invalid_argument(c10::str("pairwise energy: field '", name, "' must be an integer"));
-  const auto value = j.at(name).get<int64_t>();
-  if (value < low || value > high)
-    throw std::invalid_argument(c10::str("pairwise energy: field '", name, "' must be in [", low, ", ", high,
-                                         "], got ", value));
-  return value;
-}
 
 torch::Tensor one_hot_answers(const torch::Tensor& categories, const PairwiseShape& shape) {
   if (categories.dim() != 2 || categories.size(1) != shape.variables || categories.scalar_type() != torch::kLong)
@@ -45,12 +38,12 @@ nlohmann::json PairwiseShape::to_json() const {
 
 PairwiseShape PairwiseShape::from_json(const nlohmann::json& j) {
   PairwiseShape s;
-  s.variables = shape_field(j, "variables", 1, 65536);
-  s.categories = shape_field(j, "categories", 2, 256);
+  s.variables = integer_field(j, "pairwise energy", "variables", 1, 65536);
+  s.categories = integer_field(j, "pairwise energy", "categories", 2, 256);
   if (s.entries() > 16384)
     throw std::invalid_argument(c10::str("pairwise energy: variables x categories must be <= 16384, got ",
                                          s.entries()));
-  s.rank = j.contains("rank") ? shape_field(j, "rank", 0, s.entries()) : 0;
+  s.rank = j.contains("rank") ? integer_field(j, "pairwise energy", "rank", 0, s.entries()) : 0;
   return s;
 }
 

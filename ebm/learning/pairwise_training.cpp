@@ -1,6 +1,7 @@
 #include "ebm/learning/pairwise_training.h"
 
 #include "ebm/checkpoint.h"
+#include "ebm/learning/frozen_model.h"
 #include "ebm/device.h"
 #include "ebm/learning/training_objectives.h"
 #include "ebm/learning/training_records.h"
@@ -22,7 +23,7 @@ struct PairwiseSettings {
   std::string objective = "null-space";
   double scale = 9.0;
   double tolerance = 1e-3;
-  double sparsity = 1e-3;
+  double sparsity = 5e-3;
   int64_t replay_buffer = 2048;
   int64_t replay_steps = 10;
   double replay_reinit = 0.05;
@@ -70,10 +71,7 @@ class PairwiseRecipe : public TrainingRecipe {
           PairwiseShape::from_json({{"variables", train_.size(1)}, {"categories", k}}));
     }
     energy_->to(options_.device);
-    if (s_.objective == "contrastive") {
-      auto gen = make_generator(options_.seed * 31 + 7, torch::kCPU);
-      buffer_ = at::softmax(at::normal(0.0, 1.0, {s_.replay_buffer, train_.size(1), k}, gen), -1).to(options_.device);
-    }
+    if (s_.objective == "contrastive") like_ = torch::zeros({options_.batch, train_.size(1), k});
   }
 
   std::string describe() const override {
@@ -88,18 +86,18 @@ class PairwiseRecipe : public TrainingRecipe {
   void prepare(std::ostream& log) override { log << prepared_.str(); }
 
   torch::Tensor loss(int64_t step) override {
+    // The fit is done: a zero that back-propagates, so the loop's steps cost nothing and change nothing.
+    if (s_.objective == "null-space") return energy_->fields().sum() * 0.0;
     auto gen = make_generator(options_.seed * 1000003 + static_cast<uint64_t>(step), torch::kCPU);
     auto index = at::randint(train_.size(0), {options_.batch}, gen, torch::kLong);
     auto answers = train_.index_select(0, index).to(options_.device);
-    if (s_.objective == "null-space") return pseudo_likelihood_loss(*energy_, answers) * 0.0;
     if (s_.objective == "pseudo-likelihood")
       return pseudo_likelihood_loss(*energy_, answers) + group_sparsity(*energy_) * s_.sparsity;
-    auto slots = at::randint(s_.replay_buffer, {options_.batch}, gen, torch::kLong).to(options_.device);
-    auto start = buffer_.index_select(0, slots);
-    auto fresh = at::softmax(at::normal(0.0, 1.0, start.sizes(), gen), -1).to(options_.device);
-    auto redraw = (at::rand({options_.batch, 1, 1}, gen) < s_.replay_reinit).to(options_.device);
-    auto negatives = mirror_langevin(*energy_, at::where(redraw, fresh, start), s_.replay_steps, gen);
-    buffer_.index_copy_(0, slots, negatives);
+    // The buffer holds log-probabilities: a fresh draw (N(0, 1) logits) and a stored state both
+    // become simplex rows through the softmax.
+    auto start = at::softmax(buffer_.draw(options_.batch, like_, gen), -1).to(options_.device);
+    auto negatives = mirror_langevin(*energy_, start, s_.replay_steps, gen);
+    buffer_.push(negatives.clamp_min(1e-12).log());
     auto positives = at::one_hot(answers, energy_->shape().categories).to(torch::kFloat);
     return contrastive_loss(*energy_, {}, positives, negatives) + group_sparsity(*energy_) * s_.sparsity;
   }
@@ -145,7 +143,9 @@ class PairwiseRecipe : public TrainingRecipe {
   PairwiseSettings s_;
   std::ostringstream prepared_;  // what building the data and the fit logged
   std::shared_ptr<PairwiseEnergy> energy_;
-  torch::Tensor train_, validation_, buffer_;
+  torch::Tensor train_, validation_;
+  ReplayBuffer buffer_{s_.replay_buffer, s_.replay_reinit, 1.0};  // contrastive: persistent negatives
+  torch::Tensor like_;  // the shape of a batch of negatives, for buffer_.draw
   NullSpaceFit fit_;
 };
 
@@ -194,20 +194,7 @@ std::unique_ptr<TrainingRecipe> make_pairwise_training_recipe(const Task& task, 
 }
 
 std::shared_ptr<PairwiseEnergy> load_pairwise_energy(const std::string& path, const torch::Device& device) {
-  auto metadata = read_checkpoint_metadata(path);
-  require_checkpoint_kind(path, metadata, kPairwiseEnergyKind);
-  PairwiseShape shape;
-  try {
-    shape = PairwiseShape::from_json(metadata.at("architecture"));
-  } catch (const std::exception& e) {
-    throw CheckpointError(path, e.what());
-  }
-  require_weights_fit(path, double(shape.parameter_count()));
-  auto energy = std::make_shared<PairwiseEnergy>(shape);
-  load_checkpoint(path, *energy, {kPairwiseEnergyKind, shape.to_json()}, device);
-  energy->eval();
-  for (auto& p : energy->parameters()) p.requires_grad_(false);
-  return energy;
+  return load_frozen_model<PairwiseEnergy, PairwiseShape>(path, kPairwiseEnergyKind, device);
 }
 
 }  // namespace ebm

@@ -19,6 +19,7 @@
 
 #include "ebm/answer_space.h"
 #include "ebm/atomic_file.h"
+#include "ebm/attention_energy.h"
 #include "ebm/builtin_energies.h"
 #include "ebm/cancellation.h"
 #include "ebm/checkpoint.h"

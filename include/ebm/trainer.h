@@ -99,15 +99,16 @@ class ExampleStream {
 };
 
 // `ebm train TASK`'s recipe: parameters["model"] == "ar" -> the autoregressive baseline's (every task
-// with a token sequence, <ebm/token_sequence.h>), "pairwise" -> the pairwise energy's
-// (ebm/learning/pairwise_training.h; tasks that list "pairwise" in learned_models()), else the task's own (Task::training_recipe; the
+// with a token sequence, <ebm/token_sequence.h>), "pairwise" / "attention" -> the task-neutral
+// pairwise / attention energy's (ebm/learning/pairwise_training.h, attention_training.h; for tasks
+// that list the name in learned_models()), else the task's own (Task::training_recipe; the
 // model defaults to the first of Task::learned_models()). Throws std::invalid_argument naming the
 // models the task has when it has not the one asked for.
 std::unique_ptr<TrainingRecipe> make_training_recipe(const Task& task, const TrainingOptions& options,
                                                      const TaskParameters& parameters);
 // The TrainParameter declarations make_training_recipe reads for `task`: the task's own, then the
 // AR baseline's (d-model, params, heads; layers where the task has none) when it has tokens, then
-// the pairwise energy's (pairwise-*) when it lists that model.
+// the pairwise and attention energies' (pairwise-*, attention-*) when it lists those models.
 std::vector<ParameterInfo> training_parameters(const Task& task);
 
 struct TrainingResult {

@@ -100,4 +100,13 @@ torch::Tensor valid_completions(const torch::Tensor& decoded, const torch::Tenso
   return units_ok & givens_ok;
 }
 
+torch::Tensor peer_pairs(int box) {
+  const int64_t side = int64_t(box) * box, cells = side * side;
+  auto cell = torch::arange(cells);
+  auto row = cell.div(side, "floor"), column = cell.remainder(side);
+  auto box_index = row.div(box, "floor") * box + column.div(box, "floor");
+  auto same = [](const torch::Tensor& key) { return key.unsqueeze(1) == key.unsqueeze(0); };
+  return (same(row) | same(column) | same(box_index)) & torch::eye(cells, torch::kBool).logical_not();
+}
+
 }  // namespace ebm::sudoku

@@ -49,4 +49,8 @@ torch::Tensor unit_digit_sums(const torch::Tensor& states, int box);
 // three units' entries.
 torch::Tensor spread_unit_values(const torch::Tensor& unit_values, int box);
 
+// The pairs of cells that share a row, a column or a box: bool [N*N, N*N], symmetric, false on the
+// diagonal (810 unordered pairs for 9x9). The truth a learned interaction graph is scored against.
+torch::Tensor peer_pairs(int box);
+
 }  // namespace ebm::sudoku

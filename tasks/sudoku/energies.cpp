@@ -2,6 +2,7 @@
 
 #include "ebm/builtin_energies.h"
 #include "ebm/checkpoint.h"
+#include "ebm/learning/attention_training.h"
 #include "ebm/learning/pairwise_training.h"
 #include "ebm/model_files.h"
 #include "tasks/sudoku/encoding.h"
@@ -40,8 +41,6 @@ std::string default_sampler_spec(const std::string& energy) {
 
 std::string shipped_model_path() { return shipped_model_file("sudoku-energy.ckpt"); }
 
-std::string shipped_pairwise_path() { return shipped_model_file("sudoku-pairwise.ckpt"); }
-
 namespace {
 
 // Refuses a pairwise model whose training data were grids of another variant or layout.
@@ -62,22 +61,34 @@ void require_same_layout(const std::string& path, const Layout& layout) {
                               " --model pairwise)");
 }
 
-// The pairwise energy of a checkpoint (or the shipped one) + the purity term the sampler anneals.
-// check_data: refuse a model trained on another variant or layout (require_same_layout).
-EnergyPtr pairwise_energy(const Layout& layout, const std::string& model, const torch::Device& device, bool check_data) {
+// A task-neutral energy learned from solved grids (pairwise or attention), from --model or the
+// shipped models/sudoku-KIND.ckpt, checked against the board size, plus the purity term the
+// sampler anneals. check_data: refuse a model trained on another variant or layout
+// (require_same_layout).
+EnergyPtr categorical_energy(const std::string& kind, const Layout& layout, const std::string& model,
+                             const torch::Device& device, bool check_data) {
   const int box = layout.box;
-  const std::string path = model.empty() ? shipped_pairwise_path() : model;
+  const std::string path = model.empty() ? shipped_model_file("sudoku-" + kind + ".ckpt") : model;
   if (path.empty())
-    throw std::invalid_argument("energy 'pairwise' needs a trained pairwise model: --model FILE (no shipped model found)");
-  auto pairwise = load_pairwise_energy(path, device);
+    throw std::invalid_argument("energy '" + kind + "' needs a trained model: --model FILE (none shipped; train one with "
+                                "ebm train sudoku --model " + kind + ")");
+  EnergyPtr learned;
+  int64_t variables = 0, categories = 0;
+  if (kind == "pairwise") {
+    auto pairwise = load_pairwise_energy(path, device);
+    variables = pairwise->shape().variables, categories = pairwise->shape().categories, learned = pairwise;
+  } else {
+    auto attention = load_attention_energy(path, device);
+    variables = attention->shape().variables, categories = attention->shape().categories, learned = attention;
+  }
   if (check_data) require_same_layout(path, layout);
   const int64_t n = int64_t(box) * box;
-  if (pairwise->shape().variables != n * n || pairwise->shape().categories != n)
-    throw std::invalid_argument("the pairwise model '" + path + "' has " + std::to_string(pairwise->shape().variables) +
-                                " variables of " + std::to_string(pairwise->shape().categories) +
-                                " categories; these puzzles need " + std::to_string(n * n) + " of " + std::to_string(n));
+  if (variables != n * n || categories != n)
+    throw std::invalid_argument("the " + kind + " model '" + path + "' has " + std::to_string(variables) +
+                                " variables of " + std::to_string(categories) + " categories; these puzzles need " +
+                                std::to_string(n * n) + " of " + std::to_string(n));
   auto sum = std::make_shared<WeightedSumEnergy>();
-  sum->add_term(pairwise, 1.0, "pairwise");
+  sum->add_term(learned, 1.0, kind);
   sum->add_term(std::make_shared<CategoricalPurityEnergy>(), 0.0, "purity");
   sum->to(device);
   return sum;
@@ -87,20 +98,20 @@ EnergyPtr pairwise_energy(const Layout& layout, const std::string& model, const 
 
 EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
                       EnergyPtr learned) {
-  if (kind == "pairwise") return pairwise_energy(standard_layout(box), model, device, false);
+  if (kind == "pairwise" || kind == "attention") return categorical_energy(kind, standard_layout(box), model, device, false);
   return make_energy(kind, standard_layout(box), model, device, std::move(learned));
 }
 
 EnergyPtr make_energy(const std::string& kind, const Layout& layout, const std::string& model,
                       const torch::Device& device, EnergyPtr learned) {
   const int box = layout.box;
-  if (kind == "pairwise") return pairwise_energy(layout, model, device, true);
+  if (kind == "pairwise" || kind == "attention") return categorical_energy(kind, layout, model, device, true);
   if (layout.variant != Variant::Standard && (kind == "constraint" || kind == "learned" || kind == "combined"))
     throw std::invalid_argument("energy '" + kind + "': sudoku --variant " + variant_name(layout.variant) +
                                 " has no hand-written energy: use --energy pairwise (learned from solved grids: ebm train sudoku "
                                 "--variant " + variant_name(layout.variant) + " --model pairwise)");
   if (kind != "constraint" && kind != "learned" && kind != "combined")
-    throw std::invalid_argument("unknown energy '" + kind + "' (constraint, learned, combined, pairwise)");
+    throw std::invalid_argument("unknown energy '" + kind + "' (constraint, learned, combined, pairwise, attention)");
   auto sum = std::make_shared<WeightedSumEnergy>();
   // Term 0: the main energy; term 1: purity (annealed by the sampler); term 2: learned (combined).
   if (kind != "constraint" && !learned) {

@@ -15,6 +15,8 @@
 //   combined    constraint + purity + learned
 //   pairwise    a pairwise energy learned from solved grids alone (<ebm/pairwise_energy.h>; `ebm train
 //               sudoku --model pairwise`; shipped: models/sudoku-pairwise.ckpt) + purity
+//   attention   an attention energy learned from solved examples, no rule or graph given
+//               (<ebm/attention_energy.h>; `ebm train sudoku --model attention`) + purity
 #pragma once
 
 #include "ebm/energy.h"
@@ -47,8 +49,6 @@ std::string default_sampler_spec(const std::string& energy);
 // The shipped learned energy's path: models/sudoku-energy.ckpt as shipped_model_file (<ebm/model_files.h>)
 // finds it; "" when none exists.
 std::string shipped_model_path();
-// The shipped pairwise energy: models/sudoku-pairwise.ckpt, or "" when none exists.
-std::string shipped_pairwise_path();
 
 // The energy of a kind (see above) for boards of box `box`, on `device`: with `learned` when given,
 // else loaded from `model` (or the shipped model) when the kind needs it. Throws std::invalid_argument

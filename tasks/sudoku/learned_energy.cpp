@@ -1,6 +1,7 @@
 #include "tasks/sudoku/learned_energy.h"
 
 #include "ebm/checkpoint.h"
+#include "ebm/learning/frozen_model.h"
 
 #include <torch/torch.h>
 
@@ -81,20 +82,7 @@ std::string SudokuEnergyNet::describe() const {
 }
 
 std::shared_ptr<SudokuEnergyNet> load_learned_energy(const std::string& path, const torch::Device& device) {
-  auto metadata = read_checkpoint_metadata(path);
-  require_checkpoint_kind(path, metadata, kLearnedEnergyKind);
-  LearnedEnergyConfig config;
-  try {
-    config = LearnedEnergyConfig::from_json(metadata.at("architecture"));
-  } catch (const std::exception& e) {
-    throw CheckpointError(path, e.what());
-  }
-  require_weights_fit(path, double(config.parameter_count()));
-  auto net = std::make_shared<SudokuEnergyNet>(config);
-  load_checkpoint(path, *net, {kLearnedEnergyKind, config.to_json()}, device);
-  net->eval();
-  for (auto& p : net->parameters()) p.requires_grad_(false);  // inference: dE/dy only
-  return net;
+  return load_frozen_model<SudokuEnergyNet, LearnedEnergyConfig>(path, kLearnedEnergyKind, device);
 }
 
 }  // namespace ebm::sudoku

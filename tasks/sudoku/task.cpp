@@ -38,7 +38,7 @@ const std::vector<ParameterInfo>& generate_parameters() {
 // Training's own parameters beyond the energy's: which model, and the AR baseline's token order.
 const std::vector<ParameterInfo>& model_parameters() {
   static const std::vector<ParameterInfo> infos = {
-      {"model", "energy", "what to train: energy (the learned energy) | pairwise (a pairwise energy from solved grids alone) | ar (the autoregressive baseline)",
+      {"model", "energy", "what to train: energy (message passing over the units) | pairwise, attention (learned from solved examples alone, no rule given) | ar (the autoregressive baseline)",
        TrainParameter},
       {"order", "fixed",
        "AR tokens: fixed (the digits row-major) | solver ((cell, digit) pairs in a deductive solver's order)",
@@ -171,7 +171,7 @@ class SudokuTask : public Task {
     return examples;
   }
 
-  std::vector<std::string> energy_names() const override { return {"constraint", "learned", "combined", "pairwise"}; }
+  std::vector<std::string> energy_names() const override { return {"constraint", "learned", "combined", "pairwise", "attention"}; }
   // Variants have one energy, the learned pairwise one.
   std::string default_energy(const std::vector<ProblemPtr>& problems) const override {
     for (const auto& p : problems)
@@ -272,7 +272,7 @@ class SudokuTask : public Task {
   std::shared_ptr<const TokenSequence> token_sequence(const TaskParameters& parameters) const override {
     return token_sequence_of(parameters);
   }
-  std::vector<std::string> learned_models() const override { return {"energy", "pairwise"}; }
+  std::vector<std::string> learned_models() const override { return {"energy", "pairwise", "attention"}; }
   std::unique_ptr<TrainingRecipe> training_recipe(const TrainingOptions& options,
                                                   const TaskParameters& parameters) const override {
     const auto model = parameters.find("model");
