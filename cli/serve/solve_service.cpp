@@ -40,7 +40,7 @@ bool SolveService::evict_idle_locked() {
 }
 
 void SolveService::submit_locked(const SolveRequest& request, PoolSubmission submission) {
-  const std::string energy = request.energy.empty() ? request.task->energy_names().front() : request.energy;
+  const std::string energy = request.energy.empty() ? request.task->default_energy(request.problems) : request.energy;
   std::string spec = request.sampler.empty() ? request.task->default_sampler(energy) : request.sampler;
   DriverOptions defaults;
   defaults.max_steps = 0;
@@ -53,7 +53,7 @@ void SolveService::submit_locked(const SolveRequest& request, PoolSubmission sub
   }
   const std::string key = request.task->name() + "\n" + energy + "\n" + spec;
   // The task's default energy with its default sampler: always admissible, beside the limit.
-  const bool task_default = request.sampler.empty() && energy == request.task->energy_names().front();
+  const bool task_default = request.sampler.empty() && energy == request.task->default_energy(request.problems);
   auto found = pools_.find(key);
   if (found != pools_.end()) {
     found->second.last_used = Clock::now();
