@@ -188,7 +188,7 @@ expect_bad_input "--data-seed" "$ebm" eval --count 1 --data-seed -1
 expect_bad_input "'layers' = -1 is outside [0, 64]" "$ebm" train sudoku --layers -1 --steps 1 -o "$dir/never.ckpt"
 [[ ! -e "$dir/never.ckpt" ]] || fail "train --layers -1 must write no checkpoint"
 expect_bad_input "ebm train TASK --model ar" "$ebm" train-ar sudoku --steps 1   # retired, pointing to its successor
-expect_bad_input "has no model 'feedforward' (energy, ar)" "$ebm" train sudoku --model feedforward --steps 1 -o "$dir/never.ckpt"
+expect_bad_input "has no model 'feedforward' (energy, pairwise, attention, ar)" "$ebm" train sudoku --model feedforward --steps 1 -o "$dir/never.ckpt"
 expect_bad_input "no AR baseline" "$ebm" eval --task sat --count 1 --variables 20 --solver ar
 expect_bad_input "--json: '$dir/missing/eval.json': folder '$dir/missing' does not exist" "$ebm" eval --count 1 --json "$dir/missing/eval.json"
 expect_bad_input "--json" "$ebm" bench samplers --steps 1 --json "$dir/missing/bench.json"
