@@ -22,9 +22,10 @@ count=${5:-50}
 tier=${6:-expert}
 budget=${7:-10000}
 mkdir -p "$out"
-"$ebm" generate sudoku --tier "$tier" --count "$count" --seed 1 --split test > "$out/test.csv"
-echo "model,train_grids,train_seconds,solver,puzzles,solved,solve_rate,cell_accuracy" > "$out/ar_table.csv.tmp"
-for grids in "$n" "$((4 * n))"; do
+[[ -s "$out/test.csv" ]] || "$ebm" generate sudoku --tier "$tier" --count "$count" --seed 1 --split test > "$out/test.csv"
+[[ -f "$out/ar_table.csv.tmp" ]] ||
+  echo "model,train_grids,train_seconds,solver,puzzles,solved,solve_rate,cell_accuracy" > "$out/ar_table.csv.tmp"
+for grids in ${SIZES:-$n $((4 * n))}; do  # SIZES="..." overrides the two sizes
   start=$(date +%s.%N)
   "$ebm" train sudoku --model pairwise --train-puzzles "$grids" --steps 1 -o "$out/pairwise_$grids.ckpt" > "$out/pairwise_$grids.log"
   pairwise_seconds=$(/usr/bin/python3 -c "import time; print(round(time.time() - $start, 1))")
@@ -34,7 +35,8 @@ for grids in "$n" "$((4 * n))"; do
   "$ebm" eval --task sudoku --input "$out/test.csv" --budget-ms "$budget" --batch 1 \
     --solver "ebm:energy=pairwise,model=$out/pairwise_$grids.ckpt" \
     --solver "ar:$out/ar_$grids.ckpt,decode=until-verified:16" --solver "ar:$out/ar_$grids.ckpt,decode=greedy" \
-    --csv "$out/eval_$grids.csv" --json "$out/eval_$grids.json" > "$out/eval_$grids.txt"
+    --csv "$out/eval_$grids.csv" --json "$out/eval_$grids.json" > "$out/eval_$grids.txt" ||
+    [[ $? == 3 ]]  # 3: some solver left puzzles unsolved, which is what is measured; 4 (a wrong claim) fails
   /usr/bin/python3 - "$out/eval_$grids.csv" "$grids" "$pairwise_seconds" "$ar_seconds" >> "$out/ar_table.csv.tmp" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
