@@ -19,15 +19,7 @@ budget=${4:-10000}
 sizes=${5:-"100 300 1000 3000 10000"}
 tiers=${6:-"expert hardest extreme"}
 mkdir -p "$out"
-summarise() {  # JSON lines of `solve --json` -> "puzzles,solved,solve_rate,mean_ms,wrong"
-  /usr/bin/python3 -c '
-import json, sys
-rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-solved = [r for r in rows if r["verified"]]
-wrong = sum(1 for r in rows if r.get("answer") and not r["verified"])
-ms = sum(r["milliseconds"] for r in rows) / max(len(rows), 1)
-print(f"{len(rows)},{len(solved)},{len(solved) / max(len(rows), 1):.4f},{ms:.1f},{wrong}")' "$1"
-}
+summarise() { /usr/bin/python3 "$(dirname "$0")/summarise_solve.py" "$1"; }  # puzzles,solved,solve_rate,mean_ms,wrong
 for tier in $tiers; do  # an existing OUT_DIR/test_TIER.csv is used as it is (the extreme tier is slow to generate)
   [[ -s "$out/test_$tier.csv" ]] || "$ebm" generate sudoku --tier "$tier" --count "$count" --seed 1 --split test > "$out/test_$tier.csv"
 done

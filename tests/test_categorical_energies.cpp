@@ -180,6 +180,9 @@ TEST_CASE("pairwise energy: `train sudoku --model pairwise` fits 4x4 grids, and 
   std::istringstream blank_9x9(std::string(81, '.'));
   std::vector<ProblemPtr> nine = {task->read(blank_9x9, "x", {})[0].problem};
   CHECK_THROWS_WITH_AS(solve_with_energy(*task, nine, settings), doctest::Contains("81 of 9"), std::invalid_argument);
+  // Before any puzzle is read (eval and serve check a solver spec so), a model of any board size builds.
+  CHECK(task->make_energy({"pairwise", path, nullptr}, {}, torch::kCPU) != nullptr);
+  CHECK(make_solver(task, "ebm:energy=pairwise,model=" + path, SolverContext{}) != nullptr);
   CHECK_THROWS_WITH_AS(load_pairwise_energy(path + ".missing", torch::kCPU), doctest::Contains("missing"), std::exception);
   std::filesystem::remove(path);
 }

@@ -64,10 +64,9 @@ void require_same_layout(const std::string& path, const Layout& layout) {
 // A task-neutral energy learned from solved grids (pairwise or attention), from --model or the
 // shipped models/sudoku-KIND.ckpt, checked against the board size, plus the purity term the
 // sampler anneals. check_data: refuse a model trained on another variant or layout
-// (require_same_layout).
-EnergyPtr categorical_energy(const std::string& kind, const Layout& layout, const std::string& model,
+// (require_same_layout). A null layout (puzzles not read yet) checks neither size nor data.
+EnergyPtr categorical_energy(const std::string& kind, const Layout* layout, const std::string& model,
                              const torch::Device& device, bool check_data) {
-  const int box = layout.box;
   const std::string path = model.empty() ? shipped_model_file("sudoku-" + kind + ".ckpt") : model;
   if (path.empty())
     throw std::invalid_argument("energy '" + kind + "' needs a trained model: --model FILE (none shipped; train one with "
@@ -81,8 +80,8 @@ EnergyPtr categorical_energy(const std::string& kind, const Layout& layout, cons
     auto attention = load_attention_energy(path, device);
     variables = attention->shape().variables, categories = attention->shape().categories, learned = attention;
   }
-  if (check_data) require_same_layout(path, layout);
-  const int64_t n = int64_t(box) * box;
+  if (layout && check_data) require_same_layout(path, *layout);
+  const int64_t n = layout ? int64_t(layout->box) * layout->box : categories;
   if (variables != n * n || categories != n)
     throw std::invalid_argument("the " + kind + " model '" + path + "' has " + std::to_string(variables) +
                                 " variables of " + std::to_string(categories) + " categories; these puzzles need " +
@@ -98,14 +97,23 @@ EnergyPtr categorical_energy(const std::string& kind, const Layout& layout, cons
 
 EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
                       EnergyPtr learned) {
-  if (kind == "pairwise" || kind == "attention") return categorical_energy(kind, standard_layout(box), model, device, false);
-  return make_energy(kind, standard_layout(box), model, device, std::move(learned));
+  if (kind == "pairwise" || kind == "attention") {
+    if (box == 0) return categorical_energy(kind, nullptr, model, device, false);
+    const Layout layout = standard_layout(box);
+    return categorical_energy(kind, &layout, model, device, false);
+  }
+  if (box == 0 && (kind == "learned" || kind == "combined")) {  // the model's own size
+    if (!learned && !model.empty()) learned = load_learned_energy(model, device);
+    auto* net = dynamic_cast<SudokuEnergyNet*>(learned.get());
+    box = net ? net->config().box : 3;
+  }
+  return make_energy(kind, standard_layout(box == 0 ? 3 : box), model, device, std::move(learned));
 }
 
 EnergyPtr make_energy(const std::string& kind, const Layout& layout, const std::string& model,
                       const torch::Device& device, EnergyPtr learned) {
   const int box = layout.box;
-  if (kind == "pairwise" || kind == "attention") return categorical_energy(kind, layout, model, device, true);
+  if (kind == "pairwise" || kind == "attention") return categorical_energy(kind, &layout, model, device, true);
   if (layout.variant != Variant::Standard && (kind == "constraint" || kind == "learned" || kind == "combined"))
     throw std::invalid_argument("energy '" + kind + "': sudoku --variant " + variant_name(layout.variant) +
                                 " has no hand-written energy: use --energy pairwise (learned from solved grids: ebm train sudoku "

@@ -52,7 +52,9 @@ std::string shipped_model_path();
 
 // The energy of a kind (see above) for boards of box `box`, on `device`: with `learned` when given,
 // else loaded from `model` (or the shipped model) when the kind needs it. Throws std::invalid_argument
-// for an unknown kind, a missing model or a learned model of another box size.
+// for an unknown kind, a missing model or a learned model of another box size. box 0: the size is not
+// known yet (no puzzle read): a learned, pairwise or attention model of any board size is accepted and
+// sets it; the constraint energy is built for 9x9.
 EnergyPtr make_energy(const std::string& kind, int box, const std::string& model, const torch::Device& device,
                       EnergyPtr learned = nullptr);
 // (That one, for standard Sudoku, checks a pairwise model's shape only, not the variant it learned:

@@ -181,7 +181,7 @@ class SudokuTask : public Task {
   std::string default_sampler(const std::string& energy) const override { return default_sampler_spec(energy); }
   EnergyPtr make_energy(const EnergyChoice& choice, const std::vector<ProblemPtr>& problems,
                         const torch::Device& device) const override {
-    if (problems.empty()) return sudoku::make_energy(choice.name, 3, choice.model, device, choice.learned);
+    if (problems.empty()) return sudoku::make_energy(choice.name, 0, choice.model, device, choice.learned);
     const int box = puzzle_of(*problems.front()).box;
     const Layout& layout = layout_of(*problems.front());
     for (const auto& p : problems) {
