@@ -93,7 +93,11 @@ void add_bench_chains_command(CLI::App& bench) {
       "chains",
       "time per sampler step as chains per problem grow (one problem that outlasts the budget, the task's\n"
       "verifier in the loop): ms per step and microseconds per chain-step, which stay flat while the batch\n"
-      "scales linearly. Per step = (t(steps) - t(steps/5)) / (4 steps/5), medians of --repeats runs.");
+      "scales linearly. Per step = (t(steps) - t(steps/5)) / (4 steps/5), medians of --repeats runs.\n"
+      "With the task's default sampler (sudoku, sat, coloring), its hand-fused reference step\n"
+      "(bench/reference_steps/: the same arithmetic in one pass per chain, one thread, no LibTorch) runs\n"
+      "beside it: 'x reference' is the driver's time per chain-step over the reference's. Inputs that\n"
+      "never finish: bench/unsolvable_sudoku.txt, bench/unsatisfiable_sat_200.cnf, bench/uncolourable_200.col.");
   auto f = std::make_shared<ChainsFlags>();
   cmd->add_option("--task", f->task, "task name")->capture_default_str();
   cmd->add_option("-i,--input", f->input, "file whose first problem is used (one the sampler cannot finish)")->required();

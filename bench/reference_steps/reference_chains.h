@@ -23,9 +23,9 @@ class ReferenceChains {
 };
 
 // The reference for `task`'s default sampler on one problem, given as the task's own file text
-// (Task::write_problems of one problem); nullptr when the task has none (today: standard sudoku;
-// variants' units are not in it). Throws
-// std::invalid_argument when the text is not one problem of that task.
+// (Task::write_problems of one problem): sudoku (standard units; variants get none), sat (DIMACS CNF) and
+// coloring (DIMACS graph, the colours from its "K colours asked" comment); nullptr for other tasks.
+// Throws std::invalid_argument when the text is not one problem of that task.
 std::unique_ptr<ReferenceChains> make_reference_chains(const std::string& task, const std::string& problem_text,
                                                        int64_t chains, uint64_t seed);
 
