@@ -9,8 +9,8 @@
 #   x, jigsaw: 9x9, 4000 grids, tiers expert and hardest; box4: standard 16x16, 6000 grids (the fit
 #   needs more grids than the 3240 dimensions of the grids' span), tiers easy, medium and expert.
 #   Training grids come from the easy tier (the fit reads only the solutions; fewer removals generate
-#   faster). Writes OUT_DIR/variants.csv, the checkpoints, logs and JSON answers; existing test files
-#   OUT_DIR/test_KIND_TIER.csv are used as they are.
+#   faster). TIERS="..." in the environment replaces every kind's tiers. Writes OUT_DIR/variants.csv, the
+#   checkpoints, logs and JSON answers; existing test files OUT_DIR/test_KIND_TIER.csv are used as they are.
 set -euo pipefail
 ebm=$(realpath "$1")
 out=$2
@@ -27,6 +27,7 @@ for kind in $kinds; do
     x | jigsaw) board=(--variant "$kind"); grids=4000; tiers="expert hardest"; energies="pairwise" ;;
     *) echo "bench/variants.sh: unknown kind '$kind' (x, jigsaw, box4)" >&2; exit 2 ;;
   esac
+  tiers=${TIERS:-$tiers}
   for tier in $tiers; do
     test_file="$out/test_${kind}_$tier.csv"
     [[ -s "$test_file" ]] || "$ebm" generate sudoku "${board[@]}" --tier "$tier" --count "$count" --seed 1 --split test -o "$test_file"

@@ -13,8 +13,10 @@
 
 #include <filesystem>
 #include <iomanip>
+#include <algorithm>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 namespace ebm::cli {
 
@@ -78,12 +80,20 @@ std::string sparkline(const std::vector<TraceRow>& trace) {
 }
 
 void run_solve(const TaskPtr& task, const SolveFlags& f, const TaskParameters& parameters) {
-  set_threads(f.threads);
   auto examples = solve_input(*task, f, parameters);
   if (examples.empty()) throw InputError("no problems in the command line's arguments");
   std::vector<ProblemPtr> problems;
   for (const auto& e : examples) problems.push_back(e.problem);
   EbmSettings settings;
+  // --threads N: more problems than one batch holds -> N workers side by side, one LibTorch thread each;
+  // else N LibTorch threads inside the one batch's steps.
+  const int threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (problems.size() > static_cast<size_t>(f.batch) && threads > 1) {
+    set_threads(1);
+    settings.workers = threads;
+  } else {
+    set_threads(f.threads);
+  }
   settings.energy = {f.energy, f.model, nullptr};
   settings.sampler = f.sampler;
   settings.budget_ms = f.budget_ms;
@@ -162,6 +172,10 @@ void add_solve_task(CLI::App* solve, const TaskPtr& task) {
       ->check(non_empty());
   cmd->add_option("--model", f->model, "checkpoint of a learned energy (default: the shipped one)")->check(non_empty());
   add_device_flags(cmd, f->device, f->threads);
+  cmd->get_option("--threads")->description(
+      "threads: with more problems than one --batch, this many workers solve batches side by side (one\n"
+      "LibTorch thread each; the answers are those of one worker); with one batch, LibTorch intra-op\n"
+      "threads inside its steps. 0 = one per core");
   cmd->add_option("--seed", f->seed, "seed of the sampler")->capture_default_str()->check(unsigned_seed());
   cmd->add_option("--batch", f->batch, "problems solved together in one batch")
       ->capture_default_str()

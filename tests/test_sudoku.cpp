@@ -104,6 +104,35 @@ TEST_SUITE("sudoku") {
     }
   }
 
+  TEST_CASE("EBM solver: two workers give the answers, steps and energies of one, in input order") {
+    auto puzzles = generate({3, 6, Tier::Expert, 33, 1});
+    std::vector<Board> boards;
+    for (const auto& p : puzzles) boards.push_back(p.puzzle);
+    EbmSettings settings;
+    settings.budget_ms = 20000;
+    settings.batch = 1;
+    settings.seed = 3;
+    const auto alone = solve_boards(boards, settings);
+    settings.workers = 2;
+    std::vector<size_t> progress;
+    std::vector<ProblemPtr> problems;
+    for (const auto& b : boards) problems.push_back(make_problem(b, "test"));
+    const auto side_by_side = solve_with_energy(*make_task(), problems, settings,
+                                                [&](size_t done, size_t) { progress.push_back(done); });
+    REQUIRE(side_by_side.problems.size() == 6);
+    CHECK(progress.size() == 6);
+    CHECK(progress.back() == 6);
+    for (size_t i = 0; i < boards.size(); ++i) {
+      CAPTURE(i);
+      CHECK(side_by_side.problems[i].verified);
+      CHECK((board_of(*side_by_side.problems[i].answer) == puzzles[i].solution));
+      CHECK(side_by_side.problems[i].steps == alone.problems[i].steps);
+      CHECK(side_by_side.problems[i].energy == alone.problems[i].energy);
+    }
+    settings.workers = 0;
+    CHECK_THROWS_WITH_AS(solve_boards(boards, settings), doctest::Contains("workers must be >= 1"), std::invalid_argument);
+  }
+
   TEST_CASE("EBM solver: a contradictory puzzle ends unsolved, never as an answer") {
     Board puzzle = parse_board(kContradictory);
     EbmSettings settings;

@@ -10,6 +10,12 @@
 //
 // Batches: consecutive problems that task.batchable() allows together, at most `batch` of them, run
 // in one driver call bounded by `budget_ms`. The seed of batch b is seed + (index of its first problem).
+//
+// Workers: with `workers` > 1 and more than one batch, that many threads take the batches in turn, each
+// with its own energy (task.make_energy) and sampler (parsed from the same spec), and one LibTorch
+// thread of its own; a batch's answers do not depend on which worker ran it (its seed and budget are
+// its own), so the report is the one a single worker would give, up to what the wall-clock budget
+// allows. A prebuilt energy or a given learned model is shared state: those solves stay on one worker.
 #pragma once
 
 #include "ebm/solver.h"
@@ -37,6 +43,7 @@ struct EbmSettings {
                                    // step; problems not reached come back unverified with no answer
   int64_t trace_chains_every = 0;  // > 0: every this many steps, record each running chain of the first
                                    // batch (energy, the encoding's rule violations, the best chain's text)
+  int workers = 1;                 // threads solving batches side by side (1 = the calling thread only)
 };
 
 // One running chain at one step (EbmSettings::trace_chains_every).
