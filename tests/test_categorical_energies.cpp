@@ -97,6 +97,8 @@ std::string train_sudoku(const std::string& name, const TaskParameters& paramete
 
 }  // namespace
 
+TEST_SUITE("learned") {
+
 TEST_CASE("pairwise energy: the closed-form energy and gradient are those of 1/2 x^T J x - h^T x + c") {
   torch::manual_seed(3);
   PairwiseEnergy energy({3, 2});
@@ -223,3 +225,5 @@ TEST_CASE("attention energy: denoising training on 4x4 Sudoku beats chance, and 
   CHECK_THROWS_WITH_AS(load_pairwise_energy(path, torch::kCPU), doctest::Contains("kind"), std::exception);
   std::filesystem::remove(path);
 }
+
+}  // TEST_SUITE
