@@ -56,10 +56,6 @@ IterationCallback chain_tracer(const Encoding& encoding, int64_t every, int64_t 
   };
 }
 
-}  // namespace
-
-namespace {
-
 // What one batch leaves in the report.
 struct BatchOutcome {
   std::vector<SolvedProblem> problems;
