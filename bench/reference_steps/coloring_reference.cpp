@@ -19,7 +19,7 @@ constexpr double kAspirationMargin = 0.5e-3;
 
 ColoringReferenceChains::ColoringReferenceChains(int vertices, int colors, const std::vector<std::pair<int, int>>& edges,
                                                  int64_t chains, uint64_t seed)
-    : vertices_(vertices), colors_(colors), chains_(chains), seed_(seed) {
+    : ChainTally(chains), vertices_(vertices), colors_(colors), chains_(chains), seed_(seed) {
   if (vertices < 1 || colors < 2 || chains < 1)
     throw std::invalid_argument("coloring reference: needs vertices, colors >= 2 and chains");
   for (auto [u, v] : edges) {
@@ -33,8 +33,6 @@ ColoringReferenceChains::ColoringReferenceChains(int vertices, int colors, const
   gradient_.assign(chains * values, 0.0f);
   tabu_until_.assign(chains * values, 0.0f);
   uniforms_.resize(values + 1);
-  energy_.assign(chains, 0.0);
-  done_.assign(chains, 0);
   const auto& kernels = noise_kernels::best_kernels();
   for (int64_t k = 0; k < chains; ++k) {
     kernels.uniform_f32(uniforms_.data(), vertices, seed_, noise_block_);
@@ -104,14 +102,6 @@ void ColoringReferenceChains::run(int64_t steps) {
       if (!done_[k]) step_chain(k);
 }
 
-int64_t ColoringReferenceChains::chains_verified() const {
-  return std::count(done_.begin(), done_.end(), uint8_t(1));
-}
 
-double ColoringReferenceChains::mean_energy() const {
-  double total = 0.0;
-  for (double e : energy_) total += e;
-  return total / double(chains_);
-}
 
 }  // namespace ebm::reference_steps

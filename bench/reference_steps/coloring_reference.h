@@ -16,13 +16,15 @@
 //   the verifier's check every step is E == 0 (exact on one-hot states).
 #pragma once
 
+#include "bench/reference_steps/chain_tally.h"
+
 #include <cstdint>
 #include <utility>
 #include <vector>
 
 namespace ebm::reference_steps {
 
-class ColoringReferenceChains {
+class ColoringReferenceChains : public ChainTally {
  public:
   // edges: 0-based vertex pairs; colors K >= 2. Chains start from uniformly random colourings, as the
   // driver's one-hot chains do. Throws std::invalid_argument for a vertex out of range.
@@ -34,8 +36,6 @@ class ColoringReferenceChains {
   // float arithmetic of the tensor path. Tests compare it with that path.
   double energy_and_gradient(const int32_t* color, float* gradient) const;
 
-  int64_t chains_verified() const;
-  double mean_energy() const;
 
  private:
   void step_chain(int64_t chain);
@@ -46,8 +46,7 @@ class ColoringReferenceChains {
   uint64_t seed_, noise_block_ = 0;
   std::vector<int32_t> color_;
   std::vector<float> gradient_, tabu_until_, uniforms_;
-  std::vector<double> energy_, best_energy_;
-  std::vector<uint8_t> done_;
+  std::vector<double> best_energy_;
 };
 
 }  // namespace ebm::reference_steps

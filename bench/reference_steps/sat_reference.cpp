@@ -35,7 +35,7 @@ void flip_logits(const float* y, const float* gradient, int variables, float* lo
 
 SatReferenceChains::SatReferenceChains(int variables, const std::vector<std::vector<int>>& clauses, int64_t chains,
                                        uint64_t seed)
-    : variables_(variables), chains_(chains), seed_(seed) {
+    : ChainTally(chains), variables_(variables), chains_(chains), seed_(seed) {
   if (variables < 1 || clauses.empty() || chains < 1)
     throw std::invalid_argument("sat reference: needs variables, clauses and chains");
   clause_start_.push_back(0);
@@ -55,8 +55,6 @@ SatReferenceChains::SatReferenceChains(int variables, const std::vector<std::vec
   proposal_gradient_.resize(values);
   uniforms_.resize(values + 1);
   logits_.resize(2 * int64_t(variables));
-  energy_.assign(chains, 0.0);
-  done_.assign(chains, 0);
   const auto& kernels = noise_kernels::best_kernels();
   for (int64_t k = 0; k < chains; ++k) {
     kernels.uniform_f32(uniforms_.data(), variables, seed_, noise_block_);
@@ -132,12 +130,5 @@ void SatReferenceChains::run(int64_t steps) {
       if (!done_[k]) step_chain(k);
 }
 
-int64_t SatReferenceChains::chains_verified() const { return std::count(done_.begin(), done_.end(), uint8_t(1)); }
-
-double SatReferenceChains::mean_energy() const {
-  double total = 0.0;
-  for (double e : energy_) total += e;
-  return total / double(chains_);
-}
 
 }  // namespace ebm::reference_steps

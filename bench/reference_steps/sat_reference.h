@@ -16,12 +16,14 @@
 // polynomials of fast_math.h.
 #pragma once
 
+#include "bench/reference_steps/chain_tally.h"
+
 #include <cstdint>
 #include <vector>
 
 namespace ebm::reference_steps {
 
-class SatReferenceChains {
+class SatReferenceChains : public ChainTally {
  public:
   // clauses: DIMACS literals (+v / -v, v in 1..variables), each clause's variables distinct. Chains start
   // from uniformly random assignments, as the driver's one-hot chains do. Throws std::invalid_argument for
@@ -33,8 +35,6 @@ class SatReferenceChains {
   // the tensor path.
   double energy_and_gradient(const float* y, float* gradient) const;
 
-  int64_t chains_verified() const;
-  double mean_energy() const;
   int64_t accepted_moves() const { return accepted_; }
 
  private:
@@ -47,8 +47,6 @@ class SatReferenceChains {
   uint64_t seed_, noise_block_ = 0;
   std::vector<float> y_, gradient_, proposal_, proposal_gradient_, uniforms_, logits_;
   mutable std::vector<float> prefix_;  // scratch of energy_and_gradient: the longest clause's prefix products
-  std::vector<double> energy_;
-  std::vector<uint8_t> done_;
 };
 
 }  // namespace ebm::reference_steps

@@ -40,7 +40,7 @@ void softmax_cell(float* x, float* log_p, float* p, int n) {
 }  // namespace
 
 SudokuReferenceChains::SudokuReferenceChains(const std::vector<int>& puzzle, int box, int64_t chains, uint64_t seed)
-    : box_(box), n_(box * box), cells_(n_ * n_), chains_(chains), seed_(seed) {
+    : ChainTally(chains), box_(box), n_(box * box), cells_(n_ * n_), chains_(chains), seed_(seed) {
   if (box < 2 || box > 4 || static_cast<int>(puzzle.size()) != cells_)
     throw std::invalid_argument("sudoku reference: " + std::to_string(puzzle.size()) + " cells for box " +
                                 std::to_string(box));
@@ -54,8 +54,6 @@ SudokuReferenceChains::SudokuReferenceChains(const std::vector<int>& puzzle, int
   log_p_.assign(chains * values, 0.0f);
   p_.assign(chains * values, 0.0f);
   z_.resize(values);
-  energy_.assign(chains, 0.0);
-  done_.assign(chains, 0);
   const auto& kernels = noise_kernels::best_kernels();
   for (int64_t k = 0; k < chains; ++k) {
     kernels.normal_f32(z_.data(), values, seed_, noise_block_);
@@ -170,14 +168,6 @@ void SudokuReferenceChains::run(int64_t steps) {
   }
 }
 
-int64_t SudokuReferenceChains::chains_verified() const {
-  return std::count(done_.begin(), done_.end(), uint8_t(1));
-}
 
-double SudokuReferenceChains::mean_energy() const {
-  double total = 0.0;
-  for (double e : energy_) total += e;
-  return total / double(chains_);
-}
 
 }  // namespace ebm::reference_steps

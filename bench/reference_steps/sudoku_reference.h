@@ -21,13 +21,15 @@
 // free (log p is what the step produced); exp is a polynomial (2^k e^r, |r| <= ln 2 / 2, 2e-7 relative).
 #pragma once
 
+#include "bench/reference_steps/chain_tally.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace ebm::reference_steps {
 
-class SudokuReferenceChains {
+class SudokuReferenceChains : public ChainTally {
  public:
   // puzzle: N*N cells row-major, 0 = blank, 1..N = given; box = sqrt(N). Every free cell starts at the
   // softmax of N(0, 1) logits, as the driver's chains do (AnswerSpace::random_init). Throws std::invalid_argument for a size that is not (box^2)^2.
@@ -43,9 +45,6 @@ class SudokuReferenceChains {
 
   int64_t chains() const { return chains_; }
   int64_t steps_done() const { return step_; }
-  int64_t chains_verified() const;
-  // Mean energy over chains after the last step (a checksum that the arithmetic ran).
-  double mean_energy() const;
 
  private:
   bool verified(int64_t chain) const;
@@ -59,8 +58,6 @@ class SudokuReferenceChains {
   uint64_t seed_, noise_block_ = 0;
   std::vector<uint8_t> free_;
   std::vector<float> log_p_, p_, z_;
-  std::vector<double> energy_;
-  std::vector<uint8_t> done_;
 };
 
 }  // namespace ebm::reference_steps
