@@ -19,9 +19,18 @@ class ChainTally {
   }
 
  protected:
+  // `steps` steps, each stepping every chain still running in turn: step_chain(k); step_ counts them.
+  template <class StepChain>
+  void run_steps(int64_t steps, StepChain&& step_chain) {
+    for (int64_t s = 0; s < steps; ++s, ++step_)
+      for (size_t k = 0; k < done_.size(); ++k)
+        if (!done_[k]) step_chain(static_cast<int64_t>(k));
+  }
+
   explicit ChainTally(int64_t chains) : energy_(std::max<int64_t>(chains, 0), 0.0), done_(std::max<int64_t>(chains, 0), 0) {}  // chains < 1: refused by the derived class
   std::vector<double> energy_;
   std::vector<uint8_t> done_;
+  int64_t step_ = 0;  // steps done
 };
 
 }  // namespace ebm::reference_steps

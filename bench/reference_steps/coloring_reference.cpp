@@ -97,11 +97,7 @@ void ColoringReferenceChains::step_chain(int64_t chain) {
 }
 
 void ColoringReferenceChains::run(int64_t steps) {
-  for (int64_t s = 0; s < steps; ++s, ++step_)
-    for (int64_t k = 0; k < chains_; ++k)
-      if (!done_[k]) step_chain(k);
+  run_steps(steps, [this](int64_t chain) { step_chain(chain); });
 }
-
-
 
 }  // namespace ebm::reference_steps

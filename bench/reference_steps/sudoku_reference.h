@@ -54,7 +54,7 @@ class SudokuReferenceChains : public ChainTally {
   };
   int box_, n_, cells_;
   std::vector<UnitsOfCell> units_;
-  int64_t chains_, step_ = 0;
+  int64_t chains_;
   uint64_t seed_, noise_block_ = 0;
   std::vector<uint8_t> free_;
   std::vector<float> log_p_, p_, z_;
