@@ -26,6 +26,12 @@ const char* kContradictory =
     "12345678.........9...............................................................";
 
 // The boards through the generic EBM solver, as `ebm solve sudoku` runs them.
+std::vector<Board> puzzle_boards(const std::vector<GeneratedPuzzle>& puzzles) {
+  std::vector<Board> boards;
+  for (const auto& p : puzzles) boards.push_back(p.puzzle);
+  return boards;
+}
+
 SolveReport solve_boards(const std::vector<Board>& boards, const EbmSettings& settings) {
   std::vector<ProblemPtr> problems;
   for (const auto& b : boards) problems.push_back(make_problem(b, "test"));
@@ -89,8 +95,7 @@ TEST_SUITE("sudoku") {
 
   TEST_CASE("EBM solver: solves generated puzzles, keeps every given, reports verified only when valid") {
     auto puzzles = generate({3, 4, Tier::Expert, 21, 1});
-    std::vector<Board> boards;
-    for (const auto& p : puzzles) boards.push_back(p.puzzle);
+    const auto boards = puzzle_boards(puzzles);
     EbmSettings settings;
     settings.budget_ms = 20000;
     settings.batch = 2;
@@ -106,8 +111,7 @@ TEST_SUITE("sudoku") {
 
   TEST_CASE("EBM solver: two workers give the answers, steps and energies of one, in input order") {
     auto puzzles = generate({3, 6, Tier::Expert, 33, 1});
-    std::vector<Board> boards;
-    for (const auto& p : puzzles) boards.push_back(p.puzzle);
+    const auto boards = puzzle_boards(puzzles);
     EbmSettings settings;
     settings.budget_ms = 20000;
     settings.batch = 1;

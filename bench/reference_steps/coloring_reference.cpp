@@ -19,7 +19,7 @@ constexpr double kAspirationMargin = 0.5e-3;
 
 ColoringReferenceChains::ColoringReferenceChains(int vertices, int colors, const std::vector<std::pair<int, int>>& edges,
                                                  int64_t chains, uint64_t seed)
-    : ChainTally(chains), vertices_(vertices), colors_(colors), chains_(chains), seed_(seed) {
+    : ChainTally(chains), vertices_(vertices), colors_(colors), seed_(seed) {
   if (vertices < 1 || colors < 2 || chains < 1)
     throw std::invalid_argument("coloring reference: needs vertices, colors >= 2 and chains");
   for (auto [u, v] : edges) {

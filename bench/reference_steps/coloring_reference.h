@@ -42,7 +42,6 @@ class ColoringReferenceChains : public ChainTally {
 
   int vertices_, colors_;
   std::vector<int32_t> edge_ends_;  // u0, v0, u1, v1, ...
-  int64_t chains_;
   uint64_t seed_, noise_block_ = 0;
   std::vector<int32_t> color_;
   std::vector<float> gradient_, tabu_until_, uniforms_;

@@ -35,7 +35,7 @@ void flip_logits(const float* y, const float* gradient, int variables, float* lo
 
 SatReferenceChains::SatReferenceChains(int variables, const std::vector<std::vector<int>>& clauses, int64_t chains,
                                        uint64_t seed)
-    : ChainTally(chains), variables_(variables), chains_(chains), seed_(seed) {
+    : ChainTally(chains), variables_(variables), seed_(seed) {
   if (variables < 1 || clauses.empty() || chains < 1)
     throw std::invalid_argument("sat reference: needs variables, clauses and chains");
   clause_start_.push_back(0);
@@ -119,7 +119,6 @@ void SatReferenceChains::step_chain(int64_t chain) {
     std::copy_n(proposal_.data(), values, y);
     std::copy_n(proposal_gradient_.data(), values, gradient);
     energy_[chain] = proposed_energy;
-    ++accepted_;
   }
   if (energy_[chain] == 0.0) done_[chain] = 1;  // the verifier, every step (exact on one-hot states)
 }

@@ -35,7 +35,6 @@ class SatReferenceChains : public ChainTally {
   // the tensor path.
   double energy_and_gradient(const float* y, float* gradient) const;
 
-  int64_t accepted_moves() const { return accepted_; }
 
  private:
   void step_chain(int64_t chain);
@@ -43,7 +42,6 @@ class SatReferenceChains : public ChainTally {
   int variables_;
   std::vector<int32_t> literal_column_;  // per clause slot: 2(v-1) for +v, 2(v-1)+1 for -v (= the y index)
   std::vector<int32_t> clause_start_;    // clause c's slots: [clause_start_[c], clause_start_[c+1])
-  int64_t chains_, accepted_ = 0;
   uint64_t seed_, noise_block_ = 0;
   std::vector<float> y_, gradient_, proposal_, proposal_gradient_, uniforms_, logits_;
   mutable std::vector<float> prefix_;  // scratch of energy_and_gradient: the longest clause's prefix products

@@ -40,7 +40,7 @@ void softmax_cell(float* x, float* log_p, float* p, int n) {
 }  // namespace
 
 SudokuReferenceChains::SudokuReferenceChains(const std::vector<int>& puzzle, int box, int64_t chains, uint64_t seed)
-    : ChainTally(chains), box_(box), n_(box * box), cells_(n_ * n_), chains_(chains), seed_(seed) {
+    : ChainTally(chains), box_(box), n_(box * box), cells_(n_ * n_), seed_(seed) {
   if (box < 2 || box > 4 || static_cast<int>(puzzle.size()) != cells_)
     throw std::invalid_argument("sudoku reference: " + std::to_string(puzzle.size()) + " cells for box " +
                                 std::to_string(box));
@@ -155,19 +155,12 @@ bool SudokuReferenceChains::verified(int64_t chain) const {
 void SudokuReferenceChains::run(int64_t steps) {
   const int64_t values = int64_t(cells_) * n_;
   const auto& kernels = noise_kernels::best_kernels();
-  for (int64_t s = 0; s < steps; ++s, ++step_) {
-    const double weight = annealed_weight(step_);
-    const bool check = (step_ + 1) % kVerifyEvery == 0;
-    for (int64_t k = 0; k < chains_; ++k) {
-      if (done_[k]) continue;
-      kernels.normal_f32(z_.data(), values, seed_, noise_block_);
-      noise_block_ += noise_kernels::blocks_for(values, false);
-      energy_[k] = step_chain(&log_p_[k * values], &p_[k * values], z_.data(), weight);
-      if (check && verified(k)) done_[k] = 1;
-    }
-  }
+  run_steps(steps, [&](int64_t k) {
+    kernels.normal_f32(z_.data(), values, seed_, noise_block_);
+    noise_block_ += noise_kernels::blocks_for(values, false);
+    energy_[k] = step_chain(&log_p_[k * values], &p_[k * values], z_.data(), annealed_weight(step_));
+    if ((step_ + 1) % kVerifyEvery == 0 && verified(k)) done_[k] = 1;
+  });
 }
-
-
 
 }  // namespace ebm::reference_steps

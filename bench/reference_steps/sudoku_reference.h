@@ -43,9 +43,6 @@ class SudokuReferenceChains : public ChainTally {
   // tensor path.
   double step_chain(float* log_p, float* p, const float* z, double weight) const;
 
-  int64_t chains() const { return chains_; }
-  int64_t steps_done() const { return step_; }
-
  private:
   bool verified(int64_t chain) const;
 
@@ -54,7 +51,6 @@ class SudokuReferenceChains : public ChainTally {
   };
   int box_, n_, cells_;
   std::vector<UnitsOfCell> units_;
-  int64_t chains_;
   uint64_t seed_, noise_block_ = 0;
   std::vector<uint8_t> free_;
   std::vector<float> log_p_, p_, z_;

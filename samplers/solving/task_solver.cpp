@@ -111,18 +111,24 @@ BatchOutcome solve_batch(const Task& task, const std::vector<ProblemPtr>& batch,
 }
 
 // Batches taken in turn by `workers` threads; outcomes[b] is batch b's (empty when cancelled first).
-void solve_batches_in_parallel(const Task& task, const std::vector<ProblemPtr>& problems,
+// Returns the description of the energy the workers built.
+std::string solve_batches_in_parallel(const Task& task, const std::vector<ProblemPtr>& problems,
                                const std::vector<std::pair<size_t, size_t>>& ranges, const EnergyChoice& choice,
                                const SamplerSpec& spec, const EbmSettings& settings, int workers, std::vector<BatchOutcome>& outcomes,
                                const std::function<void(size_t, size_t)>& progress) {
   std::atomic<size_t> next{0}, done{0};
-  std::mutex progress_mutex;
+  std::mutex report_mutex;  // guards progress calls, the failure and the energy description
   std::exception_ptr failure;
+  std::string energy_description;
   auto work = [&] {
     try {
       at::set_num_threads(1);  // per thread under OpenMP: this worker's LibTorch runs on its own core
       SolverParts parts{task.make_energy(choice, problems, settings.device), parse_sampler_spec(spec.text, spec.driver)};
       parts.spec.driver = spec.driver;
+      {
+        std::lock_guard<std::mutex> lock(report_mutex);
+        energy_description = parts.energy->describe();
+      }
       for (size_t b = next++; b < ranges.size(); b = next++) {
         if (is_cancelled(settings.cancel)) continue;
         const auto [first, end] = ranges[b];
@@ -130,12 +136,12 @@ void solve_batches_in_parallel(const Task& task, const std::vector<ProblemPtr>& 
         outcomes[b] = solve_batch(task, batch, first, parts, settings);
         const size_t solved = done += end - first;
         if (progress) {
-          std::lock_guard<std::mutex> lock(progress_mutex);
+          std::lock_guard<std::mutex> lock(report_mutex);
           progress(solved, problems.size());
         }
       }
     } catch (...) {
-      std::lock_guard<std::mutex> lock(progress_mutex);
+      std::lock_guard<std::mutex> lock(report_mutex);
       if (!failure) failure = std::current_exception();
       next = ranges.size();
     }
@@ -144,6 +150,7 @@ void solve_batches_in_parallel(const Task& task, const std::vector<ProblemPtr>& 
   for (int w = 0; w < workers; ++w) threads.emplace_back(work);
   for (auto& thread : threads) thread.join();
   if (failure) std::rethrow_exception(failure);
+  return energy_description;
 }
 
 }  // namespace
@@ -175,8 +182,7 @@ SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& p
                           : static_cast<int>(std::min<size_t>(settings.workers, ranges.size()));
   std::vector<BatchOutcome> outcomes(ranges.size());
   if (workers > 1) {
-    solve_batches_in_parallel(task, problems, ranges, choice, spec, settings, workers, outcomes, progress);
-    report.energy = task.make_energy(choice, problems, settings.device)->describe();
+    report.energy = solve_batches_in_parallel(task, problems, ranges, choice, spec, settings, workers, outcomes, progress);
   } else {
     SolverParts parts{settings.prebuilt ? settings.prebuilt : task.make_energy(choice, problems, settings.device), spec};
     report.energy = parts.energy->describe();
