@@ -1,5 +1,6 @@
 #include "samplers/langevin.h"
 
+#include "samplers/fused_steps.h"
 #include "samplers/gradient_descent.h"
 
 #include <torch/torch.h>
@@ -12,6 +13,8 @@ void LangevinOptions::bind(OptionSet& o) {
   o.add("step", &step, "eta: y <- y - eta*grad E + sigma*xi", RealRange{0, 1e6, true});
   o.add("noise", &noise, "sigma; < 0 = sqrt(2*eta*T), exact Langevin at temperature T; 0 = no noise", RealRange{-1, 1e6});
   o.add("mirror", &mirror, "step on log-probabilities, then softmax (probability spaces)");
+  o.add("fused", &fused, "mirror steps in one pass per chain through the energy's CPU kernel when it has one "
+                         "(same arithmetic); false = always the tensor path");
 }
 
 bool LangevinOptions::is_valid(std::string* error) const {
@@ -33,6 +36,12 @@ void LangevinSampler::check_space(const AnswerSpace& space) const {
 StepStats LangevinSampler::step(Target& target, ChainBatch& chains, const StepContext& context) {
   const double eta = options_.step * context.step_scale;
   auto xi = context.noise->normal(chains.y.sizes(), chains.y.options());
+  if (options_.mirror && options_.fused) {
+    if (auto kernel = fused_kernel_for(target, chains)) {
+      fused_mirror_langevin_step(*kernel, target, chains, xi, eta, options_.noise);
+      return {};
+    }
+  }
   auto delta = target.mask_free(scale_noise(xi, options_.noise, eta, target)) - chains.gradient * eta;
   chains.y = move_state(target, chains.y, delta, options_.mirror);
   evaluate_chains(target, chains, true);

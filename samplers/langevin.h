@@ -5,6 +5,8 @@
 //   sigma = sqrt(2*eta*s*T)      (noise < 0: exact Langevin noise for temperature T)
 //   sigma = noise                (noise >= 0: the fixed-noise form common in EBM training)
 // Mirror (probability simplices): the same step on log p, then softmax. One evaluation per step.
+// On float32 CPU chains whose energy offers a row kernel (<ebm/row_kernel.h>), a mirror step is one fused
+// pass per chain (samplers/fused_steps.h) with the same arithmetic; fused=false keeps the tensor path.
 #pragma once
 
 #include "ebm/samplers/sampler_base.h"
@@ -15,6 +17,7 @@ struct LangevinOptions {
   double step = 0.01;   // eta
   double noise = -1.0;  // sigma; < 0 means sqrt(2*eta*T); 0 = gradient descent
   bool mirror = false;  // step on log-probabilities (categorical-probabilities spaces)
+  bool fused = true;    // mirror steps through the energy's fused CPU kernel when it has one (samplers/fused_steps.h)
 
   void bind(OptionSet& o);
   bool is_valid(std::string* error) const;

@@ -203,7 +203,7 @@ TEST_SUITE("core") {
   TEST_CASE("sampler specs: parsing, wrappers, driver keys, canonical text") {
     auto spec = parse_sampler_spec("langevin:steps=200,step=0.05,noise=0.01");
     CHECK(spec.driver.max_steps == 200);
-    CHECK(spec.text == "langevin:step=0.05,noise=0.01,mirror=false");
+    CHECK(spec.text == "langevin:step=0.05,noise=0.01,mirror=false,fused=true");
     auto nested = parse_sampler_spec("anneal:t_start=5,t_end=0.05,chains=3/tempering:replicas=8/mala:step=0.02");
     CHECK(nested.driver.chains == 3);
     CHECK(contains(nested.text, "anneal:"));

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "bench/reference_steps/coloring_reference.h"
-#include "bench/reference_steps/fast_math.h"
+#include "ebm/runtime/fast_math.h"
 #include "bench/reference_steps/reference_chains.h"
 #include "bench/reference_steps/sat_reference.h"
 #include "bench/reference_steps/sudoku_reference.h"
@@ -28,9 +28,9 @@ TEST_SUITE("samplers") {
 
 TEST_CASE("reference steps: fast_exp and fast_log agree with std::exp and std::log to 3e-7 relative") {
   for (float x = -87.0f; x <= 88.0f; x += 0.37f)
-    CHECK(std::abs(reference_steps::fast_exp(x) / std::exp(x) - 1.0f) < 3e-7f);
+    CHECK(std::abs(fast_math::fast_exp(x) / std::exp(x) - 1.0f) < 3e-7f);
   for (float x = 1e-30f; x < 1e30f; x *= 1.7f)
-    CHECK(std::abs(reference_steps::fast_log(x) - std::log(x)) < 3e-7f * std::max(1.0f, std::abs(std::log(x))));
+    CHECK(std::abs(fast_math::fast_log(x) - std::log(x)) < 3e-7f * std::max(1.0f, std::abs(std::log(x))));
 }
 
 TEST_CASE("reference steps: one fused Sudoku step is the tensor path's annealed mirror Langevin step") {

@@ -1,6 +1,6 @@
 #include "bench/reference_steps/coloring_reference.h"
 
-#include "bench/reference_steps/fast_math.h"
+#include "ebm/runtime/fast_math.h"
 #include "ebm/runtime/noise_kernels.h"
 
 #include <algorithm>
@@ -9,6 +9,9 @@
 #include <string>
 
 namespace ebm::reference_steps {
+
+using fast_math::fast_exp;
+using fast_math::fast_log;
 
 namespace {
 

@@ -13,7 +13,7 @@
 //   log alpha = -(E' - E) / T + (logit'[v*] - logsumexp logit') - (logit[v*] - logsumexp logit)
 //   accept when u < min(1, e^alpha); the verifier's check every step is E == 0 (exact on one-hot states).
 // Uniforms come from the driver's Philox kernels (ebm/runtime/noise_kernels.h); exp and log are the
-// polynomials of fast_math.h.
+// polynomials of ebm/runtime/fast_math.h.
 #pragma once
 
 #include "bench/reference_steps/chain_tally.h"

@@ -1,6 +1,7 @@
 #include "ebm/builtin_energies.h"
 
 #include "ebm/device.h"
+#include "ebm/runtime/fused_loops.h"
 
 #include <torch/torch.h>
 
@@ -95,6 +96,26 @@ torch::Tensor CategoricalPurityEnergy::forward(const torch::Tensor&, const torch
 
 torch::Tensor CategoricalPurityEnergy::closed_form_gradient(const torch::Tensor&, const torch::Tensor& answer) {
   return answer * -2.0;
+}
+
+namespace {
+
+class PurityRowKernel : public RowEnergyKernel {
+ public:
+  PurityRowKernel(int64_t variables, int64_t categories) : variables_(variables), categories_(categories) {}
+  double accumulate(const float* answer, float weight, float* gradient) const override {
+    return fused::purity_accumulate(answer, variables_, categories_, weight, gradient);
+  }
+
+ private:
+  int64_t variables_, categories_;
+};
+
+}  // namespace
+
+RowKernelPtr CategoricalPurityEnergy::row_kernel(const torch::Tensor&, torch::IntArrayRef answer_shape) {
+  if (answer_shape.size() != 2) return nullptr;  // [variables, categories]: forward's sum over both
+  return std::make_shared<PurityRowKernel>(answer_shape[0], answer_shape[1]);
 }
 
 MlpEnergy::MlpEnergy(int64_t dimension, int64_t hidden, uint64_t seed)

@@ -49,6 +49,38 @@ EnergyAndGradient Energy::closed_form_energy_and_gradient(const torch::Tensor& c
   return {forward(condition, answer), closed_form_gradient(condition, answer)};
 }
 
+RowKernelPtr Energy::row_kernel(const torch::Tensor&, torch::IntArrayRef) { return nullptr; }
+
+namespace {
+
+// sum_k w_k E_k on one row, the weights fixed when it was made; terms of weight 0 are skipped, as the
+// tensor path skips them.
+class WeightedSumRowKernel : public RowEnergyKernel {
+ public:
+  explicit WeightedSumRowKernel(std::vector<std::pair<RowKernelPtr, double>> terms) : terms_(std::move(terms)) {}
+  double accumulate(const float* answer, float weight, float* gradient) const override {
+    double energy = 0.0;
+    for (const auto& [kernel, term_weight] : terms_)
+      if (term_weight != 0.0) energy += term_weight * kernel->accumulate(answer, float(weight * term_weight), gradient);
+    return energy;
+  }
+
+ private:
+  std::vector<std::pair<RowKernelPtr, double>> terms_;
+};
+
+}  // namespace
+
+RowKernelPtr WeightedSumEnergy::row_kernel(const torch::Tensor& condition, torch::IntArrayRef answer_shape) {
+  std::vector<std::pair<RowKernelPtr, double>> kernels;
+  for (auto& t : terms_) {
+    auto kernel = t.energy->row_kernel(condition, answer_shape);
+    if (!kernel) return nullptr;
+    kernels.emplace_back(std::move(kernel), t.weight);
+  }
+  return std::make_shared<WeightedSumRowKernel>(std::move(kernels));
+}
+
 WeightedSumEnergy::WeightedSumEnergy(std::vector<std::pair<EnergyPtr, double>> terms)
     : Energy("WeightedSumEnergy") {
   for (auto& [term, w] : terms) add_term(term, w);

@@ -20,6 +20,10 @@ Target::Target(EnergyPtr energy, torch::Tensor condition_rows, AnswerSpace space
   if (clamp_.active() && clamp_.mask.size(0) != rows_)
     throw std::invalid_argument("Target: clamp has " + std::to_string(clamp_.mask.size(0)) + " rows, expected " +
                                 std::to_string(rows_));
+  if (clamp_.active()) {  // one row per chain in memory (repeat_rows may give stride-0 views): fused steps read rows
+    clamp_.mask = clamp_.mask.contiguous();
+    clamp_.values = clamp_.values.contiguous();
+  }
   auto device = condition_.defined() ? condition_.device()
                                      : (clamp_.active() ? clamp_.mask.device() : torch::Device(torch::kCPU));
   temperature_ = torch::ones({rows_}, torch::TensorOptions().dtype(torch::kFloat).device(device));

@@ -72,6 +72,7 @@ class CategoricalPurityEnergy : public Energy {
   torch::Tensor forward(const torch::Tensor& condition, const torch::Tensor& answer) override;
   torch::Tensor closed_form_gradient(const torch::Tensor& condition, const torch::Tensor& answer) override;
   bool has_closed_form_gradient() const override { return true; }
+  RowKernelPtr row_kernel(const torch::Tensor& condition, torch::IntArrayRef answer_shape) override;
   std::string describe() const override { return "purity"; }
 };
 

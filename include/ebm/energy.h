@@ -11,6 +11,8 @@
 //   Energies are torch::nn::Modules: parameters, buffers, .to(device), save/load all work.
 #pragma once
 
+#include "ebm/row_kernel.h"
+
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
@@ -43,6 +45,10 @@ class Energy : public torch::nn::Module {
   virtual EnergyAndGradient closed_form_energy_and_gradient(const torch::Tensor& condition,
                                                             const torch::Tensor& answer);
 
+  // The closed form as a kernel on one row of raw float32 memory (<ebm/row_kernel.h>), for samplers'
+  // fused CPU steps, for answers of shape `answer_shape` (one row, no batch dimension) under
+  // `condition` (all rows'); nullptr (the default) when the energy has none for them.
+  virtual RowKernelPtr row_kernel(const torch::Tensor& condition, torch::IntArrayRef answer_shape);
   // Short human-readable description for reports ("quadratic(dim=4)").
   virtual std::string describe() const { return name(); }
 };
@@ -75,6 +81,9 @@ class WeightedSumEnergy : public Energy {
   bool has_closed_form_gradient() const override;
   EnergyAndGradient closed_form_energy_and_gradient(const torch::Tensor& condition,
                                                     const torch::Tensor& answer) override;
+  // The weighted sum of the terms' kernels, at the weights of the moment it is made; nullptr unless
+  // every term has one.
+  RowKernelPtr row_kernel(const torch::Tensor& condition, torch::IntArrayRef answer_shape) override;
   std::string describe() const override;
 
  private:

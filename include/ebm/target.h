@@ -56,6 +56,8 @@ class Target {
 
   // Candidate evaluations so far, shared by every view made with select_rows/tile.
   int64_t evaluations() const { return *evaluations_; }
+  // Counts `count` evaluations made without evaluate() (a sampler's fused step, <ebm/row_kernel.h>).
+  void add_evaluations(int64_t count) const { *evaluations_ += count; }
 
  private:
   EnergyPtr energy_;

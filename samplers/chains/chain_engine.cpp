@@ -245,53 +245,109 @@ torch::Tensor ChainEngine::accepted_rows(const torch::Tensor& finite) {
   return accepted & finite;
 }
 
-void ChainEngine::settle(int64_t step, bool after_step, const std::unordered_set<int64_t>& leaving,
-                         const ChainSink& sink) {
-  const int64_t running = rows();
-  if (running == 0) return;
+std::pair<torch::Tensor, torch::Tensor> ChainEngine::verification(int64_t step, const torch::Tensor& finite) {
+  const bool any_verifier =
+      std::any_of(groups_.begin(), groups_.end(), [](const Group& g) { return static_cast<bool>(g.verifier); });
+  if (!any_verifier || step % rules_.verify_every != 0) return {};
+  auto accepted = accepted_rows(finite.defined() ? finite : torch::isfinite(batch_.energy));
+  if (!rules_.stop_problem_on_verified) return {accepted, torch::Tensor()};
+  // Problems in the batch are numbered consecutively from its first row's.
+  const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(device_);
+  const int64_t first = host_ids_.front() / chains_, span = host_ids_.back() / chains_ - first + 1;
+  auto slot = ids_.div(chains_, "floor") - first;
+  auto verified_in = torch::zeros({span}, long_options).index_add_(0, slot, accepted.to(torch::kLong));
+  return {accepted, verified_in.index_select(0, slot) > 0};
+}
+
+std::vector<int8_t> ChainEngine::device_verdicts(int64_t step, bool after_step) {
   const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(device_);
   auto finite = torch::isfinite(batch_.energy);
   record_best(finite, step);
-  auto code = torch::zeros({running}, long_options.dtype(torch::kChar));
+  auto code = torch::zeros({rows()}, long_options.dtype(torch::kChar));
   auto mark = [&](const torch::Tensor& mask, int64_t value, bool overrides) {
     code.masked_fill_(overrides ? mask : mask & (code == 0), value);
   };
   mark(~finite, static_cast<int64_t>(ChainStatus::NonFinite), true);
   if (rules_.energy_tolerance > -std::numeric_limits<double>::infinity())
     mark((batch_.energy <= rules_.energy_tolerance) & finite, static_cast<int64_t>(ChainStatus::Tolerance), false);
-  const bool any_verifier =
-      std::any_of(groups_.begin(), groups_.end(), [](const Group& g) { return static_cast<bool>(g.verifier); });
-  if (any_verifier && step % rules_.verify_every == 0) {
-    auto accepted = accepted_rows(finite);
-    mark(accepted, static_cast<int64_t>(ChainStatus::Verified), true);
-    if (rules_.stop_problem_on_verified) {
-      // Problems in the batch are numbered consecutively from its first row's.
-      const int64_t first = host_ids_.front() / chains_, span = host_ids_.back() / chains_ - first + 1;
-      auto slot = ids_.div(chains_, "floor") - first;
-      auto verified_in = torch::zeros({span}, long_options).index_add_(0, slot, accepted.to(torch::kLong));
-      mark(verified_in.index_select(0, slot) > 0, static_cast<int64_t>(ChainStatus::SiblingVerified), false);
-    }
-  }
-  torch::Tensor can_restart;
+  const auto [accepted, sibling] = verification(step, finite);
+  if (accepted.defined()) mark(accepted, static_cast<int64_t>(ChainStatus::Verified), true);
+  if (sibling.defined()) mark(sibling, static_cast<int64_t>(ChainStatus::SiblingVerified), false);
   if (after_step && rules_.plateau_steps > 0) {
     auto stale = (step - last_progress_ >= rules_.plateau_steps) & (code == 0);
-    can_restart = stale & (restarts_used_ < rules_.restarts);
+    auto can_restart = stale & (restarts_used_ < rules_.restarts);
     mark(stale & ~can_restart, static_cast<int64_t>(ChainStatus::Plateau), false);
     mark(can_restart, kRestart, false);
   }
-
   const auto host_code = host_copy(code);  // the settle's one host read
   const int8_t* code_of = host_code.data_ptr<int8_t>();
+  return std::vector<int8_t>(code_of, code_of + rows());
+}
+
+bool ChainEngine::verdicts_on_host() const {
+  auto in_host_memory = [](const torch::Tensor& t, torch::ScalarType type) {
+    return t.device().is_cpu() && t.scalar_type() == type && t.is_contiguous();
+  };
+  return in_host_memory(batch_.energy, torch::kFloat) && in_host_memory(best_energy_, torch::kFloat) &&
+         in_host_memory(last_progress_, torch::kLong) && in_host_memory(restarts_used_, torch::kLong);
+}
+
+std::vector<int8_t> ChainEngine::host_verdicts(int64_t step, bool after_step) {
+  const int64_t running = rows();
+  const float* energy = batch_.energy.data_ptr<float>();
+  float* best = best_energy_.data_ptr<float>();
+  int64_t* last_progress = last_progress_.data_ptr<int64_t>();
+  std::vector<int8_t> code(size_t(running), 0);
+  std::vector<uint8_t> improved(size_t(running), 0);
+  bool any_improved = false;
+  for (int64_t r = 0; r < running; ++r) {  // record_best, then NON_FINITE and TOLERANCE
+    const float e = energy[r];
+    if (!std::isfinite(e)) {
+      code[size_t(r)] = static_cast<int8_t>(ChainStatus::NonFinite);
+      continue;
+    }
+    if (rules_.plateau_steps > 0 && e < best[r] - float(rules_.plateau_delta)) last_progress[r] = step;  // float, as the tensors
+    if (e < best[r]) best[r] = e, improved[size_t(r)] = 1, any_improved = true;
+    if (e <= float(rules_.energy_tolerance)) code[size_t(r)] = static_cast<int8_t>(ChainStatus::Tolerance);
+  }
+  if (rules_.track_best && any_improved) {
+    auto mask = torch::from_blob(improved.data(), {running}, torch::kUInt8).to(torch::kBool);
+    best_state_ = torch::where(per_row(mask, batch_.y), batch_.y, best_state_);
+  }
+  const auto [accepted, sibling] = verification(step, torch::Tensor());
+  if (accepted.defined()) {
+    const auto read = host_copy(sibling.defined() ? torch::stack({accepted, sibling}) : accepted.unsqueeze(0));
+    const bool* flag = read.data_ptr<bool>();
+    for (int64_t r = 0; r < running; ++r) {
+      if (flag[r]) code[size_t(r)] = static_cast<int8_t>(ChainStatus::Verified);
+      else if (sibling.defined() && flag[running + r] && code[size_t(r)] == 0)
+        code[size_t(r)] = static_cast<int8_t>(ChainStatus::SiblingVerified);
+    }
+  }
+  if (after_step && rules_.plateau_steps > 0) {
+    const int64_t* used = restarts_used_.data_ptr<int64_t>();
+    for (int64_t r = 0; r < running; ++r)
+      if (code[size_t(r)] == 0 && step - last_progress[r] >= rules_.plateau_steps)
+        code[size_t(r)] = used[r] < rules_.restarts ? kRestart : static_cast<int8_t>(ChainStatus::Plateau);
+  }
+  return code;
+}
+
+void ChainEngine::settle(int64_t step, bool after_step, const std::unordered_set<int64_t>& leaving,
+                         const ChainSink& sink) {
+  const int64_t running = rows();
+  if (running == 0) return;
+  const auto long_options = torch::TensorOptions().dtype(torch::kLong).device(device_);
+  const std::vector<int8_t> codes = verdicts_on_host() ? host_verdicts(step, after_step) : device_verdicts(step, after_step);
+  const int8_t* code_of = codes.data();
   std::vector<int64_t> kept, stopped, restarted;
   std::vector<ChainStatus> statuses;
-  bool restart_withdrawn = false;
   for (int64_t r = 0; r < running; ++r) {
     const int8_t c = code_of[r];
     const bool leaves = !leaving.empty() && leaving.count(host_ids_[r] / chains_) > 0;
     if (c > 0 || leaves) {
       stopped.push_back(r);
       statuses.push_back(c > 0 ? static_cast<ChainStatus>(c) : ChainStatus::Running);
-      restart_withdrawn = restart_withdrawn || c == kRestart;
       continue;
     }
     kept.push_back(r);
@@ -299,13 +355,12 @@ void ChainEngine::settle(int64_t step, bool after_step, const std::unordered_set
   }
   if (stopped.empty() && restarted.empty()) return;
   if (!restarted.empty()) {
-    if (restart_withdrawn) {  // a row of a leaving problem stops instead of restarting
-      can_restart = torch::zeros({running}, long_options.dtype(torch::kBool));
-      can_restart.index_fill_(0, on_device(restarted, device_), true);
-    }
+    auto can_restart = torch::zeros({running}, long_options.dtype(torch::kBool));
+    can_restart.index_fill_(0, on_device(restarted, device_), true);
     restart(restarted, can_restart, step);
   }
   if (stopped.empty()) return;
+  const auto code = torch::from_blob(const_cast<int8_t*>(codes.data()), {running}, torch::kChar).to(device_, false, true);
   stop(stopped, statuses, code, step, sink);
   keep(kept);
 }

@@ -127,6 +127,17 @@ class ChainEngine {
   };
   torch::Tensor initial_states(Group& group, const torch::Tensor& local_problems);
   void record_best(const torch::Tensor& finite, int64_t step);
+  // The verdict codes of the running rows after `step` (0 = runs on, a ChainStatus, or restart), read by
+  // the host: by tensor operations on any device, or, when the rows' figures sit in CPU memory as float32
+  // (verdicts_on_host), by one loop over them with the same rules (a dozen tensor operations on a
+  // handful of rows cost more than the step of a small problem). Both update the best energies.
+  std::vector<int8_t> device_verdicts(int64_t step, bool after_step);
+  std::vector<int8_t> host_verdicts(int64_t step, bool after_step);
+  bool verdicts_on_host() const;
+  // On a verification step: the rows the verifier accepts (finite ones) and, with stop_problem_on_verified,
+  // the rows whose problem has an accepted row; undefined tensors otherwise. `finite`: isfinite(energy),
+  // or undefined: computed here when needed.
+  std::pair<torch::Tensor, torch::Tensor> verification(int64_t step, const torch::Tensor& finite);
   torch::Tensor accepted_rows(const torch::Tensor& finite);
   void restart(const std::vector<int64_t>& rows, const torch::Tensor& mask, int64_t step);
   void stop(const std::vector<int64_t>& stopped, const std::vector<ChainStatus>& statuses, const torch::Tensor& codes,

@@ -5,6 +5,7 @@
 #include "ebm/learning/attention_training.h"
 #include "ebm/learning/pairwise_training.h"
 #include "ebm/model_files.h"
+#include "ebm/runtime/fused_loops.h"
 #include "tasks/sudoku/encoding.h"
 #include "tasks/sudoku/learned_energy.h"
 
@@ -28,6 +29,38 @@ EnergyAndGradient SudokuConstraintEnergy::closed_form_energy_and_gradient(const 
                                                                           const torch::Tensor& answer) {
   auto residual = unit_digit_sums(answer, box_) - 1.0;
   return {residual.square().sum({1, 2}), spread_unit_values(residual * 2.0, box_)};
+}
+
+namespace {
+
+// Rows, columns and boxes: each cell in three of the 3N units, N digits each.
+class UnitSumsRowKernel : public RowEnergyKernel {
+ public:
+  explicit UnitSumsRowKernel(int box) : n_(box * box) {
+    for (int cell = 0; cell < n_ * n_; ++cell) {
+      const int row = cell / n_, col = cell % n_;
+      unit_of_cell_.insert(unit_of_cell_.end(), {row, n_ + col, 2 * n_ + (row / box) * box + col / box});
+    }
+  }
+  double accumulate(const float* answer, float weight, float* gradient) const override {
+    thread_local std::vector<float> residual;
+    residual.resize(size_t(3 * n_ * n_));
+    return fused::unit_sums_accumulate(answer, unit_of_cell_.data(), 3, int64_t(n_) * n_, n_, 3 * n_, weight, gradient,
+                                       residual.data());
+  }
+
+ private:
+  int n_;
+  std::vector<int32_t> unit_of_cell_;
+};
+
+}  // namespace
+
+RowKernelPtr SudokuConstraintEnergy::row_kernel(const torch::Tensor&, torch::IntArrayRef answer_shape) {
+  const int64_t n = int64_t(box_) * box_;
+  if (answer_shape.size() != 2 || answer_shape[0] != n * n || answer_shape[1] != n) return nullptr;
+  if (!row_kernel_) row_kernel_ = std::make_shared<UnitSumsRowKernel>(box_);  // immutable: made once
+  return row_kernel_;
 }
 
 std::string default_sampler_spec(const std::string& energy) {

@@ -36,11 +36,14 @@ class SudokuConstraintEnergy : public Energy {
   bool has_closed_form_gradient() const override { return true; }
   EnergyAndGradient closed_form_energy_and_gradient(const torch::Tensor& condition,
                                                     const torch::Tensor& answer) override;
+  // The unit sums on one [N*N, N] row (fused CPU steps); nullptr for any other shape.
+  RowKernelPtr row_kernel(const torch::Tensor& condition, torch::IntArrayRef answer_shape) override;
   std::string describe() const override { return "sudoku-constraints"; }
   int box() const { return box_; }
 
  private:
   int box_;
+  RowKernelPtr row_kernel_;
 };
 
 // The tuned default sampler spec for an energy kind.

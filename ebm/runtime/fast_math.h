@@ -1,11 +1,12 @@
-// Small maths for the hand-fused reference steps: no library call in the inner loops.
+// Small maths for hand-fused loops (the fused sampler kernels, the reference steps in bench/): no
+// library call in the inner loops, so that they vectorise.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 
-namespace ebm::reference_steps {
+namespace ebm::fast_math {
 
 // e^x for x in [-87, 88] (clamped outside): 2^k e^r with k = round(x / ln 2) (rounded by adding
 // 1.5 * 2^23, so that the loop vectorises), |r| <= ln 2 / 2, e^r by its Taylor polynomial of degree 6
@@ -43,4 +44,4 @@ inline float fast_log(float x) {
   return series + static_cast<float>(k) * 0.693147181f;
 }
 
-}  // namespace ebm::reference_steps
+}  // namespace ebm::fast_math

@@ -1,0 +1,129 @@
+// Fused CPU steps (samplers/fused_steps.h) against the tensor path, which is their reference semantics:
+// the same chains and the same seeded noise give the same states, energies and gradients to float
+// rounding; solving with and without them gives the same answers; energies without a row kernel (learned,
+// autograd) and chains off the fused path's terms (float64) take the tensor path.
+#include <doctest/doctest.h>
+
+#include "ebm/builtin_energies.h"
+#include "ebm/device.h"
+#include "ebm/noise.h"
+#include "ebm/samplers/task_solver.h"
+#include "samplers/fused_steps.h"
+#include "samplers/langevin.h"
+#include "tasks/sudoku/energies.h"
+#include "tasks/sudoku/generator.h"
+#include "tasks/sudoku/task.h"
+
+#include <torch/torch.h>
+
+namespace ebm {
+
+namespace {
+
+// Rows of relaxed 9x9 states for one puzzle with givens clamped, under the Sudoku energy with the purity
+// weight `purity_weight`, evaluated on the tensor path.
+struct SudokuChains {
+  Target target;
+  ChainBatch chains;
+};
+
+SudokuChains sudoku_chains(int64_t rows, double purity_weight, uint64_t seed) {
+  const std::string text = "..3.2.6..9..3.5..1..18.64....81.29..7.......8..67.82....26.95..8..2.3..9..5.1.3..";
+  auto fixed = torch::full({rows, 81}, -1, torch::kLong);
+  for (int c = 0; c < 81; ++c)
+    if (text[size_t(c)] != '.') fixed.select(1, c).fill_(text[size_t(c)] - '1');
+  const AnswerSpace space = AnswerSpace::categorical(81, 9);
+  auto energy = sudoku::make_energy("constraint", 3, "", torch::kCPU);
+  std::dynamic_pointer_cast<WeightedSumEnergy>(energy)->set_weight(1, purity_weight);
+  SudokuChains out;
+  out.target = Target(energy, torch::Tensor(), space, Clamp::categorical(space, fixed, torch::kFloat), rows);
+  auto generator = make_generator(seed, torch::kCPU);
+  out.chains.y = out.target.finalize(torch::softmax(torch::randn({rows, 81, 9}, generator) * 2.0, -1));
+  evaluate_chains(out.target, out.chains, true);
+  return out;
+}
+
+// One Langevin step of a copy of `start` with the given options and a noise source seeded with `seed`.
+ChainBatch langevin_step(const SudokuChains& start, LangevinOptions options, uint64_t seed) {
+  LangevinSampler sampler(options);
+  NoiseSource noise(seed, torch::kCPU);
+  StepContext context;
+  context.noise = &noise;
+  Target target = start.target;
+  ChainBatch chains{start.chains.y.clone(), start.chains.energy.clone(), start.chains.gradient.clone()};
+  sampler.step(target, chains, context);
+  return chains;
+}
+
+double largest_difference(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
+
+}  // namespace
+
+TEST_SUITE("samplers") {
+
+TEST_CASE("fused steps: a fused mirror Langevin step is the tensor path's step, at fixed and at per-row noise") {
+  for (double noise : {0.2, 0.0, -1.0}) {
+    CAPTURE(noise);
+    auto start = sudoku_chains(6, 0.25, 11);
+    if (noise < 0) start.target.set_temperature(torch::tensor({0.5, 1.0, 2.0, 0.1, 1.0, 3.0}));
+    LangevinOptions options;
+    options.step = 1.0, options.noise = noise, options.mirror = true;
+    REQUIRE(fused_kernel_for(start.target, start.chains) != nullptr);
+    const int64_t before = start.target.evaluations();
+    const ChainBatch fused = langevin_step(start, options, 5);
+    CHECK(start.target.evaluations() == before + 6);  // counted like an evaluation of every row
+    options.fused = false;
+    const ChainBatch tensor = langevin_step(start, options, 5);
+    CHECK(largest_difference(fused.y, tensor.y) < 2e-6);
+    CHECK(largest_difference(fused.gradient, tensor.gradient) < 2e-5);
+    CHECK(largest_difference(fused.energy, tensor.energy) < 1e-5 * tensor.energy.abs().max().item<double>());
+    CHECK(largest_difference(fused.y.sum(-1), torch::ones({6, 81})) < 1e-5);  // every cell a distribution
+    CHECK(fused.gradient.masked_select(start.target.clamp().mask).abs().max().item<double>() == 0.0);
+  }
+}
+
+TEST_CASE("fused steps: only closed-form energies on float32 CPU chains get the fused path") {
+  auto start = sudoku_chains(2, 0.0, 3);
+  CHECK(fused_kernel_for(start.target, start.chains) != nullptr);
+  // A term without a row kernel (the autograd MLP) turns the whole sum's kernel off.
+  auto sum = std::make_shared<WeightedSumEnergy>();
+  sum->add_term(std::make_shared<sudoku::SudokuConstraintEnergy>(3), 1.0);
+  sum->add_term(std::make_shared<MlpEnergy>(729, 8, 1), 0.5);
+  Target mixed(sum, torch::Tensor(), start.target.space(), start.target.clamp(), 2);
+  CHECK(fused_kernel_for(mixed, start.chains) == nullptr);
+  // float64 chains, and shapes the kernel was not made for, keep the tensor path.
+  ChainBatch doubles{start.chains.y.to(torch::kDouble), start.chains.energy.to(torch::kDouble),
+                     start.chains.gradient.to(torch::kDouble)};
+  CHECK(fused_kernel_for(start.target, doubles) == nullptr);
+  sudoku::SudokuConstraintEnergy four(2);
+  CHECK(four.row_kernel(torch::Tensor(), {81, 9}) == nullptr);
+  CHECK(four.row_kernel(torch::Tensor(), {16, 4}) != nullptr);
+}
+
+TEST_CASE("fused steps: solving with and without them gives the same answers") {
+  auto puzzles = sudoku::generate({3, 4, sudoku::Tier::Expert, 57, 1});
+  std::vector<ProblemPtr> problems;
+  for (const auto& p : puzzles) problems.push_back(sudoku::make_problem(p.puzzle, "test"));
+  EbmSettings settings;
+  settings.budget_ms = 20000;
+  settings.batch = 2;
+  settings.seed = 4;
+  const auto fused = solve_with_energy(*sudoku::make_task(), problems, settings);
+  settings.sampler = sudoku::default_sampler_spec("constraint");
+  settings.sampler.replace(settings.sampler.find("mirror=true"), 11, "mirror=true,fused=false");
+  const auto tensor = solve_with_energy(*sudoku::make_task(), problems, settings);
+  for (size_t i = 0; i < puzzles.size(); ++i) {
+    CAPTURE(i);
+    REQUIRE(fused.problems[i].verified);
+    REQUIRE(tensor.problems[i].verified);
+    CHECK((sudoku::board_of(*fused.problems[i].answer) == puzzles[i].solution));
+    CHECK((sudoku::board_of(*tensor.problems[i].answer) == puzzles[i].solution));
+    CHECK(fused.problems[i].energy == doctest::Approx(tensor.problems[i].energy).epsilon(1e-6));
+  }
+}
+
+}  // TEST_SUITE
+
+}  // namespace ebm
