@@ -13,8 +13,10 @@
 #include "tasks/coloring/generator.h"
 #include "tasks/coloring/graph.h"
 #include "tasks/coloring/reference_solver.h"
+#include "tasks/coloring/sat_reference.h"
 #include "tasks/coloring/task.h"
 
+#include <array>
 #include <set>
 #include <sstream>
 
@@ -48,9 +50,11 @@ Coloring coloring_of(std::vector<int32_t> colors) {
   return c;
 }
 
-std::vector<Example> generated(int32_t vertices, int64_t count, uint64_t seed, Split split) {
+std::vector<Example> generated(int32_t vertices, int64_t count, uint64_t seed, Split split,
+                               EdgeMethod method = EdgeMethod::Culberson) {
   FlatGraphSpec spec;
   spec.vertices = vertices;
+  spec.method = method;
   std::vector<Example> examples;
   for (auto& made : generate_flat_graphs(spec, count, seed, split)) examples.push_back({made.graph, made.planted});
   return examples;
@@ -144,10 +148,29 @@ TEST_SUITE("coloring") {
       CHECK(g.edges != static_cast<const Graph&>(*other[i].problem).edges);
       CHECK(g.edges.size() == 144u);  // round(2.395 * 60)
       CHECK(is_valid_coloring(g, static_cast<const Coloring&>(*first[i].solution)));
-      auto degree = g.degrees();
-      CHECK(*std::max_element(degree.begin(), degree.end()) - *std::min_element(degree.begin(), degree.end()) <= 2);
       CHECK(split_of(content_fingerprint(canonical_text(g))) == Split::Train);
+      // Culberson's caps: classes of 20, e_AB = 48 per pair, so at most ceil(48 / 20) = 3 edges from a
+      // vertex into each other class, at most 6 in all.
+      const auto& planted = static_cast<const Coloring&>(*first[i].solution).color;
+      std::vector<std::array<int, 3>> into(60, {0, 0, 0});
+      for (const auto& [u, v] : g.edges) ++into[u][planted[v]], ++into[v][planted[u]];
+      for (const auto& counts : into)
+        for (int c : counts) CHECK(c <= 3);
     }
+    // Balanced: every degree within K - 1 of every other; uniform and Culberson: spread degrees.
+    auto spread = [](const Example& e) {
+      auto degree = static_cast<const Graph&>(*e.problem).degrees();
+      return *std::max_element(degree.begin(), degree.end()) - *std::min_element(degree.begin(), degree.end());
+    };
+    for (const auto& e : generated(200, 3, 7, Split::Train, EdgeMethod::Balanced)) CHECK(spread(e) <= 2);
+    for (const auto& e : generated(200, 3, 7, Split::Train, EdgeMethod::Culberson)) CHECK(spread(e) >= 4);
+    for (const auto& e : generated(200, 3, 7, Split::Train, EdgeMethod::Uniform)) {
+      CHECK(spread(e) >= 6);
+      CHECK(is_valid_coloring(static_cast<const Graph&>(*e.problem), static_cast<const Coloring&>(*e.solution)));
+      CHECK(static_cast<const Graph&>(*e.problem).edges.size() == 479u);
+    }
+    CHECK(parse_edge_method("uniform") == EdgeMethod::Uniform);
+    CHECK_THROWS_WITH_AS(parse_edge_method("flat"), doctest::Contains("culberson, uniform or balanced"), TaskInputError);
     auto task = make_task();
     std::set<uint64_t> seen;
     for (Split split : {Split::Train, Split::Validation, Split::Test})
@@ -215,6 +238,23 @@ TEST_SUITE("coloring") {
     auto answer = task->solve_reference(*example.problem, 5000);
     REQUIRE(answer);
     CHECK(task->verify(*example.problem, *answer));
-    CHECK(task->reference_name() == "dsatur");
+    CHECK(task->reference_name() == "minisat");
+  }
+
+  TEST_CASE("SAT reference: minisat on the encoding colours what is colourable, refutes what is not") {
+    DsaturResult three = sat_color(cycle(7, 3), 10000);
+    REQUIRE(three.status == DsaturStatus::Colorable);
+    CHECK(is_valid_coloring(cycle(7, 3), three.coloring));
+    CHECK(sat_color(cycle(7, 2), 10000).status == DsaturStatus::Uncolorable);
+    CHECK(sat_color(cycle(8, 2), 10000).status == DsaturStatus::Colorable);
+    const sat::Formula formula = coloring_formula(cycle(7, 3));
+    CHECK(formula.variables == 21);
+    CHECK(formula.num_clauses() == 7 + 7 * 3 + 7 * 3 + 1);  // some colour, at most one, edges, symmetry
+    for (const auto& example : generated(200, 2, 9, Split::Test)) {  // Culberson-flat, V = 200
+      const auto& graph = static_cast<const Graph&>(*example.problem);
+      DsaturResult result = sat_color(graph, 60000);
+      REQUIRE(result.status == DsaturStatus::Colorable);
+      CHECK(is_valid_coloring(graph, result.coloring));
+    }
   }
 }

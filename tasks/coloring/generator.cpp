@@ -82,9 +82,61 @@ void draw_pair_edges(const std::vector<int32_t>& a_members, const std::vector<in
   }
 }
 
+// Draws up to `count` edges at random from A x B, each vertex of A below `cap_a` edges into B and each of
+// B below `cap_b` (a cap < 0: none): pairs drawn uniformly from the allowed ones (rejection while they are
+// plentiful, then the exact list), so every allowed pair is equally likely at each draw.
+void draw_capped_pair_edges(const std::vector<int32_t>& a_members, const std::vector<int32_t>& b_members,
+                            int64_t count, int64_t cap_a, int64_t cap_b, std::mt19937_64& rng,
+                            std::vector<Edge>& edges) {
+  const size_t na = a_members.size(), nb = b_members.size();
+  std::vector<int64_t> degree_a(na, 0), degree_b(nb, 0);
+  std::vector<uint8_t> adjacent(na * nb, 0);
+  auto allowed = [&](size_t i, size_t j) {
+    return !adjacent[i * nb + j] && (cap_a < 0 || degree_a[i] < cap_a) && (cap_b < 0 || degree_b[j] < cap_b);
+  };
+  auto take = [&](size_t i, size_t j) {
+    adjacent[i * nb + j] = 1;
+    ++degree_a[i], ++degree_b[j];
+    edges.emplace_back(a_members[i], b_members[j]);
+  };
+  for (int64_t drawn = 0; drawn < count; ++drawn) {
+    bool placed = false;
+    for (int attempt = 0; attempt < 64 && !placed; ++attempt) {
+      const size_t i = below(rng, na), j = below(rng, nb);
+      if (allowed(i, j)) take(i, j), placed = true;
+    }
+    if (placed) continue;
+    std::vector<size_t> pairs;
+    for (size_t i = 0; i < na; ++i)
+      for (size_t j = 0; j < nb; ++j)
+        if (allowed(i, j)) pairs.push_back(i * nb + j);
+    if (pairs.empty()) return;  // caps and adjacency leave no pair: this pair keeps fewer edges
+    const size_t pick = pairs[below(rng, pairs.size())];
+    take(pick / nb, pick % nb);
+  }
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
 }  // namespace
 
+const char* edge_method_name(EdgeMethod method) {
+  switch (method) {
+    case EdgeMethod::Culberson: return "culberson";
+    case EdgeMethod::Uniform: return "uniform";
+    case EdgeMethod::Balanced: return "balanced";
+  }
+  return "?";
+}
+
+EdgeMethod parse_edge_method(const std::string& text) {
+  for (EdgeMethod m : {EdgeMethod::Culberson, EdgeMethod::Uniform, EdgeMethod::Balanced})
+    if (text == edge_method_name(m)) return m;
+  throw TaskInputError("--method: expected culberson, uniform or balanced, got '" + text + "'");
+}
+
 void FlatGraphSpec::validate() const {
+  if (flatness < 0) throw TaskInputError("--flatness: expected >= 0, got " + std::to_string(flatness));
   if (colors < 2) throw TaskInputError("--colors: need at least 2 colours, got " + std::to_string(colors));
   if (vertices < colors)
     throw TaskInputError("--vertices: need at least as many vertices as colours (" + std::to_string(colors) +
@@ -114,8 +166,22 @@ PlantedGraph flat_graph(const FlatGraphSpec& spec, std::mt19937_64& rng) {
   const auto budget = pair_budgets(class_sizes(spec.vertices, spec.colors), spec.edge_count());
   size_t pair = 0;
   for (int32_t a = 0; a < spec.colors; ++a)
-    for (int32_t b = a + 1; b < spec.colors; ++b)
-      draw_pair_edges(members[a], members[b], budget[pair++], spec.vertices, rng, graph->edges);
+    for (int32_t b = a + 1; b < spec.colors; ++b) {
+      const int64_t e_ab = budget[pair++];
+      const int64_t size_a = int64_t(members[a].size()), size_b = int64_t(members[b].size());
+      switch (spec.method) {
+        case EdgeMethod::Balanced:
+          draw_pair_edges(members[a], members[b], e_ab, spec.vertices, rng, graph->edges);
+          break;
+        case EdgeMethod::Culberson:
+          draw_capped_pair_edges(members[a], members[b], e_ab, ceil_div(e_ab, size_b) + spec.flatness,
+                                 ceil_div(e_ab, size_a) + spec.flatness, rng, graph->edges);
+          break;
+        case EdgeMethod::Uniform:
+          draw_capped_pair_edges(members[a], members[b], e_ab, -1, -1, rng, graph->edges);
+          break;
+      }
+    }
   canonicalize(graph->edges);
   return {graph, planted};
 }
@@ -127,7 +193,9 @@ std::vector<PlantedGraph> generate_flat_graphs(const FlatGraphSpec& spec, int64_
     std::mt19937_64 rng(splitmix64(seed) ^ candidate);
     PlantedGraph made = flat_graph(spec, rng);
     if (split_of(content_fingerprint(canonical_text(*made.graph))) != split) continue;
-    made.graph->source = "generated:seed=" + std::to_string(seed) + ":i=" + std::to_string(candidate);
+    made.graph->source = "generated:seed=" + std::to_string(seed) + ":i=" + std::to_string(candidate) + ":" +
+                         edge_method_name(spec.method) +
+                         (spec.method == EdgeMethod::Culberson ? ":flatness=" + std::to_string(spec.flatness) : "");
     examples.push_back(std::move(made));
   }
   return examples;

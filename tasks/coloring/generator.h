@@ -1,15 +1,24 @@
-// Seeded generator of K-colourable "flat" graphs with a planted colouring, after Culberson's flat
-// graph family (flatness 0), written anew here:
+// Seeded generator of K-colourable graphs with a planted colouring, written anew here after the
+// descriptions of Culberson's generators (webdocs.cs.ualberta.ca/~joe/Coloring/Generators/flat.html):
 //
 //   1. the V vertices are shuffled and dealt into K classes of floor(V/K) or ceil(V/K) vertices; a
 //      vertex's class is its planted colour;
 //   2. the M edges are shared among the K(K-1)/2 class pairs (A, B) in proportion to |A||B|
 //      (largest remainders get the rounding), so each pair holds e_AB edges;
-//   3. each pair's edges are drawn one at a time: a vertex of A of least degree in A x B (ties broken
-//      at random), joined to a vertex of B of least degree in A x B not yet adjacent to it (ties at
-//      random). Within a pair, degrees therefore differ by at most one (Culberson's flatness 0:
-//      deg_AB(a) <= ceil(e_AB / |B|)), so a vertex's total degree differs from any other's by at
-//      most K-1. Edges join different classes only, so the planted colouring is proper.
+//   3. each pair's edges are drawn by `method`:
+//      culberson (default)  at random from the pairs of A x B, subject to Culberson's degree caps
+//                           deg_AB(a) <= ceil(e_AB / |B|) + flatness and deg_AB(b) <= ceil(e_AB / |A|)
+//                           + flatness: his flat graph generator, the family of the DIMACS/SATLIB
+//                           flat sets (flatness 0). Degrees spread (at V = 200, M = 479: about 1 to 6
+//                           around 4.8), which is what makes these graphs hard.
+//      uniform              at random from A x B with no cap: planted uniform random K-partite graphs,
+//                           the hardness yardstick for the flat sets.
+//      balanced             a vertex of A of least degree in A x B joined to one of B of least degree
+//                           (ties at random): every degree within K-1 of every other. The project's
+//                           generator before issue 19; far easier than the published flat sets (kept to
+//                           reproduce the figures measured on it).
+//      Edges join different classes only, so the planted colouring is proper. In the rare case that no
+//      allowed pair is left before e_AB edges are drawn (caps and adjacency), the pair keeps fewer.
 //
 // Defaults: V = 200, K = 3, M = round(2.395 V) (the density of the DIMACS flat200_479, near the
 // 3-colouring phase transition, where such graphs are hardest).
@@ -26,14 +35,22 @@
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace ebm::coloring {
+
+enum class EdgeMethod { Culberson, Uniform, Balanced };
+// "culberson", "uniform", "balanced"; parse_edge_method throws TaskInputError naming the choices.
+const char* edge_method_name(EdgeMethod method);
+EdgeMethod parse_edge_method(const std::string& text);
 
 struct FlatGraphSpec {
   int32_t vertices = 200;
   int32_t colors = 3;
   int64_t edges = -1;  // -1 = round(2.395 * vertices)
+  EdgeMethod method = EdgeMethod::Culberson;
+  int32_t flatness = 0;  // Culberson's: added to each degree cap (culberson only)
 
   // The edge count after the default is applied.
   int64_t edge_count() const;
