@@ -6,9 +6,11 @@
 //   build/bench/sudoku_difficulty --tier extreme --count 100 --seed 1 --split test
 //
 // Effort = solve(puzzle, 2) of the reference DLX (tasks/sudoku/reference_solver.h): `guesses`
-// (branchings) and `nodes` of a full uniqueness search, independent of where the solution lies.
+// (branchings) and `nodes` of a full uniqueness search, independent of where the solution lies; and the
+// trial-and-error depth (tasks/sudoku/trial_and_error.h): how many puzzles are in T&E(0), T&E(1), T&E(2).
 #include "tasks/sudoku/generator.h"
 #include "tasks/sudoku/reference_solver.h"
+#include "tasks/sudoku/trial_and_error.h"
 
 #include <algorithm>
 #include <chrono>
@@ -25,6 +27,7 @@ struct Effort {
   std::vector<long> guesses, nodes;
   std::vector<int> givens;
   int not_unique = 0;
+  int depth[4] = {0, 0, 0, 0};  // puzzles in T&E(0), (1), (2), beyond
 };
 
 template <typename T>
@@ -46,6 +49,7 @@ void print(const std::string& name, const Effort& e, double seconds_per_puzzle) 
               name.c_str(), e.guesses.size(), quantile(e.givens, 0.0), quantile(e.givens, 1.0), quantile(e.givens, 0.5),
               mean, quantile(e.guesses, 0.5), quantile(e.guesses, 0.1), quantile(e.guesses, 0.9),
               quantile(e.guesses, 1.0), quantile(e.nodes, 0.5));
+  std::printf("  T&E(0/1/2/beyond) %d/%d/%d/%d", e.depth[0], e.depth[1], e.depth[2], e.depth[3]);
   if (seconds_per_puzzle > 0) std::printf("  %.2f s/puzzle to generate", seconds_per_puzzle);
   if (e.not_unique) std::printf("  (%d without a unique solution, left out)", e.not_unique);
   std::printf("\n");
@@ -60,6 +64,8 @@ void add(Effort& e, const Board& puzzle) {
   e.guesses.push_back(r.guesses);
   e.nodes.push_back(r.nodes);
   e.givens.push_back(count_givens(puzzle));
+  const int depth = rate_trial_and_error(puzzle, 2).depth;
+  ++e.depth[depth < 0 ? 3 : depth];
 }
 
 }  // namespace

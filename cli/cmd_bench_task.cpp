@@ -72,7 +72,8 @@ void add_bench_task_commands(CLI::App& bench) {
                             ",steps=" + std::to_string(s));
       }
       auto solvers = build_solvers(task, specs, context);
-      const HarnessOptions options{context.batch, context.device, /*keep_answers=*/!f->json.empty()};
+      const HarnessOptions options =
+          harness_options(f->run, context, task, examples.size(), /*keep_answers=*/!f->json.empty());
       std::cout << task->name() << ": " << dataset_text(f->data, examples.size()) << ", "
                 << device_description(context.device) << ", batch " << context.batch << ", budget "
                 << context.budget_ms << " ms per problem\n";

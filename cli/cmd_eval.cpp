@@ -64,7 +64,8 @@ void add_eval_command(CLI::App& app) {
       if (!task->reference_name().empty()) specs.push_back("reference");
     }
     auto solvers = build_solvers(task, specs, context);
-    const HarnessOptions options{context.batch, context.device, /*keep_answers=*/!f->json.empty()};
+    const HarnessOptions options =
+        harness_options(f->run, context, task, examples.size(), /*keep_answers=*/!f->json.empty());
     auto report = evaluate(*task, examples, solvers, options, progress_bar());
 
     std::cout << task->name() << ": " << dataset_text(f->data, examples.size()) << ", "

@@ -82,8 +82,11 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--batch-chains", flags->service.batch_chains,
                   "capacity of each running batch in chains (problems x chains); more waits in the queue")
       ->capture_default_str()->check(integer_in(1, int64_t{1} << 20));
+  flags->service.workers = std::max(1u, std::thread::hardware_concurrency());  // the cores available
   cmd->add_option("--workers", flags->service.workers,
-                  "running batches (one thread each) per (task, energy, sampler); requests go to the least busy")
+                  "running batches (one thread each) per (task, energy, sampler); requests go to the least busy.\n"
+                  "A problem's budget_ms is its share of its batch's compute, so a full batch stretches its wall\n"
+                  "time instead of cutting its steps; its deadline_ms (wall clock) still bounds it")
       ->capture_default_str()->check(integer_in(1, 256));
   cmd->add_option("--max-queue", flags->service.limits.max_queue,
                   "problems in flight over all clients before 503")->capture_default_str()->check(integer_in(1, int64_t{1} << 24));

@@ -14,6 +14,7 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 namespace ebm::cli {
 
@@ -24,6 +25,21 @@ void add_run_flags(CLI::App* cmd, RunFlags& f) {
   cmd->add_option("--batch", f.batch, "problems per solver call")->capture_default_str()->check(integer_in(1, kMaxBatch));
   cmd->add_option("--seed", f.seed, "seed of every solver")->capture_default_str()->check(unsigned_seed());
   add_device_flags(cmd, f.device, f.threads);
+  cmd->get_option("--threads")->description(
+      "threads: with more problems than one --batch, this many workers solve batches side by side, each\n"
+      "with its own copy of every solver (baselines alike) and one LibTorch thread; times are then wall-clock.\n"
+      "Otherwise LibTorch threads inside the one batch's steps. 0 = one per core");
+}
+
+HarnessOptions harness_options(const RunFlags& f, const SolverContext& context, const TaskPtr& task,
+                               size_t problems, bool keep_answers) {
+  HarnessOptions options{context.batch, context.device, keep_answers};
+  const int threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads > 1 && problems > static_cast<size_t>(context.batch)) {
+    options.workers = threads;
+    options.replicate = [task, context](const std::string& spec) { return make_solver(task, spec, context); };
+  }
+  return options;
 }
 
 SolverContext context_of(const RunFlags& f) {

@@ -29,6 +29,10 @@ struct RunFlags {
 };
 void add_run_flags(CLI::App* cmd, RunFlags& f);
 SolverContext context_of(const RunFlags& f);
+// The harness's options for a run of `problems`: --threads N > 1 with more problems than one batch spreads
+// the batches over N workers, each with its own solvers (make_solver from the same spec).
+HarnessOptions harness_options(const RunFlags& f, const SolverContext& context, const TaskPtr& task,
+                               size_t problems, bool keep_answers);
 
 // The flags of `eval` and `sweep`: --task, the dataset, the solvers and the outputs.
 struct EvalFlags {

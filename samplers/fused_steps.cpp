@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace ebm {
@@ -30,8 +31,14 @@ std::vector<float> noise_scales(const Target& target, double eta, double noise, 
 
 }  // namespace
 
+// On the CPU as float32 (inputs need not be contiguous: a step reads a contiguous copy).
+bool float_on_cpu(const torch::Tensor& t) {
+  return t.defined() && t.device().is_cpu() && t.scalar_type() == torch::kFloat;
+}
+
 RowKernelPtr fused_kernel_for(const Target& target, const ChainBatch& chains) {
-  if (!fusable(chains.y) || !fusable(chains.gradient) || chains.y.dim() < 2) return nullptr;
+  if (!float_on_cpu(chains.y) || !float_on_cpu(chains.gradient) || !float_on_cpu(chains.energy) || chains.y.dim() < 2)
+    return nullptr;
   const Clamp& clamp = target.clamp();
   if (clamp.active() && (!clamp.mask.is_contiguous() || clamp.mask.scalar_type() != torch::kBool ||
                          !fusable(clamp.values) || !clamp.mask.sizes().equals(chains.y.sizes())))
@@ -44,12 +51,13 @@ void fused_mirror_langevin_step(const RowEnergyKernel& kernel, Target& target, C
   const int64_t rows = chains.rows(), categories = chains.y.size(-1);
   const int64_t values = chains.y.numel() / std::max<int64_t>(rows, 1), variables = values / categories;
   const std::vector<float> sigma = noise_scales(target, eta, noise, rows);
-  auto moved = torch::empty_like(chains.y);
-  auto gradient = torch::empty_like(chains.y);
+  auto moved = torch::empty_like(chains.y, torch::MemoryFormat::Contiguous);
+  auto gradient = torch::empty_like(chains.y, torch::MemoryFormat::Contiguous);
   auto energy = torch::empty({rows}, chains.y.options());
   const Clamp& clamp = target.clamp();
-  const float* old_state = chains.y.data_ptr<float>();
-  const float* old_gradient = chains.gradient.data_ptr<float>();
+  const torch::Tensor state_in = chains.y.contiguous(), gradient_in = chains.gradient.contiguous();
+  const float* old_state = state_in.data_ptr<float>();
+  const float* old_gradient = gradient_in.data_ptr<float>();
   const torch::Tensor noise_values = xi.defined() ? xi.contiguous() : xi;
   const float* normals = noise_values.defined() ? noise_values.data_ptr<float>() : nullptr;
   const bool* mask = clamp.active() ? clamp.mask.data_ptr<bool>() : nullptr;
@@ -70,8 +78,106 @@ void fused_mirror_langevin_step(const RowEnergyKernel& kernel, Target& target, C
       row.out = new_state + at;
       fused::mirror_move(row, sigma[size_t(r)], float(eta), variables, categories);
       std::fill_n(new_gradient + at, values, 0.0f);  // here, not in one pass before: the row stays in cache
-      new_energy[r] = float(kernel.accumulate(new_state + at, 1.0f, new_gradient + at));
+      new_energy[r] = float(kernel.accumulate(r, new_state + at, 1.0f, new_gradient + at));
       if (row_mask) fused::zero_clamped(row_mask, values, new_gradient + at);
+    }
+  });
+  target.add_evaluations(rows);
+  chains.y = moved;
+  chains.gradient = gradient;
+  chains.energy = energy;
+}
+
+bool fusable_tabu_state(const torch::Tensor& tabu_until, const torch::Tensor& best_energy) {
+  return fusable(tabu_until) && fusable(best_energy);
+}
+
+namespace {
+
+// The tabu move of one row: (variable, category) or variable -1 when nothing can move.
+struct TabuMove {
+  int64_t variable = -1, category = -1, left = -1;
+};
+
+TabuMove choose_tabu_move(const float* y, const float* gradient, const float* tabu_until, const bool* clamp_mask,
+                          const float* gumbel, float energy, float best, int64_t variables, int64_t categories,
+                          const TabuRule& rule) {
+  const float step = float(rule.step), noise = float(rule.noise), margin = float(best) - 0.5e-3f;
+  float best_allowed = -std::numeric_limits<float>::infinity(), best_movable = best_allowed;
+  TabuMove allowed_move, movable_move;
+  for (int64_t v = 0; v < variables; ++v) {
+    const int64_t at = v * categories;
+    if (clamp_mask != nullptr) {
+      bool clamped = false;
+      for (int64_t k = 0; k < categories; ++k) clamped = clamped || clamp_mask[at + k];
+      if (clamped) continue;
+    }
+    int64_t current = 0;
+    for (int64_t k = 1; k < categories; ++k) current = y[at + k] > y[at + current] ? k : current;
+    if (!(y[at + current] > 0.5f)) current = -1;  // not one-hot: every category counts as a move, as `current`
+    float here = 0.0f;
+    for (int64_t k = 0; k < categories; ++k) here += gradient[at + k] * y[at + k];
+    if (rule.focus && !(here > 0.0f)) continue;
+    for (int64_t k = 0; k < categories; ++k) {
+      if (k == current) continue;
+      const float gain = here - gradient[at + k];
+      float score = gain;
+      if (gumbel != nullptr) score = score - std::log(-std::log(gumbel[at + k])) * noise;
+      const bool allowed = tabu_until[at + k] <= step || (rule.aspiration && energy - gain < margin);
+      const int64_t left = current < 0 ? 0 : current;
+      if (score > best_movable || movable_move.variable < 0) best_movable = score, movable_move = {v, k, left};
+      if (allowed && (score > best_allowed || allowed_move.variable < 0)) best_allowed = score, allowed_move = {v, k, left};
+    }
+  }
+  return allowed_move.variable >= 0 ? allowed_move : movable_move;
+}
+
+}  // namespace
+
+void fused_tabu_step(const RowEnergyKernel& kernel, Target& target, ChainBatch& chains, torch::Tensor& tabu_until,
+                     torch::Tensor& best_energy, const torch::Tensor& gumbel, const torch::Tensor& tenure_draws,
+                     const TabuRule& rule) {
+  const int64_t rows = chains.rows(), categories = chains.y.size(-1);
+  const int64_t values = chains.y.numel() / std::max<int64_t>(rows, 1), variables = values / categories;
+  auto moved = chains.y.contiguous().clone();
+  auto gradient = torch::empty_like(chains.y, torch::MemoryFormat::Contiguous);
+  auto energy = torch::empty({rows}, chains.y.options());
+  const Clamp& clamp = target.clamp();
+  const torch::Tensor gumbel_values = gumbel.defined() ? gumbel.contiguous() : gumbel;
+  const torch::Tensor tenure_values = tenure_draws.defined() ? tenure_draws.contiguous() : tenure_draws;
+  const torch::Tensor state_in = chains.y.contiguous(), gradient_in = chains.gradient.contiguous();
+  const torch::Tensor energy_in = chains.energy.contiguous();
+  const float* old_state = state_in.data_ptr<float>();
+  const float* old_gradient = gradient_in.data_ptr<float>();
+  const float* old_energy = energy_in.data_ptr<float>();
+  const float* uniforms = gumbel_values.defined() ? gumbel_values.data_ptr<float>() : nullptr;
+  const float* tenure_uniforms = tenure_values.defined() ? tenure_values.data_ptr<float>() : nullptr;
+  const bool* mask = clamp.active() ? clamp.mask.data_ptr<bool>() : nullptr;
+  float* until = tabu_until.data_ptr<float>();
+  float* best = best_energy.data_ptr<float>();
+  float* new_state = moved.data_ptr<float>();
+  float* new_gradient = gradient.data_ptr<float>();
+  float* new_energy = energy.data_ptr<float>();
+  at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t at = r * values;
+      const bool* row_mask = mask ? mask + at : nullptr;
+      const TabuMove move = choose_tabu_move(old_state + at, old_gradient + at, until + at, row_mask,
+                                             uniforms ? uniforms + at : nullptr, old_energy[r], best[r], variables,
+                                             categories, rule);
+      if (move.variable >= 0) {
+        float tenure = std::floor(old_energy[r] * float(rule.tenure_energy)) + float(rule.tenure);
+        tenure += float(rule.step);
+        if (tenure_uniforms) tenure += std::floor(tenure_uniforms[r] * float(rule.tenure_random));
+        until[at + move.variable * categories + move.left] = tenure;
+        float* cell = new_state + at + move.variable * categories;
+        std::fill_n(cell, categories, 0.0f);
+        cell[move.category] = 1.0f;
+      }
+      std::fill_n(new_gradient + at, values, 0.0f);
+      new_energy[r] = float(kernel.accumulate(r, new_state + at, 1.0f, new_gradient + at));
+      if (row_mask) fused::zero_clamped(row_mask, values, new_gradient + at);
+      best[r] = std::min(best[r], new_energy[r]);
     }
   });
   target.add_evaluations(rows);

@@ -24,4 +24,25 @@ RowKernelPtr fused_kernel_for(const Target& target, const ChainBatch& chains);
 void fused_mirror_langevin_step(const RowEnergyKernel& kernel, Target& target, ChainBatch& chains,
                                 const torch::Tensor& xi, double eta, double noise);
 
+// Tabu descent's rule (samplers/tabu_descent.h) for one step.
+struct TabuRule {
+  double tenure = 10, tenure_random = 10, tenure_energy = 0.6, noise = 0.1;
+  bool aspiration = true;
+  bool focus = false;  // only variables with dE/dy > 0 at their category move
+  double step = 0;  // the step's index (tenures are absolute step numbers)
+};
+
+// Whether tabu's own per-row state can be updated in place by the fused step (float32, contiguous, CPU).
+bool fusable_tabu_state(const torch::Tensor& tabu_until, const torch::Tensor& best_energy);
+
+// One tabu descent step of every row with the tensor path's rule and draws (samplers/tabu_descent.cpp):
+// the move of largest first-order gain + noise * Gumbel among the allowed ones (tenure over, or
+// aspiration), every movable one when none is; the left category's tenure; then E and grad E (clamped
+// entries 0) of the moved states. `gumbel` [N, V, K] uniforms (undefined when noise == 0), `tenure_draws`
+// [N] uniforms (undefined when tenure_random == 0). tabu_until [N, V, K] and best_energy [N] are updated in
+// place. Counts one evaluation per row.
+void fused_tabu_step(const RowEnergyKernel& kernel, Target& target, ChainBatch& chains, torch::Tensor& tabu_until,
+                     torch::Tensor& best_energy, const torch::Tensor& gumbel, const torch::Tensor& tenure_draws,
+                     const TabuRule& rule);
+
 }  // namespace ebm

@@ -1,6 +1,7 @@
 #include "samplers/tabu_descent.h"
 
 #include "samplers/categorical_moves.h"
+#include "samplers/fused_steps.h"
 
 #include <torch/torch.h>
 
@@ -14,6 +15,10 @@ void TabuDescentOptions::bind(OptionSet& o) {
   o.add("tenure_energy", &tenure_energy, "plus floor(tenure_energy * E) steps", RealRange{0, 1e6});
   o.add("noise", &noise, "Gumbel noise scale on the first-order gains (tie breaking); 0 = none", RealRange{0, 1e6});
   o.add("aspiration", &aspiration, "allow a tabu change whose estimated energy beats the row's best");
+  o.add("focus", &focus, "move only variables in conflict (dE/dy > 0 at their category), as Tabucol does; "
+                         "otherwise zero-gain moves of conflict-free variables compete with the repairs");
+  o.add("fused", &fused, "one pass per chain through the energy's CPU kernel when it has one (same rule and "
+                         "draws); false = always the tensor path");
 }
 
 bool TabuDescentOptions::is_valid(std::string* error) const {
@@ -33,9 +38,20 @@ StepStats TabuDescentSampler::step(Target& target, ChainBatch& chains, const Ste
   const auto& y = chains.y;
   const int64_t rows = y.size(0), categories = y.size(2);
   const double step = static_cast<double>(context.step);
+  if (options_.fused && fusable_tabu_state(tabu_until_, best_energy_)) {
+    if (auto kernel = fused_kernel_for(target, chains)) {
+      auto gumbel = options_.noise > 0 ? context.noise->uniform(y.sizes(), y.options()) : torch::Tensor();
+      auto draws = options_.tenure_random > 0 ? context.noise->uniform({rows}, chains.energy.options()) : torch::Tensor();
+      const TabuRule rule{double(options_.tenure), double(options_.tenure_random), options_.tenure_energy,
+                          options_.noise, options_.aspiration, options_.focus, step};
+      fused_tabu_step(*kernel, target, chains, tabu_until_, best_energy_, gumbel, draws, rule);
+      return {};
+    }
+  }
   auto current = y > 0.5;
   auto gain = (chains.gradient * y).sum(-1, /*keepdim=*/true) - chains.gradient;
   auto movable = ~(current | clamped_variables(target, y).unsqueeze(-1));
+  if (options_.focus) movable = movable & ((chains.gradient * y).sum(-1, /*keepdim=*/true) > 0);
   auto allowed = tabu_until_ <= step;
   if (options_.aspiration)
     allowed = allowed | (per_row(chains.energy, y) - gain < per_row(best_energy_, y) - 0.5e-3);

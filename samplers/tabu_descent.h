@@ -5,13 +5,17 @@
 // the category it just left for a while (its tabu tenure), so it does not walk straight back:
 //
 //   gain[v, k]  = g[v, current(v)] - g[v, k]       g = grad E: first-order estimate of E(y) - E(y with v := k)
-//   allowed     = k != current(v), v free, and (step >= tabu_until[v, k]  or  E - gain[v, k] < best E so far)
+//   allowed     = k != current(v), v free (and, with focus, g[v, current(v)] > 0: v is in conflict),
+//                 and (step >= tabu_until[v, k]  or  E - gain[v, k] < best E so far)
 //   (v, k)      = argmax over allowed of  gain[v, k] + noise * Gumbel   (noise < 1 breaks ties at random)
 //   tabu_until[v, current(v)] = step + tenure + floor(tenure_energy * E(y)) + U{0 .. tenure_random - 1}
 // Rows where every change is tabu ignore the tenures this step. One evaluation per step; the
 // temperature is ignored (a minimiser, like gd). It never claims anything: the driver's verifier or
 // energy tolerance decides when a row is done. Since every step moves, a row leaves a minimum on the
 // step after reaching it: check every step (verify_every=1, or a tol), not every few.
+// On float32 CPU chains whose energy offers a row kernel (<ebm/row_kernel.h>; the colouring conflicts do),
+// a step is one fused pass per chain (samplers/fused_steps.h) with the same rule and draws; fused=false
+// keeps the tensor path.
 #pragma once
 
 #include "ebm/samplers/sampler_base.h"
@@ -24,6 +28,8 @@ struct TabuDescentOptions {
   double tenure_energy = 0.6;  // plus floor(tenure_energy * E(y)): longer memory while the energy is high
   double noise = 0.1;          // Gumbel noise scale on the gains; 0 = lowest index wins ties
   bool aspiration = true;      // a tabu change is allowed when its estimate beats the row's best energy
+  bool focus = false;          // move only variables in conflict (dE/dy > 0 at their category): Tabucol's rule
+  bool fused = true;           // one fused pass per chain through the energy's CPU kernel when it has one
 
   void bind(OptionSet& o);
   bool is_valid(std::string* error) const;

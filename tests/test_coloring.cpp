@@ -149,13 +149,13 @@ TEST_SUITE("coloring") {
       CHECK(g.edges.size() == 144u);  // round(2.395 * 60)
       CHECK(is_valid_coloring(g, static_cast<const Coloring&>(*first[i].solution)));
       CHECK(split_of(content_fingerprint(canonical_text(g))) == Split::Train);
-      // Culberson's caps: classes of 20, e_AB = 48 per pair, so at most ceil(48 / 20) = 3 edges from a
-      // vertex into each other class, at most 6 in all.
+      // Culberson's caps: classes of 20, e_AB = 48 per pair, so at most ceil(48 / 20) + 1 = 4 edges (flatness
+      // 1) from a vertex into each other class, at most 8 in all.
       const auto& planted = static_cast<const Coloring&>(*first[i].solution).color;
       std::vector<std::array<int, 3>> into(60, {0, 0, 0});
       for (const auto& [u, v] : g.edges) ++into[u][planted[v]], ++into[v][planted[u]];
       for (const auto& counts : into)
-        for (int c : counts) CHECK(c <= 3);
+        for (int c : counts) CHECK(c <= 4);
     }
     // Balanced: every degree within K - 1 of every other; uniform and Culberson: spread degrees.
     auto spread = [](const Example& e) {

@@ -1,7 +1,8 @@
 // Fused CPU steps (samplers/fused_steps.h) against the tensor path, which is their reference semantics:
 // the same chains and the same seeded noise give the same states, energies and gradients to float
-// rounding; solving with and without them gives the same answers; energies without a row kernel (learned,
-// autograd) and chains off the fused path's terms (float64) take the tensor path.
+// rounding (tabu: the very same moves); solving with and without them gives the same answers; energies
+// without a row kernel (learned, autograd) and chains off the fused path's terms (float64) take the
+// tensor path.
 #include <doctest/doctest.h>
 
 #include "ebm/builtin_energies.h"
@@ -10,6 +11,10 @@
 #include "ebm/samplers/task_solver.h"
 #include "samplers/fused_steps.h"
 #include "samplers/langevin.h"
+#include "samplers/tabu_descent.h"
+#include "tasks/coloring/encoding.h"
+#include "tasks/coloring/energies.h"
+#include "tasks/coloring/generator.h"
 #include "tasks/sudoku/energies.h"
 #include "tasks/sudoku/generator.h"
 #include "tasks/sudoku/task.h"
@@ -81,6 +86,52 @@ TEST_CASE("fused steps: a fused mirror Langevin step is the tensor path's step, 
     CHECK(largest_difference(fused.energy, tensor.energy) < 1e-5 * tensor.energy.abs().max().item<double>());
     CHECK(largest_difference(fused.y.sum(-1), torch::ones({6, 81})) < 1e-5);  // every cell a distribution
     CHECK(fused.gradient.masked_select(start.target.clamp().mask).abs().max().item<double>() == 0.0);
+  }
+}
+
+TEST_CASE("fused steps: fused tabu steps on the colouring conflicts make the tensor path's moves") {
+  // Three flat graphs (V = 60), 4 chains each, random one-hot states; 30 steps of each path from the same
+  // state with the same seeded draws.
+  coloring::FlatGraphSpec spec;
+  spec.vertices = 60;
+  const auto graphs = coloring::generate_flat_graphs(spec, 3, 5, Split::Test);
+  std::vector<const coloring::Graph*> rows;
+  for (const auto& g : graphs)
+    for (int c = 0; c < 4; ++c) rows.push_back(g.graph.get());
+  const AnswerSpace space = coloring::coloring_space(60, 3, AnswerKind::OneHot);
+  Target target(std::make_shared<coloring::ConflictEnergy>(), coloring::edge_lists(rows), space, Clamp{}, 12);
+  auto generator = make_generator(2, torch::kCPU);
+  ChainBatch start;
+  start.y = space.random_init(12, generator, torch::kFloat);
+  evaluate_chains(target, start, true);
+  REQUIRE(fused_kernel_for(target, start) != nullptr);
+  auto run = [&](bool fused, bool focus) {
+    TabuDescentOptions options;
+    options.fused = fused;
+    options.focus = focus;
+    TabuDescentSampler sampler(options);
+    NoiseSource noise(9, torch::kCPU);
+    ChainBatch chains{start.y.clone(), start.energy.clone(), start.gradient.clone()};
+    Target own = target;
+    StepContext context;
+    context.noise = &noise;
+    sampler.begin(own, chains, context);
+    std::vector<torch::Tensor> energies;
+    for (int64_t step = 0; step < 30; ++step) {
+      context.step = step;
+      sampler.step(own, chains, context);
+      energies.push_back(chains.energy.clone());
+    }
+    return std::make_pair(chains, torch::stack(energies));
+  };
+  for (bool focus : {false, true}) {
+    CAPTURE(focus);
+    const auto [fused, fused_energies] = run(true, focus);
+    const auto [tensor, tensor_energies] = run(false, focus);
+    CHECK(torch::equal(fused.y, tensor.y));  // the same moves, step after step
+    CHECK(torch::equal(fused_energies, tensor_energies));
+    CHECK(torch::equal(fused.gradient, tensor.gradient));
+    CHECK(tensor_energies[29].mean().item<double>() < tensor_energies[0].mean().item<double>());
   }
 }
 

@@ -224,7 +224,7 @@ TINY_GRAPH = "p edge 3 2\ne 1 2\ne 2 3\n"
 def test_refused_requests_leave_nothing_behind_and_idle_pools_make_room():
     # Before: the pool for a refused (task, energy, sampler) was built and kept, so with --max-pools 2
     # two bad requests locked every later new combination out with 503.
-    s = Server("--max-pools", "2")
+    s = Server("--max-pools", "2", "--workers", "1")  # ebm_pools counts one pool per worker
     try:
         # `mixed` moves mixed answers only: the Sudoku and SAT encodings offer neither of their forms.
         refused = [

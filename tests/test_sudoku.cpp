@@ -10,6 +10,7 @@
 #include "ebm/samplers/task_solver.h"
 #include "tasks/sudoku/task.h"
 #include "tasks/sudoku/training.h"
+#include "tasks/sudoku/trial_and_error.h"
 
 #include <torch/torch.h>
 
@@ -135,6 +136,24 @@ TEST_SUITE("sudoku") {
     }
     settings.workers = 0;
     CHECK_THROWS_WITH_AS(solve_boards(boards, settings), doctest::Contains("workers must be >= 1"), std::invalid_argument);
+  }
+
+  TEST_CASE("T&E rating: singles solve easy puzzles, T&E(1) expert ones, the published hardest need T&E(2)") {
+    for (const auto& p : generate({3, 3, Tier::Easy, 3, 1})) CHECK(rate_trial_and_error(p.puzzle, 2).depth == 0);
+    for (const auto& p : generate({3, 3, Tier::Expert, 3, 1})) {
+      const auto rating = rate_trial_and_error(p.puzzle, 2);
+      CHECK(rating.depth == 1);
+      CHECK(rating.undecided_after_1 == 0);
+      CHECK(rating.eliminations_1 > 0);
+    }
+    // Easter Monster (bench/data/published_hardest.txt): T&E(1) with singles leaves 60 cells undecided.
+    const auto monster = parse_board("1.......2.9.4...5...6...7...5.9.3.......7.......85..4.7.....6...3...9.8...2.....1");
+    const auto rating = rate_trial_and_error(monster, 2);
+    CHECK(rating.depth == 2);
+    CHECK(rating.undecided_after_1 == 60);
+    CHECK(rate_trial_and_error(monster, 1).depth == -1);
+    CHECK(rate_trial_and_error(parse_board(kContradictory), 1).depth == -1);
+    CHECK_THROWS_AS(rate_trial_and_error(monster, 3), std::invalid_argument);
   }
 
   TEST_CASE("EBM solver: a contradictory puzzle ends unsolved, never as an answer") {

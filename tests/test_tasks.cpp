@@ -157,6 +157,41 @@ TEST_SUITE("tasks") {
                          std::invalid_argument);
   }
 
+  TEST_CASE("harness: two workers give every solver the answers of one, in order, with their own copies") {
+    auto task = find_task("sudoku");
+    const auto examples = easy_sudoku(5);
+    SolverContext context;
+    context.budget_ms = 5000;
+    context.batch = 1;
+    auto solvers_for = [&] {
+      std::vector<SolverUnderTest> solvers;
+      for (const char* spec : {"ebm", "reference"}) solvers.push_back({spec, make_solver(task, spec, context)});
+      return solvers;
+    };
+    HarnessOptions options;
+    options.batch = 1;
+    options.keep_answers = true;
+    auto alone_solvers = solvers_for();
+    const auto alone = evaluate(*task, examples, alone_solvers, options);
+    int copies = 0;
+    options.workers = 2;
+    options.replicate = [&](const std::string& spec) { ++copies; return make_solver(task, spec, context); };
+    auto side_solvers = solvers_for();
+    std::vector<size_t> progress;
+    const auto side_by_side =
+        evaluate(*task, examples, side_solvers, options, [&](const std::string&, size_t done, size_t) { progress.push_back(done); });
+    CHECK(copies == 2);  // one more copy of each solver
+    REQUIRE(side_by_side.solvers.size() == 2);
+    for (size_t s = 0; s < 2; ++s) {
+      CHECK(side_by_side.solvers[s].solved == 5);
+      CHECK(side_by_side.solvers[s].answers == alone.solvers[s].answers);  // same answers, input order
+    }
+    CHECK(progress.size() == 10);
+    options.replicate = nullptr;
+    CHECK_THROWS_WITH_AS(evaluate(*task, examples, side_solvers, options), doctest::Contains("replicate"),
+                         std::invalid_argument);
+  }
+
   TEST_CASE("sweep: rows are skipped on resume, and a resume with another seed or dataset is refused") {
     auto task = find_task("sudoku");
     const auto examples = easy_sudoku(2);

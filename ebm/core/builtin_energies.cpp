@@ -103,7 +103,7 @@ namespace {
 class PurityRowKernel : public RowEnergyKernel {
  public:
   PurityRowKernel(int64_t variables, int64_t categories) : variables_(variables), categories_(categories) {}
-  double accumulate(const float* answer, float weight, float* gradient) const override {
+  double accumulate(int64_t, const float* answer, float weight, float* gradient) const override {
     return fused::purity_accumulate(answer, variables_, categories_, weight, gradient);
   }
 

@@ -58,10 +58,11 @@ namespace {
 class WeightedSumRowKernel : public RowEnergyKernel {
  public:
   explicit WeightedSumRowKernel(std::vector<std::pair<RowKernelPtr, double>> terms) : terms_(std::move(terms)) {}
-  double accumulate(const float* answer, float weight, float* gradient) const override {
+  double accumulate(int64_t row, const float* answer, float weight, float* gradient) const override {
     double energy = 0.0;
     for (const auto& [kernel, term_weight] : terms_)
-      if (term_weight != 0.0) energy += term_weight * kernel->accumulate(answer, float(weight * term_weight), gradient);
+      if (term_weight != 0.0)
+        energy += term_weight * kernel->accumulate(row, answer, float(weight * term_weight), gradient);
     return energy;
   }
 

@@ -4,7 +4,13 @@
 #include "ebm/device.h"
 #include "ebm/evaluation/metrics.h"
 
+#include <ATen/Parallel.h>
+
+#include <atomic>
 #include <chrono>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -33,6 +39,55 @@ bool reset_peak_rss() {
   std::ofstream out("/proc/self/clear_refs");
   out << "5";
   return static_cast<bool>(out.flush());
+}
+
+// Examples [first, first + count) through one solve() call; checks the outcome count.
+std::vector<Outcome> solve_batch(Solver& solver, const std::string& spec, const std::vector<Example>& examples,
+                                 size_t first, size_t count) {
+  std::vector<ProblemPtr> batch;
+  for (size_t i = first; i < first + count; ++i) batch.push_back(examples[i].problem);
+  auto outcomes = solver.solve(batch);
+  if (outcomes.size() != count)
+    throw std::logic_error("solver '" + spec + "' returned " + std::to_string(outcomes.size()) + " outcomes for " +
+                           std::to_string(count) + " problems");
+  return outcomes;
+}
+
+// Every example's outcome, batches taken in turn by one thread per solver copy (one LibTorch thread
+// each); the first exception any worker meets is rethrown once all have stopped.
+std::vector<Outcome> solve_side_by_side(const std::string& spec, const std::vector<Example>& examples,
+                                        const std::vector<Solver*>& copies, const HarnessOptions& options,
+                                        const std::function<void(const std::string&, size_t, size_t)>& progress) {
+  std::vector<Outcome> outcomes(examples.size());
+  std::atomic<size_t> next_batch{0};
+  std::mutex guard;  // progress, done, failure
+  size_t done = 0;
+  std::exception_ptr failure;
+  const int threads_before = at::get_num_threads();
+  at::set_num_threads(1);
+  auto work = [&](Solver& solver) {
+    try {
+      for (size_t first = next_batch.fetch_add(1) * options.batch; first < examples.size();
+           first = next_batch.fetch_add(1) * options.batch) {
+        const size_t count = std::min<size_t>(options.batch, examples.size() - first);
+        auto solved = solve_batch(solver, spec, examples, first, count);
+        std::lock_guard<std::mutex> lock(guard);
+        std::move(solved.begin(), solved.end(), outcomes.begin() + std::ptrdiff_t(first));
+        done += count;
+        if (progress) progress(spec, done, examples.size());
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(guard);
+      if (!failure) failure = std::current_exception();
+      next_batch = examples.size();  // the others stop after their current batch
+    }
+  };
+  std::vector<std::thread> workers;
+  for (Solver* copy : copies) workers.emplace_back(work, std::ref(*copy));
+  for (auto& worker : workers) worker.join();
+  at::set_num_threads(threads_before);
+  if (failure) std::rethrow_exception(failure);
+  return outcomes;
 }
 
 struct Accumulator {
@@ -86,6 +141,9 @@ EvalReport evaluate(const Task& task, const std::vector<Example>& examples, std:
                     const std::function<void(const std::string&, size_t, size_t)>& progress) {
   if (examples.empty()) throw std::invalid_argument("evaluate: no problems");
   if (options.batch < 1) throw std::invalid_argument("evaluate: batch must be >= 1");
+  if (options.workers < 1) throw std::invalid_argument("evaluate: workers must be >= 1");
+  if (options.workers > 1 && !options.replicate)
+    throw std::invalid_argument("evaluate: workers > 1 needs a way to replicate the solvers");
   EvalReport report;
   report.dataset = dataset_fingerprint(task, examples);
   const auto start = Clock::now();
@@ -100,18 +158,23 @@ EvalReport evaluate(const Task& task, const std::vector<Example>& examples, std:
     Accumulator acc;
     const double rss_before = proc_status_mb("VmRSS");
     const bool peak_reset = reset_peak_rss();
-    for (size_t first = 0; first < examples.size(); first += options.batch) {
+    if (options.workers > 1) {
+      std::vector<SolverPtr> extra;  // the given solver is the first worker's
+      for (int w = 1; w < options.workers; ++w) extra.push_back(options.replicate(spec));
+      std::vector<Solver*> copies{solver.get()};
+      for (auto& copy : extra) copies.push_back(copy.get());
+      const auto call = Clock::now();
+      const auto outcomes = solve_side_by_side(spec, examples, copies, options, progress);
+      e.solver_seconds = std::chrono::duration<double>(Clock::now() - call).count();
+      for (size_t i = 0; i < examples.size(); ++i) score(task, examples[i], outcomes[i], e, acc, options.keep_answers);
+    }
+    for (size_t first = 0; options.workers == 1 && first < examples.size(); first += options.batch) {
       const size_t count = std::min<size_t>(options.batch, examples.size() - first);
-      std::vector<ProblemPtr> batch;
-      for (size_t i = first; i < first + count; ++i) batch.push_back(examples[i].problem);
       synchronize(options.device);
       const auto call = Clock::now();
-      auto outcomes = solver->solve(batch);
+      auto outcomes = solve_batch(*solver, spec, examples, first, count);
       synchronize(options.device);
       e.solver_seconds += std::chrono::duration<double>(Clock::now() - call).count();
-      if (outcomes.size() != count)
-        throw std::logic_error("solver '" + spec + "' returned " + std::to_string(outcomes.size()) + " outcomes for " +
-                               std::to_string(count) + " problems");
       for (size_t i = 0; i < count; ++i) score(task, examples[first + i], outcomes[i], e, acc, options.keep_answers);
       if (progress) progress(spec, first + count, examples.size());
     }

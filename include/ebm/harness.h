@@ -59,6 +59,13 @@ struct HarnessOptions {
   int64_t batch = 8;           // problems per solve() call
   torch::Device device = torch::kCPU;
   bool keep_answers = false;   // record every answer (Task::answer_json) so others can re-check them
+  // Workers solving batches side by side, each with its own copy of the solver made by `replicate` from its
+  // spec (so every solver under test, baselines included, gets the same number) and one LibTorch thread.
+  // With workers > 1 a solver's time (solver_seconds, amortised ms, problems per second) is the wall-clock
+  // time of its whole pass; latencies stay per problem. The outcomes are those of the batches solved
+  // alone: each batch's seed and budget are its own.
+  int workers = 1;
+  std::function<SolverPtr(const std::string& spec)> replicate;
 };
 
 // A named solver under evaluation: its spec text and the object.
@@ -68,7 +75,7 @@ struct SolverUnderTest {
 };
 
 // Runs every solver on `examples`; `progress(spec, done, total)` after each call.
-// Throws std::invalid_argument for no examples or batch < 1.
+// Throws std::invalid_argument for no examples, batch < 1, workers < 1, or workers > 1 without `replicate`.
 EvalReport evaluate(const Task& task, const std::vector<Example>& examples, std::vector<SolverUnderTest>& solvers,
                     const HarnessOptions& options,
                     const std::function<void(const std::string&, size_t, size_t)>& progress = {});

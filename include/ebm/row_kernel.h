@@ -16,10 +16,11 @@ namespace ebm {
 class RowEnergyKernel {
  public:
   virtual ~RowEnergyKernel() = default;
-  // E(y) of one row, unweighted; adds weight * dE/dy to `gradient`. `answer` and `gradient` hold the
-  // row's values in the answer's layout (contiguous, the shape the kernel was made for), clamps not
-  // applied. Called from several threads at once on different rows: no shared mutable state.
-  virtual double accumulate(const float* answer, float weight, float* gradient) const = 0;
+  // E(y) of row `row` (its condition: row `row` of the condition the kernel was made for), unweighted;
+  // adds weight * dE/dy to `gradient`. `answer` and `gradient` hold the row's values in the answer's
+  // layout (contiguous, the shape the kernel was made for), clamps not applied. Called from several
+  // threads at once on different rows: no shared mutable state.
+  virtual double accumulate(int64_t row, const float* answer, float weight, float* gradient) const = 0;
 };
 
 using RowKernelPtr = std::shared_ptr<const RowEnergyKernel>;

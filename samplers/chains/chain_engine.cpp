@@ -249,6 +249,10 @@ std::pair<torch::Tensor, torch::Tensor> ChainEngine::verification(int64_t step, 
   const bool any_verifier =
       std::any_of(groups_.begin(), groups_.end(), [](const Group& g) { return static_cast<bool>(g.verifier); });
   if (!any_verifier || step % rules_.verify_every != 0) return {};
+  if (rules_.verify_below < std::numeric_limits<double>::infinity()) {  // one read: is any chain low enough?
+    const auto lowest = host_copy(batch_.energy.min().to(torch::kDouble));
+    if (!(lowest.item<double>() <= rules_.verify_below)) return {};
+  }
   auto accepted = accepted_rows(finite.defined() ? finite : torch::isfinite(batch_.energy));
   if (!rules_.stop_problem_on_verified) return {accepted, torch::Tensor()};
   // Problems in the batch are numbered consecutively from its first row's.

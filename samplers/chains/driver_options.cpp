@@ -14,6 +14,9 @@ void DriverOptions::bind(OptionSet& o) {
   o.add("ms", &max_ms, "budget: wall-clock milliseconds (0 = unlimited)", RealRange{0, 8.64e7});
   o.add("tol", &energy_tolerance, "a chain stops once E <= tol (-inf = never)", RealRange{-std::numeric_limits<double>::infinity(), 1e30});
   o.add("verify_every", &verify_every, "run the task's verifier every this many steps", IntegerRange{1, 1000000});
+  o.add("verify_below", &verify_below, "skip a check when no chain's energy is at most this (for counting energies: "
+                                       "0.5); the verifier still decides (inf = always check)",
+        RealRange{-1e30, std::numeric_limits<double>::infinity()});
   o.add("stop_verified", &stop_problem_on_verified, "stop a problem's other chains once one is verified");
   o.add("plateau", &plateau_steps, "steps without the best energy dropping by plateau_delta before a restart or stop (0 = never)", IntegerRange{0, 1000000000});
   o.add("plateau_delta", &plateau_delta, "improvement that counts as progress for the plateau test", RealRange{0, 1e30});
@@ -36,6 +39,7 @@ bool DriverOptions::is_valid(std::string* error) const {
     return fail("no budget: set at least one of steps, evals, ms");
   if (std::isnan(energy_tolerance)) return fail("tol must not be NaN");
   if (verify_every < 1) return fail("verify_every must be >= 1");
+  if (std::isnan(verify_below)) return fail("verify_below must not be NaN");
   if (plateau_steps < 0) return fail("plateau must be >= 0 (0 = never)");
   if (!(plateau_delta >= 0)) return fail("plateau_delta must be >= 0");
   if (restarts < 0) return fail("restarts must be >= 0");

@@ -47,6 +47,7 @@ struct ChainPool::Live {
   int64_t joined_step = 0;  // the pool's clock when it joined
   Clock::time_point joined;
   double evaluations = 0.0;  // spent so far, for its evaluation budget
+  double charged_ms = 0.0;   // its share of the batch's step time so far, for its time budget (see below)
   int64_t chains_left = 0;   // chains still running
   std::vector<ChainRecord> chains;    // its chains' records, by chain index, as they stop
   std::vector<torch::Tensor> states;  // their result states
@@ -153,7 +154,7 @@ double ChainPool::schedule_progress() const {
   for (const auto& [id, problem] : live_) {
     const PoolGroup& group = *problem.group;
     if (group.max_steps > 0) progress = std::max(progress, double(clock_ - problem.joined_step) / group.max_steps);
-    if (group.max_ms > 0) progress = std::max(progress, milliseconds_since(problem.joined) / group.max_ms);
+    if (group.max_ms > 0) progress = std::max(progress, problem.charged_ms / group.max_ms);
     if (group.max_evaluations > 0) progress = std::max(progress, problem.evaluations / group.max_evaluations);
   }
   return std::min(progress, 1.0);
@@ -164,7 +165,9 @@ std::chrono::steady_clock::time_point ChainPool::latest_time_left() const {
   for (const auto& [id, problem] : live_) {
     const PoolGroup& group = *problem.group;
     Clock::time_point end = group.deadline;
-    if (group.max_ms > 0) end = std::min(end, after_ms(problem.joined, group.max_ms));
+    if (group.max_ms > 0)  // at its present share of the batch, its budget ends after this much wall time
+      end = std::min(end, after_ms(Clock::now(), (group.max_ms - problem.charged_ms) * double(engine_->rows()) /
+                                                     double(std::max<int64_t>(problem.chains_left, 1))));
     latest = std::max(latest, end);
   }
   return latest;
@@ -186,10 +189,15 @@ bool ChainPool::step() {
     return !waiting_.empty();
   }
   const int64_t rows = engine_->rows(), evaluations_before = engine_->evaluations();
+  const Clock::time_point began = Clock::now();
   engine_->step(context());
   ++clock_;
   const double per_row = double(engine_->evaluations() - evaluations_before) / double(rows);
-  for (auto& [id, problem] : live_) problem.evaluations += per_row * double(problem.chains_left);
+  const double step_ms_per_row = milliseconds_since(began) / double(rows);
+  for (auto& [id, problem] : live_) {
+    problem.evaluations += per_row * double(problem.chains_left);
+    problem.charged_ms += step_ms_per_row * double(problem.chains_left);
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++stats_.steps;
@@ -210,7 +218,7 @@ void ChainPool::settle(bool after_step) {
     } else if (Clock::now() >= group.deadline) {
       problem.why = PoolStop::Deadline;
     } else if ((group.max_steps > 0 && clock_ - problem.joined_step >= group.max_steps) ||
-               (group.max_ms > 0 && milliseconds_since(problem.joined) >= group.max_ms) ||
+               (group.max_ms > 0 && problem.charged_ms >= group.max_ms) ||
                (group.max_evaluations > 0 && problem.evaluations >= double(group.max_evaluations))) {
       problem.why = PoolStop::Budget;
     } else {

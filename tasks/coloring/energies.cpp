@@ -27,7 +27,44 @@ torch::Tensor neighbour_sums(const torch::Tensor& edges, const torch::Tensor& y)
   return sums.narrow(2, 0, y.size(1)).transpose(1, 2);
 }
 
+// Row r's edges (u, v) with u < V (padding (V, V) skipped): E += <y_u, y_v>, g_u += w y_v, g_v += w y_u.
+class ConflictRowKernel : public RowEnergyKernel {
+ public:
+  ConflictRowKernel(torch::Tensor edges, int64_t vertices, int64_t colors)
+      : edges_(std::move(edges)), vertices_(vertices), colors_(colors) {}
+  double accumulate(int64_t row, const float* y, float weight, float* gradient) const override {
+    const int64_t slots = edges_.size(1);
+    const int64_t* edge = edges_.data_ptr<int64_t>() + row * slots * 2;
+    double energy = 0.0;
+    for (int64_t e = 0; e < slots; ++e) {
+      const int64_t u = edge[2 * e], v = edge[2 * e + 1];
+      if (u >= vertices_ || v >= vertices_) continue;
+      const float* yu = y + u * colors_;
+      const float* yv = y + v * colors_;
+      float* gu = gradient + u * colors_;
+      float* gv = gradient + v * colors_;
+      for (int64_t k = 0; k < colors_; ++k) {
+        energy += double(yu[k]) * yv[k];
+        gu[k] += weight * yv[k];
+        gv[k] += weight * yu[k];
+      }
+    }
+    return energy;
+  }
+
+ private:
+  torch::Tensor edges_;  // int64 [B, E_max, 2], contiguous on the CPU (held: the kernel reads it)
+  int64_t vertices_, colors_;
+};
+
 }  // namespace
+
+RowKernelPtr ConflictEnergy::row_kernel(const torch::Tensor& condition, torch::IntArrayRef answer_shape) {
+  if (answer_shape.size() != 2 || !condition.defined() || condition.dim() != 3 || condition.size(2) != 2 ||
+      !condition.device().is_cpu() || condition.scalar_type() != torch::kLong)
+    return nullptr;
+  return std::make_shared<ConflictRowKernel>(condition.contiguous(), answer_shape[0], answer_shape[1]);
+}
 
 torch::Tensor ConflictEnergy::forward(const torch::Tensor& condition, const torch::Tensor& answer) {
   const int64_t colors = answer.size(2);

@@ -25,6 +25,8 @@ class ConflictEnergy : public Energy {
   bool has_closed_form_gradient() const override { return true; }
   EnergyAndGradient closed_form_energy_and_gradient(const torch::Tensor& condition,
                                                     const torch::Tensor& answer) override;
+  // The conflicts of one [V, K] row on its padded edge list (condition int64 [B, E_max, 2], CPU).
+  RowKernelPtr row_kernel(const torch::Tensor& condition, torch::IntArrayRef answer_shape) override;
   std::string describe() const override { return "coloring-conflicts"; }
 };
 

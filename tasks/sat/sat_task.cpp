@@ -19,7 +19,7 @@ constexpr const char* kReference = "minisat";
 constexpr const char* kClauseEnergy = "clauses";
 
 // Tuned on generated validation-split 3-SAT at ratio 4.26 (docs/SAT.md has the numbers).
-constexpr const char* kDefaultSampler = "anneal:t_start=0.2,t_end=0.2/gwg:chains=16";
+constexpr const char* kDefaultSampler = "anneal:t_start=0.2,t_end=0.2/gwg:chains=16,verify_below=0.5";
 
 const SatProblem& sat_problem(const Problem& problem) {
   return downcast<SatProblem>(problem, "sat: the problem is not a CNF formula");

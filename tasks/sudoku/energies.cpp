@@ -42,7 +42,7 @@ class UnitSumsRowKernel : public RowEnergyKernel {
       unit_of_cell_.insert(unit_of_cell_.end(), {row, n_ + col, 2 * n_ + (row / box) * box + col / box});
     }
   }
-  double accumulate(const float* answer, float weight, float* gradient) const override {
+  double accumulate(int64_t, const float* answer, float weight, float* gradient) const override {
     thread_local std::vector<float> residual;
     residual.resize(size_t(3 * n_ * n_));
     return fused::unit_sums_accumulate(answer, unit_of_cell_.data(), 3, int64_t(n_) * n_, n_, 3 * n_, weight, gradient,

@@ -55,6 +55,10 @@ struct DriverOptions {
   double energy_tolerance = -std::numeric_limits<double>::infinity();
   // Verifier checks every this many steps (when a verifier is given). 1 = every step.
   int64_t verify_every = 1;
+  // The verifier is not called at a check when no running chain's energy is at most this: for energies
+  // that cannot be low away from a solution (conflict or clause counts: 0.5). The verifier alone still
+  // decides; this only spares its call. +inf = every check calls it.
+  double verify_below = std::numeric_limits<double>::infinity();
   // When one chain of a problem is verified, stop the problem's other chains.
   bool stop_problem_on_verified = true;
   // Plateau: a chain whose best energy has not dropped by more than plateau_delta for

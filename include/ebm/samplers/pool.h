@@ -10,6 +10,11 @@
 //     no restarts left; NaN/Inf energy, a failure),
 //   - its own budget is spent (steps, milliseconds or candidate evaluations, counted from the step
 //     it joined), or
+//     Milliseconds are its share of the batch's compute: each step's wall time is charged to the
+//     problems in the batch in proportion to their running chains, so a problem gets the steps it
+//     would have had alone within its budget however full the batch is (a batch of B equal problems
+//     stretches each one's wall time about B-fold instead of cutting its steps B-fold; the group's
+//     deadline, wall-clock from submission, still bounds it). Alone in the batch, share = wall time.
 //   - its group's deadline passes, or its cancellation token is cancelled (read at every step).
 // Its result is the driver's ProblemResult (<ebm/samplers/driver.h>), resolved as run_sampler
 // resolves it: the verified chain's state, else the lowest-energy chain's best (track_best) or last
