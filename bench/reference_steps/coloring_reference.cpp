@@ -80,6 +80,7 @@ void ColoringReferenceChains::step_chain(int64_t chain) {
     for (int v = 0; v < n; ++v) {
       const float* g = gradient + int64_t(v) * k_colors;
       const float at_current = g[color[v]];
+      if (!(at_current > 0.0f)) continue;  // focus: only vertices in conflict move
       for (int k = 0; k < k_colors; ++k) {
         if (k == color[v]) continue;
         const int64_t index = int64_t(v) * k_colors + k;
@@ -90,6 +91,7 @@ void ColoringReferenceChains::step_chain(int64_t chain) {
       }
     }
   }
+  if (chosen < 0) return;  // no vertex in conflict: E = 0, the chain was done
   const int v = chosen / k_colors, k = chosen % k_colors;
   tabu_until[int64_t(v) * k_colors + color[v]] =
       std::floor(energy * kTenureEnergy) + kTenure + t + std::floor(uniforms_[values] * kTenureRandom);

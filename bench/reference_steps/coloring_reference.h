@@ -1,6 +1,6 @@
 // A hand-fused reference of graph colouring's default chain step (issue 19, item 1): the arithmetic of
 //
-//   tabu:chains=16,verify_every=1,track_best=false     (tasks/coloring/task.cpp, default_sampler)
+//   tabu:chains=16,focus=true,verify_every=1,verify_below=0.5,track_best=false   (tasks/coloring/task.cpp)
 //
 // on the conflict energy E(y) = sum_{edges (u, v)} <y_u, y_v> over one-hot states (tasks/coloring/energies.h),
 // one pass over the edges per chain and step, no LibTorch. The yardstick `ebm bench chains --task coloring`
@@ -9,7 +9,8 @@
 // One step of one chain, as samplers/tabu_descent.cpp does it (tenure 10, tenure_random 10, tenure_energy
 // 0.6, noise 0.1, aspiration on), with G = dE/dy (G[v][k] = neighbours of v coloured k):
 //   gain[v][k]  = G[v][current v] - G[v][k]                   (energy saved by recolouring v with k)
-//   allowed     = k != current v and (tabu_until[v][k] <= t or E - gain < best E - 0.5e-3); none: any k != current
+//   allowed     = v in conflict (G[v][current v] > 0: focus), k != current v and (tabu_until[v][k] <= t or
+//                 E - gain < best E - 0.5e-3); none: any such change ignoring the tenures
 //   (v*, k*)    = argmax over allowed of gain - 0.1 log(-log u)    (V*K uniforms, as the driver)
 //   tabu_until[v*][current v*] = t + 10 + floor(0.6 E) + floor(10 u')
 //   recolour v* with k*, then E and G from one pass over the edges; best E = min(best E, E)
