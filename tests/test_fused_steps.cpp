@@ -15,11 +15,18 @@
 #include "tasks/coloring/encoding.h"
 #include "tasks/coloring/energies.h"
 #include "tasks/coloring/generator.h"
+#include "tasks/sat/encoding.h"
+#include "tasks/sat/energies.h"
+#include "tasks/sat/generator.h"
 #include "tasks/sudoku/energies.h"
 #include "tasks/sudoku/generator.h"
 #include "tasks/sudoku/task.h"
 
 #include <torch/torch.h>
+
+#include <random>
+#include <utility>
+#include <vector>
 
 namespace ebm {
 
@@ -64,6 +71,44 @@ double largest_difference(const torch::Tensor& a, const torch::Tensor& b) {
   return (a - b).abs().max().item<double>();
 }
 
+// An energy's row kernel, row by row, against its tensor closed form on states y [B, *shape].
+void check_row_kernel(Energy& energy, const torch::Tensor& condition, const torch::Tensor& y) {
+  auto kernel = energy.row_kernel(condition, y.sizes().slice(1));
+  REQUIRE(kernel != nullptr);
+  const auto expected = energy.closed_form_energy_and_gradient(condition, y);
+  const auto states = y.contiguous();
+  const int64_t values = states[0].numel();
+  auto gradient = torch::zeros_like(states);
+  for (int64_t r = 0; r < y.size(0); ++r) {
+    const double e = kernel->accumulate(r, states.data_ptr<float>() + r * values, 0.5f,
+                                        gradient.data_ptr<float>() + r * values);
+    CHECK(e == doctest::Approx(expected.energy[r].item<double>()).epsilon(1e-5));
+  }
+  CHECK(largest_difference(gradient, expected.gradient * 0.5) < 1e-5);
+}
+
+// `steps` tabu steps from `start` on `target`, fused or on the tensor path, with the same seeded draws.
+std::pair<ChainBatch, torch::Tensor> tabu_steps(const Target& target, const ChainBatch& start, bool fused, bool focus,
+                                                int64_t steps) {
+  TabuDescentOptions options;
+  options.fused = fused;
+  options.focus = focus;
+  TabuDescentSampler sampler(options);
+  NoiseSource noise(9, torch::kCPU);
+  ChainBatch chains{start.y.clone(), start.energy.clone(), start.gradient.clone()};
+  Target own = target;
+  StepContext context;
+  context.noise = &noise;
+  sampler.begin(own, chains, context);
+  std::vector<torch::Tensor> energies;
+  for (int64_t step = 0; step < steps; ++step) {
+    context.step = step;
+    sampler.step(own, chains, context);
+    energies.push_back(chains.energy.clone());
+  }
+  return {chains, torch::stack(energies)};
+}
+
 }  // namespace
 
 TEST_SUITE("samplers") {
@@ -105,34 +150,44 @@ TEST_CASE("fused steps: fused tabu steps on the colouring conflicts make the ten
   start.y = space.random_init(12, generator, torch::kFloat);
   evaluate_chains(target, start, true);
   REQUIRE(fused_kernel_for(target, start) != nullptr);
-  auto run = [&](bool fused, bool focus) {
-    TabuDescentOptions options;
-    options.fused = fused;
-    options.focus = focus;
-    TabuDescentSampler sampler(options);
-    NoiseSource noise(9, torch::kCPU);
-    ChainBatch chains{start.y.clone(), start.energy.clone(), start.gradient.clone()};
-    Target own = target;
-    StepContext context;
-    context.noise = &noise;
-    sampler.begin(own, chains, context);
-    std::vector<torch::Tensor> energies;
-    for (int64_t step = 0; step < 30; ++step) {
-      context.step = step;
-      sampler.step(own, chains, context);
-      energies.push_back(chains.energy.clone());
-    }
-    return std::make_pair(chains, torch::stack(energies));
-  };
   for (bool focus : {false, true}) {
     CAPTURE(focus);
-    const auto [fused, fused_energies] = run(true, focus);
-    const auto [tensor, tensor_energies] = run(false, focus);
+    const auto [fused, fused_energies] = tabu_steps(target, start, true, focus, 30);
+    const auto [tensor, tensor_energies] = tabu_steps(target, start, false, focus, 30);
     CHECK(torch::equal(fused.y, tensor.y));  // the same moves, step after step
     CHECK(torch::equal(fused_energies, tensor_energies));
     CHECK(torch::equal(fused.gradient, tensor.gradient));
     CHECK(tensor_energies[29].mean().item<double>() < tensor_energies[0].mean().item<double>());
   }
+}
+
+TEST_CASE("fused steps: the row kernels of Sudoku, colouring and SAT give their tensor closed forms") {
+  auto generator = make_generator(4, torch::kCPU);
+  sudoku::SudokuConstraintEnergy sudoku_energy(3);
+  check_row_kernel(sudoku_energy, torch::Tensor(), torch::softmax(torch::randn({3, 81, 9}, generator), -1));
+  coloring::FlatGraphSpec spec;
+  spec.vertices = 30;
+  const auto graphs = coloring::generate_flat_graphs(spec, 2, 3, Split::Test);
+  coloring::ConflictEnergy conflicts;
+  check_row_kernel(conflicts, coloring::edge_lists({graphs[0].graph.get(), graphs[1].graph.get()}),
+                   torch::softmax(torch::randn({2, 30, 3}, generator), -1));
+  std::mt19937_64 rng(5);
+  sat::RandomKSatOptions shape;
+  shape.variables = 40;
+  const sat::Formula a = sat::random_k_sat(shape, rng), b = sat::random_k_sat(shape, rng);
+  sat::ClauseViolationEnergy clauses;
+  const auto index = sat::clause_index({&a, &b}, 40);
+  check_row_kernel(clauses, index, torch::softmax(torch::randn({2, 40, 2}, generator), -1));
+  // Fused tabu on the clauses makes the tensor path's moves too (focus: variables in violated clauses).
+  const AnswerSpace space = AnswerSpace::one_hot(40, 2);
+  Target target(std::make_shared<sat::ClauseViolationEnergy>(), index, space, Clamp{}, 2);
+  ChainBatch start;
+  start.y = space.random_init(2, generator, torch::kFloat);
+  evaluate_chains(target, start, true);
+  const auto [fused, fused_energies] = tabu_steps(target, start, true, true, 40);
+  const auto [tensor, tensor_energies] = tabu_steps(target, start, false, true, 40);
+  CHECK(torch::equal(fused.y, tensor.y));
+  CHECK(torch::equal(fused_energies, tensor_energies));
 }
 
 TEST_CASE("fused steps: only closed-form energies on float32 CPU chains get the fused path") {

@@ -11,37 +11,44 @@ namespace {
 template <typename Scalar>
 void energy_rows(const int64_t* index, const Scalar* y, int64_t rows, int64_t clauses, int64_t length,
                  int64_t columns, Scalar* energy, Scalar* gradient) {
-  std::vector<double> value(length), before(length);
-  for (int64_t b = 0; b < rows; ++b) {
-    const Scalar* q = y + b * columns;
-    Scalar* g = gradient ? gradient + b * columns : nullptr;
-    double total = 0.0;
-    for (int64_t c = 0; c < clauses; ++c) {
-      const int64_t* slot = index + (b * clauses + c) * length;
-      double product = 1.0;
-      for (int64_t l = 0; l < length; ++l) {
-        const int64_t column = slot[l];
-        value[l] = column < columns ? static_cast<double>(q[column]) : (column == columns ? 1.0 : 0.0);
-        before[l] = product;
-        product *= value[l];
-      }
-      total += product;
-      if (!g) continue;
-      double after = 1.0;
-      for (int64_t l = length - 1; l >= 0; --l) {
-        if (slot[l] < columns) g[slot[l]] += static_cast<Scalar>(before[l] * after);
-        after *= value[l];
-      }
-    }
-    energy[b] = static_cast<Scalar>(total);
-  }
+  for (int64_t b = 0; b < rows; ++b)
+    energy[b] = static_cast<Scalar>(clause_row_energy(index + b * clauses * length, y + b * columns, clauses, length,
+                                                      columns, Scalar(1), gradient ? gradient + b * columns : nullptr));
 }
 
 }  // namespace
 
+template <typename Scalar>
+double clause_row_energy(const int64_t* index, const Scalar* q, int64_t clauses, int64_t length, int64_t columns,
+                         Scalar weight, Scalar* g) {
+  double value[kMaxClauseLength], before[kMaxClauseLength];
+  double total = 0.0;
+  for (int64_t c = 0; c < clauses; ++c) {
+    const int64_t* slot = index + c * length;
+    double product = 1.0;
+    for (int64_t l = 0; l < length; ++l) {
+      const int64_t column = slot[l];
+      value[l] = column < columns ? static_cast<double>(q[column]) : (column == columns ? 1.0 : 0.0);
+      before[l] = product;
+      product *= value[l];
+    }
+    total += product;
+    if (!g) continue;
+    double after = 1.0;
+    for (int64_t l = length - 1; l >= 0; --l) {
+      if (slot[l] < columns) g[slot[l]] += static_cast<Scalar>(weight * before[l] * after);
+      after *= value[l];
+    }
+  }
+  return total;
+}
+template double clause_row_energy<float>(const int64_t*, const float*, int64_t, int64_t, int64_t, float, float*);
+template double clause_row_energy<double>(const int64_t*, const double*, int64_t, int64_t, int64_t, double, double*);
+
 bool clause_kernels_apply(const torch::Tensor& index, const torch::Tensor& y) {
   return index.device().is_cpu() && y.device().is_cpu() && index.scalar_type() == torch::kLong &&
-         (y.scalar_type() == torch::kFloat || y.scalar_type() == torch::kDouble);
+         (y.scalar_type() == torch::kFloat || y.scalar_type() == torch::kDouble) && index.dim() == 3 &&
+         index.size(2) <= kMaxClauseLength;
 }
 
 torch::Tensor clause_energy_cpu(const torch::Tensor& index, const torch::Tensor& y, torch::Tensor* gradient) {

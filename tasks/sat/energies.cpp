@@ -53,6 +53,31 @@ torch::Tensor ClauseViolationEnergy::forward(const torch::Tensor& condition, con
   return slot_values(condition, answer).prod(2).sum(1);
 }
 
+namespace {
+
+class ClauseRowKernel : public RowEnergyKernel {
+ public:
+  ClauseRowKernel(torch::Tensor index, int64_t columns) : index_(std::move(index)), columns_(columns) {}
+  double accumulate(int64_t row, const float* answer, float weight, float* gradient) const override {
+    const int64_t clauses = index_.size(1), length = index_.size(2);
+    return clause_row_energy<float>(index_.data_ptr<int64_t>() + row * clauses * length, answer, clauses, length,
+                                    columns_, weight, gradient);
+  }
+
+ private:
+  torch::Tensor index_;  // int64 [B, C, L], contiguous on the CPU (held: the kernel reads it)
+  int64_t columns_;      // V * 2
+};
+
+}  // namespace
+
+RowKernelPtr ClauseViolationEnergy::row_kernel(const torch::Tensor& condition, torch::IntArrayRef answer_shape) {
+  if (answer_shape.size() != 2 || answer_shape[1] != 2 || !condition.defined() ||
+      !clause_kernels_apply(condition, torch::empty({0}, torch::kFloat)))
+    return nullptr;
+  return std::make_shared<ClauseRowKernel>(condition.contiguous(), answer_shape[0] * 2);
+}
+
 EnergyAndGradient ClauseViolationEnergy::closed_form_energy_and_gradient(const torch::Tensor& condition,
                                                                          const torch::Tensor& answer) {
   if (clause_kernels_apply(condition, answer)) {

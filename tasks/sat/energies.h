@@ -25,6 +25,8 @@ class ClauseViolationEnergy : public Energy {
   bool has_closed_form_gradient() const override { return true; }
   EnergyAndGradient closed_form_energy_and_gradient(const torch::Tensor& condition,
                                                     const torch::Tensor& answer) override;
+  // One [V, 2] row on its clause index (condition int64 [B, C, L] on the CPU): clause_row_energy.
+  RowKernelPtr row_kernel(const torch::Tensor& condition, torch::IntArrayRef answer_shape) override;
   std::string describe() const override { return "clauses"; }
 };
 
