@@ -9,12 +9,18 @@
 namespace ebm {
 
 std::vector<std::pair<size_t, size_t>> batch_ranges(const Task& task, const std::vector<ProblemPtr>& problems,
-                                                    int64_t batch) {
+                                                    int64_t batch, int taper_workers) {
   std::vector<std::pair<size_t, size_t>> ranges;
   size_t first = 0;
   while (first < problems.size()) {
+    int64_t limit = batch;
+    if (taper_workers > 0) {
+      const int64_t left = static_cast<int64_t>(problems.size() - first), share = 2 * int64_t(taper_workers);
+      const int64_t tapered = std::max<int64_t>(1, (left + share - 1) / share);
+      limit = limit <= 0 ? tapered : std::min(limit, tapered);
+    }
     size_t end = first + 1;
-    while (end < problems.size() && (batch <= 0 || static_cast<int64_t>(end - first) < batch) &&
+    while (end < problems.size() && (limit <= 0 || static_cast<int64_t>(end - first) < limit) &&
            task.batchable(*problems[first], *problems[end]))
       ++end;
     ranges.emplace_back(first, end);

@@ -20,9 +20,11 @@
 
 namespace ebm {
 
-// [first, end) runs of `problems`; batch <= 0 = no limit.
+// [first, end) runs of `problems`; batch <= 0 = no limit. taper_workers > 0: each run also holds at most
+// ceil(left / (2 * taper_workers)) problems (at least 1), so that batches shrink towards the end and that
+// many workers taking them in turn finish together.
 std::vector<std::pair<size_t, size_t>> batch_ranges(const Task& task, const std::vector<ProblemPtr>& problems,
-                                                    int64_t batch);
+                                                    int64_t batch, int taper_workers = 0);
 
 // One run of a task's problems, encoded.
 struct TaskBatch {

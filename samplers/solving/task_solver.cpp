@@ -176,7 +176,7 @@ SolveReport solve_with_energy(const Task& task, const std::vector<ProblemPtr>& p
   report.sampler = spec.text;
 
   const auto start = Clock::now();
-  const auto ranges = batch_ranges(task, problems, settings.batch);
+  const auto ranges = batch_ranges(task, problems, settings.batch, settings.taper && settings.workers > 1 ? settings.workers : 0);
   const int workers = settings.prebuilt || choice.learned || settings.device.is_cuda()
                           ? 1
                           : static_cast<int>(std::min<size_t>(settings.workers, ranges.size()));

@@ -44,6 +44,8 @@ struct EbmSettings {
   int64_t trace_chains_every = 0;  // > 0: every this many steps, record each running chain of the first
                                    // batch (energy, the encoding's rule violations, the best chain's text)
   int workers = 1;                 // threads solving batches side by side (1 = the calling thread only)
+  bool taper = false;              // with workers > 1: batches shrink towards the end (at most `batch`, at
+                                   // most 1/(2 workers) of the problems left), so the workers finish together
 };
 
 // One running chain at one step (EbmSettings::trace_chains_every).
