@@ -6,6 +6,7 @@
 #include <cmath>
 #include <memory>
 #include <numeric>
+#include <unordered_set>
 
 namespace ebm::coloring {
 
@@ -90,12 +91,12 @@ void draw_capped_pair_edges(const std::vector<int32_t>& a_members, const std::ve
                             std::vector<Edge>& edges) {
   const size_t na = a_members.size(), nb = b_members.size();
   std::vector<int64_t> degree_a(na, 0), degree_b(nb, 0);
-  std::vector<uint8_t> adjacent(na * nb, 0);
-  auto allowed = [&](size_t i, size_t j) {
-    return !adjacent[i * nb + j] && (cap_a < 0 || degree_a[i] < cap_a) && (cap_b < 0 || degree_b[j] < cap_b);
-  };
+  std::unordered_set<uint64_t> adjacent;  // i * nb + j: memory by the edges drawn, not |A| x |B|
+  auto below_cap_a = [&](size_t i) { return cap_a < 0 || degree_a[i] < cap_a; };
+  auto below_cap_b = [&](size_t j) { return cap_b < 0 || degree_b[j] < cap_b; };
+  auto allowed = [&](size_t i, size_t j) { return below_cap_a(i) && below_cap_b(j) && !adjacent.count(i * nb + j); };
   auto take = [&](size_t i, size_t j) {
-    adjacent[i * nb + j] = 1;
+    adjacent.insert(i * nb + j);
     ++degree_a[i], ++degree_b[j];
     edges.emplace_back(a_members[i], b_members[j]);
   };
@@ -106,10 +107,15 @@ void draw_capped_pair_edges(const std::vector<int32_t>& a_members, const std::ve
       if (allowed(i, j)) take(i, j), placed = true;
     }
     if (placed) continue;
+    // Allowed pairs are scarce (the caps are nearly reached): list them, over the vertices below their caps.
+    std::vector<size_t> open_b;
+    for (size_t j = 0; j < nb; ++j)
+      if (below_cap_b(j)) open_b.push_back(j);
     std::vector<size_t> pairs;
     for (size_t i = 0; i < na; ++i)
-      for (size_t j = 0; j < nb; ++j)
-        if (allowed(i, j)) pairs.push_back(i * nb + j);
+      if (below_cap_a(i))
+        for (size_t j : open_b)
+          if (!adjacent.count(i * nb + j)) pairs.push_back(i * nb + j);
     if (pairs.empty()) return;  // caps and adjacency leave no pair: this pair keeps fewer edges
     const size_t pick = pairs[below(rng, pairs.size())];
     take(pick / nb, pick % nb);
