@@ -185,6 +185,8 @@ TEST_SUITE("tasks") {
     for (size_t s = 0; s < 2; ++s) {
       CHECK(side_by_side.solvers[s].solved == 5);
       CHECK(side_by_side.solvers[s].answers == alone.solvers[s].answers);  // same answers, input order
+      CHECK(side_by_side.solvers[s].uses_verifier == alone.solvers[s].uses_verifier);
+      CHECK(side_by_side.solvers[s].parameters == alone.solvers[s].parameters);
     }
     CHECK(progress.size() == 10);
     options.replicate = nullptr;

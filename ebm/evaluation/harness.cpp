@@ -166,6 +166,12 @@ EvalReport evaluate(const Task& task, const std::vector<Example>& examples, std:
       const auto call = Clock::now();
       const auto outcomes = solve_side_by_side(spec, examples, copies, options, progress);
       e.solver_seconds = std::chrono::duration<double>(Clock::now() - call).count();
+      // What a solver learns about itself on its first batch (parameters, a verifier in the loop) is
+      // taken from any copy: the given one may not have solved a batch.
+      for (Solver* copy : copies) {
+        e.parameters = std::max(e.parameters, copy->parameters());
+        e.uses_verifier = e.uses_verifier || copy->uses_verifier();
+      }
       for (size_t i = 0; i < examples.size(); ++i) score(task, examples[i], outcomes[i], e, acc, options.keep_answers);
     }
     for (size_t first = 0; options.workers == 1 && first < examples.size(); first += options.batch) {
@@ -181,8 +187,8 @@ EvalReport evaluate(const Task& task, const std::vector<Example>& examples, std:
     e.peak_rss_mb = proc_status_mb("VmHWM");
     e.peak_rss_isolated = peak_reset;
     e.rss_growth_mb = std::max(0.0, e.peak_rss_mb - rss_before);
-    e.parameters = solver->parameters();
-    e.uses_verifier = solver->uses_verifier();
+    e.parameters = std::max(e.parameters, solver->parameters());
+    e.uses_verifier = e.uses_verifier || solver->uses_verifier();
     inside += e.solver_seconds;
     e.solve_rate = double(e.solved) / e.problems;
     std::tie(e.solve_rate_low95, e.solve_rate_high95) = wilson_interval(e.solved, e.problems);
